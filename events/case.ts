@@ -1,0 +1,65 @@
+import * as z from 'zod/mini';
+import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
+import { needs, personSchema, referralRequestSchema } from './referral.ts';
+
+/**
+ * The case as it is stored in the cases table and as stream consumers see it (`NewImage`, unmarshalled).
+ * The person's data lives only in `person`; every other attribute is safe to reference in logs by id.
+ */
+
+export const caseStatuses = [
+  'submitted',
+  'needs_review',
+  'eligible',
+  'ineligible',
+  'waitlisted',
+  'accepted',
+  'declined',
+  'departed',
+  'arrived',
+  'reintegrating',
+  'monitoring',
+  'closed',
+  'withdrawn',
+] as const;
+export const caseStatus = z.enum(caseStatuses);
+export type CaseStatus = z.infer<typeof caseStatus>;
+
+const requestShape = referralRequestSchema.shape;
+
+export const caseItemSchema = z.object({
+  pk: z.string().check(z.startsWith('CASE#')),
+  sk: z.literal('CASE'),
+  caseId,
+  reference: z.string().check(z.regex(/^[A-Z][A-Z0-9_]{1,15}-[A-Z]{2}-\d{6}$/)),
+  programmeId,
+  hostCountry: countryCode,
+  originCountry: countryCode,
+  destinationLocality: z.optional(z.string()),
+  referrerId: partnerId,
+  receiverId: z.optional(partnerId),
+  status: caseStatus,
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  version: z.int().check(z.positive()),
+  submittedOn: isoDate,
+  minorAtSubmission: z.boolean(),
+  victimStatus: requestShape.victimStatus,
+  consent: requestShape.consent,
+  minor: requestShape.minor,
+  riskAssessment: requestShape.riskAssessment,
+  needs: z.array(z.enum(needs)),
+  accompanyingChildren: z.int(),
+  person: personSchema,
+});
+export type CaseItem = z.infer<typeof caseItemSchema>;
+
+export const historyEntrySchema = z.object({
+  at: isoDateTime,
+  by: partnerId,
+  action: z.string(),
+  fromStatus: z.optional(caseStatus),
+  toStatus: z.optional(caseStatus),
+  reason: z.optional(z.string()),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;

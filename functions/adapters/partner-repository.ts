@@ -1,0 +1,24 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type PartnerItem, partnerItemSchema } from '#events/partner';
+
+export class PartnerRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string
+  ) {}
+
+  /** The active partner holding the key with this hash, if any. */
+  async findActiveByKeyHash(keyHash: string): Promise<PartnerItem | undefined> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byKeyHash',
+        KeyConditionExpression: 'keyHash = :keyHash',
+        ExpressionAttributeValues: { ':keyHash': keyHash },
+        Limit: 2,
+      })
+    );
+    const partners = Items.map((item) => partnerItemSchema.parse(item));
+    return partners.find((partner) => partner.status === 'active');
+  }
+}

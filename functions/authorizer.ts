@@ -1,0 +1,41 @@
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { documentClient } from '#adapters/dynamodb';
+import { PartnerRepository } from '#adapters/partner-repository';
+import { requiredEnv } from '#commons/env';
+import { logger } from '#commons/powertools';
+import { bearerKey, hashPartnerKey } from '#domain/partner-key';
+import type { AuthorizerContext } from '#events/partner';
+
+const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
+
+/**
+ * Recognises the partner behind a key. An unknown, malformed or disabled key is not denied here:
+ * HTTP API would answer a bare 403, and the contract promises a 401 problem document, so the
+ * request goes on without a partner and the route's `partnerWithRole` middleware answers 401.
+ */
+const authorize = async (
+  event: APIGatewayRequestAuthorizerEventV2
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+  const key = bearerKey(event.identitySource?.[0]);
+  const partner = key === undefined ? undefined : await partners.findActiveByKeyHash(hashPartnerKey(key));
+  if (partner === undefined) {
+    logger.info('partner key not recognised');
+    return { isAuthorized: true, context: {} };
+  }
+  logger.appendKeys({ partnerId: partner.partnerId });
+  return {
+    isAuthorized: true,
+    context: { partnerId: partner.partnerId, roles: partner.roles.join(','), country: partner.country },
+  };
+};
+
+export const handler = middy<
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>
+>()
+  .use(injectLambdaContext(logger, { resetKeys: true })).handler(authorize);

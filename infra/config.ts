@@ -1,0 +1,56 @@
+import * as z from 'zod';
+
+/**
+ * Stage configuration, read from cdk.json's `stages` and overridable per key with `-c key=value`.
+ * Validated at synth time so a typo in an address or a wrong stage stops `cdk synth` before
+ * anything is deployed.
+ */
+export const stageNames = ['dev', 'prod'] as const;
+
+const email = z.email();
+
+export const stageConfigSchema = z.strictObject({
+  stage: z.enum(stageNames),
+  senderAddress: email,
+  financeAddress: email,
+  alarmEmail: email,
+  caseBaseUrl: z.url({ protocol: /^https?$/ }),
+  logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
+  apiThrottle: z.strictObject({
+    rateLimit: z.number().int().positive(),
+    burstLimit: z.number().int().positive(),
+  }),
+  authorizerCacheSeconds: z.number().int().min(0).max(3600),
+});
+
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+const overridableKeys = ['senderAddress', 'financeAddress', 'alarmEmail', 'caseBaseUrl'] as const;
+
+export class StageConfigError extends Error {
+  override name = 'StageConfigError';
+}
+
+/** Reads `stage`, `stages` and per-key overrides through a context getter (e.g. `app.node.tryGetContext`). */
+export const loadStageConfig = (getContext: (key: string) => unknown): StageConfig => {
+  const stage = getContext('stage') ?? 'dev';
+  const stages = (getContext('stages') ?? {}) as Record<string, unknown>;
+  const base = typeof stage === 'string' ? stages[stage] : undefined;
+  const overrides = Object.fromEntries(
+    overridableKeys
+      .map((key) => [key, getContext(key)] as const)
+      .filter(([, value]) => value !== undefined)
+  );
+  const parsed = stageConfigSchema.safeParse({
+    ...(typeof base === 'object' && base !== null ? base : {}),
+    ...overrides,
+    stage,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new StageConfigError(`Invalid stage configuration for stage '${String(stage)}': ${problems}`);
+  }
+  return parsed.data;
+};

@@ -1,0 +1,99 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+
+/** Attributes the case lists need; the person block is deliberately left out of every index. */
+const caseListAttributes = [
+  'caseId',
+  'reference',
+  'programmeId',
+  'hostCountry',
+  'originCountry',
+  'referrerId',
+  'receiverId',
+  'status',
+  'updatedAt',
+];
+
+/**
+ * The three tables: cases (everything that belongs to a case, plus programme counters, streamed
+ * to the consumers), partners (who may call the API, keys stored as hashes) and Powertools'
+ * idempotency records. All encrypted with one customer-managed key.
+ */
+export class DataTables extends Construct {
+  readonly key: Key;
+  readonly cases: Table;
+  readonly partners: Table;
+  readonly idempotency: Table;
+
+  constructor(scope: Construct, id: string, props: { config: StageConfig }) {
+    super(scope, id);
+    const isProd = props.config.stage === 'prod';
+    const removalPolicy = isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const common = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: isProd,
+      removalPolicy,
+    };
+
+    this.key = new Key(this, 'DataKey', {
+      description: 'Encrypts case records, partners and idempotency records',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    this.cases = new Table(this, 'Cases', {
+      ...common,
+      encryptionKey: this.key,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    for (const [indexName, partitionKey] of [
+      ['byReferrer', 'referrerId'],
+      ['byReceiver', 'receiverId'],
+      ['byStatus', 'status'],
+    ] as const) {
+      this.cases.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partitionKey, type: AttributeType.STRING },
+        sortKey: { name: 'createdAt', type: AttributeType.STRING },
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: caseListAttributes.filter((name) => name !== partitionKey),
+      });
+    }
+
+    this.partners = new Table(this, 'Partners', {
+      ...common,
+      encryptionKey: this.key,
+      partitionKey: { name: 'partnerId', type: AttributeType.STRING },
+    });
+    this.partners.addGlobalSecondaryIndex({
+      indexName: 'byKeyHash',
+      partitionKey: { name: 'keyHash', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    // Powertools idempotency layout: `id` key, `expiration` TTL.
+    this.idempotency = new Table(this, 'Idempotency', {
+      ...common,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.key,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  type HttpMethod,
+  HttpApi,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+
+export interface PartnerApiProps {
+  readonly config: StageConfig;
+  readonly authorizerFunction: IFunction;
+}
+
+/**
+ * The partners' HTTPS API. Every route sits behind the Lambda request authorizer unless it is
+ * added as public; the authorizer result is cached per Authorization header so a partner's
+ * burst of requests costs one key lookup.
+ */
+export class PartnerApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: PartnerApiProps) {
+    super(scope, id);
+    const authorizer = new HttpLambdaAuthorizer('PartnerKeyAuthorizer', props.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.seconds(props.config.authorizerCacheSeconds),
+    });
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: `Partner API (${props.config.stage})`,
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.config.apiThrottle,
+      // Access logs carry the request line, never bodies or the Authorization header.
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    });
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+
+  addRoute(method: HttpMethod, path: string, handler: IFunction, options: { public?: boolean } = {}): void {
+    const name = `${method}${path}`.replace(/[^A-Za-z0-9]/g, '');
+    this.httpApi.addRoutes({
+      path,
+      methods: [method],
+      integration: new HttpLambdaIntegration(`${name}Integration`, handler),
+      ...(options.public ? { authorizer: new HttpNoneAuthorizer() } : {}),
+    });
+  }
+}
