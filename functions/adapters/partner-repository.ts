@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type PartnerItem, partnerItemSchema } from '#events/partner';
 
 export class PartnerRepository {
@@ -20,5 +20,10 @@ export class PartnerRepository {
     );
     const partners = Items.map((item) => partnerItemSchema.parse(item));
     return partners.find((partner) => partner.status === 'active');
+  }
+
+  /** Creates or replaces a partner record (onboarding, key rotation, disabling). */
+  async save(partner: PartnerItem): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: partnerItemSchema.parse(partner) }));
   }
 }

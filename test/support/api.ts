@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { authorizerEvent, type HttpRequest, httpApiEvent, lambdaContext } from '../../events/samples/http-api.ts';
+import type { PartnerItem } from '../../events/partner.ts';
+import type { Role } from '../../events/primitives.ts';
+
+/**
+ * Calls route handlers in-process the way HTTP API would: a request without an Authorization header
+ * is refused before the authorizer runs; otherwise the authorizer's context is handed to the route.
+ * Handlers are imported lazily, after the integration setup pointed the SDK at the emulators.
+ */
+type Handler = (event: any, context: any) => Promise<any>;
+
+export interface Response {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+  raw: string;
+}
+
+export const callRoute = async (route: Handler, request: HttpRequest): Promise<Response> => {
+  const { handler: authorize } = (await import('../../functions/authorizer.ts')) as { handler: Handler };
+  const authorization = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization');
+  if (authorization === undefined) {
+    return { status: 401, headers: {}, body: { message: 'Unauthorized' }, raw: '{"message":"Unauthorized"}' };
+  }
+  const decision = await authorize(authorizerEvent(request), lambdaContext('Authorizer'));
+  if (!decision.isAuthorized) {
+    return { status: 403, headers: {}, body: { message: 'Forbidden' }, raw: '{"message":"Forbidden"}' };
+  }
+  const result = (await route(httpApiEvent(request, decision.context ?? {}), lambdaContext('Route'))) as APIGatewayProxyStructuredResultV2;
+  const raw = typeof result.body === 'string' ? result.body : '';
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)])
+  );
+  return { status: result.statusCode ?? 200, headers, body: raw ? JSON.parse(raw) : undefined, raw };
+};
+
+/** Registers a partner in the partners table and returns it with its key (shown once, stored hashed). */
+export const registerPartner = async (
+  roles: Role[],
+  country: string,
+  status: PartnerItem['status'] = 'active'
+): Promise<PartnerItem & { key: string }> => {
+  const { PartnerRepository } = await import('../../functions/adapters/partner-repository.ts');
+  const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
+  const { generatePartnerKey, hashPartnerKey } = await import('../../functions/domain/partner-key.ts');
+  const key = generatePartnerKey();
+  const partner: PartnerItem = {
+    partnerId: `${roles[0]}-${country.toLowerCase()}-${randomUUID().slice(0, 8)}`,
+    name: `Test ${roles.join('/')} in ${country}`,
+    roles,
+    country,
+    language: 'en',
+    emails: ['casework@partner.example.org'],
+    status,
+    keyHash: hashPartnerKey(key),
+    keyCreatedAt: new Date().toISOString(),
+  };
+  await new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!).save(partner);
+  return { ...partner, key };
+};
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
