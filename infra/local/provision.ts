@@ -4,6 +4,8 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
+  type GlobalSecondaryIndex,
+  type StreamViewType,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
@@ -26,22 +28,27 @@ export interface StackOptions {
   stackName?: string | undefined;
 }
 
-interface Clients {
+interface ProvisionContext extends StackOptions {
+  ctx: ResourceContext;
+  endpoints: LocalEndpoints;
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
 }
 
-interface ProvisionContext extends StackOptions {
-  ctx: ResourceContext;
-  clients: Clients;
-}
+type Properties = Record<string, unknown>;
 
-type Provisioner = (logicalId: string, resource: CfnResource, context: ProvisionContext) => Promise<ResolvedResource>;
+interface ResourceRule {
+  /** Properties the emulator honours; each gets its intrinsics resolved. */
+  used: Set<string>;
+  /** Properties without local behaviour; never resolved, so they may point at skipped resources. */
+  ignored: Set<string>;
+  provision(logicalId: string, properties: Properties, context: ProvisionContext): Promise<ResolvedResource>;
+}
 
 /**
  * Types that only matter once deployed (permissions, observability, encryption, fan-out to
  * humans) or that the later local stack wires itself (functions, API, event sources).
- * Anything not listed here or in PROVISIONERS is a new kind of resource someone must decide about.
+ * A type neither here nor in RULES is a new kind of resource someone must decide about.
  */
 const SKIPPED_TYPES = new Set([
   'AWS::ApiGateway::Account',
@@ -72,31 +79,6 @@ const SKIPPED_TYPES = new Set([
   'AWS::SQS::QueuePolicy',
 ]);
 
-/** Table properties with no behaviour in DynamoDB Local (encryption, backups, capacity, tags). */
-const IGNORED_TABLE_PROPERTIES = new Set([
-  'ContributorInsightsSpecification',
-  'DeletionProtectionEnabled',
-  'OnDemandThroughput',
-  'PointInTimeRecoverySpecification',
-  'ProvisionedThroughput',
-  'ResourcePolicy',
-  'SSESpecification',
-  'TableClass',
-  'Tags',
-  'WarmThroughput',
-]);
-
-const TABLE_PROPERTIES = new Set([
-  'TableName',
-  'KeySchema',
-  'AttributeDefinitions',
-  'GlobalSecondaryIndexes',
-  'LocalSecondaryIndexes',
-  'StreamSpecification',
-  'BillingMode',
-  'TimeToLiveSpecification',
-]);
-
 /** Queue properties that are SQS attributes of the same name. */
 const QUEUE_ATTRIBUTES = new Set([
   'ContentBasedDeduplication',
@@ -112,37 +94,67 @@ const QUEUE_ATTRIBUTES = new Set([
   'VisibilityTimeout',
 ]);
 
-const QUEUE_PROPERTIES = new Set([...QUEUE_ATTRIBUTES, 'QueueName']);
-
-const IGNORED_QUEUE_PROPERTIES = new Set([
-  'KmsDataKeyReusePeriodSeconds',
-  'KmsMasterKeyId',
-  'SqsManagedSseEnabled',
-  'Tags',
-]);
-
-const PROVISIONERS: Record<string, Provisioner> = {
-  'AWS::DynamoDB::Table': provisionTable,
-  'AWS::SQS::Queue': provisionQueue,
+const RULES: Record<string, ResourceRule> = {
+  'AWS::DynamoDB::Table': {
+    used: new Set([
+      'AttributeDefinitions',
+      'BillingMode',
+      'GlobalSecondaryIndexes',
+      'KeySchema',
+      'LocalSecondaryIndexes',
+      'StreamSpecification',
+      'TableName',
+      'TimeToLiveSpecification',
+    ]),
+    ignored: new Set([
+      'ContributorInsightsSpecification',
+      'DeletionProtectionEnabled',
+      'OnDemandThroughput',
+      'PointInTimeRecoverySpecification',
+      'ProvisionedThroughput',
+      'ResourcePolicy',
+      'SSESpecification',
+      'TableClass',
+      'Tags',
+      'WarmThroughput',
+    ]),
+    provision: provisionTable,
+  },
+  'AWS::SQS::Queue': {
+    used: new Set([...QUEUE_ATTRIBUTES, 'QueueName']),
+    ignored: new Set(['KmsDataKeyReusePeriodSeconds', 'KmsMasterKeyId', 'SqsManagedSseEnabled', 'Tags']),
+    provision: provisionQueue,
+  },
 };
 
 /**
  * Creates the template's tables and queues in the emulators and returns what each logical id
  * resolves to locally, so Lambda environments can be resolved against it.
  */
-export async function provisionResources(template: CfnTemplate, endpoints: LocalEndpoints, options: StackOptions = {}): Promise<ResourceContext> {
-  const clients = createClients(endpoints);
+export async function provisionResources(
+  template: CfnTemplate,
+  endpoints: LocalEndpoints,
+  options: StackOptions = {},
+): Promise<ResourceContext> {
+  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const context: ProvisionContext = {
+    ctx: {},
+    endpoints,
+    stackName: options.stackName,
+    dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
+    sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.sqs }),
+  };
   try {
-    const ctx: ResourceContext = {};
     for (const logicalId of provisioningOrder(template)) {
       const resource = template.Resources[logicalId] as CfnResource;
-      const provision = PROVISIONERS[resource.Type] as Provisioner;
-      ctx[logicalId] = await provision(logicalId, resource, { ctx, clients, stackName: options.stackName });
+      const rule = RULES[resource.Type] as ResourceRule;
+      const properties = usedProperties(logicalId, resource, rule, context);
+      context.ctx[logicalId] = await rule.provision(logicalId, properties, context);
     }
-    return ctx;
+    return context.ctx;
   } finally {
-    clients.dynamodb.destroy();
-    clients.sqs.destroy();
+    context.dynamodb.destroy();
+    context.sqs.destroy();
   }
 }
 
@@ -162,16 +174,21 @@ export function resolveFunctionEnvironment(
   }
   const environment = resource.Properties?.['Environment'];
   const variables = isRecord(environment) && isRecord(environment['Variables']) ? environment['Variables'] : {};
-  const path = `Resources.${logicalId}.Properties.Environment.Variables`;
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {
-      assertLocallyAvailable(value, `${path}.${name}`, template, ctx);
-      return [name, resolveString(value, ctx, { path: `${path}.${name}`, stackName: options.stackName })];
+      const path = `Resources.${logicalId}.Properties.Environment.Variables.${name}`;
+      assertLocallyAvailable(value, path, template, ctx);
+      return [name, resolveString(value, ctx, { path, stackName: options.stackName })];
     }),
   );
 }
 
-function assertLocallyAvailable(value: unknown, path: string, template: CfnTemplate, ctx: ResourceContext): void {
+function assertLocallyAvailable(
+  value: unknown,
+  path: string,
+  template: CfnTemplate,
+  ctx: ResourceContext,
+): void {
   for (const id of referencedLogicalIds(value)) {
     const type = template.Resources[id]?.Type;
     if (!(id in ctx) && type !== undefined) {
@@ -180,17 +197,11 @@ function assertLocallyAvailable(value: unknown, path: string, template: CfnTempl
   }
 }
 
-function createClients(endpoints: LocalEndpoints): Clients {
-  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  return {
-    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
-    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
-  };
-}
-
 /** Provisionable resources, each after the resources it references (a queue after its DLQ). */
 function provisioningOrder(template: CfnTemplate): string[] {
-  const provisionable = Object.keys(template.Resources).filter((id) => isProvisionable(id, template.Resources[id] as CfnResource));
+  const provisionable = Object.entries(template.Resources)
+    .filter(([id, resource]) => isProvisionable(id, resource))
+    .map(([id]) => id);
   const ordered: string[] = [];
   const visiting = new Set<string>();
   const visit = (id: string): void => {
@@ -208,9 +219,9 @@ function provisioningOrder(template: CfnTemplate): string[] {
 }
 
 function isProvisionable(logicalId: string, resource: CfnResource): boolean {
-  if (resource.Type in PROVISIONERS) return true;
+  if (resource.Type in RULES) return true;
   if (SKIPPED_TYPES.has(resource.Type)) return false;
-  throw new Error(`Resources.${logicalId}: resource type ${resource.Type} has no local provisioning rule`);
+  throw new Error(`Resources.${logicalId}: type ${resource.Type} has no local provisioning rule`);
 }
 
 function dependenciesOf(resource: CfnResource): string[] {
@@ -218,92 +229,113 @@ function dependenciesOf(resource: CfnResource): string[] {
   return [...dependsOn, ...referencedLogicalIds(resource.Properties ?? {})];
 }
 
-/** Resolves only the properties we use, so ignored ones may reference unprovisioned resources. */
 function usedProperties(
   logicalId: string,
   resource: CfnResource,
-  { used, ignored }: { used: Set<string>; ignored: Set<string> },
+  rule: ResourceRule,
   { ctx, stackName }: ProvisionContext,
-): Record<string, unknown> {
-  const properties: Record<string, unknown> = {};
+): Properties {
+  const properties: Properties = {};
   for (const [name, value] of Object.entries(resource.Properties ?? {})) {
-    if (ignored.has(name)) continue;
-    if (!used.has(name)) throw new Error(`Resources.${logicalId}: unsupported ${resource.Type} property ${name}`);
-    properties[name] = resolveIntrinsics(value, ctx, { path: `Resources.${logicalId}.Properties.${name}`, stackName });
+    if (rule.ignored.has(name)) continue;
+    if (!rule.used.has(name)) {
+      throw new Error(`Resources.${logicalId}: unsupported ${resource.Type} property ${name}`);
+    }
+    const path = `Resources.${logicalId}.Properties.${name}`;
+    properties[name] = resolveIntrinsics(value, ctx, { path, stackName });
   }
   return properties;
 }
 
-async function provisionTable(logicalId: string, resource: CfnResource, context: ProvisionContext): Promise<ResolvedResource> {
-  const { clients } = context;
-  const properties = usedProperties(logicalId, resource, { used: TABLE_PROPERTIES, ignored: IGNORED_TABLE_PROPERTIES }, context);
+async function provisionTable(
+  logicalId: string,
+  properties: Properties,
+  { dynamodb }: ProvisionContext,
+): Promise<ResolvedResource> {
   const tableName = typeof properties['TableName'] === 'string' ? properties['TableName'] : logicalId;
-  await clients.dynamodb.send(new CreateTableCommand(createTableInput(tableName, properties)));
-  const ttl = properties['TimeToLiveSpecification'] as { AttributeName?: string; Enabled?: boolean } | undefined;
+  await dynamodb.send(new CreateTableCommand(createTableInput(tableName, properties)));
+  const ttl = properties['TimeToLiveSpecification'] as { AttributeName: string; Enabled: boolean } | undefined;
   if (ttl?.Enabled === true) {
-    await clients.dynamodb.send(
+    await dynamodb.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
         TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
       }),
     );
   }
-  const { Table: table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
   const attributes: Record<string, string> = { Arn: required(table?.TableArn, `TableArn of ${tableName}`) };
   if (table?.LatestStreamArn !== undefined) attributes['StreamArn'] = table.LatestStreamArn;
   return { ref: tableName, attributes };
 }
 
+type Index = Pick<GlobalSecondaryIndex, 'IndexName' | 'KeySchema' | 'Projection'>;
+
 /** Every table is on-demand locally: capacity is not emulated, and it keeps indexes simple. */
-function createTableInput(tableName: string, properties: Record<string, unknown>): CreateTableCommandInput {
-  const stream = properties['StreamSpecification'] as { StreamViewType?: string } | undefined;
-  const globalIndexes = properties['GlobalSecondaryIndexes'] as IndexProperties[] | undefined;
-  const localIndexes = properties['LocalSecondaryIndexes'] as IndexProperties[] | undefined;
+function createTableInput(tableName: string, properties: Properties): CreateTableCommandInput {
+  const stream = properties['StreamSpecification'] as { StreamViewType?: StreamViewType } | undefined;
+  // Per-index capacity and insights settings would clash with on-demand billing.
+  const indexInput = ({ IndexName, KeySchema, Projection }: Index): Index => ({
+    IndexName,
+    KeySchema,
+    Projection,
+  });
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema: properties['KeySchema'] as CreateTableCommandInput['KeySchema'],
     AttributeDefinitions: properties['AttributeDefinitions'] as CreateTableCommandInput['AttributeDefinitions'],
-    GlobalSecondaryIndexes: globalIndexes?.map(indexInput),
-    LocalSecondaryIndexes: localIndexes?.map(indexInput),
+    GlobalSecondaryIndexes: (properties['GlobalSecondaryIndexes'] as Index[] | undefined)?.map(indexInput),
+    LocalSecondaryIndexes: (properties['LocalSecondaryIndexes'] as Index[] | undefined)?.map(indexInput),
     StreamSpecification:
-      stream?.StreamViewType === undefined ? undefined : { StreamEnabled: true, StreamViewType: stream.StreamViewType as 'NEW_AND_OLD_IMAGES' },
+      stream?.StreamViewType === undefined
+        ? undefined
+        : { StreamEnabled: true, StreamViewType: stream.StreamViewType },
   };
 }
 
-type IndexProperties = Required<Pick<NonNullable<CreateTableCommandInput['LocalSecondaryIndexes']>[number], 'IndexName' | 'KeySchema' | 'Projection'>>;
-
-/** Drops per-index capacity and insights settings, which the on-demand local table rejects or ignores. */
-function indexInput({ IndexName, KeySchema, Projection }: IndexProperties): IndexProperties {
-  return { IndexName, KeySchema, Projection };
-}
-
-async function provisionQueue(logicalId: string, resource: CfnResource, context: ProvisionContext): Promise<ResolvedResource> {
-  const { clients } = context;
-  const properties = usedProperties(logicalId, resource, { used: QUEUE_PROPERTIES, ignored: IGNORED_QUEUE_PROPERTIES }, context);
-  const queueName = typeof properties['QueueName'] === 'string' ? properties['QueueName'] : defaultQueueName(logicalId, properties);
-  const created = await clients.sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: queueAttributes(properties) }));
-  const queueUrl = required(created.QueueUrl, `QueueUrl of ${queueName}`);
-  const { Attributes: attributes } = await clients.sqs.send(
+async function provisionQueue(
+  logicalId: string,
+  properties: Properties,
+  { sqs, endpoints }: ProvisionContext,
+): Promise<ResolvedResource> {
+  const { QueueName: name } = properties;
+  const queueName = typeof name === 'string' ? name : defaultQueueName(logicalId, properties);
+  const created = await sqs.send(
+    new CreateQueueCommand({ QueueName: queueName, Attributes: queueAttributes(properties) }),
+  );
+  const queueUrl = onEndpointOrigin(required(created.QueueUrl, `QueueUrl of ${queueName}`), endpoints.sqs);
+  const { Attributes: attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
   const arn = required(attributes?.['QueueArn'], `QueueArn of ${queueName}`);
   return { ref: queueUrl, attributes: { Arn: arn, QueueName: queueName, QueueUrl: queueUrl } };
 }
 
-/** CloudFormation names unnamed FIFO queues with the mandatory `.fifo` suffix too. */
-function defaultQueueName(logicalId: string, properties: Record<string, unknown>): string {
-  return properties['FifoQueue'] === true || properties['FifoQueue'] === 'true' ? `${logicalId}.fifo` : logicalId;
+/** CloudFormation gives unnamed FIFO queues the mandatory `.fifo` suffix too. */
+function defaultQueueName(logicalId: string, properties: Properties): string {
+  const fifo = properties['FifoQueue'] === true || properties['FifoQueue'] === 'true';
+  return fifo ? `${logicalId}.fifo` : logicalId;
 }
 
 /** SQS takes every attribute as a string, and policies as JSON documents. */
-function queueAttributes(properties: Record<string, unknown>): Record<string, string> {
+function queueAttributes(properties: Properties): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(properties)) {
     if (!QUEUE_ATTRIBUTES.has(name)) continue;
     attributes[name] = isRecord(value) ? JSON.stringify(value) : String(value);
   }
   return attributes;
+}
+
+/**
+ * fauxqs answers with `http://sqs.<region>.localhost:<port>/…` URLs, which do not resolve, and
+ * an SQS client configured by environment variable sends to the queue URL's host. fauxqs finds a
+ * queue by the URL's path whatever its host, so the URL is moved onto the endpoint, which is also
+ * how AWS's queue URLs relate to its SQS endpoint.
+ */
+function onEndpointOrigin(queueUrl: string, endpoint: string): string {
+  return new URL(new URL(queueUrl).pathname, endpoint).toString();
 }
 
 function required(value: string | undefined, what: string): string {

@@ -51,7 +51,10 @@ export function locateStackTemplate(cdkOutDir: string, stackName?: string): Stac
       templateFile: artifact.properties?.templateFile,
       id,
     }));
-  const candidates = stackName === undefined ? stacks : stacks.filter((s) => s.stackName === stackName || s.id === stackName);
+  const candidates =
+    stackName === undefined
+      ? stacks
+      : stacks.filter((stack) => stack.stackName === stackName || stack.id === stackName);
   const names = stacks.map((s) => s.stackName).join(', ') || 'none';
   if (candidates.length !== 1) {
     const wanted = stackName === undefined ? 'exactly one stack' : `stack ${stackName}`;
@@ -79,14 +82,22 @@ interface ResolveState {
   pseudo: Record<string, string>;
 }
 
-export function resolveIntrinsics(value: unknown, ctx: ResourceContext, options: ResolveOptions = {}): unknown {
+export function resolveIntrinsics(
+  value: unknown,
+  ctx: ResourceContext,
+  options: ResolveOptions = {},
+): unknown {
   const state: ResolveState = { ctx, pseudo: pseudoParameters(options) };
   const resolved = resolveValue(value, options.path ?? '$', state);
   return resolved === NO_VALUE ? undefined : resolved;
 }
 
 /** Like resolveIntrinsics, for places where CloudFormation only accepts a string. */
-export function resolveString(value: unknown, ctx: ResourceContext, options: ResolveOptions = {}): string {
+export function resolveString(
+  value: unknown,
+  ctx: ResourceContext,
+  options: ResolveOptions = {},
+): string {
   const resolved = resolveIntrinsics(value, ctx, options);
   if (typeof resolved === 'number' || typeof resolved === 'boolean') return String(resolved);
   return expectString(resolved, options.path ?? '$');
@@ -104,7 +115,9 @@ function pseudoParameters(options: ResolveOptions): Record<string, string> {
 
 function resolveValue(value: unknown, path: string, state: ResolveState): unknown {
   if (Array.isArray(value)) {
-    return value.map((item, i) => resolveValue(item, `${path}[${i}]`, state)).filter((item) => item !== NO_VALUE);
+    return value
+      .map((item, i) => resolveValue(item, `${path}[${i}]`, state))
+      .filter((item) => item !== NO_VALUE);
   }
   if (!isRecord(value)) return value;
   const intrinsic = intrinsicName(value);
@@ -142,7 +155,8 @@ const RESOLVERS: Record<string, Resolver> = {
     const items = expectList(list, path);
     const position = Number(index);
     if (!Number.isInteger(position) || position < 0 || position >= items.length) {
-      throw new Error(`Fn::Select index ${String(index)} out of range (${items.length} items) in ${path}`);
+      const range = `out of range (${items.length} items)`;
+      throw new Error(`Fn::Select index ${String(index)} ${range} in ${path}`);
     }
     return items[position];
   },
@@ -189,7 +203,12 @@ function getAttArguments(args: unknown, path: string): [string, string] {
 }
 
 /** `${Name}` is a variable, pseudo parameter or Ref; `${Id.Attr}` a GetAtt; `${!Literal}` escapes. */
-function substitute(template: string, variables: Record<string, unknown>, path: string, state: ResolveState): string {
+function substitute(
+  template: string,
+  variables: Record<string, unknown>,
+  path: string,
+  state: ResolveState,
+): string {
   return template.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     if (name in variables) return expectString(variables[name], `${path}.${name}`);
@@ -223,7 +242,7 @@ function collectReferences(value: unknown, ids: Set<string>): void {
 }
 
 function collectGetAttReference(args: unknown, ids: Set<string>): void {
-  const target = Array.isArray(args) ? args[0] : typeof args === 'string' ? args.split('.')[0] : undefined;
+  const target: unknown = typeof args === 'string' ? args.split('.')[0] : Array.isArray(args) && args[0];
   if (typeof target === 'string') ids.add(target);
 }
 
@@ -243,7 +262,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function expectString(value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new Error(`expected a string, got ${JSON.stringify(value)} in ${path}`);
+  if (typeof value !== 'string') {
+    throw new Error(`expected a string, got ${JSON.stringify(value)} in ${path}`);
+  }
   return value;
 }
 
@@ -258,6 +279,8 @@ function expectStringList(value: unknown, path: string): string[] {
 
 function expectTuple(value: unknown, length: number, path: string): unknown[] {
   const list = expectList(value, path);
-  if (list.length !== length) throw new Error(`expected ${length} arguments, got ${list.length} in ${path}`);
+  if (list.length !== length) {
+    throw new Error(`expected ${length} arguments, got ${list.length} in ${path}`);
+  }
   return list;
 }

@@ -1,0 +1,19 @@
+import { inject } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
+import { LOCAL_REGION } from '../../infra/local/template.ts';
+
+/*
+ * Runs in each worker before a test file, so that handlers imported afterwards build their
+ * module-scope SDK clients against the emulators. The functions share table and queue names, so
+ * one environment holding every function's variables serves them all.
+ */
+const endpoints = inject('endpoints');
+
+Object.assign(process.env, ...Object.values(inject('functionEnvironments')), {
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+  AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+  AWS_ENDPOINT_URL_SES: endpoints.ses,
+});
