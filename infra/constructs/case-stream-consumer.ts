@@ -1,0 +1,75 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { HouseFunction } from './house-function.ts';
+
+export interface CaseStreamConsumerProps {
+  readonly table: Table;
+  readonly consumer: HouseFunction;
+  /** Filter criteria patterns (`FilterCriteria.filter(...)`): the consumer is invoked only for these changes. */
+  readonly filters: Array<Record<string, unknown>>;
+  readonly alarmTopic: ITopic;
+  readonly description: string;
+  readonly batchSize?: number;
+}
+
+/**
+ * Wires a function to the cases table's stream the way every consumer here must be wired: only the
+ * records its filters select, partial batch failures reported per record, a failing batch split in
+ * two until the poison record is alone, bounded retries, and records that still fail sent to an
+ * on-failure queue that raises an alarm. Lambda redelivers after a partial failure, so consumers
+ * must be idempotent.
+ */
+export class CaseStreamConsumer extends Construct {
+  readonly onFailureQueue: Queue;
+  readonly onFailureAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: CaseStreamConsumerProps) {
+    super(scope, id);
+    this.onFailureQueue = new Queue(this, 'OnFailure', {
+      enforceSSL: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.onFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the on-failure destination of a stream mapping: it is itself the dead-letter queue.',
+    });
+
+    props.consumer.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize ?? 25,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.onFailureQueue),
+        filters: props.filters,
+      })
+    );
+    if (props.consumer.role !== undefined) {
+      Validations.of(props.consumer.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'dynamodb:ListStreams has no resource-level permissions; reading records is scoped to the table stream.',
+      });
+    }
+
+    this.onFailureAlarm = new Alarm(this, 'OnFailureAlarm', {
+      alarmDescription: `${props.description}: stream records failed every retry`,
+      metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.onFailureAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+}
