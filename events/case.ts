@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
-import { needs, personSchema, referralRequestSchema } from './referral.ts';
+import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
+import { withdrawalReasons } from './withdrawal.ts';
 
 /**
  * The case as it is stored in the cases table and as stream consumers see it (`NewImage`, unmarshalled).
@@ -27,9 +28,26 @@ export type CaseStatus = z.infer<typeof caseStatus>;
 
 const requestShape = referralRequestSchema.shape;
 
+/**
+ * Consent as a record: what was consented to, when, by whom, and its withdrawal. The booleans keep
+ * the names of the request so a referral reads back as it was sent.
+ */
+export const consentRecordSchema = z.object({
+  voluntaryReturn: z.boolean(),
+  dataSharing: z.boolean(),
+  givenOn: isoDate,
+  givenBy: z.enum(consentGivers),
+  withdrawnOn: z.optional(isoDate),
+  withdrawnBy: z.optional(partnerId),
+  withdrawalReason: z.optional(z.enum(withdrawalReasons)),
+});
+export type ConsentRecord = z.infer<typeof consentRecordSchema>;
+
 export const caseItemSchema = z.object({
   pk: z.string().check(z.startsWith('CASE#')),
   sk: z.literal('CASE'),
+  /** Constant partition of the `allCases` index, which lists every case for coordinators and finance. */
+  entity: z.literal('CASE'),
   caseId,
   reference: z.string().check(z.regex(/^[A-Z][A-Z0-9_]{1,15}-[A-Z]{2}-\d{6}$/)),
   programmeId,
@@ -45,7 +63,7 @@ export const caseItemSchema = z.object({
   submittedOn: isoDate,
   minorAtSubmission: z.boolean(),
   victimStatus: requestShape.victimStatus,
-  consent: requestShape.consent,
+  consent: consentRecordSchema,
   minor: requestShape.minor,
   riskAssessment: requestShape.riskAssessment,
   needs: z.array(z.enum(needs)),
@@ -61,5 +79,17 @@ export const historyEntrySchema = z.object({
   fromStatus: z.optional(caseStatus),
   toStatus: z.optional(caseStatus),
   reason: z.optional(z.string()),
+  /** Set when the actor wrote a note; the note itself is kept apart from the history (it is free text). */
+  noteId: z.optional(z.string()),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/** Free text an actor wrote about a change. Kept beside the history, shown only to full-view callers. */
+export const caseNoteSchema = z.object({
+  id: z.string(),
+  at: isoDateTime,
+  by: partnerId,
+  action: z.string(),
+  text: z.string(),
+});
+export type CaseNote = z.infer<typeof caseNoteSchema>;

@@ -3,9 +3,13 @@ import { isIsoCountryCode } from '#domain/countries';
 
 /** Building blocks shared by every contract. `zod/mini` keeps them cheap to load in a Lambda. */
 
+const countryCodeMessage = 'must be an ISO 3166-1 alpha-2 country code, e.g. FR';
 export const countryCode = z
   .string()
-  .check(z.refine(isIsoCountryCode, { error: 'must be an ISO 3166-1 alpha-2 country code, e.g. FR' }));
+  .check(
+    z.regex(/^[A-Z]{2}$/, { error: countryCodeMessage, abort: true }),
+    z.refine(isIsoCountryCode, { error: countryCodeMessage })
+  );
 
 export const isoDate = z.iso.date({ error: 'must be a calendar date as YYYY-MM-DD' });
 

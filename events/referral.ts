@@ -4,6 +4,7 @@ import { countryCode, isoDate, programmeId, text } from './primitives.ts';
 
 /** The body of `POST /v1/referrals` (API.md). Unknown fields are rejected at every level. */
 
+export const consentGivers = ['person', 'guardian'] as const;
 export const sexes = ['female', 'male', 'other'] as const;
 export const needs = ['medical', 'housing', 'childcare', 'training', 'job_placement', 'business_startup'] as const;
 
@@ -39,6 +40,8 @@ export const referralRequestSchema = z
       voluntaryReturn: z.boolean(),
       dataSharing: z.boolean(),
       givenOn: isoDate,
+      /** Who consented; a minor's consent is a guardian's unless stated otherwise. */
+      givenBy: z.optional(z.enum(consentGivers)),
     }),
     minor: z.optional(
       z.strictObject({
@@ -70,6 +73,8 @@ export const referralRequestSchema = z
           context.addIssue({ code: 'custom', path, message: 'must not be in the future' });
         }
       }
+      // A minor block for someone who has just turned 18 is kept: the best-interests determination
+      // made while they were a child still informs the case.
       const isMinor = referral.person.dateOfBirth <= today && ageOn(referral.person.dateOfBirth, today) < 18;
       if (isMinor && referral.minor === undefined) {
         context.addIssue({
@@ -77,9 +82,6 @@ export const referralRequestSchema = z
           path: ['minor'],
           message: 'is required because the person is under 18 today',
         });
-      }
-      if (!isMinor && referral.minor !== undefined) {
-        context.addIssue({ code: 'custom', path: ['minor'], message: 'is only for a person under 18 today' });
       }
     })
   );

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
@@ -13,15 +12,26 @@ import {
   parseJsonBody,
   partnerWithRole,
 } from '#commons/http';
-import { httpIdempotency } from '#commons/idempotency';
+import { idempotentRoute } from '#commons/idempotency';
 import { logger } from '#commons/powertools';
-import { newCaseFromReferral, referralSummary } from '#domain/referral-case';
+import { ProblemError } from '#commons/problem';
+import { intakeRefusal, newCaseFromReferral, referralSummary } from '#domain/referral-case';
 import { referralRequestSchema } from '#events/referral';
+import { rolesFor } from '#events/routes';
 
 const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 
 const createReferral = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const referral = parseJsonBody(event, referralRequestSchema);
+  if (intakeRefusal(referral) === 'NO_RETURN_CONSENT') {
+    throw new ProblemError({
+      type: 'no-return-consent',
+      title: 'No consent to return',
+      status: 422,
+      detail: 'A referral can only be made for a person who consented to return. Nothing was stored.',
+      errors: [{ path: 'consent.voluntaryReturn', message: 'must be true' }],
+    });
+  }
   const reference = await cases.allocateReference(referral.programmeId, referral.hostCountry);
   const created = newCaseFromReferral(
     referral,
@@ -34,7 +44,6 @@ const createReferral = async (event: ApiEvent, context: PartnerRequestContext): 
 };
 
 export const handler = apiRoute<PartnerRequestContext>()
-  .use(partnerWithRole(['referrer']))
+  .use(partnerWithRole(rolesFor('POST /v1/referrals')))
   .use(idempotencyKeyRequired())
-  .use(makeHandlerIdempotent(httpIdempotency()))
-  .handler(createReferral);
+  .handler(idempotentRoute(createReferral));

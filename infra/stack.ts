@@ -5,6 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { apiRoutes, type RouteHandler, routeKeyOf } from '../events/routes.ts';
 import type { StageConfig } from './config.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { HouseFunction } from './constructs/house-function.ts';
@@ -14,6 +15,12 @@ import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
 }
+
+const routeDescription = (handler: RouteHandler): string =>
+  apiRoutes
+    .filter((route) => route.handler === handler)
+    .map(routeKeyOf)
+    .join(', ');
 
 /** Timeout of the functions that will consume the queues; the queues' visibility follows it. */
 const consumerTimeout = Duration.seconds(30);
@@ -61,28 +68,47 @@ export class ReferralStack extends Stack {
 
     const api = new PartnerApi(this, 'Api', { config, authorizerFunction: authorizer });
 
-    const createReferral = new HouseFunction(this, 'CreateReferral', {
-      ...functionDefaults,
-      entry: 'create-referral.ts',
-      description: 'POST /v1/referrals',
-      environment: {
-        CASES_TABLE_NAME: tables.cases.tableName,
-        IDEMPOTENCY_TABLE_NAME: tables.idempotency.tableName,
-      },
+    const routeFunction = (id: string, handler: RouteHandler, environment: Record<string, string> = {}) =>
+      new HouseFunction(this, id, {
+        ...functionDefaults,
+        entry: `${handler}.ts`,
+        description: routeDescription(handler),
+        environment,
+      });
+
+    const casesTable = { CASES_TABLE_NAME: tables.cases.tableName };
+    const createReferral = routeFunction('CreateReferral', 'create-referral', {
+      ...casesTable,
+      IDEMPOTENCY_TABLE_NAME: tables.idempotency.tableName,
     });
     tables.grantReadWrite(tables.cases, createReferral);
     tables.grantReadWrite(tables.idempotency, createReferral);
-    api.addRoute(HttpMethod.POST, '/v1/referrals', createReferral);
 
-    const getReferral = new HouseFunction(this, 'GetReferral', {
-      ...functionDefaults,
-      entry: 'get-referral.ts',
-      description: 'GET /v1/referrals/{id}',
-      environment: { CASES_TABLE_NAME: tables.cases.tableName },
-    });
+    const getReferral = routeFunction('GetReferral', 'get-referral', casesTable);
     tables.grantRead(tables.cases, getReferral);
-    api.addRoute(HttpMethod.GET, '/v1/referrals/{id}', getReferral);
+
+    const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
+    tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
+
+    const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);
+    tables.grantReadWrite(tables.cases, withdrawReferral);
+
+    const routeFunctions: Record<RouteHandler, HouseFunction> = {
+      'create-referral': createReferral,
+      'get-referral': getReferral,
+      'list-referrals': listReferrals,
+      'withdraw-referral': withdrawReferral,
+      health: routeFunction('Health', 'health'),
+      openapi: routeFunction('OpenApi', 'openapi'),
+    };
+    for (const route of apiRoutes) {
+      api.addRoute(HttpMethod[route.method], route.path, routeFunctions[route.handler], {
+        public: route.roles === 'public',
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
+    // The partner command finds the table of a deployed stage through this output.
+    new CfnOutput(this, 'PartnersTableName', { value: tables.partners.tableName });
   }
 }

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type PartnerItem, partnerItemSchema } from '#events/partner';
 
 export class PartnerRepository {
@@ -25,5 +25,22 @@ export class PartnerRepository {
   /** Creates or replaces a partner record (onboarding, key rotation, disabling). */
   async save(partner: PartnerItem): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: partnerItemSchema.parse(partner) }));
+  }
+
+  async get(partnerId: string): Promise<PartnerItem | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { partnerId } }));
+    return Item === undefined ? undefined : partnerItemSchema.parse(Item);
+  }
+
+  /** Every partner; the table holds tens of organisations, so a scan is the simple, right tool. */
+  async list(): Promise<PartnerItem[]> {
+    const partners: PartnerItem[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: exclusiveStartKey }));
+      partners.push(...(page.Items ?? []).map((item) => partnerItemSchema.parse(item)));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return partners;
   }
 }

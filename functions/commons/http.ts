@@ -16,10 +16,12 @@ import type { Role } from '#events/primitives';
 import { logger } from './powertools.ts';
 import {
   forbidden,
+  idempotencyKeyReused,
   internalError,
   invalidRequest,
   payloadTooLarge,
   ProblemError,
+  requestInProgress,
   unauthenticated,
   unsupportedMediaType,
 } from './problem.ts';
@@ -64,24 +66,11 @@ const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult> => ({
       return;
     }
     if (error instanceof IdempotencyValidationError) {
-      request.error = new ProblemError({
-        type: 'idempotency-key-reused',
-        title: 'Idempotency-Key already used for another request',
-        status: 422,
-        detail: 'This Idempotency-Key was used with a different body. Use a new key for a new request.',
-      });
+      request.error = idempotencyKeyReused();
       return;
     }
     if (error instanceof IdempotencyAlreadyInProgressError) {
-      request.error = new ProblemError(
-        {
-          type: 'request-in-progress',
-          title: 'A request with this Idempotency-Key is in progress',
-          status: 409,
-          detail: 'Retry shortly with the same Idempotency-Key to get its result.',
-        },
-        { 'Retry-After': '1' }
-      );
+      request.error = requestInProgress();
       return;
     }
     logger.error('request failed', { errorName: error?.name, stack: stackWithoutMessage(error) });
@@ -127,6 +116,17 @@ export const idempotencyKeyRequired = (): MiddlewareObj<ApiEvent, ApiResult> => 
     }
   },
 });
+
+/** Parses the query string against a schema, or throws a 400 naming each parameter. */
+export const parseQuery = <Schema extends z.ZodMiniType>(event: ApiEvent, schema: Schema): z.infer<Schema> => {
+  const query = event.queryStringParameters ?? {};
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    const errors = fieldErrors(parsed.error.issues, query).map((error) => ({ ...error, path: `query.${error.path}` }));
+    throw invalidRequest('The query string is not valid; see errors.', errors);
+  }
+  return parsed.data;
+};
 
 /** Parses a JSON body against a schema, or throws the 400/413/415 problem that says what is wrong. */
 export const parseJsonBody = <Schema extends z.ZodMiniType>(event: ApiEvent, schema: Schema): z.infer<Schema> => {

@@ -15,6 +15,7 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: FieldError[];
+  currentStatus?: string;
 }
 
 const problemTypeBase = 'https://trm.example.org/problems/';
@@ -55,8 +56,18 @@ export const forbidden = (detail: string): ProblemError =>
 export const notFound = (detail: string): ProblemError =>
   new ProblemError({ type: 'not-found', title: 'Not found', status: 404, detail });
 
-export const conflict = (detail: string, headers: Record<string, string> = {}): ProblemError =>
-  new ProblemError({ type: 'conflict', title: 'Conflict', status: 409, detail }, headers);
+/** 409; `currentStatus` names the case's status when the action does not fit it. */
+export const conflict = (detail: string, headers: Record<string, string> = {}, currentStatus?: string): ProblemError =>
+  new ProblemError(
+    {
+      type: currentStatus === undefined ? 'conflict' : 'illegal-transition',
+      title: currentStatus === undefined ? 'Conflict' : 'Not possible in the current status',
+      status: 409,
+      detail,
+      ...(currentStatus === undefined ? {} : { currentStatus }),
+    },
+    headers
+  );
 
 export const payloadTooLarge = (limitBytes: number): ProblemError =>
   new ProblemError({
@@ -81,6 +92,17 @@ export const idempotencyKeyReused = (): ProblemError =>
     status: 422,
     detail: 'This Idempotency-Key was used with a different body. Use a new key for a new request.',
   });
+
+export const requestInProgress = (): ProblemError =>
+  new ProblemError(
+    {
+      type: 'request-in-progress',
+      title: 'A request with this Idempotency-Key is in progress',
+      status: 409,
+      detail: 'Retry shortly with the same Idempotency-Key to get its result.',
+    },
+    { 'Retry-After': '1' }
+  );
 
 export const internalError = (): ProblemError =>
   new ProblemError({

@@ -1,5 +1,6 @@
-import type { CaseItem, HistoryEntry } from '#events/case';
+import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
 import type { ReferralRequest } from '#events/referral';
+import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
 import { ageOn, todayIso } from './dates.ts';
 
 /** Turning an accepted referral into a case, and the views partners get of it. No AWS here. */
@@ -16,7 +17,9 @@ export const newCaseFromReferral = (
 ): { case: NewCase; history: HistoryEntry } => {
   const at = now.toISOString();
   const submittedOn = todayIso(now);
+  const minorAtSubmission = ageOn(referral.person.dateOfBirth, submittedOn) < 18;
   const submitted: NewCase = {
+    entity: 'CASE',
     caseId: ids.caseId,
     reference: ids.reference,
     programmeId: referral.programmeId,
@@ -29,9 +32,12 @@ export const newCaseFromReferral = (
     updatedAt: at,
     version: 1,
     submittedOn,
-    minorAtSubmission: ageOn(referral.person.dateOfBirth, submittedOn) < 18,
+    minorAtSubmission,
     victimStatus: referral.victimStatus,
-    consent: referral.consent,
+    consent: {
+      ...referral.consent,
+      givenBy: referral.consent.givenBy ?? (minorAtSubmission ? 'guardian' : 'person'),
+    },
     minor: referral.minor,
     riskAssessment: referral.riskAssessment,
     needs: referral.needs ?? [],
@@ -44,8 +50,18 @@ export const newCaseFromReferral = (
   };
 };
 
+/**
+ * A referral that cannot be assessed at all is refused at intake rather than stored: without
+ * consent to return there is nothing to organise. Missing consent to data sharing is stored and
+ * left to eligibility.
+ */
+export const intakeRefusal = (referral: ReferralRequest): 'NO_RETURN_CONSENT' | undefined =>
+  referral.consent.voluntaryReturn ? undefined : 'NO_RETURN_CONSENT';
+
 /** What `201 Created` carries: enough to follow the case, nothing personal (it is stored for idempotent replays). */
-export const referralSummary = (stored: NewCase) => ({
+export const referralSummary = (
+  stored: Pick<NewCase, 'caseId' | 'reference' | 'status' | 'programmeId' | 'hostCountry' | 'originCountry' | 'createdAt'>
+): ReferralSummary => ({
   id: stored.caseId,
   reference: stored.reference,
   status: stored.status,
@@ -55,10 +71,27 @@ export const referralSummary = (stored: NewCase) => ({
   createdAt: stored.createdAt,
 });
 
-/** The full case for a partner allowed to see it. */
-export const referralView = (stored: NewCase, history: HistoryEntry[]) => ({
+/** A case as listed: the summary and when it last changed, never personal data. */
+export const referralListItem = (
+  stored: Pick<NewCase, 'caseId' | 'reference' | 'status' | 'programmeId' | 'hostCountry' | 'originCountry' | 'createdAt' | 'updatedAt'>
+): ReferralListItem => ({
   ...referralSummary(stored),
   updatedAt: stored.updatedAt,
+});
+
+const historyView = (history: HistoryEntry[]) =>
+  history.map(({ at, by, action, fromStatus, toStatus, reason }) => ({ at, by, action, fromStatus, toStatus, reason }));
+
+/** What finance sees of a case: what a payment needs, nothing about the person. */
+export const financeView = (stored: NewCase, history: HistoryEntry[]): FinanceView => ({
+  ...referralListItem(stored),
+  receiverId: stored.receiverId,
+  history: historyView(history),
+});
+
+/** The full case for a partner allowed to see it. */
+export const referralView = (stored: NewCase, history: HistoryEntry[], notes: CaseNote[] = []): ReferralView => ({
+  ...referralListItem(stored),
   destinationLocality: stored.destinationLocality,
   person: stored.person,
   victimStatus: stored.victimStatus,
@@ -67,12 +100,8 @@ export const referralView = (stored: NewCase, history: HistoryEntry[]) => ({
   riskAssessment: stored.riskAssessment,
   needs: stored.needs,
   accompanyingChildren: stored.accompanyingChildren,
-  history: history.map(({ at, by, action, fromStatus, toStatus, reason }) => ({
-    at,
-    by,
-    action,
-    fromStatus,
-    toStatus,
-    reason,
-  })),
+  referrerId: stored.referrerId,
+  receiverId: stored.receiverId,
+  history: historyView(history),
+  notes: notes.map(({ id, at, by, text }) => ({ id, at, by, text })),
 });

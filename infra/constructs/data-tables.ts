@@ -64,10 +64,13 @@ export class DataTables extends Construct {
       sortKey: { name: 'sk', type: AttributeType.STRING },
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
+    // `allCases` has one partition (`entity` = CASE): fine for a programme's hundreds of cases, and
+    // it lets coordinators and finance page through every case without a scan.
     for (const [indexName, partitionKey] of [
       ['byReferrer', 'referrerId'],
       ['byReceiver', 'receiverId'],
       ['byStatus', 'status'],
+      ['allCases', 'entity'],
     ] as const) {
       this.cases.addGlobalSecondaryIndex({
         indexName,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import { loadStageConfig } from '../../infra/config.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
@@ -38,7 +39,8 @@ describe('functions', () => {
     // A function that lost its bundled SDK would import it from the runtime instead.
     // (matches are compared, not the code, so a failure does not print a megabyte of bundle)
     expect(code.match(/(?:from|import\(|require\()\s*["']@aws-sdk\/(?:client|lib)-[a-z-]+["']/)?.[0]).toBeUndefined();
-    expect(code.includes('DynamoDB_20120810')).toBe(true);
+    const usesDynamoDb = Object.keys(fn.Properties.Environment.Variables).some((name) => name.endsWith('_TABLE_NAME'));
+    expect(code.includes('DynamoDB_20120810')).toBe(usesDynamoDb);
     expect(code.startsWith('import { createRequire as __trmCreateRequire }')).toBe(true);
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
     // Minified: long lines, not one statement per line.
@@ -150,12 +152,24 @@ describe('HTTP API', () => {
     });
   });
 
-  it.each(['POST /v1/referrals', 'GET /v1/referrals/{id}'])('%s exists behind the authorizer', (routeKey) => {
+  const partnerRoutes = apiRoutes.filter((route) => route.roles !== 'public').map(routeKeyOf);
+  const publicRoutes = apiRoutes.filter((route) => route.roles === 'public').map(routeKeyOf);
+
+  it.each(partnerRoutes)('%s exists behind the authorizer', (routeKey) => {
     dev.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
       AuthorizationType: 'CUSTOM',
       AuthorizerId: Match.anyValue(),
     });
+  });
+
+  it.each(publicRoutes)('%s exists without a partner key', (routeKey) => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'NONE' });
+  });
+
+  it('has no route that is not in the route table', () => {
+    const templateRoutes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey);
+    expect(templateRoutes.sort()).toEqual([...partnerRoutes, ...publicRoutes].sort());
   });
 
   it('throttles per stage', () => {

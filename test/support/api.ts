@@ -28,7 +28,18 @@ export const callRoute = async (route: Handler, request: HttpRequest): Promise<R
   if (!decision.isAuthorized) {
     return { status: 403, headers: {}, body: { message: 'Forbidden' }, raw: '{"message":"Forbidden"}' };
   }
-  const result = (await route(httpApiEvent(request, decision.context ?? {}), lambdaContext('Route'))) as APIGatewayProxyStructuredResultV2;
+  return invoke(route, request, decision.context ?? {});
+};
+
+/** A route without the authorizer (public routes). */
+export const callPublicRoute = (route: Handler, request: HttpRequest): Promise<Response> => invoke(route, request, {});
+
+/** The handler serving a route of the route table. */
+export const routeHandler = async (handler: string): Promise<Handler> =>
+  ((await import(`../../functions/${handler}.ts`)) as { handler: Handler }).handler;
+
+const invoke = async (route: Handler, request: HttpRequest, authorizerContext: object): Promise<Response> => {
+  const result = (await route(httpApiEvent(request, authorizerContext), lambdaContext('Route'))) as APIGatewayProxyStructuredResultV2;
   const raw = typeof result.body === 'string' ? result.body : '';
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)])

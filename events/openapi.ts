@@ -1,0 +1,154 @@
+import * as z from 'zod/mini';
+import { roles } from './primitives.ts';
+import { financeViewSchema, referralPageSchema, referralSummarySchema, referralViewSchema } from './referral-views.ts';
+import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
+import referralExample from './samples/referral-tact.json' with { type: 'json' };
+
+/**
+ * The partner contract as OpenAPI 3.1, generated from the route table and the zod schemas the
+ * handlers parse with: there is no second, hand-written schema to fall out of date.
+ */
+const jsonSchema = (schema: z.ZodMiniType) => {
+  // Checks that JSON Schema cannot express (e.g. "the minor block is required under 18") are
+  // described in the operation's text instead.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
+  return rest;
+};
+
+const responseSchemas: Record<string, z.ZodMiniType> = {
+  'POST /v1/referrals': referralSummarySchema,
+  'GET /v1/referrals': referralPageSchema,
+  'GET /v1/referrals/{id}': z.union([referralViewSchema, financeViewSchema]),
+  'POST /v1/referrals/{id}/withdraw': referralSummarySchema,
+};
+
+const requestExamples: Record<string, unknown> = {
+  'POST /v1/referrals': referralExample,
+  'POST /v1/referrals/{id}/withdraw': { reason: 'changed_mind', note: 'Decided to stay with family in France.' },
+};
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+const errorResponses = (route: ApiRoute) => ({
+  ...(route.body || route.query || route.path.includes('{') ? { '400': problemResponse('The request is not valid; `errors` names each field.') } : {}),
+  ...(route.roles === 'public'
+    ? {}
+    : {
+        '401': problemResponse('Missing, unknown or disabled partner key.'),
+        '403': problemResponse('Your role may not call this route.'),
+      }),
+  ...(route.path.includes('{id}') ? { '404': problemResponse('No such case, or not one your organisation may see.') } : {}),
+  ...(route.method === 'POST' && route.path.includes('{id}')
+    ? { '409': problemResponse('Not possible in the case\'s current status (`currentStatus`), or a concurrent change.') }
+    : {}),
+  ...(route.body
+    ? {
+        '413': problemResponse('Body over 64 KiB.'),
+        '415': problemResponse('Body not sent as application/json.'),
+      }
+    : {}),
+  ...(route.idempotencyKey ? { '422': problemResponse('Idempotency-Key reused with another body, or a referral without consent to return.') } : {}),
+});
+
+const parametersOf = (route: ApiRoute) => {
+  const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string', format: 'uuid' },
+  }));
+  const queryParameters = route.query
+    ? Object.entries((jsonSchema(route.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema,
+      }))
+    : [];
+  const headers = route.idempotencyKey
+    ? [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: true,
+          description: 'Your unique id for this request (1 to 128 printable characters): a retry with the same key and body returns the first response; with another body it is 422.',
+          schema: { type: 'string', minLength: 1, maxLength: 128 },
+        },
+      ]
+    : [];
+  return [...pathParameters, ...queryParameters, ...headers];
+};
+
+const operationOf = (route: ApiRoute) => {
+  const routeKey = routeKeyOf(route);
+  const responseSchema = responseSchemas[routeKey];
+  return {
+    operationId: route.handler,
+    summary: route.summary,
+    description: route.roles === 'public' ? 'Public: no partner key.' : `Roles: ${route.roles.join(', ')}.`,
+    security: route.roles === 'public' ? [] : [{ partnerKey: [] }],
+    parameters: parametersOf(route),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: jsonSchema(route.body),
+                ...(requestExamples[routeKey] === undefined ? {} : { example: requestExamples[routeKey] }),
+              },
+            },
+          },
+        }
+      : {}),
+    responses: {
+      [String(route.successStatus)]: {
+        description: 'Success',
+        ...(responseSchema ? { content: { 'application/json': { schema: jsonSchema(responseSchema) } } } : {}),
+      },
+      ...errorResponses(route),
+    },
+  };
+};
+
+export const buildOpenApiDocument = () => {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of apiRoutes) {
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operationOf(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Transnational referral mechanism: partner API',
+      version: '1',
+      description:
+        'Referrals of victims of trafficking who chose to return home, from partners in EU host countries to partners in countries of origin. ' +
+        `Roles: ${roles.join(', ')}. Errors are RFC 9457 problem details. Dates are YYYY-MM-DD, countries ISO 3166-1 alpha-2, money integer minor units. ` +
+        'A person under 18 on the day of submission needs the `minor` block; a date in the future is refused.',
+    },
+    components: {
+      securitySchemes: { partnerKey: { type: 'http', scheme: 'bearer', description: 'Your partner key.' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: {
+            type: { type: 'string', format: 'uri' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            currentStatus: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+    paths,
+  };
+};

@@ -1,0 +1,94 @@
+import type * as z from 'zod/mini';
+import type { Role } from './primitives.ts';
+import { roles } from './primitives.ts';
+import { referralRequestSchema } from './referral.ts';
+import { listReferralsQuerySchema } from './referral-list.ts';
+import { withdrawRequestSchema } from './withdrawal.ts';
+
+/**
+ * Every route of the partner API, once. The stack wires each route to its function from this table,
+ * the handlers take their allowed roles from it, and the OpenAPI document is generated from it, so
+ * a route cannot exist in one place and be missing from another.
+ */
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  /** The entry file under `functions/` (without `.ts`) that serves the route. */
+  handler: string;
+  /** Roles that may call the route, or `public` for routes without a partner key. */
+  roles: readonly Role[] | 'public';
+  summary: string;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  idempotencyKey?: 'required';
+  successStatus: number;
+}
+
+const everyRole = roles;
+
+export const apiRoutes = [
+  {
+    method: 'POST',
+    path: '/v1/referrals',
+    handler: 'create-referral',
+    roles: ['referrer'],
+    summary: 'Submit a referral',
+    body: referralRequestSchema,
+    idempotencyKey: 'required',
+    successStatus: 201,
+  },
+  {
+    method: 'GET',
+    path: '/v1/referrals',
+    handler: 'list-referrals',
+    roles: everyRole,
+    summary: "The caller's cases, newest first, optionally by status",
+    query: listReferralsQuerySchema,
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/v1/referrals/{id}',
+    handler: 'get-referral',
+    roles: everyRole,
+    summary: 'A case with its status, consent record and history (finance: without personal data)',
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/referrals/{id}/withdraw',
+    handler: 'withdraw-referral',
+    roles: ['referrer', 'coordinator'],
+    summary: 'The person no longer wants to return (until departure; withdrawing twice is one withdrawal)',
+    body: withdrawRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/v1/health',
+    handler: 'health',
+    roles: 'public',
+    summary: 'Whether the API is up',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    handler: 'openapi',
+    roles: 'public',
+    summary: 'This contract as OpenAPI 3.1',
+    successStatus: 200,
+  },
+] as const satisfies readonly ApiRoute[];
+
+export type RouteHandler = (typeof apiRoutes)[number]['handler'];
+export type RouteKey = `${(typeof apiRoutes)[number]['method']} ${(typeof apiRoutes)[number]['path']}`;
+
+export const routeKeyOf = (route: ApiRoute): string => `${route.method} ${route.path}`;
+
+/** The roles allowed on a route, from the table. */
+export const rolesFor = (routeKey: RouteKey): readonly Role[] => {
+  const route = apiRoutes.find((candidate) => routeKeyOf(candidate) === routeKey);
+  if (route === undefined || route.roles === 'public') throw new Error(`${routeKey} is not a partner route`);
+  return route.roles;
+};

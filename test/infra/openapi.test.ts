@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../events/openapi.ts';
+import { synthesizeStack } from '../support/synth-stack.ts';
+
+const document = buildOpenApiDocument();
+const { template } = synthesizeStack({ bundle: false });
+
+const documentedRoutes = Object.entries(document.paths).flatMap(([path, operations]) =>
+  Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)
+);
+const templateRoutes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+  (route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey
+);
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 with a bearer scheme for partner keys', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.components.securitySchemes.partnerKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('documents exactly the routes the deployed API has, no more, no fewer', () => {
+    expect(documentedRoutes.sort()).toEqual([...templateRoutes].sort());
+    expect(documentedRoutes.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('describes the referral body from the schema the handler parses, with an example', () => {
+    const operation = document.paths['/v1/referrals']?.post as any;
+    const schema = operation.requestBody.content['application/json'].schema;
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(expect.arrayContaining(['programmeId', 'hostCountry', 'originCountry', 'person', 'consent']));
+    expect(schema.properties.person.properties.dateOfBirth).toMatchObject({ type: 'string', format: 'date' });
+    expect(schema.properties.hostCountry.pattern).toBe('^[A-Z]{2}$');
+    expect(operation.requestBody.content['application/json'].example.programmeId).toBe('TACT');
+    expect(operation.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
+  });
+
+  it('documents the list parameters with their bounds', () => {
+    const operation = document.paths['/v1/referrals']?.get as any;
+    expect(operation.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
+      expect.arrayContaining(['status', 'limit', 'cursor'])
+    );
+  });
+
+  it('marks partner routes as needing a key and public ones as not', () => {
+    expect((document.paths['/v1/referrals/{id}']?.get as any).security).toEqual([{ partnerKey: [] }]);
+    expect((document.paths['/v1/health']?.get as any).security).toEqual([]);
+  });
+});

@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
+import type { Role } from '../../events/primitives.ts';
+import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
+import { captureLogs } from '../support/harness.ts';
+
+/**
+ * OWASP API Security Top 10 (2023) items that apply to the intake routes: object-level (API1),
+ * authentication (API2), property-level (API3), resource consumption (API4) and function-level
+ * (API5) authorization; plus withdrawal and consent rules.
+ */
+const logs = captureLogs();
+const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
+const { PartnerRepository } = await import('../../functions/adapters/partner-repository.ts');
+const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
+const { createPartner, rotatePartnerKey, setPartnerStatus, listPartners } = await import('../../infra/ops/partner-admin.ts');
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const partnersTable = new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!);
+
+type Partner = Awaited<ReturnType<typeof registerPartner>>;
+const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'coordinator' | 'finance', Partner>;
+const byRole = (role: Role): Partner =>
+  ({ referrer: partners.referrer, receiver: partners.receiver, coordinator: partners.coordinator, finance: partners.finance })[role];
+
+const submit = async (partner: Partner, body: unknown = tactReferral()) =>
+  callRoute(await routeHandler('create-referral'), {
+    method: 'POST',
+    route: '/v1/referrals',
+    headers: { ...bearer(partner.key), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: JSON.stringify(body),
+  });
+
+const read = async (partner: Partner | { key: string }, id: string) =>
+  callRoute(await routeHandler('get-referral'), { method: 'GET', route: '/v1/referrals/{id}', pathParameters: { id }, headers: bearer(partner.key) });
+
+const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 'changed_mind' }) =>
+  callRoute(await routeHandler('withdraw-referral'), {
+    method: 'POST',
+    route: '/v1/referrals/{id}/withdraw',
+    pathParameters: { id },
+    headers: { ...bearer(partner.key), 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+const list = async (partner: Partner, queryString = '') =>
+  callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
+
+/** Moves a case as later stages of the lifecycle will (offer to a receiver, departure). */
+const moveCase = async (id: string, changes: Record<string, unknown>) => {
+  const found = (await cases.get(id))!;
+  const outcome = await cases.transition(found.case, {
+    changes,
+    history: { at: new Date().toISOString(), by: 'test-setup', action: 'test-move', toStatus: changes.status as never },
+  });
+  expect(outcome).toBe('applied');
+};
+
+const expectProblem = (response: Response, status: number) => {
+  expect(response.status).toBe(status);
+  expect(response.headers['content-type']).toBe('application/problem+json');
+};
+
+let assignedCase: string;
+
+beforeAll(async () => {
+  const entries = await Promise.all([
+    ['referrer', registerPartner(['referrer'], 'FR')],
+    ['otherReferrer', registerPartner(['referrer'], 'ES')],
+    ['receiver', registerPartner(['receiver'], 'AL')],
+    ['otherReceiver', registerPartner(['receiver'], 'AL')],
+    ['coordinator', registerPartner(['coordinator'], 'FR')],
+    ['finance', registerPartner(['finance'], 'FR')],
+  ].map(async ([name, partner]) => [name, await partner] as const));
+  Object.assign(partners, Object.fromEntries(entries));
+  assignedCase = (await submit(partners.referrer)).body.id;
+  await moveCase(assignedCase, { status: 'eligible', receiverId: partners.receiver.partnerId });
+});
+
+describe('API5 function-level authorization: every partner route × every role', () => {
+  const partnerRoutes = apiRoutes.filter((route): route is Extract<typeof route, { roles: readonly Role[] }> => route.roles !== 'public');
+  const cells = partnerRoutes.flatMap((route) =>
+    (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
+  );
+
+  it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
+    const caseId = (await submit(partners.referrer)).body.id;
+    await moveCase(caseId, { status: 'eligible', receiverId: partners.receiver.partnerId });
+    const body = route.handler === 'create-referral' ? tactReferral() : route.handler === 'withdraw-referral' ? { reason: 'other' } : undefined;
+    const response = await callRoute(await routeHandler(route.handler), {
+      method: route.method,
+      route: route.path,
+      pathParameters: route.path.includes('{id}') ? { id: caseId } : undefined,
+      headers: {
+        ...bearer(byRole(role).key),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if ((route.roles as readonly Role[]).includes(role)) {
+      expect([200, 201]).toContain(response.status);
+    } else {
+      expectProblem(response, 403);
+    }
+  });
+});
+
+describe('API1 object-level authorization', () => {
+  it("another referrer, an unassigned receiver and an unknown id all get the same 404", async () => {
+    const responses = [
+      await read(partners.otherReferrer, assignedCase),
+      await read(partners.otherReceiver, assignedCase),
+      await read(partners.otherReferrer, randomUUID()),
+    ];
+    for (const response of responses) expectProblem(response, 404);
+    expect(new Set(responses.map((response) => response.raw)).size).toBe(1);
+  });
+
+  it('the referrer, the assigned receiver and the coordinator see the case with the person', async () => {
+    for (const partner of [partners.referrer, partners.receiver, partners.coordinator]) {
+      const response = await read(partner, assignedCase);
+      expect(response.status).toBe(200);
+      expect(response.body.person.familyName).toBe(tactReferral().person.familyName);
+    }
+  });
+
+  it("another referrer cannot withdraw someone else's case: 404, and the case is untouched", async () => {
+    expectProblem(await withdraw(partners.otherReferrer, assignedCase), 404);
+    expect((await cases.get(assignedCase))!.case.status).toBe('eligible');
+  });
+
+  it("lists hold only the caller's cases", async () => {
+    const response = await list(partners.otherReferrer);
+    expect(response.status).toBe(200);
+    expect(response.body.items.map((item: { id: string }) => item.id)).not.toContain(assignedCase);
+    const receiverList = await list(partners.receiver);
+    expect(receiverList.body.items.map((item: { id: string }) => item.id)).toContain(assignedCase);
+    const otherReceiverList = await list(partners.otherReceiver);
+    expect(otherReceiverList.body.items).toEqual([]);
+  });
+});
+
+describe('API3 property-level authorization', () => {
+  it.each([['status', 'eligible'], ['id', randomUUID()], ['referrerId', 'someone-else'], ['reference', 'TACT-FR-000001']])(
+    'a server-owned field (%s) in the body is refused',
+    async (field, value) => {
+      const response = await submit(partners.referrer, { ...tactReferral(), [field]: value });
+      expectProblem(response, 400);
+      expect(response.body.errors).toContainEqual({ path: field, message: 'is not a known field' });
+    }
+  );
+
+  it('finance sees the case without any personal data', async () => {
+    const response = await read(partners.finance, assignedCase);
+    expect(response.status).toBe(200);
+    expect(Object.keys(response.body).sort()).toEqual(
+      ['createdAt', 'history', 'hostCountry', 'id', 'originCountry', 'programmeId', 'receiverId', 'reference', 'status', 'updatedAt'].sort()
+    );
+    const sample = tactReferral();
+    for (const value of [sample.person.givenName, sample.person.familyName, sample.person.dateOfBirth, sample.person.phone, sample.destinationLocality]) {
+      expect(response.raw).not.toContain(value);
+    }
+  });
+});
+
+describe('API2 authentication', () => {
+  it('a rotated key stops working and the new one works', async () => {
+    const created = await createPartner(partnersTable, {
+      partnerId: `ngo-lyon-${randomUUID().slice(0, 6)}`,
+      name: 'NGO Lyon',
+      roles: ['referrer'],
+      country: 'FR',
+      language: 'fr',
+      emails: ['casework@ngo-lyon.example.org'],
+    });
+    expect((await list({ key: created.key } as Partner)).status).toBe(200);
+    const rotated = await rotatePartnerKey(partnersTable, created.partnerId);
+    expectProblem(await list({ key: created.key } as Partner), 401);
+    expect((await list({ key: rotated.key } as Partner)).status).toBe(200);
+    const stored = (await listPartners(partnersTable)).find((partner) => partner.partnerId === created.partnerId);
+    expect(JSON.stringify(stored)).not.toContain(rotated.key);
+    expect(stored).not.toHaveProperty('keyHash');
+  });
+
+  it('a disabled partner is refused, and enabled again it is let in', async () => {
+    const created = await createPartner(partnersTable, {
+      partnerId: `ngo-nice-${randomUUID().slice(0, 6)}`,
+      name: 'NGO Nice',
+      roles: ['referrer'],
+      country: 'FR',
+      language: 'fr',
+      emails: ['casework@ngo-nice.example.org'],
+    });
+    await setPartnerStatus(partnersTable, created.partnerId, 'disabled');
+    expectProblem(await list({ key: created.key } as Partner), 401);
+    await setPartnerStatus(partnersTable, created.partnerId, 'active');
+    expect((await list({ key: created.key } as Partner)).status).toBe(200);
+  });
+
+  it('a key is never stored in clear', async () => {
+    const created = await createPartner(partnersTable, {
+      partnerId: `ngo-lille-${randomUUID().slice(0, 6)}`,
+      name: 'NGO Lille',
+      roles: ['referrer'],
+      country: 'FR',
+      language: 'fr',
+      emails: ['casework@ngo-lille.example.org'],
+    });
+    const stored = await partnersTable.get(created.partnerId);
+    expect(JSON.stringify(stored)).not.toContain(created.key.slice(4));
+  });
+
+  it('onboarding refuses an invalid partner with the field named', async () => {
+    await expect(
+      createPartner(partnersTable, { partnerId: 'ngo-x', name: 'X', roles: ['referrer'], country: 'XX', language: 'fr', emails: ['a@b.example'] })
+    ).rejects.toThrow(/country/);
+  });
+});
+
+describe('API4 resource consumption', () => {
+  it.each(['limit=201', 'limit=0', 'limit=-1', 'limit=ten'])('%s is 400', async (queryString) => {
+    const response = await list(partners.referrer, queryString);
+    expectProblem(response, 400);
+    expect(response.body.errors[0].path).toBe('query.limit');
+  });
+
+  it('pages through a list with an opaque cursor that only works for its own list', async () => {
+    const referrer = await registerPartner(['referrer'], 'FR');
+    for (let index = 0; index < 3; index += 1) await submit(referrer);
+    const first = await list(referrer, 'limit=2');
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.cursor).toEqual(expect.any(String));
+    const second = await list(referrer, `limit=2&cursor=${first.body.cursor}`);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.cursor).toBeUndefined();
+    const ids = [...first.body.items, ...second.body.items].map((item: { id: string }) => item.id);
+    expect(new Set(ids).size).toBe(3);
+
+    const foreign = await list(partners.otherReferrer, `cursor=${first.body.cursor}`);
+    expectProblem(foreign, 400);
+    expectProblem(await list(referrer, 'cursor=bm90LWEtY3Vyc29y'), 400);
+  });
+
+  it('filters by status', async () => {
+    const response = await list(partners.coordinator, 'status=eligible');
+    expect(response.status).toBe(200);
+    expect(response.body.items.length).toBeGreaterThan(0);
+    expect(response.body.items.every((item: { status: string }) => item.status === 'eligible')).toBe(true);
+    expectProblem(await list(partners.coordinator, 'status=lost'), 400);
+  });
+});
+
+describe('withdrawal', () => {
+  it('withdraws once, records why in the consent record and the history, and a second withdrawal changes nothing', async () => {
+    const id = (await submit(partners.referrer)).body.id;
+    const first = await withdraw(partners.referrer, id, { reason: 'safety', note: 'Threats from the network in the home town.' });
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('withdrawn');
+    const second = await withdraw(partners.referrer, id, { reason: 'other' });
+    expect(second.status).toBe(200);
+    expect(second.body.status).toBe('withdrawn');
+
+    const view = (await read(partners.referrer, id)).body;
+    expect(view.history.filter((entry: { action: string }) => entry.action === 'withdrawn')).toEqual([
+      expect.objectContaining({ by: partners.referrer.partnerId, fromStatus: 'submitted', toStatus: 'withdrawn', reason: 'safety' }),
+    ]);
+    expect(view.consent).toMatchObject({ voluntaryReturn: true, withdrawnBy: partners.referrer.partnerId, withdrawalReason: 'safety' });
+    expect(view.notes).toEqual([expect.objectContaining({ text: 'Threats from the network in the home town.' })]);
+    expect(JSON.stringify(view.history)).not.toContain('Threats');
+  });
+
+  it('the coordinator may withdraw any case; the assigned receiver may not', async () => {
+    const id = (await submit(partners.referrer)).body.id;
+    await moveCase(id, { status: 'eligible', receiverId: partners.receiver.partnerId });
+    expectProblem(await withdraw(partners.receiver, id), 403);
+    expect((await withdraw(partners.coordinator, id)).status).toBe(200);
+  });
+
+  it.each(['departed', 'arrived', 'closed'])('after departure (%s) it is refused with the current status named', async (status) => {
+    const id = (await submit(partners.referrer)).body.id;
+    await moveCase(id, { status });
+    const response = await withdraw(partners.referrer, id);
+    expectProblem(response, 409);
+    expect(response.body.currentStatus).toBe(status);
+    expect((await cases.get(id))!.case.status).toBe(status);
+  });
+
+  it('concurrent withdrawals make one withdrawal', async () => {
+    const id = (await submit(partners.referrer)).body.id;
+    const responses = await Promise.all(Array.from({ length: 5 }, () => withdraw(partners.referrer, id)));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    const { history } = (await cases.get(id))!;
+    expect(history.filter((entry) => entry.action === 'withdrawn')).toHaveLength(1);
+  });
+
+  it('a bad reason is 400', async () => {
+    const id = (await submit(partners.referrer)).body.id;
+    const response = await withdraw(partners.referrer, id, { reason: 'bored' });
+    expectProblem(response, 400);
+    expect(response.body.errors[0].path).toBe('reason');
+  });
+});
+
+describe('consent and the round trip', () => {
+  it("API.md's example body round-trips every field", async () => {
+    const body: Record<string, any> = {
+      ...tactReferral(),
+      minor: { bestInterestsDetermination: { completedOn: '2026-10-20', returnInBestInterests: true }, guardianConsent: true, escortRequired: true },
+      needs: ['medical', 'housing', 'childcare', 'training', 'job_placement', 'business_startup'],
+    };
+    const created = await submit(partners.referrer, body);
+    expect(created.status).toBe(201);
+    const view = (await read(partners.referrer, created.body.id)).body;
+    expect(view).toMatchObject({ ...body, consent: { ...body.consent, givenBy: 'person' } });
+  });
+
+  it('a referral without consent to return is refused and nothing is stored', async () => {
+    const referrer = await registerPartner(['referrer'], 'FR');
+    const response = await submit(referrer, { ...tactReferral(), consent: { voluntaryReturn: false, dataSharing: true, givenOn: '2026-11-02' } });
+    expectProblem(response, 422);
+    expect(response.body.errors).toEqual([{ path: 'consent.voluntaryReturn', message: 'must be true' }]);
+    expect((await list(referrer)).body.items).toEqual([]);
+  });
+
+  it("without consent to data sharing it is accepted; a minor's consent is recorded as the guardian's", async () => {
+    const created = await submit(partners.referrer, careMinorReferral());
+    expect(created.status).toBe(201);
+    const view = (await read(partners.referrer, created.body.id)).body;
+    expect(view.consent).toEqual({ voluntaryReturn: true, dataSharing: false, givenOn: '2026-11-10', givenBy: 'guardian' });
+  });
+});
+
+describe('public routes', () => {
+  it('health answers without a key', async () => {
+    const response = await callPublicRoute(await routeHandler('health'), { method: 'GET', route: '/v1/health' });
+    expect(response).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('the OpenAPI document is served', async () => {
+    const response = await callPublicRoute(await routeHandler('openapi'), { method: 'GET', route: '/v1/openapi.json' });
+    expect(response.status).toBe(200);
+    expect(response.body.openapi).toBe('3.1.0');
+  });
+});
+
+afterAll(() => {
+  logs.stop();
+  const text = logs.text();
+  expect(text).toContain('referral withdrawn');
+  for (const sample of [tactReferral(), careMinorReferral()]) {
+    for (const value of [sample.person.givenName, sample.person.familyName, sample.person.dateOfBirth, sample.person.phone, 'Threats from the network']) {
+      if (value !== undefined) expect(text).not.toContain(value);
+    }
+  }
+});
