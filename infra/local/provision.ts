@@ -389,7 +389,9 @@ async function createOrUpdateQueue(sqs: SQSClient, queueName: string, attributes
     const created = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
     return required(created.QueueUrl, `QueueUrl of ${queueName}`);
   } catch (error) {
-    if (!(error instanceof QueueNameExists)) throw error;
+    // fauxqs names the error the way SQS's query protocol does, which the SDK does not map to its class.
+    const exists = error instanceof QueueNameExists || /QueueNameExists|QueueAlreadyExists/.test((error as Error).name);
+    if (!exists) throw error;
     const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
     const settable = Object.fromEntries(Object.entries(attributes).filter(([key]) => key !== 'FifoQueue'));
     await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: settable }));

@@ -83,8 +83,11 @@ function cronField(text: string, min: number, max: number, where: string, names?
     return number;
   };
   for (const part of text.split(',')) {
-    if (/[LW#]/.test(part)) throw new Error(`${where}: the cron features L, W and # are not supported locally`);
     const [range, stepText] = part.split('/') as [string, string | undefined];
+    const tokens = range.split('-').filter((token) => !(names ?? []).includes(token.toUpperCase()));
+    if (part.includes('#') || tokens.some((token) => /[LW]/i.test(token))) {
+      throw new Error(`${where}: the cron features L, W and # are not supported locally`);
+    }
     const step = stepText === undefined ? 1 : Number(stepText);
     if (!Number.isInteger(step) || step < 1) throw new Error(`${where}: step ${stepText} is not a positive integer`);
     let from: number;

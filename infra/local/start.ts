@@ -7,7 +7,7 @@
  *   PORT=8080 npm start        the API on another port (default 3000)
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bold, dim, formatInvocation, formatWarning } from './console.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
@@ -33,7 +33,12 @@ const print = (line = ''): void => {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const stateDir = join(REPO_ROOT, flags['state-dir']);
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24) {
+    // fauxqs and the functions' runtime need the project's Node; npm scripts put it on the PATH.
+    throw new Error(`Node ${process.versions.node} found; run "npm start", which uses the project's Node 24`);
+  }
+  const stateDir = resolve(REPO_ROOT, flags['state-dir']);
   const port = process.env['PORT'] === undefined ? DEFAULT_PORT : Number(process.env['PORT']);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT ${process.env['PORT']} is not a port number`);
 
