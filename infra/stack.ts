@@ -7,9 +7,11 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
 import { DataTables } from './constructs/data-tables.ts';
+import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
+import { loadStageProgrammes } from './programmes.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -22,6 +24,8 @@ export class ReferralStack extends Stack {
   constructor(scope: Construct, id: string, props: ReferralStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Before anything else: an invalid programme definition or window stops synthesis here.
+    const programmes = loadStageProgrammes(config);
 
     const alarmTopicKey = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts alarm notifications',
@@ -82,6 +86,30 @@ export class ReferralStack extends Stack {
     });
     tables.grantRead(tables.cases, getReferral);
     api.addRoute(HttpMethod.GET, '/v1/referrals/{id}', getReferral);
+
+    const programmeEnvironment = {
+      CASES_TABLE_NAME: tables.cases.tableName,
+      PROGRAMME_WINDOWS: JSON.stringify(programmes.windows),
+    };
+    new EligibilityEngine(this, 'Eligibility', { ...functionDefaults, tables, environment: programmeEnvironment });
+
+    const decideReferral = new HouseFunction(this, 'DecideReferral', {
+      ...functionDefaults,
+      entry: 'decide-referral.ts',
+      description: 'POST /v1/referrals/{id}/decision',
+      environment: programmeEnvironment,
+    });
+    tables.grantReadWrite(tables.cases, decideReferral);
+    api.addRoute(HttpMethod.POST, '/v1/referrals/{id}/decision', decideReferral);
+
+    const programmeFigures = new HouseFunction(this, 'ProgrammeFigures', {
+      ...functionDefaults,
+      entry: 'programme-figures.ts',
+      description: 'GET /v1/programmes/{id}/figures',
+      environment: programmeEnvironment,
+    });
+    tables.grantRead(tables.cases, programmeFigures, { indexes: ['byProgramme'] });
+    api.addRoute(HttpMethod.GET, '/v1/programmes/{id}/figures', programmeFigures);
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
   }

@@ -1,6 +1,7 @@
 import type { CaseItem, HistoryEntry } from '#events/case';
 import type { ReferralRequest } from '#events/referral';
 import { ageOn, todayIso } from './dates.ts';
+import { explainReasons } from './reason-codes.ts';
 
 /** Turning an accepted referral into a case, and the views partners get of it. No AWS here. */
 
@@ -67,12 +68,28 @@ export const referralView = (stored: NewCase, history: HistoryEntry[]) => ({
   riskAssessment: stored.riskAssessment,
   needs: stored.needs,
   accompanyingChildren: stored.accompanyingChildren,
-  history: history.map(({ at, by, action, fromStatus, toStatus, reason }) => ({
+  eligibility: eligibilityView(stored.eligibility),
+  history: history.map(({ at, by, action, fromStatus, toStatus, reason, reasons, note }) => ({
     at,
     by,
     action,
     fromStatus,
     toStatus,
     reason,
+    reasons,
+    note,
   })),
 });
+
+/** The decision with each reason explained in English and French, as partners see it. */
+export const eligibilityView = (eligibility: NewCase['eligibility']) =>
+  eligibility === undefined
+    ? undefined
+    : {
+        outcome: eligibility.outcome,
+        reasons: eligibility.reasons,
+        explanations: explainReasons(eligibility.reasons),
+        decidedAt: eligibility.decidedAt,
+        decidedBy: eligibility.decidedBy,
+        note: eligibility.note,
+      };

@@ -68,6 +68,7 @@ export class DataTables extends Construct {
       ['byReferrer', 'referrerId'],
       ['byReceiver', 'receiverId'],
       ['byStatus', 'status'],
+      ['byProgramme', 'programmeId'],
     ] as const) {
       this.cases.addGlobalSecondaryIndex({
         indexName,
