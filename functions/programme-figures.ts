@@ -4,7 +4,7 @@ import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
 import { notFound } from '#commons/problem';
 import { stageProgrammes } from '#commons/programmes';
-import { ageBandOf, programmeFigures } from '#domain/figures';
+import { programmeFigures } from '#domain/figures';
 import type { ProgrammeCatalogue } from '#domain/programmes';
 import { programmeId } from '#events/primitives';
 
@@ -19,7 +19,7 @@ export const createFiguresHandler = (dependencies: FiguresDependencies) => {
     const id = programmeId.safeParse(event.pathParameters?.id);
     const programme = id.success ? dependencies.programmes.get(id.data) : undefined;
     if (programme === undefined) throw notFound('There is no programme with this id.');
-    const facts = await dependencies.cases.programmeFigureFacts(programme.id, ageBandOf);
+    const facts = await dependencies.cases.programmeFigureFacts(programme.id);
     return json(200, programmeFigures(programme, facts, new Date()), { 'Cache-Control': 'no-store' });
   };
 

@@ -19,7 +19,7 @@ import {
 } from '#events/case';
 import { type Actor, type CaseAction, checkTransition, placeChangeOf, type TransitionCheck } from '#domain/case-lifecycle';
 import { duplicateKey } from '#domain/duplicate-key';
-import type { CaseFigureFacts } from '#domain/figures';
+import { ageBandOf, type CaseFigureFacts } from '#domain/figures';
 import {
   type Caps,
   counterDeltas,
@@ -305,7 +305,7 @@ export class CaseRepository {
    * countries, places and reasons, and the person's sex and age band. The date of birth is turned
    * into a band here and never leaves the repository.
    */
-  async programmeFigureFacts(programmeId: string, ageBandOf: (dateOfBirth: string, day: string) => string): Promise<CaseFigureFacts[]> {
+  async programmeFigureFacts(programmeId: string): Promise<CaseFigureFacts[]> {
     const caseIds: string[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {

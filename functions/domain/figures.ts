@@ -30,7 +30,7 @@ export interface CaseFigureFacts {
   hostCountry: string;
   originCountry: string;
   sex: string;
-  ageBand: string;
+  ageBand: AgeBand;
   reasons: ReasonCode[];
   assessmentPlace: boolean;
   assistancePlace: boolean;
