@@ -8,9 +8,11 @@ import type { Construct } from 'constructs';
 import { apiRoutes, type RouteHandler, routeKeyOf } from '../events/routes.ts';
 import type { StageConfig } from './config.ts';
 import { DataTables } from './constructs/data-tables.ts';
+import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
+import { loadStageProgrammes } from './programmes.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -29,6 +31,8 @@ export class ReferralStack extends Stack {
   constructor(scope: Construct, id: string, props: ReferralStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Before anything else: an invalid programme definition or window stops synthesis here.
+    const programmes = loadStageProgrammes(config);
 
     const alarmTopicKey = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts alarm notifications',
@@ -93,11 +97,25 @@ export class ReferralStack extends Stack {
     const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);
     tables.grantReadWrite(tables.cases, withdrawReferral);
 
+    const programmeEnvironment = {
+      CASES_TABLE_NAME: tables.cases.tableName,
+      PROGRAMME_WINDOWS: JSON.stringify(programmes.windows),
+    };
+    new EligibilityEngine(this, 'Eligibility', { ...functionDefaults, tables, environment: programmeEnvironment });
+
+    const decideReferral = routeFunction('DecideReferral', 'decide-referral', programmeEnvironment);
+    tables.grantReadWrite(tables.cases, decideReferral);
+
+    const programmeFigures = routeFunction('ProgrammeFigures', 'programme-figures', programmeEnvironment);
+    tables.grantRead(tables.cases, programmeFigures, { indexes: ['byProgramme'] });
+
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,
       'withdraw-referral': withdrawReferral,
+      'decide-referral': decideReferral,
+      'programme-figures': programmeFigures,
       health: routeFunction('Health', 'health'),
       openapi: routeFunction('OpenApi', 'openapi'),
     };
@@ -106,6 +124,7 @@ export class ReferralStack extends Stack {
         public: route.roles === 'public',
       });
     }
+
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.

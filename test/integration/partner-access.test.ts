@@ -4,6 +4,7 @@ import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
+import { placeCase } from '../support/case-setup.ts';
 import { captureLogs } from '../support/harness.ts';
 
 /**
@@ -47,15 +48,7 @@ const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 
 const list = async (partner: Partner, queryString = '') =>
   callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
 
-/** Moves a case as later stages of the lifecycle will (offer to a receiver, departure). */
-const moveCase = async (id: string, changes: Record<string, unknown>) => {
-  const found = (await cases.get(id))!;
-  const outcome = await cases.transition(found.case, {
-    changes,
-    history: { at: new Date().toISOString(), by: 'test-setup', action: 'test-move', toStatus: changes.status as never },
-  });
-  expect(outcome).toBe('applied');
-};
+const moveCase = placeCase;
 
 const expectProblem = (response: Response, status: number) => {
   expect(response.status).toBe(status);
@@ -84,14 +77,23 @@ describe('API5 function-level authorization: every partner route × every role',
     (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
   );
 
+  /** What each route needs to succeed for a role allowed to call it: the case's status, a body, the path id. */
+  const preparations: Record<string, { status?: string; body?: unknown; pathId?: string }> = {
+    'create-referral': { body: tactReferral() },
+    'withdraw-referral': { body: { reason: 'other' } },
+    'decide-referral': { status: 'needs_review', body: { outcome: 'ineligible', note: 'Checked by the route matrix.' } },
+    'programme-figures': { pathId: 'TACT' },
+  };
+
   it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
+    const preparation = preparations[route.handler] ?? {};
     const caseId = (await submit(partners.referrer)).body.id;
-    await moveCase(caseId, { status: 'eligible', receiverId: partners.receiver.partnerId });
-    const body = route.handler === 'create-referral' ? tactReferral() : route.handler === 'withdraw-referral' ? { reason: 'other' } : undefined;
+    await moveCase(caseId, { status: preparation.status ?? 'eligible', receiverId: partners.receiver.partnerId });
+    const body = preparation.body;
     const response = await callRoute(await routeHandler(route.handler), {
       method: route.method,
       route: route.path,
-      pathParameters: route.path.includes('{id}') ? { id: caseId } : undefined,
+      pathParameters: route.path.includes('{id}') ? { id: preparation.pathId ?? caseId } : undefined,
       headers: {
         ...bearer(byRole(role).key),
         ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() }),
