@@ -15,7 +15,10 @@ import {
   historyEntrySchema,
 } from '#events/case';
 import * as z from 'zod/mini';
+import type { CaseChange } from '#domain/case-decision';
 import { formatReference, type NewCase } from '#domain/referral-case';
+import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
+import { type PlanVersion, planVersionSchema } from '#events/plan';
 
 /**
  * The only code that reads or writes a case item, and so the only code that touches `person`:
@@ -72,12 +75,14 @@ export class CaseRepository {
 
   /**
    * Applies a change to a case if nobody changed it since it was read (its version), together with
-   * the history entry and the note that explain it. Returns `conflict` when the case moved on, so the
-   * caller can read it again and decide afresh.
+   * the history entry and the note that explain it, and the case's other records it writes (plan
+   * versions, visits). Returns `conflict` when the case moved on, so the caller can read it again
+   * and decide afresh: every write to a case's records goes through its version, so two
+   * concurrent changes can never both apply.
    */
   async transition(
     stored: Pick<CaseItem, 'caseId' | 'version'>,
-    change: { changes: Partial<Omit<CaseItem, 'pk' | 'sk' | 'caseId' | 'version' | 'person'>>; history: HistoryEntry; note?: CaseNote | undefined }
+    change: Omit<CaseChange, 'changes'> & { changes: Partial<Omit<CaseItem, 'pk' | 'sk' | 'caseId' | 'version' | 'person'>> }
   ): Promise<'applied' | 'conflict'> {
     const pk = casePk(stored.caseId);
     const version = stored.version + 1;
@@ -108,6 +113,7 @@ export class CaseRepository {
             ...(change.note === undefined
               ? []
               : [{ Put: { TableName: this.tableName, Item: { pk, sk: `NOTE#${change.note.id}`, ...change.note } } }]),
+            ...(change.records ?? []).map((record) => ({ Put: { TableName: this.tableName, Item: { ...record, pk } } })),
           ],
         })
       );
@@ -155,7 +161,7 @@ export class CaseRepository {
   }
 
   /** The case and its history in one query, or undefined when there is no such case. */
-  async get(caseId: string): Promise<{ case: CaseItem; history: HistoryEntry[]; notes: CaseNote[] } | undefined> {
+  async get(caseId: string): Promise<StoredCase | undefined> {
     const items: Record<string, unknown>[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -177,8 +183,19 @@ export class CaseRepository {
       case: caseItemSchema.parse(caseItem),
       history: itemsWithPrefix(items, 'HISTORY#').map((item) => historyEntrySchema.parse(item)),
       notes: itemsWithPrefix(items, 'NOTE#').map((item) => caseNoteSchema.parse(item)),
+      plans: itemsWithPrefix(items, 'PLAN#').map((item) => planVersionSchema.parse(item)),
+      visits: itemsWithPrefix(items, 'VISIT#').map((item) => monitoringVisitSchema.parse(item)),
     };
   }
+}
+
+/** A case with everything kept beside it, read in one query. */
+export interface StoredCase {
+  case: CaseItem;
+  history: HistoryEntry[];
+  notes: CaseNote[];
+  plans: PlanVersion[];
+  visits: MonitoringVisit[];
 }
 
 const casePk = (caseId: string): string => `CASE#${caseId}`;

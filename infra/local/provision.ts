@@ -65,6 +65,8 @@ const SKIPPED_TYPES = new Set([
   'AWS::ApiGatewayV2::Stage',
   'AWS::CDK::Metadata',
   'AWS::CloudWatch::Alarm',
+  // Schedules: the local stack runs the rule's target itself.
+  'AWS::Events::Rule',
   'AWS::IAM::Policy',
   'AWS::IAM::Role',
   'AWS::KMS::Alias',
