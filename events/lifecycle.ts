@@ -113,3 +113,12 @@ export const visitViewSchema = z.extend(z.omit(monitoringVisitSchema, { caseId: 
   overdue: z.boolean(),
 });
 export type VisitView = z.infer<typeof visitViewSchema>;
+
+/** Where a case's plan stands, in the case view (finance included: it is what payments are checked against). */
+export const planSummarySchema = z.object({
+  dueOn: z.optional(isoDate),
+  overdue: z.boolean(),
+  approvedVersion: z.optional(z.int()),
+  versions: z.array(z.omit(planVersionSchema, { noteId: true })),
+});
+export type PlanSummary = z.infer<typeof planSummarySchema>;

@@ -1,5 +1,6 @@
 import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
 import type { ReferralRequest } from '#events/referral';
+import type { PlanSummary, VisitView } from '#events/lifecycle';
 import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
 import { ageOn, todayIso } from './dates.ts';
 
@@ -80,17 +81,29 @@ export const referralListItem = (
 });
 
 const historyView = (history: HistoryEntry[]) =>
-  history.map(({ at, by, action, fromStatus, toStatus, reason }) => ({ at, by, action, fromStatus, toStatus, reason }));
+  history.map(({ at, by, action, fromStatus, toStatus, reason, subject }) => ({ at, by, action, fromStatus, toStatus, reason, subject }));
+
+/** The plan and visits of a case after arrival (see functions/domain/lifecycle-view.ts). */
+export interface LifecycleParts {
+  plan?: PlanSummary | undefined;
+  visits: VisitView[];
+}
 
 /** What finance sees of a case: what a payment needs, nothing about the person. */
-export const financeView = (stored: NewCase, history: HistoryEntry[]): FinanceView => ({
+export const financeView = (stored: NewCase, history: HistoryEntry[], lifecycle: LifecycleParts = { visits: [] }): FinanceView => ({
   ...referralListItem(stored),
   receiverId: stored.receiverId,
+  plan: lifecycle.plan,
   history: historyView(history),
 });
 
 /** The full case for a partner allowed to see it. */
-export const referralView = (stored: NewCase, history: HistoryEntry[], notes: CaseNote[] = []): ReferralView => ({
+export const referralView = (
+  stored: NewCase,
+  history: HistoryEntry[],
+  notes: CaseNote[] = [],
+  lifecycle: LifecycleParts = { visits: [] }
+): ReferralView => ({
   ...referralListItem(stored),
   destinationLocality: stored.destinationLocality,
   person: stored.person,
@@ -102,6 +115,11 @@ export const referralView = (stored: NewCase, history: HistoryEntry[], notes: Ca
   accompanyingChildren: stored.accompanyingChildren,
   referrerId: stored.referrerId,
   receiverId: stored.receiverId,
+  departure: stored.departure,
+  arrival: stored.arrival,
+  plan: lifecycle.plan,
+  visits: lifecycle.visits,
+  closure: stored.closure,
   history: historyView(history),
   notes: notes.map(({ id, at, by, text }) => ({ id, at, by, text })),
 });
