@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
+import type { CaseStatus } from '../../events/case.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
@@ -20,7 +22,7 @@ const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
 const partnersTable = new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!);
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
-const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'coordinator' | 'finance', Partner>;
+const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'spareReceiver' | 'coordinator' | 'finance', Partner>;
 const byRole = (role: Role): Partner =>
   ({ referrer: partners.referrer, receiver: partners.receiver, coordinator: partners.coordinator, finance: partners.finance })[role];
 
@@ -47,14 +49,49 @@ const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 
 const list = async (partner: Partner, queryString = '') =>
   callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
 
-/** Moves a case as later stages of the lifecycle will (offer to a receiver, departure). */
-const moveCase = async (id: string, changes: Record<string, unknown>) => {
+/** Moves a case as other stages of the lifecycle would (offer to a receiver, departure), with records beside it. */
+const moveCase = async (id: string, changes: Record<string, unknown>, records: Array<{ sk: string } & Record<string, unknown>> = []) => {
   const found = (await cases.get(id))!;
   const outcome = await cases.transition(found.case, {
     changes,
     history: { at: new Date().toISOString(), by: 'test-setup', action: 'test-move', toStatus: changes.status as never },
+    records,
   });
   expect(outcome).toBe('applied');
+};
+
+/**
+ * What each route needs to succeed for a role allowed to call it: the case in a status where the
+ * action fits (after the default move to eligible and offered to the receiver), and a body.
+ */
+const today = new Date().toISOString().slice(0, 10);
+const samples = lifecycleSamples(today);
+const submittedPlan = (caseId: string): CaseExtras => ({
+  changes: { planVersion: 1, planStatus: 'submitted' },
+  records: [{ sk: 'PLAN#000001', caseId, version: 1, status: 'submitted', currency: 'EUR', items: [{ category: 'medical', amount: 1000 }], draftedAt: new Date().toISOString(), draftedBy: 'test-setup' }],
+});
+type CaseExtras = { changes: Record<string, unknown>; records: Array<{ sk: string } & Record<string, unknown>> };
+const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras }> = {
+  'create-referral': { body: () => tactReferral() },
+  'withdraw-referral': { body: () => ({ reason: 'other' }) },
+  'accept-referral': { body: () => samples.accept },
+  'decline-referral': { body: () => samples.decline },
+  'reassign-referral': { body: () => ({ receiverId: partners.spareReceiver.partnerId }) },
+  'record-departure': { status: 'accepted', body: () => samples.departure },
+  'record-arrival': { status: 'departed', body: () => samples.arrival },
+  'draft-plan': { status: 'arrived', body: () => samples.plan },
+  'approve-plan': { status: 'arrived', body: () => samples.approvePlan, extra: submittedPlan },
+  'return-plan': { status: 'arrived', body: () => samples.returnPlan, extra: submittedPlan },
+  'record-visit': { status: 'monitoring', body: () => samples.visit },
+  'close-referral': { status: 'monitoring', body: () => samples.close },
+  'reopen-referral': {
+    status: 'closed',
+    body: () => samples.reopen,
+    extra: () => ({
+      changes: { closure: { exitReason: 'other', closedAt: new Date().toISOString(), closedBy: 'test-setup', statusBeforeClosure: 'monitoring' } },
+      records: [],
+    }),
+  },
 };
 
 const expectProblem = (response: Response, status: number) => {
@@ -70,6 +107,7 @@ beforeAll(async () => {
     ['otherReferrer', registerPartner(['referrer'], 'ES')],
     ['receiver', registerPartner(['receiver'], 'AL')],
     ['otherReceiver', registerPartner(['receiver'], 'AL')],
+    ['spareReceiver', registerPartner(['receiver'], 'AL')],
     ['coordinator', registerPartner(['coordinator'], 'FR')],
     ['finance', registerPartner(['finance'], 'FR')],
   ].map(async ([name, partner]) => [name, await partner] as const));
@@ -86,8 +124,10 @@ describe('API5 function-level authorization: every partner route × every role',
 
   it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
     const caseId = (await submit(partners.referrer)).body.id;
-    await moveCase(caseId, { status: 'eligible', receiverId: partners.receiver.partnerId });
-    const body = route.handler === 'create-referral' ? tactReferral() : route.handler === 'withdraw-referral' ? { reason: 'other' } : undefined;
+    const setup = routeSetups[route.handler];
+    const extra = setup?.extra?.(caseId);
+    await moveCase(caseId, { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes }, extra?.records);
+    const body = setup?.body();
     const response = await callRoute(await routeHandler(route.handler), {
       method: route.method,
       route: route.path,
@@ -134,7 +174,8 @@ describe('API1 object-level authorization', () => {
     const response = await list(partners.otherReferrer);
     expect(response.status).toBe(200);
     expect(response.body.items.map((item: { id: string }) => item.id)).not.toContain(assignedCase);
-    const receiverList = await list(partners.receiver);
+    // The route matrix above offers its cases to this receiver too: one page of 200 holds them all.
+    const receiverList = await list(partners.receiver, 'limit=200');
     expect(receiverList.body.items.map((item: { id: string }) => item.id)).toContain(assignedCase);
     const otherReceiverList = await list(partners.otherReceiver);
     expect(otherReceiverList.body.items).toEqual([]);
