@@ -38,7 +38,10 @@ export class ReminderRepository {
     return ids;
   }
 
-  /** The case's deadlines, its visits and the items already reminded of, in one query. */
+  /**
+   * The case's deadlines, its visits and the items already reminded of, in one query (the other
+   * items of the case come back as bare keys: a key condition cannot select several prefixes).
+   */
   async deadlinesOf(caseId: string): Promise<{ case: ReminderCase; visits: MonitoringVisit[]; reminded: Set<string> } | undefined> {
     const items: Record<string, unknown>[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
@@ -47,10 +50,10 @@ export class ReminderRepository {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'sk = :case OR begins_with(sk, :visit) OR begins_with(sk, :reminder)',
-          ProjectionExpression: [...deadlineAttributes, 'pk', 'sk', '#number', 'dueOn', 'visitedOn', '#state'].join(', '),
-          ExpressionAttributeNames: { '#status': 'status', '#number': 'number', '#state': 'state' },
-          ExpressionAttributeValues: { ':pk': `CASE#${caseId}`, ':case': 'CASE', ':visit': 'VISIT#', ':reminder': 'REMINDER#' },
+          // Every name aliased: several (status, number, reference, state) are DynamoDB reserved words.
+          ProjectionExpression: projectedAttributes.map((_, index) => `#p${index}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(projectedAttributes.map((name, index) => [`#p${index}`, name])),
+          ExpressionAttributeValues: { ':pk': `CASE#${caseId}` },
           ExclusiveStartKey: exclusiveStartKey,
         })
       );
@@ -121,7 +124,22 @@ export class ReminderRepository {
 
 const reminderSk = (item: string): string => `REMINDER#${item}`;
 
-const deadlineAttributes = ['caseId', 'reference', 'programmeId', '#status', 'receiverId', 'planDueOn', 'approvedPlanVersion'];
+/** What the job reads of a case's items: deadlines, visits and reminder markers, never the person block. */
+const projectedAttributes = [
+  'pk',
+  'sk',
+  'caseId',
+  'reference',
+  'programmeId',
+  'status',
+  'receiverId',
+  'planDueOn',
+  'approvedPlanVersion',
+  'number',
+  'dueOn',
+  'visitedOn',
+  'state',
+];
 
 const reminderCaseSchema = z.pick(caseItemSchema, {
   caseId: true,
