@@ -199,12 +199,16 @@ describe('offer', () => {
   });
 
   it.each([
-    ['a referrer', () => referrer.partnerId],
-    ['a receiver in another country', () => 'receiver-ua-none'],
+    ['a referrer', async () => referrer.partnerId],
+    ['a receiver in another country', async () => (await registerPartner(['receiver'], 'UA')).partnerId],
+    ['a disabled receiver', async () => (await registerPartner(['receiver'], 'AL', 'disabled')).partnerId],
+    ['a receiver working for another programme', async () => (await registerPartner(['receiver'], 'AL', 'active', { programmes: ['CARE'] })).partnerId],
+    ['a partner that does not exist', async () => 'nobody-here'],
   ])('a reassignment to %s is refused: 422 naming receiverId', async (_label, receiverId) => {
     const id = await submit();
     await moveCase(id, { status: 'eligible', receiverId: receiver.partnerId });
-    const problem = expectProblem(await api.call('POST /v1/referrals/{id}/reassign', { key: coordinator.key, id, body: { receiverId: receiverId() } }), 422);
+    const body = { receiverId: await receiverId() };
+    const problem = expectProblem(await api.call('POST /v1/referrals/{id}/reassign', { key: coordinator.key, id, body }), 422);
     expect(problem.errors).toEqual([{ path: 'receiverId', message: expect.any(String) }]);
   });
 
