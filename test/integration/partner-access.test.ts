@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
+import type { CaseStatus } from '../../events/case.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
@@ -21,7 +23,7 @@ const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
 const partnersTable = new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!);
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
-const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'coordinator' | 'finance', Partner>;
+const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'spareReceiver' | 'coordinator' | 'finance', Partner>;
 const byRole = (role: Role): Partner =>
   ({ referrer: partners.referrer, receiver: partners.receiver, coordinator: partners.coordinator, finance: partners.finance })[role];
 
@@ -48,7 +50,45 @@ const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 
 const list = async (partner: Partner, queryString = '') =>
   callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
 
-const moveCase = placeCase;
+/** Puts a case where a test starts (test setup, bypassing places), with records beside it. */
+const moveCase = (id: string, changes: Record<string, unknown>, records: Array<{ sk: string } & Record<string, unknown>> = []) =>
+  placeCase(id, changes, records);
+
+/**
+ * What each route needs to succeed for a role allowed to call it: the case in a status where the
+ * action fits (after the default move to eligible and offered to the receiver), and a body.
+ */
+const today = new Date().toISOString().slice(0, 10);
+const samples = lifecycleSamples(today);
+const submittedPlan = (caseId: string): CaseExtras => ({
+  changes: { planVersion: 1, planStatus: 'submitted' },
+  records: [{ sk: 'PLAN#000001', caseId, version: 1, status: 'submitted', currency: 'EUR', items: [{ category: 'medical', amount: 1000 }], draftedAt: new Date().toISOString(), draftedBy: 'test-setup' }],
+});
+type CaseExtras = { changes: Record<string, unknown>; records: Array<{ sk: string } & Record<string, unknown>> };
+const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string }> = {
+  'create-referral': { body: () => tactReferral() },
+  'decide-referral': { status: 'needs_review', body: () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }) },
+  'programme-figures': { body: () => undefined, pathId: 'TACT' },
+  'withdraw-referral': { body: () => ({ reason: 'other' }) },
+  'accept-referral': { body: () => samples.accept },
+  'decline-referral': { body: () => samples.decline },
+  'reassign-referral': { body: () => ({ receiverId: partners.spareReceiver.partnerId }) },
+  'record-departure': { status: 'accepted', body: () => samples.departure },
+  'record-arrival': { status: 'departed', body: () => samples.arrival },
+  'draft-plan': { status: 'arrived', body: () => samples.plan },
+  'approve-plan': { status: 'arrived', body: () => samples.approvePlan, extra: submittedPlan },
+  'return-plan': { status: 'arrived', body: () => samples.returnPlan, extra: submittedPlan },
+  'record-visit': { status: 'monitoring', body: () => samples.visit },
+  'close-referral': { status: 'monitoring', body: () => samples.close },
+  'reopen-referral': {
+    status: 'closed',
+    body: () => samples.reopen,
+    extra: () => ({
+      changes: { closure: { exitReason: 'other', closedAt: new Date().toISOString(), closedBy: 'test-setup', statusBeforeClosure: 'monitoring' } },
+      records: [],
+    }),
+  },
+};
 
 const expectProblem = (response: Response, status: number) => {
   expect(response.status).toBe(status);
@@ -63,6 +103,7 @@ beforeAll(async () => {
     ['otherReferrer', registerPartner(['referrer'], 'ES')],
     ['receiver', registerPartner(['receiver'], 'AL')],
     ['otherReceiver', registerPartner(['receiver'], 'AL')],
+    ['spareReceiver', registerPartner(['receiver'], 'AL')],
     ['coordinator', registerPartner(['coordinator'], 'FR')],
     ['finance', registerPartner(['finance'], 'FR')],
   ].map(async ([name, partner]) => [name, await partner] as const));
@@ -77,23 +118,16 @@ describe('API5 function-level authorization: every partner route × every role',
     (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
   );
 
-  /** What each route needs to succeed for a role allowed to call it: the case's status, a body, the path id. */
-  const preparations: Record<string, { status?: string; body?: unknown; pathId?: string }> = {
-    'create-referral': { body: tactReferral() },
-    'withdraw-referral': { body: { reason: 'other' } },
-    'decide-referral': { status: 'needs_review', body: { outcome: 'ineligible', note: 'Checked by the route matrix.' } },
-    'programme-figures': { pathId: 'TACT' },
-  };
-
   it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
-    const preparation = preparations[route.handler] ?? {};
     const caseId = (await submit(partners.referrer)).body.id;
-    await moveCase(caseId, { status: preparation.status ?? 'eligible', receiverId: partners.receiver.partnerId });
-    const body = preparation.body;
+    const setup = routeSetups[route.handler];
+    const extra = setup?.extra?.(caseId);
+    await moveCase(caseId, { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes }, extra?.records);
+    const body = setup?.body();
     const response = await callRoute(await routeHandler(route.handler), {
       method: route.method,
       route: route.path,
-      pathParameters: route.path.includes('{id}') ? { id: preparation.pathId ?? caseId } : undefined,
+      pathParameters: route.path.includes('{id}') ? { id: setup?.pathId ?? caseId } : undefined,
       headers: {
         ...bearer(byRole(role).key),
         ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() }),
@@ -136,7 +170,8 @@ describe('API1 object-level authorization', () => {
     const response = await list(partners.otherReferrer);
     expect(response.status).toBe(200);
     expect(response.body.items.map((item: { id: string }) => item.id)).not.toContain(assignedCase);
-    const receiverList = await list(partners.receiver);
+    // The route matrix above offers its cases to this receiver too: one page of 200 holds them all.
+    const receiverList = await list(partners.receiver, 'limit=200');
     expect(receiverList.body.items.map((item: { id: string }) => item.id)).toContain(assignedCase);
     const otherReceiverList = await list(partners.otherReceiver);
     expect(otherReceiverList.body.items).toEqual([]);
