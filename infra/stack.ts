@@ -10,6 +10,7 @@ import { DataTables } from './constructs/data-tables.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
+import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -38,7 +39,7 @@ export class ReferralStack extends Stack {
 
     const tables = new DataTables(this, 'Data', { config });
 
-    new QueueWithDeadLetter(this, 'Notifications', {
+    const notifications = new QueueWithDeadLetter(this, 'Notifications', {
       description: 'Stakeholder notifications',
       consumerTimeout,
       alarmTopic,
@@ -82,6 +83,13 @@ export class ReferralStack extends Stack {
     });
     tables.grantRead(tables.cases, getReferral);
     api.addRoute(HttpMethod.GET, '/v1/referrals/{id}', getReferral);
+
+    new StakeholderNotifications(this, 'StakeholderNotifications', {
+      ...functionDefaults,
+      tables,
+      queue: notifications.queue,
+      mailerTimeout: consumerTimeout,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
   }

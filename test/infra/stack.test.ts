@@ -65,7 +65,13 @@ describe('queues', () => {
       .map((queue) => queue.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined)
       .filter((id): id is string => id !== undefined)
   );
-  const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id));
+  // Stream consumers' on-failure destinations are dead-letter queues too, reached without a redrive policy.
+  const onFailureIds = new Set(
+    Object.values(resourcesOf('AWS::Lambda::EventSourceMapping'))
+      .map((mapping) => mapping.Properties.DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0] as string | undefined)
+      .filter((id): id is string => id !== undefined)
+  );
+  const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id) && !onFailureIds.has(id));
 
   it('are a standard notifications queue and a FIFO payments queue, each with its dead-letter queue', () => {
     expect(workQueues).toHaveLength(2);
@@ -80,7 +86,7 @@ describe('queues', () => {
     expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * 30);
   });
 
-  it.each([...deadLetterIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
+  it.each([...deadLetterIds, ...onFailureIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
     const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
       (alarm) =>
         alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
