@@ -40,7 +40,8 @@ export const callRoute = async (route: Handler, request: HttpRequest): Promise<R
 export const registerPartner = async (
   roles: Role[],
   country: string,
-  status: PartnerItem['status'] = 'active'
+  status: PartnerItem['status'] = 'active',
+  contact: Partial<Pick<PartnerItem, 'language' | 'emails'>> = {}
 ): Promise<PartnerItem & { key: string }> => {
   const { PartnerRepository } = await import('../../functions/adapters/partner-repository.ts');
   const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -53,6 +54,7 @@ export const registerPartner = async (
     country,
     language: 'en',
     emails: ['casework@partner.example.org'],
+    ...contact,
     status,
     keyHash: hashPartnerKey(key),
     keyCreatedAt: new Date().toISOString(),

@@ -41,7 +41,17 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
     (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type })))
       .ShardIterator;
 
-  for (const shardId of await shardIds()) iterators.set(shardId, await iteratorFor(shardId, 'LATEST'));
+  // DynamoDB Local numbers stream records across all tables: once another table is written, an
+  // iterator into a shard that was still empty points before the shard's first record and reads
+  // fail as trimmed. Such a shard holds only records written since open(), so it is read from its start.
+  const emptyAtOpen = new Set<string>();
+  for (const shardId of await shardIds()) {
+    iterators.set(shardId, await iteratorFor(shardId, 'LATEST'));
+    const first = await client.send(
+      new GetRecordsCommand({ ShardIterator: await iteratorFor(shardId, 'TRIM_HORIZON'), Limit: 1 })
+    );
+    if ((first.Records ?? []).length === 0) emptyAtOpen.add(shardId);
+  }
 
   /** Records written since the last call, in stream order per shard, shaped as Lambda delivers them. */
   const next = async (): Promise<DynamoDBRecord[]> => {
@@ -53,7 +63,14 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
     for (const [shardId, iterator] of iterators) {
       let current = iterator;
       while (current !== undefined) {
-        const page = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
+        let page;
+        try {
+          page = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
+        } catch (error) {
+          if ((error as Error).name !== 'TrimmedDataAccessException' || !emptyAtOpen.delete(shardId)) throw error;
+          current = await iteratorFor(shardId, 'TRIM_HORIZON');
+          continue;
+        }
         records.push(
           ...(page.Records ?? []).map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord)
         );
