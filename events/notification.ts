@@ -9,8 +9,11 @@ import { caseId, partnerId } from './primitives.ts';
  * mailboxes and language up when it sends, so an address changed in between is honoured.
  */
 
-/** Every case status is an event when a case enters it; `promoted` is waitlisted → eligible. */
-export const notificationEvents = [...caseStatuses, 'promoted'] as const;
+/**
+ * Every case status is an event when a case enters it; `promoted` is waitlisted → eligible, and
+ * `reassigned` an eligible case given to another partner in the country of origin.
+ */
+export const notificationEvents = [...caseStatuses, 'promoted', 'reassigned'] as const;
 export const notificationEvent = z.enum(notificationEvents);
 export type NotificationEvent = z.infer<typeof notificationEvent>;
 

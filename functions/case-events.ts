@@ -14,9 +14,9 @@ import { needsCoordinators, recipientsFor } from '#domain/notifications/recipien
 import { caseChangeImageSchema } from '#events/notification';
 
 /**
- * Turns each status change of a case into one notification message per recipient on the
- * notifications queue. The template's filter selects INSERT and MODIFY records of case items; a
- * filter cannot compare two images, so whether the status changed is decided here.
+ * Turns each status change of a case (and each reassignment) into one notification message per
+ * recipient on the notifications queue. The template's filter selects INSERT and MODIFY records of
+ * case items; a filter cannot compare two images, so whether anything changed is decided here.
  */
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));

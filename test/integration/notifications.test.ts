@@ -141,8 +141,9 @@ describe('exactly once', () => {
     const steps: Array<[Parameters<typeof applyCaseAction>[1], { receiverId?: string }?]> = [
       ['assessWaitlisted'],
       ['promote', { receiverId: tirana.partnerId }],
-      ['decline'],
       ['reassign', { receiverId: shkoder.partnerId }],
+      ['decline'],
+      ['reassign', { receiverId: tirana.partnerId }],
       ['accept'],
       ['planDeparture'],
       ['depart'],
@@ -172,14 +173,15 @@ describe('exactly once', () => {
       ['submitted', [paris]],
       ['waitlisted', [paris, lyon, brussels]],
       ['promoted', [tirana, paris, lyon, brussels]],
+      ['reassigned', [shkoder, paris, lyon, brussels]],
       ['declined', [lyon, brussels, paris]],
-      ['eligible', [shkoder, paris, lyon, brussels]],
+      ['eligible', [tirana, paris, lyon, brussels]],
       ['accepted', [paris, lyon, brussels]],
-      ['departed', [shkoder, lyon, brussels]],
+      ['departed', [tirana, lyon, brussels]],
       ['arrived', [paris, lyon, brussels]],
-      ['reintegrating', [shkoder, lyon, brussels]],
+      ['reintegrating', [tirana, lyon, brussels]],
       ['monitoring', [lyon, brussels]],
-      ['closed', [shkoder, paris, lyon, brussels, 'finance']],
+      ['closed', [tirana, paris, lyon, brussels, 'finance']],
     ];
     const expected: string[] = [];
     for (const [event, recipients] of told) {

@@ -3,6 +3,7 @@ import {
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -26,6 +27,10 @@ export const queuePoller = (queueLogicalIdPrefix: string) => {
   const { ref: queueUrl, attributes } = resource(queueLogicalIdPrefix);
   const queueArn = attributes.Arn!;
   const sqs = new SQSClient({ endpoint: inject('endpoints').sqs, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+  const send = async (body: string): Promise<void> => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+  };
 
   const receive = async (max = 10): Promise<Message[]> => {
     const { Messages = [] } = await sqs.send(
@@ -79,5 +84,5 @@ export const queuePoller = (queueLogicalIdPrefix: string) => {
     throw new Error(`${queueLogicalIdPrefix} was not empty after ${maxRounds} rounds`);
   };
 
-  return { queueUrl, queueArn, receive, invoke, settle, drain, close: () => sqs.destroy() };
+  return { queueUrl, queueArn, send, receive, invoke, settle, drain, close: () => sqs.destroy() };
 };

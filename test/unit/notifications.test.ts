@@ -2,8 +2,9 @@ import { readdirSync } from 'node:fs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { caseStatuses } from '../../events/case.ts';
+import { type CaseStatus, caseStatuses } from '../../events/case.ts';
 import {
+  type CaseChangeImage,
   caseChangeImageSchema,
   notificationEvents,
   notificationMessageSchema,
@@ -63,6 +64,26 @@ describe('which change is which event', () => {
     expect(eventForStatusChange('eligible', 'withdrawn')).toBe('withdrawn');
   });
 
+  const image = (status: CaseStatus, receiverId?: string): CaseChangeImage => ({
+    sk: 'CASE',
+    caseId,
+    reference: 'TACT-FR-000123',
+    programmeId: 'TACT',
+    referrerId: 'referrer-fr-1',
+    receiverId,
+    status,
+    version: 3,
+  });
+
+  it('an eligible case given to another receiver is a reassignment; an edit that changes neither is no event', () => {
+    expect(caseChangeOf(image('eligible', 'receiver-al-1'), image('eligible', 'receiver-al-2'))?.event).toBe('reassigned');
+    expect(caseChangeOf(image('eligible'), image('eligible', 'receiver-al-2'))?.event).toBe('reassigned');
+    expect(caseChangeOf(image('eligible', 'receiver-al-1'), image('eligible', 'receiver-al-1'))).toBeUndefined();
+    expect(caseChangeOf(image('declined', 'receiver-al-1'), image('eligible', 'receiver-al-2'))?.event).toBe('eligible');
+    expect(caseChangeOf(undefined, image('submitted', 'receiver-al-1'))?.event).toBe('submitted');
+    expect(caseChangeOf(image('submitted'), undefined)).toBeUndefined();
+  });
+
   it('every status change the case lifecycle allows is an event someone is told about', () => {
     const transitions = Object.values(caseActions).flatMap((action) =>
       action.to === undefined ? [] : action.from.map((from) => [from, action.to] as const)
@@ -72,6 +93,7 @@ describe('which change is which event', () => {
       const event = eventForStatusChange(from, to);
       if (from === to) {
         expect(event).toBeUndefined();
+        expect(caseChangeOf(image(from, 'receiver-al-1'), image(to, 'receiver-al-2'))?.event).toBe('reassigned');
         continue;
       }
       expect(event, `${from} → ${to}`).toBeDefined();
@@ -79,8 +101,8 @@ describe('which change is which event', () => {
     }
   });
 
-  it('every case status and the promotion are events', () => {
-    expect([...notificationEvents].sort()).toEqual([...caseStatuses, 'promoted'].sort());
+  it('every case status, the promotion and the reassignment are events', () => {
+    expect([...notificationEvents].sort()).toEqual([...caseStatuses, 'promoted', 'reassigned'].sort());
   });
 });
 

@@ -25,13 +25,18 @@ export interface CaseChange {
   case: CaseChangeImage;
 }
 
-/** The change a stream record's two images describe, if it is a change of status. */
+/**
+ * The change a stream record's two images describe, if it is one people are told about: a change
+ * of status, or a case that keeps its status but is given to another receiver.
+ */
 export const caseChangeOf = (
   oldImage: CaseChangeImage | undefined,
   newImage: CaseChangeImage | undefined
 ): CaseChange | undefined => {
   if (newImage === undefined) return undefined;
-  const event = eventForStatusChange(oldImage?.status, newImage.status);
+  const reassigned =
+    oldImage !== undefined && newImage.receiverId !== undefined && newImage.receiverId !== oldImage.receiverId;
+  const event = eventForStatusChange(oldImage?.status, newImage.status) ?? (reassigned ? 'reassigned' : undefined);
   return event === undefined ? undefined : { event, case: newImage };
 };
 

@@ -19,6 +19,8 @@ export const recipientsByEvent = {
   ineligible: ['referrer', 'coordinator'],
   waitlisted: ['referrer', 'coordinator'],
   promoted: ['receiver', 'referrer', 'coordinator'],
+  // The newly assigned origin partner is asked to take the case.
+  reassigned: ['receiver', 'referrer', 'coordinator'],
   accepted: ['referrer', 'coordinator'],
   declined: ['coordinator', 'referrer'],
   // The origin partner organises the reception.

@@ -53,6 +53,15 @@ export default {
         coordinator: forInformation,
       },
     },
+    reassigned: {
+      subject: 'Referral {reference} assigned to a partner in the country of origin',
+      happened: 'Eligible referral {reference} has been assigned to a partner in the country of origin.',
+      todo: {
+        receiver: 'Your organisation has been given this case: review it and accept or decline it.',
+        referrer: 'Nothing to do for now: the partner in the country of origin has been asked to take the case.',
+        coordinator: forInformation,
+      },
+    },
     accepted: {
       subject: 'Case {reference} accepted in the country of origin',
       happened: 'The partner in the country of origin has accepted case {reference}.',

@@ -53,6 +53,15 @@ export default {
         coordinator: forInformation,
       },
     },
+    reassigned: {
+      subject: "Orientation {reference} confiée à un partenaire du pays d'origine",
+      happened: "L'orientation éligible {reference} a été confiée à un partenaire du pays d'origine.",
+      todo: {
+        receiver: 'Ce dossier a été confié à votre organisation : examinez-le, puis acceptez-le ou refusez-le.',
+        referrer: "Aucune action pour l'instant : le partenaire du pays d'origine a été invité à prendre le dossier en charge.",
+        coordinator: forInformation,
+      },
+    },
     accepted: {
       subject: "Dossier {reference} accepté dans le pays d'origine",
       happened: "Le partenaire du pays d'origine a accepté le dossier {reference}.",
