@@ -36,7 +36,7 @@ const sentRecords = new IdempotencyConfig({
   expiresAfterSeconds: 19 * 24 * 60 * 60,
 });
 
-export type Delivery =
+type Delivery =
   | { outcome: 'sent'; sesMessageId: string; language: string }
   | { outcome: 'skipped'; reason: 'partner-disabled' };
 

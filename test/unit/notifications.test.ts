@@ -13,6 +13,7 @@ import {
   type RecipientRole,
 } from '../../events/notification.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
+import { notificationMessage } from '../../events/samples/index.ts';
 import { streamImage } from '../../functions/commons/stream.ts';
 import { caseActions } from '../../functions/domain/case-lifecycle.ts';
 import {
@@ -206,6 +207,11 @@ describe('notification messages', () => {
       caseVersion: 1,
       recipient,
     });
+  });
+
+  it('the sample message matches the contract and carries the id its change and recipient give', () => {
+    const sample = notificationMessageSchema.parse(notificationMessage());
+    expect(sample.notificationId).toBe(notificationIdFor(sample.caseId, sample.caseVersion, sample.event, sample.recipient));
   });
 
   it('the contract refuses an address or any other extra field', () => {
