@@ -71,6 +71,7 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
           current = await iteratorFor(shardId, 'TRIM_HORIZON');
           continue;
         }
+        if ((page.Records ?? []).length > 0) emptyAtOpen.delete(shardId);
         records.push(
           ...(page.Records ?? []).map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord)
         );
