@@ -14,6 +14,7 @@ import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { loadStageProgrammes } from './programmes.ts';
+import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -133,6 +134,13 @@ export class ReferralStack extends Stack {
       });
     }
 
+
+    new StakeholderNotifications(this, 'StakeholderNotifications', {
+      ...functionDefaults,
+      tables,
+      queue: notifications.queue,
+      mailerTimeout: consumerTimeout,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.
