@@ -134,7 +134,7 @@ export class LambdaRuntime {
 
 class FunctionPool {
   private readonly workers = new Set<Worker>();
-  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private readonly waiting: Array<{ resolve: (worker: Worker) => void; reject: (error: Error) => void }> = [];
   private retired = false;
 
   constructor(
@@ -170,6 +170,7 @@ class FunctionPool {
 
   async stop(): Promise<void> {
     this.retired = true;
+    this.waiting.splice(0).forEach(({ reject }) => reject(new Error(`${this.spec.functionName}: the local stack stopped`)));
     await Promise.all([...this.workers].map((worker) => worker.kill()));
     this.workers.clear();
   }
@@ -185,18 +186,17 @@ class FunctionPool {
       worker.busy = true;
       return worker;
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /** Invocations queued before a reload still run, on the code they were queued for. */
   private release(worker: Worker): void {
-    if (this.retired) {
-      this.discard(worker);
-      return;
-    }
     const next = this.waiting.shift();
     if (next !== undefined) {
       worker.busy = true;
-      next(worker);
+      next.resolve(worker);
+    } else if (this.retired) {
+      this.discard(worker);
     } else {
       worker.busy = false;
     }
@@ -206,13 +206,12 @@ class FunctionPool {
   private discard(worker: Worker): void {
     this.workers.delete(worker);
     void worker.kill();
-    if (this.retired) return;
     const next = this.waiting.shift();
     if (next !== undefined) {
       const replacement = this.spawn();
       replacement.busy = true;
-      next(replacement);
-    } else if (this.workers.size === 0 && worker.initialized) {
+      next.resolve(replacement);
+    } else if (!this.retired && this.workers.size === 0 && worker.initialized) {
       // Keep one environment warm, as the one that died was (a bundle that cannot init is not retried).
       void this.warm();
     }
