@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CheckpointStore } from './checkpoints.ts';
 import { startControlServer } from './control.ts';
 import { startEmulators, type Emulators, type LocalEndpoints } from './emulators.ts';
@@ -113,7 +113,8 @@ async function start(
   cleanups: Array<() => Promise<void> | void>,
   cleanup: () => Promise<void>,
 ): Promise<LocalStack> {
-  const cdkOutDir = options.cdkOutDir ?? (await synthesize({ outDir: 'cdk.out' })).cdkOutDir;
+  // Workers run in their asset directory: every path handed to them must be absolute.
+  const cdkOutDir = resolve(options.cdkOutDir ?? (await synthesize({ outDir: 'cdk.out' })).cdkOutDir);
   // An unknown resource type stops start-up before anything is started.
   assertKnownResourceTypes(loadStackTemplate(cdkOutDir));
   const stateDir = options.stateDir;
