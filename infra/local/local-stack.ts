@@ -197,7 +197,7 @@ async function start(
       scheduler.close();
       await Promise.all(previous.mappings.map((mapping) => mapping.close()));
     }
-    await runtime.load(specs);
+    runtime.load(specs);
     http.use(api);
     const mappings = mappingConfigs.map((config) =>
       config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies),
