@@ -8,13 +8,16 @@
  *      the floor set by the AWS SDK clients it uses (DESIGN.md's cold-start budget: within 15%)
  *   4. 50 partners submitting referrals at once: latency to the 201, to the eligibility
  *      decision and to the email in the inbox (once those exist), and AWS requests per referral
+ *
+ *   npm run bench -- --cdk-out <dir>    measure 3 and 4 on another cloud assembly (a branch's)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
 import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
@@ -31,6 +34,7 @@ const CONCURRENT_PARTNERS = 50;
 const WARM_INVOCATIONS = 300;
 const INIT_RUNS = 7;
 const FOLLOW_UP_TIMEOUT_MS = 60_000;
+const QUIET_SPELL_MS = 10_000;
 
 const print = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -56,27 +60,30 @@ const seconds = (value: number): string => `${(value / 1000).toFixed(1)} s`;
 const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
 
 async function main(): Promise<void> {
+  const { values: flags } = parseArgs({ options: { 'cdk-out': { type: 'string' } } });
   print(`Local stack benchmark: Node ${process.versions.node}, ${availableParallelism()} CPUs, load average ${loadAverage()}`);
   print();
   const synthesis = await synthesize({ outDir: 'cdk.out' });
-  const cdkOutDir = synthesis.cdkOutDir;
+  const cdkOutDir = flags['cdk-out'] === undefined ? synthesis.cdkOutDir : resolve(flags['cdk-out']);
 
-  print('1. Start-up');
-  const startup = await measureStartup();
-  const synthMs = await measureSynth();
-  table(
-    ['what', 'time'],
-    [
-      ['npm start to ready, empty state (--fresh)', seconds(startup.fresh)],
-      ['npm start to ready, restart on kept state', seconds(startup.restart)],
-      ['cdk synth when sources changed (added to the above)', seconds(synthMs)],
-    ],
-  );
+  if (flags['cdk-out'] === undefined) {
+    print('1. Start-up');
+    const startup = await measureStartup();
+    const synthMs = await measureSynth();
+    table(
+      ['what', 'time'],
+      [
+        ['npm start to ready, empty state (--fresh)', seconds(startup.fresh)],
+        ['npm start to ready, restart on kept state', seconds(startup.restart)],
+        ['cdk synth when sources changed (added to the above)', seconds(synthMs)],
+      ],
+    );
 
-  print('2. Runner overhead per warm invocation (no-op function)');
-  table(['path', 'p50', 'p95'], await measureOverhead());
+    print('2. Runner overhead per warm invocation (no-op function)');
+    table(['path', 'p50', 'p95'], await measureOverhead());
+  }
 
-  print('3. Bundles and module init (median of 7 cold processes)');
+  print(`3. Bundles and module init (median of ${INIT_RUNS} cold processes) in ${cdkOutDir}`);
   table(
     ['function', 'bundle', 'SDK floor', 'bundle/floor', 'init', 'floor init', 'init/floor', "node -e ''"],
     await measureBundles(cdkOutDir),
@@ -339,18 +346,21 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
     const wallMs = performance.now() - started;
     const accepted = submissions.filter((submission) => submission.status === 201);
     const toAccepted = accepted.map((submission) => submission.acceptedAt - submission.begin);
+    // Both follow-ups at once: each ends when every referral got there, or when nothing came.
+    const [decision, email] = await Promise.all([
+      hasStreamConsumer ? timeToDecision(stack, accepted) : undefined,
+      hasQueueConsumer ? timeToEmail(stack, accepted) : undefined,
+    ]);
     const counts = stack.requestCounter!.counts();
-    const decision = hasStreamConsumer ? await timeToDecision(stack, accepted) : undefined;
-    const email = hasQueueConsumer ? await timeToEmail(stack, accepted) : undefined;
     const rows: string[][] = [
       ['submission → 201', ms(median(toAccepted)), ms(percentile(toAccepted, 95)), `${accepted.length}/${submissions.length} accepted in ${seconds(wallMs)}`],
-      ['submission → eligibility decision', ...(decision ?? ['n/a yet', 'n/a yet', 'no stream consumer in the template yet'])],
-      ['submission → email in the inbox', ...(email ?? ['n/a yet', 'n/a yet', 'no queue consumer in the template yet'])],
+      ['submission → eligibility decision', ...(decision ?? ['n/a yet', 'n/a yet', 'no stream consumer in the template'])],
+      ['submission → email in the inbox', ...(email ?? ['n/a yet', 'n/a yet', 'no queue consumer in the template'])],
     ];
     table(['latency', 'p50', 'p95', 'note'], rows);
 
     const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
-    print(`AWS requests per referral, counted at the emulators: ${(total / CONCURRENT_PARTNERS).toFixed(1)}`);
+    print(`AWS requests per referral made by the functions (HTTP and what it triggered), counted at the emulators: ${(total / CONCURRENT_PARTNERS).toFixed(1)}`);
     table(
       ['operation', 'per referral'],
       Object.entries(counts)
@@ -365,38 +375,44 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
 
 type Accepted = { begin: number; id?: string; reference?: string; key: string };
 
-async function timeToDecision(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
-  const times = await Promise.all(
-    accepted.map(async (submission) => {
-      const deadline = Date.now() + FOLLOW_UP_TIMEOUT_MS;
-      while (Date.now() < deadline) {
-        const response = await fetch(`${stack.apiUrl}/v1/referrals/${submission.id}`, { headers: { Authorization: `Bearer ${submission.key}` } });
-        const view = (await response.json()) as { eligibility?: unknown };
-        if (view.eligibility !== undefined) return performance.now() - submission.begin;
-        await delay(100);
-      }
-      return undefined;
-    }),
-  );
-  const decided = times.filter((time): time is number => time !== undefined);
-  return [ms(median(decided)), ms(percentile(decided, 95)), `${decided.length}/${accepted.length} decided`];
-}
-
-async function timeToEmail(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
-  const seen = new Map<string, number>();
-  const deadline = Date.now() + FOLLOW_UP_TIMEOUT_MS;
-  while (seen.size < accepted.length && Date.now() < deadline) {
-    const inbox = JSON.stringify(await (await fetch(stack.inboxJsonUrl)).json());
+/**
+ * Polls until every referral got there, giving up at the deadline, or after a quiet spell when
+ * nothing at all arrived (the template has no such step yet).
+ */
+async function followUp(accepted: Accepted[], arrived: (pending: Accepted[]) => Promise<Accepted[]>): Promise<string[]> {
+  const times = new Map<Accepted, number>();
+  const started = Date.now();
+  while (times.size < accepted.length && Date.now() - started < FOLLOW_UP_TIMEOUT_MS) {
+    if (times.size === 0 && Date.now() - started > QUIET_SPELL_MS) break;
     const now = performance.now();
-    for (const submission of accepted) {
-      if (submission.reference !== undefined && !seen.has(submission.reference) && inbox.includes(submission.reference)) {
-        seen.set(submission.reference, now - submission.begin);
-      }
+    for (const submission of await arrived(accepted.filter((candidate) => !times.has(candidate)))) {
+      times.set(submission, now - submission.begin);
     }
     await delay(100);
   }
-  const times = [...seen.values()];
-  return [ms(median(times)), ms(percentile(times, 95)), `${times.length}/${accepted.length} emailed`];
+  const values = [...times.values()];
+  if (values.length === 0) return ['none', 'none', `nothing within ${QUIET_SPELL_MS / 1000} s`];
+  return [ms(median(values)), ms(percentile(values, 95)), `${values.length}/${accepted.length}`];
+}
+
+function timeToDecision(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
+  return followUp(accepted, async (pending) => {
+    const decided = await Promise.all(
+      pending.map(async (submission) => {
+        const response = await fetch(`${stack.apiUrl}/v1/referrals/${submission.id}`, { headers: { Authorization: `Bearer ${submission.key}` } });
+        const view = (await response.json()) as { eligibility?: unknown };
+        return view.eligibility === undefined ? undefined : submission;
+      }),
+    );
+    return decided.filter((submission): submission is Accepted => submission !== undefined);
+  });
+}
+
+function timeToEmail(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
+  return followUp(accepted, async (pending) => {
+    const inbox = JSON.stringify(await (await fetch(stack.inboxJsonUrl)).json());
+    return pending.filter((submission) => submission.reference !== undefined && inbox.includes(submission.reference));
+  });
 }
 
 function loadAverage(): string {
