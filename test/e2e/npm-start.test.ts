@@ -30,9 +30,10 @@ afterAll(() => {
 
 async function npmStart(...flags: string[]): Promise<{ child: ChildProcess; stack: StackJson; output: () => string }> {
   let output = '';
+  // What `npm start` runs, on this Node (the project's), whatever node comes first on the PATH.
   const child = spawn(
-    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    ['infra/local/start.ts', '--no-watch', '--state-dir', stateDir, '--cdk-out', relative(REPO_ROOT, inject('e2eCdkOut')), ...flags],
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, '--cdk-out', relative(REPO_ROOT, inject('e2eCdkOut')), ...flags],
     { cwd: REPO_ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
