@@ -58,13 +58,15 @@ export const registerPartner = async (
   const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
   const { generatePartnerKey, hashPartnerKey } = await import('../../functions/domain/partner-key.ts');
   const key = generatePartnerKey();
+  const partnerId = `${roles[0]}-${country.toLowerCase()}-${randomUUID().slice(0, 8)}`;
   const partner: PartnerItem = {
-    partnerId: `${roles[0]}-${country.toLowerCase()}-${randomUUID().slice(0, 8)}`,
+    partnerId,
     name: `Test ${roles.join('/')} in ${country}`,
     roles,
     country,
     language: 'en',
-    emails: ['casework@partner.example.org'],
+    // A mailbox of its own, so emails to different partners are told apart in the inbox.
+    emails: [`casework.${partnerId}@partner.example.org`],
     status,
     keyHash: hashPartnerKey(key),
     keyCreatedAt: new Date().toISOString(),
