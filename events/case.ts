@@ -69,6 +69,8 @@ export const caseItemSchema = z.object({
   needs: z.array(z.enum(needs)),
   accompanyingChildren: z.int(),
   person: personSchema,
+  /** The approved reintegration plan version (`PLAN#<version>`, events/plan.ts) payments are checked against. */
+  approvedPlanVersion: z.optional(z.int().check(z.positive())),
 });
 export type CaseItem = z.infer<typeof caseItemSchema>;
 

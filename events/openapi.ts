@@ -2,6 +2,14 @@ import * as z from 'zod/mini';
 import { roles } from './primitives.ts';
 import { financeViewSchema, referralPageSchema, referralSummarySchema, referralViewSchema } from './referral-views.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
+import {
+  paymentExportSchema,
+  paymentFinanceViewSchema,
+  paymentPageSchema,
+  paymentViewSchema,
+  requestedPaymentSchema,
+} from './payment.ts';
+import { paymentRequestExample } from './samples/payments.ts';
 import referralExample from './samples/referral-tact.json' with { type: 'json' };
 
 /**
@@ -20,11 +28,34 @@ const responseSchemas: Record<string, z.ZodMiniType> = {
   'GET /v1/referrals': referralPageSchema,
   'GET /v1/referrals/{id}': z.union([referralViewSchema, financeViewSchema]),
   'POST /v1/referrals/{id}/withdraw': referralSummarySchema,
+  'POST /v1/referrals/{id}/payments': requestedPaymentSchema,
+  'GET /v1/referrals/{id}/payments': paymentPageSchema,
+  'GET /v1/payments/export': paymentExportSchema,
+  'GET /v1/payments/{id}': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/approve': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/reject': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/cancel': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/disbursed': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+};
+
+/** Routes that can also answer another media type, chosen by a query parameter. */
+const alternativeContent: Record<string, Record<string, unknown>> = {
+  'GET /v1/payments/export': {
+    'text/csv': {
+      schema: {
+        type: 'string',
+        description: '`format=csv`: one table of `entry` rows (the movements) followed by `total` rows (count and sum per currency, category and movement).',
+      },
+    },
+  },
 };
 
 const requestExamples: Record<string, unknown> = {
   'POST /v1/referrals': referralExample,
   'POST /v1/referrals/{id}/withdraw': { reason: 'changed_mind', note: 'Decided to stay with family in France.' },
+  'POST /v1/referrals/{id}/payments': paymentRequestExample,
+  'POST /v1/payments/{id}/reject': { reason: 'missing_documents', note: 'Send the invoice from the clinic.' },
+  'POST /v1/payments/{id}/disbursed': { transferReference: 'SEPA-2026-11-000412', disbursedOn: '2026-11-20' },
 };
 
 const problemResponse = (description: string) => ({
@@ -40,9 +71,21 @@ const errorResponses = (route: ApiRoute) => ({
         '401': problemResponse('Missing, unknown or disabled partner key.'),
         '403': problemResponse('Your role may not call this route.'),
       }),
-  ...(route.path.includes('{id}') ? { '404': problemResponse('No such case, or not one your organisation may see.') } : {}),
+  ...(route.path.includes('{id}')
+    ? {
+        '404': problemResponse(
+          route.path.startsWith('/v1/payments/')
+            ? 'No such payment, or not one your organisation may see.'
+            : 'No such case, or not one your organisation may see.'
+        ),
+      }
+    : {}),
   ...(route.method === 'POST' && route.path.includes('{id}')
-    ? { '409': problemResponse('Not possible in the case\'s current status (`currentStatus`), or a concurrent change.') }
+    ? {
+        '409': problemResponse(
+          `Not possible in the ${route.path.startsWith('/v1/payments/') ? "payment's" : "case's"} current status (\`currentStatus\`), or a concurrent change.`
+        ),
+      }
     : {}),
   ...(route.body
     ? {
@@ -107,7 +150,9 @@ const operationOf = (route: ApiRoute) => {
     responses: {
       [String(route.successStatus)]: {
         description: 'Success',
-        ...(responseSchema ? { content: { 'application/json': { schema: jsonSchema(responseSchema) } } } : {}),
+        ...(responseSchema
+          ? { content: { 'application/json': { schema: jsonSchema(responseSchema) }, ...alternativeContent[routeKey] } }
+          : {}),
       },
       ...errorResponses(route),
     },

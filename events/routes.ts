@@ -4,6 +4,14 @@ import { roles } from './primitives.ts';
 import { referralRequestSchema } from './referral.ts';
 import { listReferralsQuerySchema } from './referral-list.ts';
 import { withdrawRequestSchema } from './withdrawal.ts';
+import {
+  disbursementRequestSchema,
+  exportQuerySchema,
+  listPaymentsQuerySchema,
+  paymentNoteRequestSchema,
+  paymentRejectRequestSchema,
+  paymentRequestSchema,
+} from './payment.ts';
 
 /**
  * Every route of the partner API, once. The stack wires each route to its function from this table,
@@ -61,6 +69,79 @@ export const apiRoutes = [
     roles: ['referrer', 'coordinator'],
     summary: 'The person no longer wants to return (until departure; withdrawing twice is one withdrawal)',
     body: withdrawRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/referrals/{id}/payments',
+    handler: 'request-payment',
+    roles: ['receiver'],
+    summary:
+      "Request a reintegration payment against the case's approved plan (its receiver); it is checked against the category's budget asynchronously",
+    body: paymentRequestSchema,
+    idempotencyKey: 'required',
+    successStatus: 202,
+  },
+  {
+    method: 'GET',
+    path: '/v1/referrals/{id}/payments',
+    handler: 'list-payments',
+    roles: ['receiver', 'coordinator', 'finance'],
+    summary: "A case's payments and the budget left per category (finance: without payee, purpose or notes)",
+    query: listPaymentsQuerySchema,
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/v1/payments/export',
+    handler: 'export-payments',
+    roles: ['finance'],
+    summary: 'The payments ledger for a period (days from and to, UTC) as JSON or CSV, with control totals per currency, category and movement',
+    query: exportQuerySchema,
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/v1/payments/{id}',
+    handler: 'get-payment',
+    roles: ['receiver', 'coordinator', 'finance'],
+    summary: 'A payment with its steps (finance: without payee, purpose or notes)',
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{id}/approve',
+    handler: 'approve-payment',
+    roles: ['coordinator', 'finance'],
+    summary: 'Approve a reserved payment (four eyes: never the partner that requested it)',
+    body: paymentNoteRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{id}/reject',
+    handler: 'reject-payment',
+    roles: ['coordinator', 'finance'],
+    summary: 'Reject a payment before it is disbursed, releasing its reserved amount (never the requester)',
+    body: paymentRejectRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{id}/cancel',
+    handler: 'cancel-payment',
+    roles: ['receiver', 'coordinator'],
+    summary: 'Withdraw a payment request before it is disbursed (its requester or a coordinator), releasing its reserved amount',
+    body: paymentNoteRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/{id}/disbursed',
+    handler: 'record-disbursement',
+    roles: ['finance'],
+    summary: 'Confirm that an approved payment was transferred, with the transfer reference and date (never the requester)',
+    body: disbursementRequestSchema,
     successStatus: 200,
   },
   {

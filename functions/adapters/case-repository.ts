@@ -1,5 +1,6 @@
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -152,6 +153,14 @@ export class CaseRepository {
       items: (page.Items ?? []).map((item) => caseListRowSchema.parse(item)),
       ...(page.LastEvaluatedKey === undefined ? {} : { nextKey: page.LastEvaluatedKey as Record<string, string> }),
     };
+  }
+
+  /** The case item alone, read consistently (its partition also holds payments, ledger entries, plans). */
+  async getCase(caseId: string): Promise<CaseItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: casePk(caseId), sk: 'CASE' }, ConsistentRead: true })
+    );
+    return Item === undefined ? undefined : caseItemSchema.parse(Item);
   }
 
   /** The case and its history in one query, or undefined when there is no such case. */

@@ -62,12 +62,19 @@ describe('functions', () => {
 
 describe('queues', () => {
   const queues = resourcesOf('AWS::SQS::Queue');
+  const mappings = Object.values(resourcesOf('AWS::Lambda::EventSourceMapping'));
   const deadLetterIds = new Set(
     Object.values(queues)
       .map((queue) => queue.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined)
       .filter((id): id is string => id !== undefined)
   );
-  const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id));
+  // A stream consumer's on-failure destination is its dead-letter queue.
+  const onFailureIds = new Set(
+    mappings
+      .map((mapping) => mapping.Properties.DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0] as string | undefined)
+      .filter((id): id is string => id !== undefined)
+  );
+  const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id) && !onFailureIds.has(id));
 
   it('are a standard notifications queue and a FIFO payments queue, each with its dead-letter queue', () => {
     expect(workQueues).toHaveLength(2);
@@ -75,14 +82,20 @@ describe('queues', () => {
     expect(deadLetterIds.size).toBe(2);
   });
 
-  it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (_id, queue) => {
+  it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (id, queue) => {
     const deadLetterId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
     expect(queues[deadLetterId]?.Properties.FifoQueue).toBe(queue.Properties.FifoQueue);
     expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
     expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * 30);
+    const consumers = mappings
+      .filter((mapping) => mapping.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === id)
+      .map((mapping) => resourcesOf('AWS::Lambda::Function')[mapping.Properties.FunctionName.Ref as string]!);
+    for (const consumer of consumers) {
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumer.Properties.Timeout);
+    }
   });
 
-  it.each([...deadLetterIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
+  it.each([...deadLetterIds, ...onFailureIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
     const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
       (alarm) =>
         alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&

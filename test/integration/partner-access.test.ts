@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
+import { type ApiRoute, apiRoutes, type RouteHandler, routeKeyOf } from '../../events/routes.ts';
+import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
+import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
 
 /**
  * OWASP API Security Top 10 (2023) items that apply to the intake routes: object-level (API1),
@@ -83,23 +85,61 @@ describe('API5 function-level authorization: every partner route × every role',
   const cells = partnerRoutes.flatMap((route) =>
     (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
   );
+  const today = new Date().toISOString().slice(0, 10);
 
-  it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
+  /** A valid body for every route that takes one, so an allowed role gets the route's success status. */
+  const sampleBodies: Partial<Record<RouteHandler, () => unknown>> = {
+    'create-referral': tactReferral,
+    'withdraw-referral': () => ({ reason: 'other' }),
+    'request-payment': () => paymentRequest(),
+    'approve-payment': () => ({}),
+    'reject-payment': () => ({ reason: 'missing_documents' }),
+    'cancel-payment': () => ({}),
+    'record-disbursement': () => disbursementExample(today),
+  };
+  const sampleQueries: Partial<Record<RouteHandler, string>> = { 'export-payments': `from=${today}&to=${today}` };
+
+  /**
+   * What `{id}` names: a payment on `/v1/payments/{id}` routes (requested by the receiver, reserved,
+   * and approved by the coordinator where the route needs it), a case elsewhere (reintegrating
+   * with an approved plan for its payment routes, offered to the receiver otherwise).
+   */
+  const pathIdFor = async (route: ApiRoute): Promise<string> => {
+    if (route.path.startsWith('/v1/payments/{id}')) {
+      const caseId = await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
+      const requested = await requestPayment(partners.receiver, caseId, paymentRequest());
+      await drainPaymentsQueue();
+      if (route.handler === 'record-disbursement') {
+        expect((await paymentStep(partners.coordinator, 'approve', requested.body.id)).status).toBe(200);
+      }
+      return requested.body.id;
+    }
+    if (route.path.startsWith('/v1/referrals/{id}/payments')) {
+      return givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
+    }
     const caseId = (await submit(partners.referrer)).body.id;
     await moveCase(caseId, { status: 'eligible', receiverId: partners.receiver.partnerId });
-    const body = route.handler === 'create-referral' ? tactReferral() : route.handler === 'withdraw-referral' ? { reason: 'other' } : undefined;
+    return caseId;
+  };
+
+  it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
+    const handler = route.handler as RouteHandler;
+    const id = route.path.includes('{id}') ? await pathIdFor(route) : undefined;
+    const body = sampleBodies[handler]?.();
     const response = await callRoute(await routeHandler(route.handler), {
       method: route.method,
       route: route.path,
-      pathParameters: route.path.includes('{id}') ? { id: caseId } : undefined,
+      pathParameters: id === undefined ? undefined : { id },
+      queryString: sampleQueries[handler],
       headers: {
         ...bearer(byRole(role).key),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() }),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(route.idempotencyKey === 'required' ? { 'Idempotency-Key': randomUUID() } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if ((route.roles as readonly Role[]).includes(role)) {
-      expect([200, 201]).toContain(response.status);
+      expect(response.status).toBe(route.successStatus);
     } else {
       expectProblem(response, 403);
     }
