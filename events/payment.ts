@@ -238,7 +238,7 @@ export const exportQuerySchema = z
   .check(
     z.refine((query) => query.from <= query.to, { error: 'must not be before from', path: ['to'], when: datesAreValid, abort: true }),
     z.refine((query) => daysBetween(query.from, query.to) < maxExportDays, {
-      error: `must be at most ${maxExportDays} days after from`,
+      error: `must make a period of at most ${maxExportDays} days with from`,
       path: ['to'],
       when: datesAreValid,
     })
