@@ -30,6 +30,33 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: 'local',
+          include: ['test/local/**/*.test.ts'],
+          // Fixture templates run by the local stack against one shared set of emulators.
+          globalSetup: ['test/local/support/global-setup.ts'],
+          // Files run one after another: the semantics under test are about concurrency and
+          // timing, which a neighbour's workers competing for two CPUs would blur.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // After the in-process suites, so the stacks' worker processes do not compete with them.
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // The real app, synthesized once for the integration suite and this one.
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });

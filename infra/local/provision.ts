@@ -1,14 +1,28 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type GlobalSecondaryIndex,
+  type KeySchemaElement,
   type StreamViewType,
+  type TableDescription,
+  type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueNameExists,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
+import { PASSED_OVER_TYPES, RUNTIME_TYPES } from './resource-types.ts';
 import {
   isRecord,
   LOCAL_REGION,
@@ -26,9 +40,15 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 export interface StackOptions {
   /** What `AWS::StackName` resolves to. */
   stackName?: string | undefined;
+  /**
+   * Put before the logical id of tables and queues the template does not name, so several
+   * stacks can share one set of emulators (CloudFormation puts the stack name there).
+   */
+  namePrefix?: string | undefined;
 }
 
 interface ProvisionContext extends StackOptions {
+  namePrefix: string;
   ctx: ResourceContext;
   endpoints: LocalEndpoints;
   dynamodb: DynamoDBClient;
@@ -44,41 +64,6 @@ interface ResourceRule {
   ignored: Set<string>;
   provision(logicalId: string, properties: Properties, context: ProvisionContext): Promise<ResolvedResource>;
 }
-
-/**
- * Types that only matter once deployed (permissions, observability, encryption, fan-out to
- * humans) or that the later local stack wires itself (functions, API, event sources).
- * A type neither here nor in RULES is a new kind of resource someone must decide about.
- */
-const SKIPPED_TYPES = new Set([
-  'AWS::ApiGateway::Account',
-  'AWS::ApiGateway::Authorizer',
-  'AWS::ApiGateway::Deployment',
-  'AWS::ApiGateway::Method',
-  'AWS::ApiGateway::Resource',
-  'AWS::ApiGateway::RestApi',
-  'AWS::ApiGateway::Stage',
-  'AWS::ApiGatewayV2::Api',
-  'AWS::ApiGatewayV2::Authorizer',
-  'AWS::ApiGatewayV2::Integration',
-  'AWS::ApiGatewayV2::Route',
-  'AWS::ApiGatewayV2::Stage',
-  'AWS::CDK::Metadata',
-  'AWS::CloudWatch::Alarm',
-  'AWS::Events::Rule',
-  'AWS::IAM::Policy',
-  'AWS::IAM::Role',
-  'AWS::KMS::Alias',
-  'AWS::KMS::Key',
-  'AWS::Lambda::EventSourceMapping',
-  'AWS::Lambda::Function',
-  'AWS::Lambda::Permission',
-  'AWS::Logs::LogGroup',
-  'AWS::SNS::Subscription',
-  'AWS::SNS::Topic',
-  'AWS::SNS::TopicPolicy',
-  'AWS::SQS::QueuePolicy',
-]);
 
 /** Queue properties that are SQS attributes of the same name. */
 const QUEUE_ATTRIBUTES = new Set([
@@ -142,6 +127,7 @@ export async function provisionResources(
     ctx: {},
     endpoints,
     stackName: options.stackName,
+    namePrefix: options.namePrefix ?? '',
     dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
     sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.sqs }),
   };
@@ -221,8 +207,8 @@ function provisioningOrder(template: CfnTemplate): string[] {
 
 function isProvisionable(logicalId: string, resource: CfnResource): boolean {
   if (resource.Type in RULES) return true;
-  if (SKIPPED_TYPES.has(resource.Type)) return false;
-  throw new Error(`Resources.${logicalId}: type ${resource.Type} has no local provisioning rule`);
+  if (PASSED_OVER_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type)) return false;
+  throw new Error(`Resources.${logicalId}: type ${resource.Type} is not supported by the local stack`);
 }
 
 function dependenciesOf(resource: CfnResource): string[] {
@@ -251,23 +237,109 @@ function usedProperties(
 async function provisionTable(
   logicalId: string,
   properties: Properties,
-  { dynamodb }: ProvisionContext,
+  { dynamodb, namePrefix }: ProvisionContext,
 ): Promise<ResolvedResource> {
-  const tableName = typeof properties['TableName'] === 'string' ? properties['TableName'] : logicalId;
-  await dynamodb.send(new CreateTableCommand(createTableInput(tableName, properties)));
+  const tableName = typeof properties['TableName'] === 'string' ? properties['TableName'] : `${namePrefix}${logicalId}`;
+  const input = createTableInput(tableName, properties);
+  const existing = await describeTable(dynamodb, tableName);
+  if (existing === undefined) await dynamodb.send(new CreateTableCommand(input));
+  else await reconcileTable(dynamodb, logicalId, existing, input);
+  await reconcileTimeToLive(dynamodb, tableName, properties);
+  const table = await describeTable(dynamodb, tableName);
+  const attributes: Record<string, string> = { Arn: required(table?.TableArn, `TableArn of ${tableName}`) };
+  if (table?.LatestStreamArn !== undefined && table.StreamSpecification?.StreamEnabled === true) {
+    attributes['StreamArn'] = table.LatestStreamArn;
+  }
+  return { ref: tableName, attributes };
+}
+
+async function describeTable(dynamodb: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A table kept on disk from an earlier run is brought to what the template says now: indexes and
+ * the stream are changed in place (the data stays); a changed key schema cannot be, and says so.
+ */
+async function reconcileTable(
+  dynamodb: DynamoDBClient,
+  logicalId: string,
+  existing: TableDescription,
+  wanted: CreateTableCommandInput,
+): Promise<void> {
+  const tableName = wanted.TableName as string;
+  if (!sameKeySchema(existing.KeySchema, wanted.KeySchema)) {
+    throw new Error(
+      `Resources.${logicalId}: table ${tableName} kept from an earlier run has another key schema; start with --fresh`,
+    );
+  }
+  const existingIndexes = new Map((existing.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index]));
+  const wantedIndexes = new Map((wanted.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index]));
+  for (const [name, index] of existingIndexes) {
+    const replacement = wantedIndexes.get(name);
+    const changed = replacement !== undefined && !sameKeySchema(index.KeySchema, replacement.KeySchema);
+    if (replacement === undefined || changed) {
+      await updateTable(dynamodb, { TableName: tableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }] });
+      existingIndexes.delete(name);
+    }
+  }
+  for (const [name, index] of wantedIndexes) {
+    if (existingIndexes.has(name)) continue;
+    await updateTable(dynamodb, {
+      TableName: tableName,
+      AttributeDefinitions: wanted.AttributeDefinitions,
+      GlobalSecondaryIndexUpdates: [{ Create: index }],
+    });
+  }
+  const stream = existing.StreamSpecification;
+  const wantedStream = wanted.StreamSpecification;
+  const streamEnabled = stream?.StreamEnabled === true;
+  if (streamEnabled && stream?.StreamViewType !== wantedStream?.StreamViewType) {
+    await updateTable(dynamodb, { TableName: tableName, StreamSpecification: { StreamEnabled: false } });
+  }
+  if (wantedStream !== undefined && (!streamEnabled || stream?.StreamViewType !== wantedStream.StreamViewType)) {
+    await updateTable(dynamodb, { TableName: tableName, StreamSpecification: wantedStream });
+  }
+}
+
+async function updateTable(dynamodb: DynamoDBClient, input: UpdateTableCommandInput): Promise<void> {
+  await dynamodb.send(new UpdateTableCommand(input));
+}
+
+function sameKeySchema(a: KeySchemaElement[] | undefined, b: KeySchemaElement[] | undefined): boolean {
+  const render = (schema: KeySchemaElement[] | undefined): string =>
+    JSON.stringify((schema ?? []).map(({ AttributeName, KeyType }) => [AttributeName, KeyType]));
+  return render(a) === render(b);
+}
+
+async function reconcileTimeToLive(dynamodb: DynamoDBClient, tableName: string, properties: Properties): Promise<void> {
   const ttl = properties['TimeToLiveSpecification'] as { AttributeName: string; Enabled: boolean } | undefined;
-  if (ttl?.Enabled === true) {
+  const { TimeToLiveDescription: current } = await dynamodb.send(
+    new DescribeTimeToLiveCommand({ TableName: tableName }),
+  );
+  const enabled = current?.TimeToLiveStatus === 'ENABLED';
+  const wanted = ttl?.Enabled === true;
+  if (enabled && (!wanted || current?.AttributeName !== ttl?.AttributeName)) {
     await dynamodb.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: current?.AttributeName, Enabled: false },
       }),
     );
   }
-  const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
-  const attributes: Record<string, string> = { Arn: required(table?.TableArn, `TableArn of ${tableName}`) };
-  if (table?.LatestStreamArn !== undefined) attributes['StreamArn'] = table.LatestStreamArn;
-  return { ref: tableName, attributes };
+  if (wanted && (!enabled || current?.AttributeName !== ttl?.AttributeName)) {
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: ttl?.AttributeName, Enabled: true },
+      }),
+    );
+  }
 }
 
 type Index = Pick<GlobalSecondaryIndex, 'IndexName' | 'KeySchema' | 'Projection'>;
@@ -298,19 +370,33 @@ function createTableInput(tableName: string, properties: Properties): CreateTabl
 async function provisionQueue(
   logicalId: string,
   properties: Properties,
-  { sqs, endpoints }: ProvisionContext,
+  { sqs, endpoints, namePrefix }: ProvisionContext,
 ): Promise<ResolvedResource> {
   const { QueueName: name } = properties;
-  const queueName = typeof name === 'string' ? name : defaultQueueName(logicalId, properties);
-  const created = await sqs.send(
-    new CreateQueueCommand({ QueueName: queueName, Attributes: queueAttributes(properties) }),
-  );
-  const queueUrl = onEndpointOrigin(required(created.QueueUrl, `QueueUrl of ${queueName}`), endpoints.sqs);
-  const { Attributes: attributes } = await sqs.send(
+  const queueName = typeof name === 'string' ? name : defaultQueueName(`${namePrefix}${logicalId}`, properties);
+  const attributes = queueAttributes(properties);
+  const queueUrl = onEndpointOrigin(await createOrUpdateQueue(sqs, queueName, attributes), endpoints.sqs);
+  const { Attributes: created } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
-  const arn = required(attributes?.['QueueArn'], `QueueArn of ${queueName}`);
+  const arn = required(created?.['QueueArn'], `QueueArn of ${queueName}`);
   return { ref: queueUrl, attributes: { Arn: arn, QueueName: queueName, QueueUrl: queueUrl } };
+}
+
+/** Provisioning again (a reload in watch mode) must not fail on a queue that already exists. */
+async function createOrUpdateQueue(sqs: SQSClient, queueName: string, attributes: Record<string, string>): Promise<string> {
+  try {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
+    return required(created.QueueUrl, `QueueUrl of ${queueName}`);
+  } catch (error) {
+    // fauxqs names the error the way SQS's query protocol does, which the SDK does not map to its class.
+    const exists = error instanceof QueueNameExists || /QueueNameExists|QueueAlreadyExists/.test((error as Error).name);
+    if (!exists) throw error;
+    const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    const settable = Object.fromEntries(Object.entries(attributes).filter(([key]) => key !== 'FifoQueue'));
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: settable }));
+    return required(queueUrl, `QueueUrl of ${queueName}`);
+  }
 }
 
 /** CloudFormation gives unnamed FIFO queues the mandatory `.fifo` suffix too. */

@@ -1,0 +1,321 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckpointStore } from './checkpoints.ts';
+import { startControlServer } from './control.ts';
+import { startEmulators, type Emulators, type LocalEndpoints } from './emulators.ts';
+import { readEventSourceMappings } from './event-source-mappings.ts';
+import { functionReferences, readFunctionSpecs, type FunctionSpec } from './functions.ts';
+import { HttpApiServer, readHttpApi, type HttpApiConfig } from './http-api.ts';
+import { LambdaRuntime, type InvocationRecord, type InvokeResult } from './lambda-runtime.ts';
+import { provisionResources } from './provision.ts';
+import { QueueMapping } from './queue-mapping.ts';
+import { startRequestCounter, type RequestCounter } from './request-counter.ts';
+import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
+import { localRuleName, readRules, ruleArn, Scheduler, type RuleConfig } from './schedules.ts';
+import { runSeeders, seeders as defaultSeeders, type DemoPartner, type Seeder } from './seed.ts';
+import { StreamMapping, type MappingDependencies } from './stream-mapping.ts';
+import { REPO_ROOT, synthesize } from './synth.ts';
+import { loadStackTemplate, locateStackTemplate, type CfnTemplate, type ResourceContext } from './template.ts';
+import { shortId } from './timing.ts';
+
+export interface LocalStackOptions {
+  /** A synthesized cloud assembly; without it `cdk.out` is synthesized, or reused when up to date. */
+  cdkOutDir?: string;
+  /** API port; 0 picks a free one. */
+  port?: number;
+  /**
+   * Where data survives a restart (DynamoDB on disk, stream checkpoints, demo keys, stack.json);
+   * without it everything lives in memory and ends with the stack.
+   */
+  stateDir?: string;
+  /** Empty the state directory first. */
+  fresh?: boolean;
+  /** Emulators already running (tests share one set); otherwise the stack starts its own. */
+  emulators?: { endpoints: LocalEndpoints; inboxUrl: string };
+  /** Put before unnamed tables and queues, so stacks can share emulators. */
+  namePrefix?: string;
+  seeders?: readonly Seeder[];
+  /** Each invocation, as it ends. */
+  onInvocation?: (record: InvocationRecord) => void;
+  /** Warnings of the triggers (records given up, emulator errors). */
+  onWarning?: (message: string) => void;
+  maxConcurrencyPerFunction?: number;
+  /** Time as event source mappings see it (record age); tests move it forward. */
+  clock?: () => number;
+  retryBaseDelayMs?: number;
+  pollIntervalMs?: number;
+  /** Put counting proxies between the functions and the emulators (for `npm run bench`). */
+  countRequests?: boolean;
+  /** Where function logs go; defaults to `<stateDir or .local>/logs/functions`. */
+  logDir?: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  /** The aws-ses-v2-local web inbox. */
+  inboxUrl: string;
+  /** The inbox as JSON: `{ emails: [...] }`. */
+  inboxJsonUrl: string;
+  controlUrl: string;
+  partners: DemoPartner[];
+  endpoints: LocalEndpoints;
+  cdkOutDir: string;
+  /** What each table, queue and function of the template resolves to locally. */
+  resources: ResourceContext;
+  /** Every invocation so far, oldest first. */
+  invocations: InvocationRecord[];
+  functions(): FunctionSpec[];
+  invoke(functionReference: string, event: unknown): Promise<InvokeResult>;
+  triggerRule(reference: string): Promise<InvokeResult[]>;
+  /** AWS requests the functions made, by operation, when `countRequests` is on. */
+  requestCounter: RequestCounter | undefined;
+  /** Reads the template again (after a synth) and restarts what it describes; the data stays. */
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 250;
+const DEFAULT_RETRY_BASE_DELAY_MS = 250;
+const MAX_RECORDS_KEPT = 10_000;
+
+interface Running {
+  template: CfnTemplate;
+  stackName: string;
+  resources: ResourceContext;
+  api: HttpApiConfig | undefined;
+  mappings: Array<StreamMapping | QueueMapping>;
+  rules: RuleConfig[];
+}
+
+/**
+ * Runs the synthesized template on this machine: tables and queues in the emulators, each
+ * function in its own workers, the HTTP API on localhost, the event source mappings and
+ * scheduled rules, and the demo data. Anything in the template it cannot reproduce stops it with
+ * one line naming the resource.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.reverse()) await step();
+    cleanups.length = 0;
+  };
+  try {
+    return await start(options, cleanups, cleanup);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function start(
+  options: LocalStackOptions,
+  cleanups: Array<() => Promise<void> | void>,
+  cleanup: () => Promise<void>,
+): Promise<LocalStack> {
+  const cdkOutDir = options.cdkOutDir ?? (await synthesize({ outDir: 'cdk.out' })).cdkOutDir;
+  // An unknown resource type stops start-up before anything is started.
+  assertKnownResourceTypes(loadStackTemplate(cdkOutDir));
+  const stateDir = options.stateDir;
+  if (stateDir !== undefined && options.fresh === true) rmSync(stateDir, { recursive: true, force: true });
+  const warn = options.onWarning ?? (() => undefined);
+  const invocations: InvocationRecord[] = [];
+
+  let emulators: Pick<Emulators, 'endpoints' | 'inboxUrl'> | undefined = options.emulators;
+  if (emulators === undefined) {
+    const started = await startEmulators({
+      ...(stateDir === undefined ? {} : { dynamoDbPath: join(stateDir, 'dynamodb'), logDir: join(stateDir, 'logs') }),
+    });
+    cleanups.push(() => started.stop());
+    emulators = started;
+  }
+  const direct = emulators.endpoints;
+  let requestCounter: RequestCounter | undefined;
+  if (options.countRequests === true) {
+    const counter = await startRequestCounter(direct);
+    cleanups.push(() => counter.close());
+    requestCounter = counter;
+  }
+  // Functions reach the emulators through the counting proxies when there are some.
+  const functionEndpoints = requestCounter?.endpoints ?? direct;
+
+  const runtime = new LambdaRuntime({
+    endpoints: functionEndpoints,
+    logDir: options.logDir ?? join(stateDir ?? join(REPO_ROOT, '.local'), 'logs', 'functions'),
+    ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
+    onInvocation: (record) => {
+      invocations.push(record);
+      if (invocations.length > MAX_RECORDS_KEPT) invocations.shift();
+      options.onInvocation?.(record);
+    },
+  });
+  cleanups.push(() => runtime.stop());
+  const http = new HttpApiServer(runtime);
+  const port = await http.listen(options.port ?? 0);
+  cleanups.push(() => http.close());
+  const apiUrl = `http://localhost:${port}`;
+
+  const checkpoints = new CheckpointStore(stateDir === undefined ? undefined : join(stateDir, 'stream-checkpoints.json'));
+  const mappingDependencies: MappingDependencies = {
+    runtime,
+    endpoints: direct,
+    checkpoints,
+    clock: options.clock ?? Date.now,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    warn,
+  };
+  const scheduler = new Scheduler(runtime);
+
+  /** Reads, checks and provisions a template, then (re)starts what runs from it. */
+  const load = async (previous: Running | undefined): Promise<Running> => {
+    const { stackName } = locateStackTemplate(cdkOutDir);
+    const template = loadStackTemplate(cdkOutDir, stackName);
+    assertKnownResourceTypes(template);
+    const provisioned = await provisionResources(template, functionEndpoints, {
+      stackName,
+      namePrefix: options.namePrefix,
+    });
+    const resources: ResourceContext = {
+      ...provisioned,
+      ...functionReferences(template, stackName),
+      ...apiReferences(template, apiUrl),
+      ...ruleReferences(template, stackName),
+    };
+    const specs = readFunctionSpecs(template, cdkOutDir, resources, stackName);
+    const findFunction = (reference: string): string | undefined => {
+      const name = reference.startsWith('arn:') ? reference.split(':')[6] : reference;
+      return specs.find((spec) => spec.functionName === name || spec.logicalId === name)?.logicalId;
+    };
+    const api = readHttpApi(template, resources, findFunction);
+    const mappingConfigs = readEventSourceMappings(template, resources, findFunction);
+    const rules = readRules(template, resources, stackName, findFunction);
+
+    // Everything was read without error: only now is what runs replaced.
+    if (previous !== undefined) {
+      scheduler.close();
+      await Promise.all(previous.mappings.map((mapping) => mapping.close()));
+    }
+    await runtime.load(specs);
+    http.use(api);
+    const mappings = mappingConfigs.map((config) =>
+      config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies),
+    );
+    return { template, stackName, resources, api, mappings, rules };
+  };
+  const startTriggers = async (running: Running): Promise<void> => {
+    await Promise.all(running.mappings.map((mapping) => mapping.start()));
+    scheduler.start(running.rules);
+  };
+
+  let running = await load(undefined);
+  cleanups.push(async () => {
+    scheduler.close();
+    await Promise.all(running.mappings.map((mapping) => mapping.close()));
+  });
+  const seeded = await runSeeders(options.seeders ?? defaultSeeders, {
+    dynamodbEndpoint: direct.dynamodb,
+    resources: running.resources,
+    stateDir,
+  });
+  await startTriggers(running);
+  requestCounter?.reset();
+
+  const sesEndpoint = direct.ses;
+  const control = await startControlServer({
+    describe: () => describe(running, runtime.specs()),
+    invocations: () => invocations.slice(-200),
+    triggerRule: (reference) => scheduler.trigger(reference),
+  });
+  cleanups.push(() => control.close());
+
+  const stack: LocalStack = {
+    apiUrl,
+    inboxUrl: `${sesEndpoint}/`,
+    inboxJsonUrl: `${sesEndpoint}/store`,
+    controlUrl: control.url,
+    partners: seeded.partners ?? [],
+    endpoints: direct,
+    cdkOutDir,
+    get resources() {
+      return running.resources;
+    },
+    invocations,
+    functions: () => runtime.specs(),
+    invoke: (reference, event) => {
+      const spec = runtime.findFunction(reference);
+      if (spec === undefined) throw new Error(`no function ${reference} in the template`);
+      return runtime.invoke(spec.logicalId, event, { trigger: 'direct invocation' });
+    },
+    triggerRule: (reference) => scheduler.trigger(reference),
+    requestCounter,
+    reload: async () => {
+      running = await load(running);
+      await startTriggers(running);
+    },
+    stop: cleanup,
+  };
+
+  if (stateDir !== undefined) {
+    const stackJson = join(stateDir, 'stack.json');
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(
+      stackJson,
+      `${JSON.stringify({ apiUrl, inboxUrl: stack.inboxUrl, controlUrl: control.url, partners: stack.partners }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    // A stack.json left behind would point scripts at a stack that is gone.
+    cleanups.splice(0, 0, () => rmSync(stackJson, { force: true }));
+  }
+  return stack;
+}
+
+/** Stable, readable ids for the API resources, and the local URL as the API's endpoint. */
+function apiReferences(template: CfnTemplate, apiUrl: string): ResourceContext {
+  const id = (logicalId: string, length: number): string =>
+    createHash('sha256').update(logicalId).digest('hex').slice(0, length);
+  const references: ResourceContext = {};
+  for (const type of ['AWS::ApiGatewayV2::Authorizer', 'AWS::ApiGatewayV2::Integration', 'AWS::ApiGatewayV2::Route']) {
+    for (const [logicalId] of resourcesOfType(template, type)) references[logicalId] = { ref: id(logicalId, 7), attributes: {} };
+  }
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')) {
+    references[logicalId] = { ref: String(resource.Properties?.['StageName'] ?? '$default'), attributes: {} };
+  }
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
+    references[logicalId] = { ref: id(logicalId, 10), attributes: { ApiEndpoint: apiUrl, ApiId: id(logicalId, 10) } };
+  }
+  return references;
+}
+
+function ruleReferences(template: CfnTemplate, stackName: string): ResourceContext {
+  return Object.fromEntries(
+    resourcesOfType(template, 'AWS::Events::Rule').map(([logicalId, resource]) => {
+      const name = localRuleName(logicalId, resource.Properties ?? {}, stackName);
+      return [logicalId, { ref: name, attributes: { Arn: ruleArn(name) } }];
+    }),
+  );
+}
+
+function describe(running: Running, specs: FunctionSpec[]): unknown {
+  return {
+    stack: running.stackName,
+    functions: specs.map((spec) => ({
+      logicalId: spec.logicalId,
+      name: spec.functionName,
+      timeoutSeconds: spec.timeoutSeconds,
+      memoryMb: spec.memoryMb,
+    })),
+    routes: running.api?.routes.map((route) => ({
+      routeKey: route.routeKey,
+      function: shortId(route.functionId),
+      authorizer: route.authorizer === undefined ? null : shortId(route.authorizer.functionId),
+    })),
+    eventSourceMappings: running.mappings.map(({ config }) => ({
+      logicalId: config.logicalId,
+      kind: config.kind,
+      function: shortId(config.functionId),
+      source: shortId(config.kind === 'dynamodb' ? config.tableId : config.queueId),
+    })),
+    rules: running.rules.map((rule) => ({ logicalId: rule.logicalId, name: rule.name, schedule: rule.expression })),
+  };
+}

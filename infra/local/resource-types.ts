@@ -1,0 +1,54 @@
+import type { CfnTemplate } from './template.ts';
+
+/**
+ * Types with no local behaviour: permissions, observability, encryption, fan-out to humans, and
+ * deployment plumbing. They are passed over by name. A type in neither this list, RUNTIME_TYPES
+ * nor PROVISIONED_TYPES is a new kind of resource someone must decide about, so start-up stops.
+ */
+export const PASSED_OVER_TYPES: ReadonlySet<string> = new Set([
+  'AWS::ApiGateway::Account',
+  'AWS::CDK::Metadata',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::CompositeAlarm',
+  'AWS::CloudWatch::Dashboard',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::IAM::Policy',
+  'AWS::IAM::Role',
+  'AWS::KMS::Alias',
+  'AWS::KMS::Key',
+  'AWS::Lambda::Permission',
+  'AWS::Logs::LogGroup',
+  'AWS::Logs::MetricFilter',
+  'AWS::SNS::Subscription',
+  'AWS::SNS::Topic',
+  'AWS::SNS::TopicPolicy',
+  'AWS::SQS::QueuePolicy',
+]);
+
+/** Tables and queues, created in the emulators by provision.ts. */
+export const PROVISIONED_TYPES: ReadonlySet<string> = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue']);
+
+/** What the local stack runs itself: functions, the HTTP API and the triggers. */
+export const RUNTIME_TYPES: ReadonlySet<string> = new Set([
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Authorizer',
+  'AWS::ApiGatewayV2::Integration',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Stage',
+  'AWS::Events::Rule',
+  'AWS::Lambda::EventSourceMapping',
+  'AWS::Lambda::Function',
+]);
+
+/** Stops at the first resource whose type the local stack does not know, naming it. */
+export function assertKnownResourceTypes(template: CfnTemplate): void {
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const known =
+      PASSED_OVER_TYPES.has(resource.Type) || PROVISIONED_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type);
+    if (!known) throw new Error(`Resources.${logicalId}: type ${resource.Type} is not supported by the local stack`);
+  }
+}
+
+export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnTemplate['Resources'][string]][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}

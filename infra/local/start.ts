@@ -1,0 +1,158 @@
+/*
+ * `npm start`: the whole backend on this machine, from the synthesized CDK template.
+ *
+ *   npm start                  reuse the data in .local/ (DynamoDB on disk, demo keys)
+ *   npm start -- --fresh       start empty
+ *   npm start -- --no-watch    do not re-synthesize on changes
+ *   PORT=8080 npm start        the API on another port (default 3000)
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bold, dim, formatInvocation, formatWarning } from './console.ts';
+import { startLocalStack, type LocalStack } from './local-stack.ts';
+import { APP_SOURCES, REPO_ROOT, synthesize } from './synth.ts';
+
+const DEFAULT_PORT = 3000;
+const WATCH_DEBOUNCE_MS = 300;
+const FORCE_AFTER_MS = 2_000;
+
+const { values: flags } = parseArgs({
+  options: {
+    fresh: { type: 'boolean', default: false },
+    'no-watch': { type: 'boolean', default: false },
+    'state-dir': { type: 'string', default: '.local' },
+    // Another cloud assembly than cdk.out, synthesized there if stale (the tests use cdk.out.test).
+    'cdk-out': { type: 'string', default: 'cdk.out' },
+  },
+});
+
+const print = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24) {
+    // fauxqs and the functions' runtime need the project's Node; npm scripts put it on the PATH.
+    throw new Error(`Node ${process.versions.node} found; run "npm start", which uses the project's Node 24`);
+  }
+  const stateDir = resolve(REPO_ROOT, flags['state-dir']);
+  const port = process.env['PORT'] === undefined ? DEFAULT_PORT : Number(process.env['PORT']);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT ${process.env['PORT']} is not a port number`);
+
+  print(dim('Synthesizing the CDK app (skipped when cdk.out is up to date)...'));
+  const synthesis = await synthesize({ outDir: flags['cdk-out'], logPath: join(stateDir, 'logs', 'cdk-synth.log') });
+  const stack = await startLocalStack({
+    cdkOutDir: synthesis.cdkOutDir,
+    port,
+    stateDir,
+    fresh: flags.fresh,
+    onInvocation: (record) => print(formatInvocation(record)),
+    onWarning: (message) => print(formatWarning(message)),
+  });
+  printBanner(stack, Date.now() - started, synthesis.synthesized, stateDir);
+
+  const stopWatching = flags['no-watch'] ? () => undefined : watchSources(stack, flags['cdk-out']);
+  let stoppingSince: number | undefined;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stoppingSince !== undefined) {
+      // npm and tsx pass the same Ctrl-C on: only a later one means "do not wait".
+      if (Date.now() - stoppingSince > FORCE_AFTER_MS) process.exit(130);
+      return;
+    }
+    stoppingSince = Date.now();
+    print(dim(`\n${signal}: stopping the functions and the emulators...`));
+    stopWatching();
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        print(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean, stateDir: string): void {
+  const functions = stack.functions();
+  const state = relative(REPO_ROOT, stateDir) || '.';
+  const referrer = stack.partners.find((partner) => partner.roles.includes('referrer'));
+  print();
+  const assembly = relative(REPO_ROOT, stack.cdkOutDir);
+  print(`${bold('Local stack ready')} in ${(elapsedMs / 1000).toFixed(1)} s ${dim(`(${assembly} ${synthesized ? 'synthesized' : 'reused'})`)}`);
+  print();
+  print(`  API       ${bold(stack.apiUrl)}`);
+  print(`  Inbox     ${bold(stack.inboxUrl)}  ${dim('every email SES was asked to send')}`);
+  print(`  Control   ${stack.controlUrl}  ${dim('GET / lists what runs; POST /rules/<rule>/trigger fires a schedule')}`);
+  print(`  State     ${state}/  ${dim(`stack.json, DynamoDB data, function logs in ${state}/logs/functions/`)}`);
+  print(`  Running   ${functions.map((spec) => spec.logicalId.replace(/[0-9A-F]{8}$/, '')).join(', ')}`);
+  print();
+  print(`  Demo partners ${dim('(send the key as "Authorization: Bearer <key>")')}`);
+  for (const partner of stack.partners) {
+    print(`    ${partner.id.padEnd(18)} ${partner.roles.join(',').padEnd(12)} ${partner.country}  ${partner.key}`);
+  }
+  if (referrer !== undefined) {
+    print();
+    print(`  Submit the sample referral as ${referrer.id}:`);
+    print(`    curl -s ${stack.apiUrl}/v1/referrals -H 'Authorization: Bearer ${referrer.key}' \\`);
+    print(`      -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%s%N)" \\`);
+    print(`      --data @events/samples/referral-tact.json`);
+  }
+  print();
+  print(dim(`  One line per invocation below. Watching ${APP_SOURCES.join('/, ')}/ unless --no-watch. Ctrl-C stops everything.`));
+  print();
+}
+
+/**
+ * Re-synthesizes and reloads on a change to the app's sources; the emulators and their data stay.
+ * A change that does not synthesize leaves the running version in place.
+ */
+function watchSources(stack: LocalStack, outDir: string): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let reloading: Promise<void> = Promise.resolve();
+  let pending = false;
+  const reload = async (): Promise<void> => {
+    const started = Date.now();
+    print(formatWarning('sources changed: synthesizing and reloading...'));
+    try {
+      await synthesize({ outDir });
+      await stack.reload();
+      print(formatWarning(`reloaded in ${((Date.now() - started) / 1000).toFixed(1)} s`));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      print(formatWarning(`reload failed, the previous version keeps running: ${message}`));
+    }
+  };
+  const schedule = (file: string | null): void => {
+    if (file !== null && relative(REPO_ROOT, file).startsWith(join('infra', 'local'))) {
+      print(formatWarning(`${relative(REPO_ROOT, file)} changed: restart npm start to run the new local stack code`));
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (pending) return;
+      pending = true;
+      reloading = reloading.then(async () => {
+        pending = false;
+        await reload();
+      });
+    }, WATCH_DEBOUNCE_MS);
+  };
+  const watchers: FSWatcher[] = APP_SOURCES.map((source) =>
+    watch(join(REPO_ROOT, source), { recursive: true }, (_event, file) => schedule(file === null ? null : join(REPO_ROOT, source, file))),
+  );
+  return () => {
+    clearTimeout(timer);
+    watchers.forEach((watcher) => watcher.close());
+  };
+}
+
+main().catch((error: unknown) => {
+  // One line: the message names the resource, property or intrinsic at fault.
+  process.stderr.write(`npm start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,464 @@
+import type { AttributeValue as StreamAttributeValue, _Record as SdkStreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
+import type { CheckpointStore, ShardCheckpoint } from './checkpoints.ts';
+import { matchesAnyFilter } from './event-filter.ts';
+import type { StreamMappingConfig } from './event-source-mappings.ts';
+import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
+import { LOCAL_CREDENTIALS } from './provision.ts';
+import { LOCAL_REGION } from './template.ts';
+import { shortId, sleep, StopSignal } from './timing.ts';
+
+export interface MappingDependencies {
+  runtime: LambdaRuntime;
+  endpoints: { dynamodb: string; sqs: string };
+  checkpoints: CheckpointStore;
+  /** Time as the mappings see it (record age); tests move it forward. */
+  clock: () => number;
+  /** First retry waits this long, doubling per retry up to 5 s. */
+  retryBaseDelayMs: number;
+  pollIntervalMs: number;
+  /** Something went wrong outside an invocation (e.g. the emulator refused a call). */
+  warn: (message: string) => void;
+}
+
+/** A stream record as Lambda delivers it (wire-format images, epoch-seconds timestamps). */
+export interface LambdaStreamRecord {
+  eventID?: string;
+  eventName?: string;
+  eventVersion?: string;
+  eventSource?: string;
+  awsRegion: string;
+  eventSourceARN: string;
+  dynamodb: {
+    ApproximateCreationDateTime?: number;
+    SequenceNumber: string;
+    [key: string]: unknown;
+  };
+  userIdentity?: unknown;
+}
+
+interface PendingRecord {
+  record: LambdaStreamRecord;
+  matches: boolean;
+  /** When this mapping first read it, by its clock. */
+  readAt: number;
+}
+
+type Verdict = { kind: 'success' } | { kind: 'partial'; from: number } | { kind: 'failure'; reason: string };
+
+interface BatchPart {
+  records: PendingRecord[];
+  retries: number;
+  invocations: number;
+  last?: InvokeResult;
+}
+
+const DISCOVERY_INTERVAL_MS = 1_000;
+const MAX_RETRY_DELAY_MS = 5_000;
+/** DynamoDB Local stamps records to the minute; AWS to the second. */
+const CREATION_TIME_PRECISION_MS = 60_000;
+
+/**
+ * A DynamoDB stream event source mapping with Lambda's semantics: per shard, one batch in flight,
+ * records in order, filtered before batching; a batch is sent when it is full or its batching
+ * window has passed; the checkpoint moves only past records that succeeded (or were given up);
+ * partial batch responses move it to the lowest failed record; a function error splits the batch
+ * when bisect is on (without using a retry); records past their retries or their maximum age go
+ * to the on-failure destination as AWS's invocation record, and the shard moves on.
+ */
+export class StreamMapping {
+  private readonly streams: DynamoDBStreamsClient;
+  private readonly sqs: SQSClient;
+  private readonly stop = new StopSignal();
+  private readonly shardLoops = new Map<string, Promise<void>>();
+  private discovery: Promise<void> | undefined;
+
+  constructor(
+    readonly config: StreamMappingConfig,
+    private readonly deps: MappingDependencies,
+  ) {
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    this.streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: deps.endpoints.dynamodb });
+    this.sqs = new SQSClient({ ...clientConfig, endpoint: deps.endpoints.sqs });
+  }
+
+  /** Resolves once every shard has its starting point, so LATEST means "after this call". */
+  async start(): Promise<void> {
+    if (!this.config.enabled) return;
+    await this.discoverShards();
+    this.discovery = this.discover();
+  }
+
+  /** Lets the batch in flight finish (so its checkpoint is right), then stops reading. */
+  async close(): Promise<void> {
+    this.stop.trigger();
+    await this.discovery;
+    await Promise.all(this.shardLoops.values());
+    this.streams.destroy();
+    this.sqs.destroy();
+  }
+
+  private get label(): string {
+    return `stream ${shortId(this.config.tableId)}`;
+  }
+
+  private checkpoints(): Record<string, ShardCheckpoint> {
+    return this.deps.checkpoints.shards(this.config.logicalId, this.config.streamArn);
+  }
+
+  private saveCheckpoint(shardId: string, checkpoint: ShardCheckpoint): void {
+    this.deps.checkpoints.save(this.config.logicalId, this.config.streamArn, shardId, checkpoint);
+  }
+
+  private async discover(): Promise<void> {
+    while (!this.stop.stopped) {
+      await sleep(DISCOVERY_INTERVAL_MS, this.stop);
+      if (this.stop.stopped) return;
+      try {
+        await this.discoverShards();
+      } catch (error) {
+        if (!this.stop.stopped) this.deps.warn(`${this.label}: cannot describe the stream (${errorName(error)})`);
+      }
+    }
+  }
+
+  /** Starts a loop per new shard, a child shard only once its parent is finished. */
+  private async discoverShards(): Promise<void> {
+    const shards = await this.describeShards();
+    const known = new Set(shards.map((shard) => shard.ShardId));
+    for (const shard of shards) {
+      const shardId = shard.ShardId!;
+      if (this.shardLoops.has(shardId) || this.checkpoints()[shardId]?.finished === true) continue;
+      const parent = shard.ParentShardId;
+      const parentPending = parent !== undefined && known.has(parent) && this.checkpoints()[parent]?.finished !== true;
+      if (parentPending) continue;
+      if (this.checkpoints()[shardId] === undefined) {
+        // LATEST is pinned to the last record present now, so a restart does not skip what came meanwhile.
+        const after = this.config.startingPosition === 'LATEST' ? await this.lastSequenceNumber(shardId) : null;
+        this.saveCheckpoint(shardId, { after });
+      }
+      this.shardLoops.set(shardId, this.runShard(shardId));
+    }
+  }
+
+  private async describeShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription } = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: this.config.streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId !== undefined);
+    return shards;
+  }
+
+  private async runShard(shardId: string): Promise<void> {
+    try {
+      await this.consumeShard(shardId);
+    } catch (error) {
+      if (!this.stop.stopped) this.deps.warn(`${this.label}: shard ${shardId} stopped (${errorName(error)})`);
+    } finally {
+      this.shardLoops.delete(shardId);
+    }
+  }
+
+  private async consumeShard(shardId: string): Promise<void> {
+    const checkpoint = this.checkpoints()[shardId] ?? { after: null };
+    let iterator: string | undefined = await this.iteratorAfter(shardId, checkpoint.after);
+    const buffer: PendingRecord[] = [];
+    while (!this.stop.stopped) {
+      const matching = (): number => buffer.filter((pending) => pending.matches).length;
+      let read = 0;
+      if (iterator !== undefined && matching() < this.config.batchSize) {
+        const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        iterator = page.NextShardIterator;
+        const now = this.deps.clock();
+        for (const record of page.Records ?? []) buffer.push(this.pending(record, now));
+        read = page.Records?.length ?? 0;
+      }
+      const batch = this.nextBatch(buffer, iterator !== undefined);
+      if (batch === undefined) {
+        if (iterator === undefined && buffer.length === 0) {
+          this.saveCheckpoint(shardId, { after: this.checkpoints()[shardId]?.after ?? null, finished: true });
+          return;
+        }
+        if (read === 0 || matching() === 0) await sleep(this.deps.pollIntervalMs, this.stop);
+        continue;
+      }
+      const { taken, records } = batch;
+      const checkpointAfter = (sequenceNumber: string): void => this.saveCheckpoint(shardId, { after: sequenceNumber });
+      if (records.length > 0 && !(await this.deliver(shardId, records, checkpointAfter))) return;
+      buffer.splice(0, taken.length);
+      checkpointAfter(taken[taken.length - 1]!.record.dynamodb.SequenceNumber);
+    }
+  }
+
+  /**
+   * The records for the next invocation, and how many buffered records they use up (records the
+   * filters drop in between are passed with them). Undefined while the batching window is open,
+   * or when only filtered-out records wait and more may come.
+   */
+  private nextBatch(
+    buffer: PendingRecord[],
+    moreMayCome: boolean,
+  ): { taken: PendingRecord[]; records: PendingRecord[] } | undefined {
+    const records: PendingRecord[] = [];
+    let taken = 0;
+    for (const pending of buffer) {
+      if (records.length === this.config.batchSize) break;
+      taken += 1;
+      if (pending.matches) records.push(pending);
+    }
+    if (records.length === 0) {
+      // Nothing to invoke for: move the checkpoint past the filtered-out records.
+      return taken > 0 ? { taken: buffer.slice(0, taken), records } : undefined;
+    }
+    const full = records.length === this.config.batchSize;
+    const windowPassed = this.deps.clock() - records[0]!.readAt >= this.config.batchingWindowMs;
+    if (!full && !windowPassed && moreMayCome) return undefined;
+    return { taken: buffer.slice(0, taken), records };
+  }
+
+  /**
+   * Invokes until every record of the batch succeeded or was given up. False when the mapping
+   * was stopped meanwhile: the batch was not finished and the checkpoint must stay.
+   */
+  private async deliver(
+    shardId: string,
+    records: PendingRecord[],
+    checkpointAfter: (sequenceNumber: string) => void,
+  ): Promise<boolean> {
+    const parts: BatchPart[] = [{ records, retries: 0, invocations: 0 }];
+    // Parts are handled in stream order, so a finished part finishes everything before it too.
+    const finish = (part: BatchPart): void => {
+      checkpointAfter(part.records[part.records.length - 1]!.record.dynamodb.SequenceNumber);
+      parts.shift();
+    };
+    while (parts.length > 0) {
+      const part = parts[0]!;
+      const expired = this.expired(part.records);
+      if (expired.length > 0) {
+        await this.sendToOnFailure(shardId, expired, 'RecordAgeExceeded', part);
+        const remaining = part.records.filter((pending) => !expired.includes(pending));
+        if (remaining.length === 0) {
+          finish(part);
+          continue;
+        }
+        part.records = remaining;
+      }
+      const result = await this.deps.runtime.invoke(
+        this.config.functionId,
+        { Records: part.records.map((pending) => pending.record) },
+        { trigger: this.label, summarize: (payload) => this.describe(part.records, payload) },
+      );
+      if (this.stop.stopped && result.outcome !== 'ok') return false;
+      part.invocations += 1;
+      part.last = result;
+      const verdict = this.verdict(result, part.records);
+      if (verdict.kind === 'success') {
+        finish(part);
+        continue;
+      }
+      if (verdict.kind === 'partial') {
+        if (verdict.from > 0) checkpointAfter(part.records[verdict.from - 1]!.record.dynamodb.SequenceNumber);
+        part.records = part.records.slice(verdict.from);
+      } else if (this.config.bisectBatchOnFunctionError && part.records.length > 1) {
+        const middle = Math.ceil(part.records.length / 2);
+        const halves = [part.records.slice(0, middle), part.records.slice(middle)].map(
+          (half): BatchPart => ({ records: half, retries: part.retries, invocations: part.invocations, last: result }),
+        );
+        parts.splice(0, 1, ...halves);
+        continue;
+      }
+      part.retries += 1;
+      const { maximumRetryAttempts } = this.config;
+      if (maximumRetryAttempts !== -1 && part.retries > maximumRetryAttempts) {
+        await this.sendToOnFailure(shardId, part.records, 'RetryAttemptsExhausted', part);
+        finish(part);
+        continue;
+      }
+      await sleep(Math.min(this.deps.retryBaseDelayMs * 2 ** (part.retries - 1), MAX_RETRY_DELAY_MS), this.stop);
+      if (this.stop.stopped) return false;
+    }
+    return true;
+  }
+
+  private verdict(result: InvokeResult, records: PendingRecord[]): Verdict {
+    if (result.outcome !== 'ok') return { kind: 'failure', reason: result.outcome };
+    if (!this.config.reportBatchItemFailures) return { kind: 'success' };
+    const failures = batchItemFailures(result.payload);
+    if (failures === undefined) return { kind: 'failure', reason: 'invalid batchItemFailures' };
+    if (failures.length === 0) return { kind: 'success' };
+    const indexes = failures.map((identifier) => records.findIndex((pending) => pending.record.dynamodb.SequenceNumber === identifier));
+    // An identifier that names no record of the batch makes Lambda treat the whole batch as failed.
+    if (indexes.some((index) => index < 0)) return { kind: 'failure', reason: 'invalid batchItemFailures' };
+    return { kind: 'partial', from: Math.min(...indexes) };
+  }
+
+  private describe(records: PendingRecord[], payload: unknown): string {
+    const count = `${records.length} record${records.length === 1 ? '' : 's'}`;
+    if (!this.config.reportBatchItemFailures) return count;
+    const failures = batchItemFailures(payload);
+    if (failures === undefined) return `${count}, invalid batchItemFailures`;
+    return failures.length === 0 ? count : `${count}, ${failures.length} reported failed`;
+  }
+
+  private expired(records: PendingRecord[]): PendingRecord[] {
+    const maxAge = this.config.maximumRecordAgeSeconds;
+    if (maxAge === -1) return [];
+    const now = this.deps.clock();
+    return records.filter((pending) => now - this.createdAt(pending) > maxAge * 1000);
+  }
+
+  /** The record's creation time as closely as it is known: stamped to the minute, or when first read. */
+  private createdAt(pending: PendingRecord): number {
+    const stamped = (pending.record.dynamodb.ApproximateCreationDateTime ?? 0) * 1000;
+    return Math.min(stamped + CREATION_TIME_PRECISION_MS, pending.readAt);
+  }
+
+  /** AWS's invocation record for discarded stream records (only metadata, never the records). */
+  private async sendToOnFailure(
+    shardId: string,
+    records: PendingRecord[],
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded',
+    part: BatchPart,
+  ): Promise<void> {
+    const destination = this.config.onFailure;
+    const first = records[0]!;
+    const last = records[records.length - 1]!;
+    const arrival = (pending: PendingRecord): string =>
+      new Date((pending.record.dynamodb.ApproximateCreationDateTime ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const functionArn = this.deps.runtime.spec(this.config.functionId).arn;
+    const invocationRecord = {
+      requestContext: {
+        requestId: part.last?.requestId ?? randomUUID(),
+        functionArn,
+        condition,
+        approximateInvokeCount: part.invocations,
+      },
+      responseContext: {
+        statusCode: part.last === undefined ? 0 : 200,
+        executedVersion: '$LATEST',
+        ...(part.last !== undefined && part.last.outcome !== 'ok' ? { functionError: 'Unhandled' } : {}),
+      },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: first.record.dynamodb.SequenceNumber,
+        endSequenceNumber: last.record.dynamodb.SequenceNumber,
+        approximateArrivalOfFirstRecord: arrival(first),
+        approximateArrivalOfLastRecord: arrival(last),
+        batchSize: records.length,
+        streamArn: this.config.streamArn,
+      },
+    };
+    const outcome = condition === 'RetryAttemptsExhausted' ? 'retries exhausted' : 'maximum record age exceeded';
+    if (destination === undefined) {
+      this.deps.warn(`${this.label}: ${records.length} record(s) discarded, ${outcome} (no on-failure destination)`);
+      return;
+    }
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: destination.queueUrl, MessageBody: JSON.stringify(invocationRecord) }));
+    this.deps.warn(`${this.label}: ${records.length} record(s) sent to the on-failure destination, ${outcome}`);
+  }
+
+  private pending(record: SdkStreamRecord, readAt: number): PendingRecord {
+    const lambdaRecord = toLambdaRecord(record, this.config.streamArn);
+    return {
+      record: lambdaRecord,
+      matches: matchesAnyFilter(this.config.filters, lambdaRecord),
+      readAt,
+    };
+  }
+
+  private async iteratorAfter(shardId: string, after: string | null): Promise<string | undefined> {
+    const { ShardIterator } = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.config.streamArn,
+        ShardId: shardId,
+        ...(after === null
+          ? { ShardIteratorType: 'TRIM_HORIZON' }
+          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+      }),
+    );
+    return ShardIterator;
+  }
+
+  private async lastSequenceNumber(shardId: string): Promise<string | null> {
+    let last: string | null = null;
+    let iterator = await this.iteratorAfter(shardId, null);
+    while (iterator !== undefined) {
+      const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      const records = page.Records ?? [];
+      if (records.length === 0) break;
+      last = records[records.length - 1]!.dynamodb!.SequenceNumber!;
+      iterator = page.NextShardIterator;
+    }
+    return last;
+  }
+}
+
+/** The identifiers of a partial batch response; undefined when the response is malformed. */
+export function batchItemFailures(payload: unknown): string[] | undefined {
+  if (payload === null || payload === undefined || typeof payload !== 'object') return [];
+  const failures = (payload as Record<string, unknown>)['batchItemFailures'];
+  if (failures === null || failures === undefined) return [];
+  if (!Array.isArray(failures)) return undefined;
+  const identifiers: string[] = [];
+  for (const failure of failures) {
+    const identifier = typeof failure === 'object' && failure !== null ? (failure as Record<string, unknown>)['itemIdentifier'] : undefined;
+    if (typeof identifier !== 'string' || identifier === '') return undefined;
+    identifiers.push(identifier);
+  }
+  return identifiers;
+}
+
+/** The SDK's record turned back into what Lambda sends: base64 binaries, epoch seconds, the mapping's ARN. */
+export function toLambdaRecord(record: SdkStreamRecord, streamArn: string): LambdaStreamRecord {
+  const { dynamodb, ...rest } = record;
+  const { ApproximateCreationDateTime, Keys, NewImage, OldImage, ...streamRecord } = dynamodb ?? {};
+  const images = Object.fromEntries(
+    Object.entries({ Keys, NewImage, OldImage })
+      .filter(([, image]) => image !== undefined)
+      .map(([name, image]) => [name, wireImage(image as Record<string, StreamAttributeValue>)]),
+  );
+  return {
+    ...rest,
+    awsRegion: LOCAL_REGION,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(ApproximateCreationDateTime === undefined ? {} : { ApproximateCreationDateTime: ApproximateCreationDateTime.getTime() / 1000 }),
+      ...images,
+      ...streamRecord,
+      SequenceNumber: streamRecord.SequenceNumber ?? '0',
+    },
+  } as LambdaStreamRecord;
+}
+
+function wireImage(image: Record<string, StreamAttributeValue>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, wireValue(value)]));
+}
+
+function wireValue(value: StreamAttributeValue): unknown {
+  const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+  if (value.B !== undefined) return { B: base64(value.B) };
+  if (value.BS !== undefined) return { BS: value.BS.map(base64) };
+  if (value.M !== undefined) return { M: wireImage(value.M) };
+  if (value.L !== undefined) return { L: value.L.map(wireValue) };
+  const entries = Object.entries(value).filter(([key, item]) => item !== undefined && key !== '$unknown');
+  return Object.fromEntries(entries);
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : String(error);
+}

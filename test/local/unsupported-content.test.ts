@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { CfnResource } from '../../infra/local/template.ts';
+import { streamedTable } from './support/aws.ts';
+import { startFixtureStack } from './support/fixture-stack.ts';
+
+/*
+ * What the local stack cannot reproduce stops start-up with one line naming the resource and what
+ * is wrong with it, never a silent skip: a route or trigger that does not run locally must not
+ * look as if it did.
+ */
+const consumer = { Consumer: { code: 'batch.mjs' } };
+const mappingOnTable = (extra: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::Lambda::EventSourceMapping',
+  Properties: {
+    FunctionName: { Ref: 'Consumer' },
+    EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] },
+    StartingPosition: 'TRIM_HORIZON',
+    ...extra,
+  },
+});
+
+const cases: Array<[string, Record<string, CfnResource>, RegExp]> = [
+  ['an unknown resource type', { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } }, /^Resources\.Bucket: type AWS::S3::Bucket is not supported/],
+  [
+    'an intrinsic it cannot resolve',
+    {
+      Table: streamedTable(),
+      Other: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { QueueName: { 'Fn::ImportValue': 'shared-queue-name' } },
+      },
+    },
+    /unsupported intrinsic Fn::ImportValue in Resources\.Other\.Properties\.QueueName/,
+  ],
+  [
+    'an unknown property of a mapping',
+    { Table: streamedTable(), Mapping: mappingOnTable({ TumblingWindowInSeconds: 60 }) },
+    /^Resources\.Mapping: unsupported AWS::Lambda::EventSourceMapping property TumblingWindowInSeconds$/,
+  ],
+  [
+    'a filter operator Lambda does not have',
+    {
+      Table: streamedTable(),
+      Mapping: mappingOnTable({ FilterCriteria: { Filters: [{ Pattern: '{"eventName":[{"wildcard":"INS*"}]}' }] } }),
+    },
+    /^Resources\.Mapping\.Properties\.FilterCriteria\.Filters\[0\]: eventName: filter operator wildcard is not supported/,
+  ],
+  [
+    'an on-failure destination that is not a queue',
+    {
+      Table: streamedTable(),
+      Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+      Mapping: mappingOnTable({ DestinationConfig: { OnFailure: { Destination: { Ref: 'Topic' } } } }),
+    },
+    /Topic/,
+  ],
+  [
+    'a JWT authorizer',
+    {
+      Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'x', ProtocolType: 'HTTP' } },
+      Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'Api' }, StageName: '$default' } },
+      Jwt: {
+        Type: 'AWS::ApiGatewayV2::Authorizer',
+        Properties: { ApiId: { Ref: 'Api' }, AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'], Name: 'jwt' },
+      },
+    },
+    /^Resources\.Jwt: JWT authorizers are not supported locally$/,
+  ],
+  [
+    'an event-pattern rule',
+    {
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventPattern: { source: ['aws.s3'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['Consumer', 'Arn'] }, Id: 't' }] },
+      },
+    },
+    /^Resources\.Rule: event-pattern rules are not supported locally/,
+  ],
+  [
+    'a cron feature it does not implement',
+    {
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { ScheduleExpression: 'cron(0 12 L * ? *)', Targets: [{ Arn: { 'Fn::GetAtt': ['Consumer', 'Arn'] }, Id: 't' }] },
+      },
+    },
+    /^Resources\.Rule\.Properties\.ScheduleExpression: cron\(0 12 L \* \? \*\): the cron features L, W and # are not supported locally$/,
+  ],
+  [
+    'an environment variable pointing at something with no local counterpart',
+    { Topic: { Type: 'AWS::SNS::Topic', Properties: {} } },
+    /^Resources\.Consumer\.Properties\.Environment\.Variables\.TOPIC_ARN references Topic \(AWS::SNS::Topic\), which has no local counterpart$/,
+  ],
+];
+
+describe('start-up stops on what the local stack cannot reproduce', () => {
+  it.each(cases)('%s, with one line naming it', async (name, resources, message) => {
+    const functions =
+      name.startsWith('an environment variable')
+        ? { Consumer: { code: 'batch.mjs', environment: { TOPIC_ARN: { Ref: 'Topic' } } } }
+        : consumer;
+    const started = startFixtureStack({ resources, functions });
+    const error = await started.then(
+      (stack) => stack.stop().then(() => new Error('started')),
+      (failure: unknown) => failure as Error,
+    );
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('\n');
+  });
+});
