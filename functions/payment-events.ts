@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { NotificationQueue } from '#adapters/notification-queue';
+import { PaymentNotificationQueue } from '#adapters/payment-notification-queue';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
@@ -11,7 +11,7 @@ import { streamImage } from '#commons/stream';
 import { paymentNotifications } from '#domain/payment-notifications';
 import { paymentItemSchema } from '#events/payment';
 
-const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+const notifications = new PaymentNotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
 /**
  * What this consumer reads of a payment's stream image: `z.object` drops every other attribute, so

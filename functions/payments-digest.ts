@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
-import { NotificationQueue } from '#adapters/notification-queue';
+import { PaymentNotificationQueue } from '#adapters/payment-notification-queue';
 import { PaymentRepository } from '#adapters/payment-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
@@ -11,7 +11,7 @@ import { todayIso } from '#domain/dates';
 import { paymentDigest } from '#domain/payment-notifications';
 
 const payments = new PaymentRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
-const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+const notifications = new PaymentNotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
 /** A claim older than this was left by an invocation that died before sending; another may take over. */
 const staleClaimMs = 15 * 60 * 1000;

@@ -8,7 +8,7 @@ const batchSize = 10;
  * The notifications queue the mailer reads. Sending is at least once: a message may arrive twice,
  * and its deterministic `id` lets the mailer send one email for it.
  */
-export class NotificationQueue {
+export class PaymentNotificationQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string
