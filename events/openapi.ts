@@ -103,14 +103,14 @@ const parametersOf = (route: ApiRoute) => {
     required: true,
     schema: { type: 'string', format: 'uuid' },
   }));
-  const queryParameters = route.query
-    ? Object.entries((jsonSchema(route.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
-        name,
-        in: 'query',
-        required: false,
-        schema,
-      }))
-    : [];
+  const querySchema = route.query ? jsonSchema(route.query) : undefined;
+  const requiredQuery = (querySchema?.required ?? []) as string[];
+  const queryParameters = Object.entries((querySchema?.properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: requiredQuery.includes(name),
+    schema,
+  }));
   const headers = route.idempotencyKey
     ? [
         {

@@ -21,7 +21,7 @@ import {
   type ReservationRefusal,
 } from '#events/payment';
 import { type OpenPayment, openPaymentSchema } from '#events/payment-notification';
-import type { PaymentChange } from '#domain/payments';
+import { isOpen, type PaymentChange } from '#domain/payments';
 
 /**
  * The only code that reads or writes payments, budgets and the ledger, and so the only code that
@@ -206,7 +206,7 @@ export class PaymentRepository {
           ExpressionAttributeValues: { ':amount': payment.amount, ':planVersion': planVersion },
         },
       },
-      this.reservationOutcome(payment, step, { planVersion }, true),
+      this.reservationOutcome(payment, step, { planVersion }),
       this.ledgerPut(ledger),
       this.caseUnchanged(payment.caseId, input.caseVersion),
     ]);
@@ -225,7 +225,7 @@ export class PaymentRepository {
   }): Promise<WriteOutcome> {
     const { payment, step } = input;
     return this.transact([
-      this.reservationOutcome(payment, step, { reasonCode: input.code }, false),
+      this.reservationOutcome(payment, step, { reasonCode: input.code }),
       this.caseUnchanged(payment.caseId, input.caseVersion),
       ...(input.overBudget === undefined
         ? []
@@ -266,7 +266,7 @@ export class PaymentRepository {
    * moves, the budget's counters and the ledger entry, in one transaction.
    */
   async applyReview(payment: PaymentItem, change: PaymentChange): Promise<WriteOutcome> {
-    const stillOpen = change.status === 'approved';
+    const stillOpen = isOpen(change.status);
     const fields = Object.entries(change.fields);
     const names = Object.fromEntries(fields.map(([name], index) => [`#f${index}`, name]));
     const values = Object.fromEntries(fields.map(([, value], index) => [`:f${index}`, value]));
@@ -416,10 +416,10 @@ export class PaymentRepository {
   private reservationOutcome(
     payment: PaymentItem,
     step: PaymentStep,
-    fields: { planVersion: number } | { reasonCode: ReservationRefusal },
-    stillOpen: boolean
+    fields: { planVersion: number } | { reasonCode: ReservationRefusal }
   ) {
     const [[field, value]] = Object.entries(fields) as [[string, string | number]];
+    const stillOpen = isOpen(step.status);
     return {
       Update: {
         TableName: this.tableName,

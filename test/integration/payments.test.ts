@@ -283,7 +283,7 @@ describe('the payments Lambda', () => {
           await deleteMessages(paymentsQueueUrl(), batch);
           return messages.length >= 100;
         },
-        { timeoutMs: 20_000, intervalMs: 10, description: 'the 100 payment messages' }
+        { timeoutMs: 60_000, intervalMs: 10, description: 'the 100 payment messages' }
       );
       expect(messages.map((message) => JSON.parse(message.Body!).paymentId).sort()).toEqual([...paymentIds].sort());
 
