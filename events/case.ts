@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
+import { reasonCodes } from '#domain/reason-codes';
 import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
 import { withdrawalReasons } from './withdrawal.ts';
 
@@ -43,6 +44,18 @@ export const consentRecordSchema = z.object({
 });
 export type ConsentRecord = z.infer<typeof consentRecordSchema>;
 
+export const reasonCode = z.enum(reasonCodes);
+
+/** The latest eligibility decision. `decidedBy` is `system` for the engine, a partner id for a coordinator. */
+export const eligibilitySchema = z.object({
+  outcome: z.enum(['eligible', 'ineligible', 'needs_review', 'waitlisted']),
+  reasons: z.array(reasonCode),
+  decidedAt: isoDateTime,
+  decidedBy: partnerId,
+  note: z.optional(z.string()),
+});
+export type Eligibility = z.infer<typeof eligibilitySchema>;
+
 export const caseItemSchema = z.object({
   pk: z.string().check(z.startsWith('CASE#')),
   sk: z.literal('CASE'),
@@ -69,6 +82,11 @@ export const caseItemSchema = z.object({
   needs: z.array(z.enum(needs)),
   accompanyingChildren: z.int(),
   person: personSchema,
+  eligibility: z.optional(eligibilitySchema),
+  /** Counted against the programme's assessment cap (once, never given back). */
+  assessmentPlace: z.optional(z.boolean()),
+  /** Holds one of the programme's assistance places now. */
+  assistancePlace: z.optional(z.boolean()),
   /** The approved reintegration plan version (`PLAN#<version>`, events/plan.ts) payments are checked against. */
   approvedPlanVersion: z.optional(z.int().check(z.positive())),
 });
@@ -81,6 +99,8 @@ export const historyEntrySchema = z.object({
   fromStatus: z.optional(caseStatus),
   toStatus: z.optional(caseStatus),
   reason: z.optional(z.string()),
+  /** Eligibility reason codes of a decision. */
+  reasons: z.optional(z.array(reasonCode)),
   /** Set when the actor wrote a note; the note itself is kept apart from the history (it is free text). */
   noteId: z.optional(z.string()),
 });

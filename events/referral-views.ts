@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { caseItemSchema, caseNoteSchema, historyEntrySchema } from './case.ts';
+import { caseItemSchema, caseNoteSchema, eligibilitySchema, historyEntrySchema } from './case.ts';
 
 /**
  * What the referral routes answer. The domain's view functions are typed with these, so the
@@ -43,6 +43,16 @@ export const referralViewSchema = z.extend(referralListItemSchema, {
   accompanyingChildren: item.accompanyingChildren,
   referrerId: item.referrerId,
   receiverId: item.receiverId,
+  eligibility: z.optional(
+    z.object({
+      outcome: eligibilitySchema.shape.outcome,
+      reasons: eligibilitySchema.shape.reasons,
+      explanations: z.array(z.object({ code: z.string(), en: z.string(), fr: z.string() })),
+      decidedAt: eligibilitySchema.shape.decidedAt,
+      decidedBy: eligibilitySchema.shape.decidedBy,
+      note: z.optional(z.string()),
+    })
+  ),
   history: z.array(historyViewSchema),
   notes: z.array(z.omit(caseNoteSchema, { action: true })),
 });

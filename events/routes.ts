@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import type { Role } from './primitives.ts';
 import { roles } from './primitives.ts';
+import { decisionRequestSchema } from './decision.ts';
 import { referralRequestSchema } from './referral.ts';
 import { listReferralsQuerySchema } from './referral-list.ts';
 import { withdrawRequestSchema } from './withdrawal.ts';
@@ -69,6 +70,23 @@ export const apiRoutes = [
     roles: ['referrer', 'coordinator'],
     summary: 'The person no longer wants to return (until departure; withdrawing twice is one withdrawal)',
     body: withdrawRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/referrals/{id}/decision',
+    handler: 'decide-referral',
+    roles: ['coordinator'],
+    summary: 'Decide a case in review (eligible or ineligible, with a note); the programme caps apply',
+    body: decisionRequestSchema,
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/v1/programmes/{id}/figures',
+    handler: 'programme-figures',
+    roles: ['coordinator'],
+    summary: 'Assessed, assisted, waitlisted and ineligible against the caps, by country, sex and age band; counts under 5 hidden',
     successStatus: 200,
   },
   {

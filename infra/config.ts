@@ -9,6 +9,19 @@ export const stageNames = ['dev', 'prod'] as const;
 
 const email = z.email();
 
+const isoDate = z.iso.date({ error: 'must be a calendar date as YYYY-MM-DD' });
+
+/**
+ * A programme's window in this stage, overriding the one in its definition: a stage can open a
+ * programme whose historic window has closed (dev opens CARE and TACT so referrals can be tried).
+ */
+const programmeWindow = z
+  .strictObject({ opensOn: isoDate, closesOn: isoDate.optional() })
+  .refine((window) => window.closesOn === undefined || window.closesOn >= window.opensOn, {
+    message: 'must not be before opensOn',
+    path: ['closesOn'],
+  });
+
 export const stageConfigSchema = z.strictObject({
   stage: z.enum(stageNames),
   senderAddress: email,
@@ -21,6 +34,9 @@ export const stageConfigSchema = z.strictObject({
     burstLimit: z.number().int().positive(),
   }),
   authorizerCacheSeconds: z.number().int().min(0).max(3600),
+  programmeWindows: z
+    .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
+    .default({}),
 });
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;

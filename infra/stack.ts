@@ -8,10 +8,12 @@ import type { Construct } from 'constructs';
 import { apiRoutes, type RouteHandler, routeKeyOf } from '../events/routes.ts';
 import type { StageConfig } from './config.ts';
 import { DataTables } from './constructs/data-tables.ts';
+import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
+import { loadStageProgrammes } from './programmes.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -30,6 +32,8 @@ export class ReferralStack extends Stack {
   constructor(scope: Construct, id: string, props: ReferralStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Before anything else: an invalid programme definition or window stops synthesis here.
+    const programmes = loadStageProgrammes(config);
 
     const alarmTopicKey = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts alarm notifications',
@@ -94,6 +98,18 @@ export class ReferralStack extends Stack {
     const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);
     tables.grantReadWrite(tables.cases, withdrawReferral);
 
+    const programmeEnvironment = {
+      CASES_TABLE_NAME: tables.cases.tableName,
+      PROGRAMME_WINDOWS: JSON.stringify(programmes.windows),
+    };
+    new EligibilityEngine(this, 'Eligibility', { ...functionDefaults, tables, environment: programmeEnvironment });
+
+    const decideReferral = routeFunction('DecideReferral', 'decide-referral', programmeEnvironment);
+    tables.grantReadWrite(tables.cases, decideReferral);
+
+    const programmeFigures = routeFunction('ProgrammeFigures', 'programme-figures', programmeEnvironment);
+    tables.grantRead(tables.cases, programmeFigures, { indexes: ['byProgramme'] });
+
     const requestPayment = routeFunction('RequestPayment', 'request-payment', {
       ...casesTable,
       IDEMPOTENCY_TABLE_NAME: tables.idempotency.tableName,
@@ -134,6 +150,8 @@ export class ReferralStack extends Stack {
       'get-referral': getReferral,
       'list-referrals': listReferrals,
       'withdraw-referral': withdrawReferral,
+      'decide-referral': decideReferral,
+      'programme-figures': programmeFigures,
       'request-payment': requestPayment,
       'export-payments': exportPayments,
       ...paymentReaders,

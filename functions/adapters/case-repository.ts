@@ -1,21 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod/mini';
 import {
   type CaseItem,
   caseItemSchema,
   type CaseNote,
   caseNoteSchema,
   type CaseStatus,
+  type Eligibility,
   type HistoryEntry,
   historyEntrySchema,
 } from '#events/case';
-import * as z from 'zod/mini';
+import { type Actor, type CaseAction, checkTransition, placeChangeOf, type TransitionCheck } from '#domain/case-lifecycle';
+import { duplicateKey } from '#domain/duplicate-key';
+import { ageBandOf, type CaseFigureFacts } from '#domain/figures';
+import {
+  type Caps,
+  counterDeltas,
+  emptyCounters,
+  holdsAssistancePlaceAfter,
+  type PlaceChange,
+  type PlaceCounters,
+  type PlannedDecision,
+  promotion,
+  promotionPossible,
+} from '#domain/places';
 import { formatReference, type NewCase } from '#domain/referral-case';
 
 /**
@@ -72,53 +89,30 @@ export class CaseRepository {
   }
 
   /**
-   * Applies a change to a case if nobody changed it since it was read (its version), together with
-   * the history entry and the note that explain it. Returns `conflict` when the case moved on, so the
-   * caller can read it again and decide afresh.
+   * Applies a change a route decided on a case it read, if nobody changed the case since (status and
+   * version), with the history entry and note that explain it. A status change gives back or leaves
+   * the programme's places in the same transaction (a withdrawn or declined case frees its
+   * assistance place for the waitlist), so no route can forget to. Changes that take a place go
+   * through `decide` or `takeAction` with the programme's caps instead. Returns `conflict` when the
+   * case moved on, so the caller can read it again and decide afresh.
    */
   async transition(
-    stored: Pick<CaseItem, 'caseId' | 'version'>,
-    change: { changes: Partial<Omit<CaseItem, 'pk' | 'sk' | 'caseId' | 'version' | 'person'>>; history: HistoryEntry; note?: CaseNote | undefined }
-  ): Promise<'applied' | 'conflict'> {
-    const pk = casePk(stored.caseId);
-    const version = stored.version + 1;
-    const fields = Object.entries({ ...change.changes, updatedAt: change.history.at, version });
-    const names = Object.fromEntries(fields.map(([name], index) => [`#f${index}`, name]));
-    const values = Object.fromEntries(fields.map(([, value], index) => [`:f${index}`, value]));
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk, sk: 'CASE' },
-                UpdateExpression: `SET ${fields.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
-                ConditionExpression: '#version = :expectedVersion',
-                ExpressionAttributeNames: { ...names, '#version': 'version' },
-                ExpressionAttributeValues: { ...values, ':expectedVersion': stored.version },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: historySk(change.history, version), ...change.history },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...(change.note === undefined
-              ? []
-              : [{ Put: { TableName: this.tableName, Item: { pk, sk: `NOTE#${change.note.id}`, ...change.note } } }]),
-          ],
-        })
-      );
-      return 'applied';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        return 'conflict';
-      }
-      throw error;
+    stored: CaseItem,
+    change: {
+      changes: Partial<Omit<CaseItem, 'pk' | 'sk' | 'caseId' | 'version' | 'person' | 'assessmentPlace' | 'assistancePlace'>>;
+      history: HistoryEntry;
+      note?: CaseNote | undefined;
     }
+  ): Promise<'applied' | 'conflict'> {
+    const { status: to = stored.status, ...changes } = change.changes;
+    const places = placeChangeOf(stored.status, to === stored.status ? undefined : to, stored.assistancePlace ?? false);
+    if (places.takeAssistance || places.joinWaitlist) {
+      throw new Error(`moving a case from ${stored.status} to ${to} takes a place: use decide or takeAction with the caps`);
+    }
+    const result = await this.writeChange(stored, unlimited, { to, places, changes, history: change.history, note: change.note });
+    if (result === 'applied') return 'applied';
+    if (result === 'counters-changed') throw new ContentionError(stored.caseId);
+    return 'conflict';
   }
 
   /**
@@ -155,14 +149,6 @@ export class CaseRepository {
     };
   }
 
-  /** The case item alone, read consistently (its partition also holds payments, ledger entries, plans). */
-  async getCase(caseId: string): Promise<CaseItem | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: casePk(caseId), sk: 'CASE' }, ConsistentRead: true })
-    );
-    return Item === undefined ? undefined : caseItemSchema.parse(Item);
-  }
-
   /** The case and its history in one query, or undefined when there is no such case. */
   async get(caseId: string): Promise<{ case: CaseItem; history: HistoryEntry[]; notes: CaseNote[] } | undefined> {
     const items: Record<string, unknown>[] = [];
@@ -188,9 +174,519 @@ export class CaseRepository {
       notes: itemsWithPrefix(items, 'NOTE#').map((item) => caseNoteSchema.parse(item)),
     };
   }
+
+  /** The case item read with strong consistency, or undefined. */
+  async getCase(caseId: string): Promise<CaseItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: casePk(caseId), sk: 'CASE' }, ConsistentRead: true })
+    );
+    return Item === undefined ? undefined : caseItemSchema.parse(Item);
+  }
+
+  /**
+   * Registers the person behind a case under the keyed hash of their name, date of birth and
+   * nationality, and returns the first case registered for that hash: this case, unless an earlier
+   * referral seems to concern the same person. Only the first case id is stored.
+   */
+  async registerPerson(caseItem: CaseItem, secret: Uint8Array): Promise<{ firstCaseId: string }> {
+    const key = { pk: `DUPLICATE#${duplicateKey(caseItem.person, secret)}`, sk: 'DUPLICATE' };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, firstCaseId: caseItem.caseId, registeredAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        })
+      );
+      return { firstCaseId: caseItem.caseId };
+    } catch (error) {
+      if (!isNamed(error, 'ConditionalCheckFailedException')) throw error;
+    }
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return { firstCaseId: String(Item?.firstCaseId) };
+  }
+
+  /** A programme's place counters, read with strong consistency; all zero before its first decision. */
+  async placeCounters(programmeId: string): Promise<PlaceCounters> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: countersKey(programmeId), ConsistentRead: true })
+    );
+    return {
+      assessed: Number(Item?.assessed ?? emptyCounters.assessed),
+      assisted: Number(Item?.assisted ?? emptyCounters.assisted),
+      waitlisted: Number(Item?.waitlisted ?? emptyCounters.waitlisted),
+    };
+  }
+
+  /**
+   * Writes an eligibility decision (the engine's, or a coordinator's) planned from the programme's
+   * counters, together with the counters, the waitlist and a history entry. A decision refused
+   * because the counters moved is planned again from a fresh read. Returns what was written, or
+   * `written: false` when the case is no longer in the state it was read in (a redelivered stream
+   * record whose case is decided already, or a concurrent decision).
+   */
+  async decide(
+    state: CaseState,
+    caps: Caps,
+    plan: (counters: PlaceCounters) => PlannedDecision,
+    decision: { by: string; action: string; note?: string | undefined }
+  ): Promise<{ written: true; decision: PlannedDecision; eligibility: Eligibility } | { written: false }> {
+    for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+      const planned = plan(await this.placeCounters(state.programmeId));
+      const at = new Date().toISOString();
+      const eligibility = eligibilityOf(planned, at, decision.by, decision.note);
+      const result = await this.writeChange(state, caps, {
+        to: planned.to,
+        places: planned.places,
+        eligibility,
+        history: {
+          at,
+          by: decision.by,
+          action: decision.action,
+          fromStatus: state.status,
+          toStatus: planned.to,
+          reasons: planned.reasons,
+        },
+        note: noteOf(decision.note, decision.by, decision.action, at),
+      });
+      if (result === 'applied') return { written: true, decision: planned, eligibility };
+      if (result === 'case-changed') return { written: false };
+      await backOff(attempt);
+    }
+    throw new ContentionError(state.caseId);
+  }
+
+  /**
+   * Takes a lifecycle action on a case (withdraw, decline, accept, ...), with what it does to the
+   * programme's places in the same transaction: a withdrawn waitlisted case leaves the waitlist, a
+   * case that gives its assistance place back frees it for the waitlist (the promotion consumer
+   * then promotes the oldest waitlisted case), and a case that needs a place takes one if `caps`
+   * allow. `expectedVersion`, when given, refuses the action if the case changed since it was read.
+   */
+  async takeAction(
+    caseId: string,
+    change: {
+      action: CaseAction;
+      by: string;
+      actors: readonly Actor[];
+      reason?: string;
+      note?: string;
+      expectedVersion?: number;
+    },
+    options: { caps?: Caps } = {}
+  ): Promise<TransitionResult> {
+    for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+      const current = await this.getCase(caseId);
+      if (current === undefined) return { outcome: 'not-found' };
+      if (change.expectedVersion !== undefined && current.version !== change.expectedVersion) {
+        return { outcome: 'changed', current };
+      }
+      const check = checkTransition(change.action, current.status, change.actors);
+      if (!check.allowed) return { outcome: 'refused', check };
+      const to = check.to ?? current.status;
+      const places = placeChangeOf(current.status, check.to, current.assistancePlace ?? false);
+      if ((places.takeAssistance || places.joinWaitlist) && options.caps === undefined) {
+        throw new Error(`${change.action} needs the programme's caps: it takes an assistance place or joins the waitlist`);
+      }
+      const result = await this.writeChange(current, options.caps ?? unlimited, {
+        to,
+        places,
+        history: {
+          at: new Date().toISOString(),
+          by: change.by,
+          action: change.action,
+          fromStatus: current.status,
+          toStatus: to,
+          reason: change.reason,
+        },
+        note: noteOf(change.note, change.by, change.action),
+      });
+      if (result === 'applied') return { outcome: 'done', from: current.status, to, version: current.version + 1 };
+      if (result === 'counters-changed') return { outcome: 'no-place' };
+      if (result === 'case-changed' && change.expectedVersion !== undefined) return { outcome: 'changed', current };
+      await backOff(attempt);
+    }
+    throw new ContentionError(caseId);
+  }
+
+  /**
+   * Fills every free assistance place from the waitlist, oldest first. Safe to run any number of
+   * times and concurrently: each promotion is conditional on a place being free and the case still
+   * waiting, so a place is never given twice and a redelivered trigger finds nothing to do.
+   */
+  async promoteWaitlisted(programmeId: string, caps: Caps): Promise<string[]> {
+    const promoted: string[] = [];
+    for (let failures = 0; failures < maxAttempts; ) {
+      if (!promotionPossible(caps, await this.placeCounters(programmeId))) return promoted;
+      const oldest = await this.oldestWaitlisted(programmeId);
+      if (oldest === undefined) return promoted;
+      const waiting = await this.getCase(oldest.caseId);
+      if (waiting?.status !== 'waitlisted') {
+        await this.removeStaleWaitlistEntry(programmeId, oldest.sk);
+        continue;
+      }
+      const at = new Date().toISOString();
+      const result = await this.writeChange(waiting, caps, {
+        to: promotion.to,
+        places: promotion.places,
+        eligibility: eligibilityOf(promotion, at, systemActor),
+        history: { at, by: systemActor, action: 'promoted', fromStatus: 'waitlisted', toStatus: promotion.to, reasons: [] },
+      });
+      if (result === 'applied') {
+        promoted.push(waiting.caseId);
+      } else {
+        failures += 1;
+        await backOff(failures);
+      }
+    }
+    throw new ContentionError(programmeId);
+  }
+
+  /** The programme's waitlist, oldest first. */
+  async waitlist(programmeId: string): Promise<Array<{ caseId: string; waitlistedAt: string }>> {
+    const entries: Array<{ caseId: string; waitlistedAt: string }> = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :waitlist)',
+          ExpressionAttributeValues: { ':pk': programmePk(programmeId), ':waitlist': 'WAITLIST#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        })
+      );
+      entries.push(...(page.Items ?? []).map((item) => ({ caseId: String(item.caseId), waitlistedAt: String(item.waitlistedAt) })));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return entries;
+  }
+
+  /**
+   * What programme figures are computed from, one entry per case of the programme: statuses,
+   * countries, places and reasons, and the person's sex and age band. The date of birth is turned
+   * into a band here and never leaves the repository.
+   */
+  async programmeFigureFacts(programmeId: string): Promise<CaseFigureFacts[]> {
+    const caseIds: string[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: programmeIndex,
+          KeyConditionExpression: 'programmeId = :programmeId',
+          ExpressionAttributeValues: { ':programmeId': programmeId },
+          ProjectionExpression: 'caseId',
+          ExclusiveStartKey: exclusiveStartKey,
+        })
+      );
+      caseIds.push(...(page.Items ?? []).map((item) => String(item.caseId)));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+
+    const facts: CaseFigureFacts[] = [];
+    for (let start = 0; start < caseIds.length; start += 100) {
+      const items = await this.batchGetCases(caseIds.slice(start, start + 100));
+      for (const item of items) {
+        const stored = figureItemSchema.parse(item);
+        facts.push({
+          status: stored.status,
+          hostCountry: stored.hostCountry,
+          originCountry: stored.originCountry,
+          sex: stored.person.sex,
+          ageBand: ageBandOf(stored.person.dateOfBirth, stored.submittedOn),
+          reasons: stored.eligibility?.reasons ?? [],
+          assessmentPlace: stored.assessmentPlace ?? false,
+          assistancePlace: stored.assistancePlace ?? false,
+        });
+      }
+    }
+    return facts;
+  }
+
+  private async batchGetCases(caseIds: string[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let keys: Record<string, unknown>[] = caseIds.map((caseId) => ({ pk: casePk(caseId), sk: 'CASE' }));
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt >= maxAttempts) throw new Error('programme figures: the table kept returning unprocessed keys');
+      if (attempt > 0) await backOff(attempt);
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: keys,
+              ProjectionExpression: '#status, hostCountry, originCountry, submittedOn, eligibility, assessmentPlace, assistancePlace, person.sex, person.dateOfBirth',
+              ExpressionAttributeNames: { '#status': 'status' },
+            },
+          },
+        })
+      );
+      items.push(...(Responses?.[this.tableName] ?? []));
+      keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return items;
+  }
+
+  private async oldestWaitlisted(programmeId: string): Promise<{ caseId: string; sk: string } | undefined> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :waitlist)',
+        ExpressionAttributeValues: { ':pk': programmePk(programmeId), ':waitlist': 'WAITLIST#' },
+        ConsistentRead: true,
+        Limit: 1,
+      })
+    );
+    const [first] = Items;
+    return first === undefined ? undefined : { caseId: String(first.caseId), sk: String(first.sk) };
+  }
+
+  /** A waitlist entry whose case left the waitlist without going through this repository. */
+  private async removeStaleWaitlistEntry(programmeId: string, sk: string): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: { pk: programmePk(programmeId), sk },
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: countersKey(programmeId),
+                UpdateExpression: 'ADD waitlisted :minusOne',
+                ExpressionAttributeValues: { ':minusOne': -1 },
+              },
+            },
+          ],
+        })
+      );
+    } catch (error) {
+      // Another promoter removed it first.
+      if (!isNamed(error, 'TransactionCanceledException')) throw error;
+    }
+  }
+
+  /**
+   * One change of a case with its effect on places, in one transaction: the case (conditional on
+   * the status and version it was read with), its history entry, the programme's counters
+   * (conditional on the caps and the waitlist) and the waitlist entry.
+   */
+  private async writeChange(
+    state: CaseState,
+    caps: Caps,
+    change: {
+      to: CaseStatus;
+      places: PlaceChange;
+      eligibility?: Eligibility;
+      /** Other attributes of the case item the change sets (consent, receiver, travel, ...). */
+      changes?: Record<string, unknown>;
+      history: HistoryEntry;
+      note?: CaseNote | undefined;
+    }
+  ): Promise<'applied' | 'case-changed' | 'counters-changed' | 'conflict'> {
+    const { places } = change;
+    const nextVersion = state.version + 1;
+    const pk = casePk(state.caseId);
+    const caseValues: Record<string, unknown> = {
+      ':to': change.to,
+      ':from': state.status,
+      ':version': state.version,
+      ':next': nextVersion,
+      ':at': change.history.at,
+      ':assessmentPlace': (state.assessmentPlace ?? false) || places.takeAssessment,
+      ':assistancePlace': holdsAssistancePlaceAfter(state.assistancePlace ?? false, places),
+    };
+    const assignments = [
+      '#status = :to',
+      'version = :next',
+      'updatedAt = :at',
+      'assessmentPlace = :assessmentPlace',
+      'assistancePlace = :assistancePlace',
+    ];
+    if (change.eligibility !== undefined) {
+      caseValues[':eligibility'] = change.eligibility;
+      assignments.push('eligibility = :eligibility');
+    }
+    const names: Record<string, string> = { '#status': 'status' };
+    Object.entries(change.changes ?? {}).forEach(([name, value], index) => {
+      names[`#c${index}`] = name;
+      caseValues[`:c${index}`] = value;
+      assignments.push(`#c${index} = :c${index}`);
+    });
+    const history = { ...change.history, ...(change.note === undefined ? {} : { noteId: change.note.id }) };
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: 'CASE' },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: '#status = :from AND version = :version',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: caseValues,
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: historySk(history, nextVersion), ...history },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...(change.note === undefined
+        ? []
+        : [{ Put: { TableName: this.tableName, Item: { pk, sk: `NOTE#${change.note.id}`, ...change.note } } }]),
+    ];
+    const counters = countersUpdate(places, caps);
+    if (counters !== undefined) {
+      items.push({ Update: { TableName: this.tableName, Key: countersKey(state.programmeId), ...counters } });
+    }
+    const waitlistKey = { pk: programmePk(state.programmeId), sk: waitlistSk(state.createdAt, state.caseId) };
+    if (places.joinWaitlist) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...waitlistKey, caseId: state.caseId, waitlistedAt: change.history.at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    if (places.leaveWaitlist) {
+      items.push({ Delete: { TableName: this.tableName, Key: waitlistKey, ConditionExpression: 'attribute_exists(pk)' } });
+    }
+
+    try {
+      // A fresh token per attempt: the SDK's own retries of this request are then idempotent.
+      await this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+      return 'applied';
+    } catch (error) {
+      if (isNamed(error, 'TransactionConflictException')) return 'conflict';
+      if (!isNamed(error, 'TransactionCanceledException')) throw error;
+      const codes = ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map(
+        (reason) => reason.Code
+      );
+      if (codes[0] === 'ConditionalCheckFailed') return 'case-changed';
+      if (codes.includes('ConditionalCheckFailed')) return 'counters-changed';
+      if (codes.includes('TransactionConflict')) return 'conflict';
+      throw error;
+    }
+  }
 }
 
+/** What a change needs to know about the case it changes. */
+export type CaseState = Pick<
+  CaseItem,
+  'caseId' | 'programmeId' | 'createdAt' | 'status' | 'version' | 'assessmentPlace' | 'assistancePlace'
+>;
+
+export type TransitionResult =
+  | { outcome: 'done'; from: CaseStatus; to: CaseStatus; version: number }
+  | { outcome: 'not-found' }
+  | { outcome: 'refused'; check: Extract<TransitionCheck, { allowed: false }> }
+  | { outcome: 'changed'; current: CaseItem }
+  | { outcome: 'no-place' };
+
+/** The actor id of the platform's own decisions (eligibility engine, waitlist promotion). */
+export const systemActor = 'system';
+
+/** The index of a programme's cases (keys only are needed from it). */
+export const programmeIndex = 'byProgramme';
+
+/** The programme's counters could not be updated after every retry; the caller's retry starts over. */
+export class ContentionError extends Error {
+  override name = 'ContentionError';
+  constructor(id: string) {
+    super(`${id}: gave up after ${maxAttempts} attempts on contended programme counters`);
+  }
+}
+
+const maxAttempts = 12;
+
+/** Full jitter, capped, so that concurrent deciders spread out instead of colliding again. */
+const backOff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 20 * 2 ** attempt)));
+
+const isNamed = (error: unknown, name: string): boolean => error instanceof Error && error.name === name;
+
+const unlimited: Caps = { assessment: null, assistance: null };
+
+const eligibilityOf = (planned: PlannedDecision, at: string, by: string, note?: string): Eligibility => ({
+  outcome: planned.to as Eligibility['outcome'],
+  reasons: planned.reasons,
+  decidedAt: at,
+  decidedBy: by,
+  note,
+});
+
+/**
+ * The counters' share of a change: increments, and the conditions that restate what the plan
+ * assumed. Taking a place needs one under the cap and (except for the promoted case itself)
+ * nobody waiting; joining the waitlist needs the places to be full or others to be waiting, so a
+ * case never waits while a place is free.
+ */
+const countersUpdate = (places: PlaceChange, caps: Caps) => {
+  const deltas = counterDeltas(places);
+  const increments = (Object.entries(deltas) as Array<[keyof PlaceCounters, number]>).filter(([, delta]) => delta !== 0);
+  if (increments.length === 0) return undefined;
+  const values: Record<string, unknown> = {};
+  const conditions: string[] = [];
+  for (const [name, delta] of increments) values[`:${name}Delta`] = delta;
+  if (places.takeAssessment && caps.assessment !== null) {
+    conditions.push('(attribute_not_exists(assessed) OR assessed < :assessmentCap)');
+    values[':assessmentCap'] = caps.assessment;
+  }
+  if (places.takeAssistance && caps.assistance !== null) {
+    conditions.push('(attribute_not_exists(assisted) OR assisted < :assistanceCap)');
+    values[':assistanceCap'] = caps.assistance;
+  }
+  if (places.takeAssistance && !places.leaveWaitlist) {
+    conditions.push('(attribute_not_exists(waitlisted) OR waitlisted = :zero)');
+    values[':zero'] = 0;
+  }
+  if (places.joinWaitlist) {
+    values[':zero'] = 0;
+    if (caps.assistance === null) {
+      conditions.push('waitlisted > :zero');
+    } else {
+      conditions.push('(assisted >= :assistanceCap OR waitlisted > :zero)');
+      values[':assistanceCap'] = caps.assistance;
+    }
+  }
+  return {
+    UpdateExpression: `ADD ${increments.map(([name]) => `${name} :${name}Delta`).join(', ')}`,
+    ConditionExpression: conditions.length > 0 ? conditions.join(' AND ') : undefined,
+    ExpressionAttributeValues: values,
+  };
+};
+
+/** Only what figures need is read, and parsed. */
+const figureItemSchema = z.extend(
+  z.pick(caseItemSchema, {
+    status: true,
+    hostCountry: true,
+    originCountry: true,
+    submittedOn: true,
+    eligibility: true,
+    assessmentPlace: true,
+    assistancePlace: true,
+  }),
+  { person: z.pick(caseItemSchema.shape.person, { sex: true, dateOfBirth: true }) }
+);
+
 const casePk = (caseId: string): string => `CASE#${caseId}`;
+
+/** Free text goes to a note item beside the history, which must never hold personal data. */
+const noteOf = (text: string | undefined, by: string, action: string, at = new Date().toISOString()): CaseNote | undefined =>
+  text === undefined ? undefined : { id: `${at}#${by}`, at, by, action, text };
+const programmePk = (programmeId: string): string => `PROGRAMME#${programmeId}`;
+const countersKey = (programmeId: string) => ({ pk: programmePk(programmeId), sk: 'COUNTERS' });
+/** Oldest referral first: the waitlist is in the order referrals were submitted. */
+const waitlistSk = (createdAt: string, caseId: string): string => `WAITLIST#${createdAt}#${caseId}`;
 
 const itemsWithPrefix = (items: Record<string, unknown>[], prefix: string) =>
   items.filter((item) => typeof item.sk === 'string' && item.sk.startsWith(prefix));

@@ -1,5 +1,6 @@
 import type { CaseStatus } from '#events/case';
 import type { Role } from '#events/primitives';
+import { type PlaceChange, placeChange } from './places.ts';
 
 /**
  * The life of a case (DESIGN.md) as data: every action names the statuses it may start from, the
@@ -67,4 +68,38 @@ export const checkTransition = (action: CaseAction, currentStatus: CaseStatus, a
     return { allowed: false, reason: 'status', currentStatus };
   }
   return { allowed: true, to: transition.to };
+};
+
+/**
+ * Statuses that count against the programme's assistance cap: the person is being assisted, or was
+ * (a closed case used its place). A case in `needs_review` may also hold one it reserved when it
+ * was assessed; the case item's `assistancePlace` says so.
+ */
+export const assistedStatuses = [
+  'eligible',
+  'accepted',
+  'departed',
+  'arrived',
+  'reintegrating',
+  'monitoring',
+  'closed',
+] as const satisfies readonly CaseStatus[];
+
+/** Statuses that give an assistance place back, so that the oldest waitlisted case is promoted. */
+export const placeReleasingStatuses = ['ineligible', 'declined', 'withdrawn'] as const satisfies readonly CaseStatus[];
+
+/**
+ * What a transition does to the programme's places: leaving the waitlist removes the case from it
+ * (promotion also takes the place); reaching a releasing status gives the place back; reaching an
+ * assisted status without a place (e.g. reassigning a declined case) needs one.
+ */
+export const placeChangeOf = (from: CaseStatus, to: CaseStatus | undefined, holdsAssistancePlace: boolean): PlaceChange => {
+  if (to === undefined || to === from) return placeChange({});
+  const needsPlace = (assistedStatuses as readonly CaseStatus[]).includes(to) && !holdsAssistancePlace;
+  return placeChange({
+    joinWaitlist: to === 'waitlisted',
+    leaveWaitlist: from === 'waitlisted',
+    releaseAssistance: holdsAssistancePlace && (placeReleasingStatuses as readonly CaseStatus[]).includes(to),
+    takeAssistance: needsPlace,
+  });
 };

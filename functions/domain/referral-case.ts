@@ -2,6 +2,7 @@ import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
 import type { ReferralRequest } from '#events/referral';
 import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
 import { ageOn, todayIso } from './dates.ts';
+import { explainReasons } from './reason-codes.ts';
 
 /** Turning an accepted referral into a case, and the views partners get of it. No AWS here. */
 
@@ -80,7 +81,7 @@ export const referralListItem = (
 });
 
 const historyView = (history: HistoryEntry[]) =>
-  history.map(({ at, by, action, fromStatus, toStatus, reason }) => ({ at, by, action, fromStatus, toStatus, reason }));
+  history.map(({ at, by, action, fromStatus, toStatus, reason, reasons }) => ({ at, by, action, fromStatus, toStatus, reason, reasons }));
 
 /** What finance sees of a case: what a payment needs, nothing about the person. */
 export const financeView = (stored: NewCase, history: HistoryEntry[]): FinanceView => ({
@@ -102,6 +103,20 @@ export const referralView = (stored: NewCase, history: HistoryEntry[], notes: Ca
   accompanyingChildren: stored.accompanyingChildren,
   referrerId: stored.referrerId,
   receiverId: stored.receiverId,
+  eligibility: eligibilityView(stored.eligibility),
   history: historyView(history),
   notes: notes.map(({ id, at, by, text }) => ({ id, at, by, text })),
 });
+
+/** The decision with each reason explained in English and French, as partners see it. */
+export const eligibilityView = (eligibility: NewCase['eligibility']) =>
+  eligibility === undefined
+    ? undefined
+    : {
+        outcome: eligibility.outcome,
+        reasons: eligibility.reasons,
+        explanations: explainReasons(eligibility.reasons),
+        decidedAt: eligibility.decidedAt,
+        decidedBy: eligibility.decidedBy,
+        note: eligibility.note,
+      };

@@ -92,6 +92,7 @@ export class DataTables extends Construct {
       ['byReceiver', 'receiverId'],
       ['byStatus', 'status'],
       ['allCases', 'entity'],
+      ['byProgramme', 'programmeId'],
     ] as const) {
       this.cases.addGlobalSecondaryIndex({
         indexName,

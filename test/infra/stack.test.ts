@@ -68,7 +68,7 @@ describe('queues', () => {
       .map((queue) => queue.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined)
       .filter((id): id is string => id !== undefined)
   );
-  // A stream consumer's on-failure destination is its dead-letter queue.
+  // Stream consumers' on-failure destinations play the dead-letter role for stream records.
   const onFailureIds = new Set(
     mappings
       .map((mapping) => mapping.Properties.DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0] as string | undefined)

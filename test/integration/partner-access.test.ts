@@ -5,6 +5,7 @@ import { type ApiRoute, apiRoutes, type RouteHandler, routeKeyOf } from '../../e
 import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
+import { placeCase } from '../support/case-setup.ts';
 import { captureLogs } from '../support/harness.ts';
 import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
 
@@ -49,15 +50,7 @@ const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 
 const list = async (partner: Partner, queryString = '') =>
   callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
 
-/** Moves a case as later stages of the lifecycle will (offer to a receiver, departure). */
-const moveCase = async (id: string, changes: Record<string, unknown>) => {
-  const found = (await cases.get(id))!;
-  const outcome = await cases.transition(found.case, {
-    changes,
-    history: { at: new Date().toISOString(), by: 'test-setup', action: 'test-move', toStatus: changes.status as never },
-  });
-  expect(outcome).toBe('applied');
-};
+const moveCase = placeCase;
 
 const expectProblem = (response: Response, status: number) => {
   expect(response.status).toBe(status);
@@ -91,6 +84,7 @@ describe('API5 function-level authorization: every partner route × every role',
   const sampleBodies: Partial<Record<RouteHandler, () => unknown>> = {
     'create-referral': tactReferral,
     'withdraw-referral': () => ({ reason: 'other' }),
+    'decide-referral': () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }),
     'request-payment': () => paymentRequest(),
     'approve-payment': () => ({}),
     'reject-payment': () => ({ reason: 'missing_documents' }),
@@ -98,13 +92,17 @@ describe('API5 function-level authorization: every partner route × every role',
     'record-disbursement': () => disbursementExample(today),
   };
   const sampleQueries: Partial<Record<RouteHandler, string>> = { 'export-payments': `from=${today}&to=${today}` };
+  /** The status a case must be in for a route on it to succeed, where `eligible` will not do. */
+  const caseStatusFor: Partial<Record<RouteHandler, string>> = { 'decide-referral': 'needs_review' };
 
   /**
-   * What `{id}` names: a payment on `/v1/payments/{id}` routes (requested by the receiver, reserved,
-   * and approved by the coordinator where the route needs it), a case elsewhere (reintegrating
-   * with an approved plan for its payment routes, offered to the receiver otherwise).
+   * What `{id}` names: a programme on `/v1/programmes/{id}` routes; a payment on `/v1/payments/{id}`
+   * routes (requested by the receiver, reserved, and approved by the coordinator where the route
+   * needs it); a case elsewhere (reintegrating with an approved plan for its payment routes,
+   * offered to the receiver otherwise).
    */
   const pathIdFor = async (route: ApiRoute): Promise<string> => {
+    if (route.path.startsWith('/v1/programmes/{id}')) return 'TACT';
     if (route.path.startsWith('/v1/payments/{id}')) {
       const caseId = await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
       const requested = await requestPayment(partners.receiver, caseId, paymentRequest());
@@ -118,7 +116,7 @@ describe('API5 function-level authorization: every partner route × every role',
       return givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
     }
     const caseId = (await submit(partners.referrer)).body.id;
-    await moveCase(caseId, { status: 'eligible', receiverId: partners.receiver.partnerId });
+    await moveCase(caseId, { status: caseStatusFor[route.handler as RouteHandler] ?? 'eligible', receiverId: partners.receiver.partnerId });
     return caseId;
   };
 

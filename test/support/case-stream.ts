@@ -41,24 +41,38 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
     (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type })))
       .ShardIterator;
 
-  for (const shardId of await shardIds()) iterators.set(shardId, await iteratorFor(shardId, 'LATEST'));
+  /**
+   * DynamoDB Local invalidates an iterator taken on a shard that holds no record yet as soon as any
+   * table is written to (TrimmedDataAccessException on the next read). Such a shard is marked to be
+   * read from its start, which is exactly "what came since", until it has yielded its first records.
+   */
+  const fromStart = 'fromStart';
+  const hasRecords = async (shardId: string): Promise<boolean> => {
+    const iterator = await iteratorFor(shardId, 'TRIM_HORIZON');
+    return ((await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }))).Records ?? []).length > 0;
+  };
+
+  for (const shardId of await shardIds()) {
+    iterators.set(shardId, (await hasRecords(shardId)) ? await iteratorFor(shardId, 'LATEST') : fromStart);
+  }
 
   /** Records written since the last call, in stream order per shard, shaped as Lambda delivers them. */
   const next = async (): Promise<DynamoDBRecord[]> => {
     // Shards that appeared since open() are read from their start.
     for (const shardId of await shardIds()) {
-      if (!iterators.has(shardId)) iterators.set(shardId, await iteratorFor(shardId, 'TRIM_HORIZON'));
+      if (!iterators.has(shardId)) iterators.set(shardId, fromStart);
     }
     const records: DynamoDBRecord[] = [];
     for (const [shardId, iterator] of iterators) {
-      let current = iterator;
+      let current = iterator === fromStart ? await iteratorFor(shardId, 'TRIM_HORIZON') : iterator;
+      let read = 0;
       while (current !== undefined) {
         const page = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
-        records.push(
-          ...(page.Records ?? []).map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord)
-        );
-        if ((page.Records ?? []).length === 0) {
-          iterators.set(shardId, page.NextShardIterator);
+        const pageRecords = page.Records ?? [];
+        read += pageRecords.length;
+        records.push(...pageRecords.map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord));
+        if (pageRecords.length === 0) {
+          iterators.set(shardId, iterator === fromStart && read === 0 ? fromStart : page.NextShardIterator);
           break;
         }
         current = page.NextShardIterator;

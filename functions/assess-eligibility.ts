@@ -1,0 +1,72 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { CaseRepository, systemActor } from '#adapters/case-repository';
+import { documentClient } from '#adapters/dynamodb';
+import { StageSecrets } from '#adapters/stage-secret';
+import { requiredEnv } from '#commons/env';
+import { logger } from '#commons/powertools';
+import { stageProgrammes } from '#commons/programmes';
+import { streamImage } from '#commons/stream';
+import { assessReferral } from '#domain/eligibility';
+import { planAssessment } from '#domain/places';
+import type { ProgrammeCatalogue } from '#domain/programmes';
+import { caseItemSchema } from '#events/case';
+
+/**
+ * The eligibility engine: invoked for new submitted cases only (the mapping's filter), it applies
+ * the programme's rules and writes the decision with the programme's places in one conditional
+ * transaction. The transaction's condition that the case is still `submitted` at version 1 is what
+ * makes a redelivered record a no-op, atomically with the effect it guards.
+ */
+export interface EligibilityDependencies {
+  cases: CaseRepository;
+  programmes: ProgrammeCatalogue;
+  secrets: StageSecrets;
+}
+
+export const duplicateKeySecret = 'duplicate-key';
+
+const assessCase = (dependencies: EligibilityDependencies) => async (record: DynamoDBRecord) => {
+  const submitted = streamImage(record, 'NewImage', caseItemSchema);
+  if (submitted?.status !== 'submitted') return;
+  const keys = { caseId: submitted.caseId, reference: submitted.reference, programmeId: submitted.programmeId };
+  try {
+    const programme = dependencies.programmes.get(submitted.programmeId);
+    const secret = await dependencies.secrets.get(duplicateKeySecret);
+    const { firstCaseId } = await dependencies.cases.registerPerson(submitted, secret);
+    const assessment = assessReferral(submitted, programme, { possibleDuplicate: firstCaseId !== submitted.caseId });
+    const caps = programme?.caps ?? { assessment: null, assistance: null };
+    const result = await dependencies.cases.decide(submitted, caps, (counters) => planAssessment(assessment, caps, counters), {
+      by: systemActor,
+      action: 'assessed',
+    });
+    if (!result.written) {
+      logger.info('case already assessed', keys);
+      return;
+    }
+    logger.info('eligibility decided', { ...keys, outcome: result.decision.to, reasons: result.decision.reasons });
+  } catch (error) {
+    // The name only: an error's message may quote what it was given.
+    logger.error('eligibility failed', { ...keys, errorName: error instanceof Error ? error.name : typeof error });
+    throw error;
+  }
+};
+
+export const createEligibilityHandler = (dependencies: EligibilityDependencies) => {
+  const recordHandler = assessCase(dependencies);
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler((event, context) =>
+      // A processor per invocation: it holds the batch's state, and the local stack and the tests
+      // may run invocations of one module concurrently.
+      processPartialResponse(event, recordHandler, new BatchProcessor(EventType.DynamoDBStreams), { context })
+    );
+};
+
+export const handler = createEligibilityHandler({
+  cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  programmes: stageProgrammes(),
+  secrets: new StageSecrets(documentClient, requiredEnv('CASES_TABLE_NAME')),
+});

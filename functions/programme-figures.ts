@@ -1,0 +1,33 @@
+import { CaseRepository } from '#adapters/case-repository';
+import { rolesFor } from '#events/routes';
+import { documentClient } from '#adapters/dynamodb';
+import { requiredEnv } from '#commons/env';
+import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
+import { notFound } from '#commons/problem';
+import { stageProgrammes } from '#commons/programmes';
+import { programmeFigures } from '#domain/figures';
+import type { ProgrammeCatalogue } from '#domain/programmes';
+import { programmeId } from '#events/primitives';
+
+/** `GET /v1/programmes/{id}/figures`: places against the caps and their breakdowns, small counts withheld. */
+export interface FiguresDependencies {
+  cases: CaseRepository;
+  programmes: ProgrammeCatalogue;
+}
+
+export const createFiguresHandler = (dependencies: FiguresDependencies) => {
+  const figures = async (event: ApiEvent): Promise<ApiResult> => {
+    const id = programmeId.safeParse(event.pathParameters?.id);
+    const programme = id.success ? dependencies.programmes.get(id.data) : undefined;
+    if (programme === undefined) throw notFound('There is no programme with this id.');
+    const facts = await dependencies.cases.programmeFigureFacts(programme.id);
+    return json(200, programmeFigures(programme, facts, new Date()), { 'Cache-Control': 'no-store' });
+  };
+
+  return apiRoute<PartnerRequestContext>().use(partnerWithRole(rolesFor('GET /v1/programmes/{id}/figures'))).handler(figures);
+};
+
+export const handler = createFiguresHandler({
+  cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  programmes: stageProgrammes(),
+});
