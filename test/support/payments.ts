@@ -14,6 +14,7 @@ import { lambdaContext } from '../../events/samples/http-api.ts';
 import { type PlanVersion, planSk, planVersionSchema } from '../../events/plan.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { bearer, callRoute, type registerPartner, type Response, routeHandler } from './api.ts';
+import { placeCase } from './case-setup.ts';
 import { resource } from './harness.ts';
 
 /**
@@ -25,11 +26,9 @@ import { resource } from './harness.ts';
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
 type Handler = (event: any, context: any) => Promise<any>;
 
-const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 
 const tableName = () => process.env.CASES_TABLE_NAME!;
-export const cases = () => new CaseRepository(documentClient, tableName());
 
 /**
  * fauxqs answers GetQueueUrl-style URLs on an unresolvable host unless the client has an explicit
@@ -61,16 +60,8 @@ export const writeApprovedPlan = async (
   return version;
 };
 
-/** Moves a case as the lifecycle will (acceptance, travel, plan approval), through the case repository. */
-export const moveCase = async (caseId: string, changes: Record<string, unknown>): Promise<void> => {
-  const repository = cases();
-  const found = (await repository.getCase(caseId))!;
-  const outcome = await repository.transition(found, {
-    changes,
-    history: { at: new Date().toISOString(), by: 'test-setup', action: 'test-move', toStatus: changes.status as never },
-  });
-  if (outcome !== 'applied') throw new Error(`could not move case ${caseId}`);
-};
+/** Puts a case where the lifecycle would have brought it (acceptance, travel, plan approval). */
+export const moveCase = placeCase;
 
 export const submitReferral = async (referrer: Partner): Promise<string> => {
   const response = await callRoute(await routeHandler('create-referral'), {
