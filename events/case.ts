@@ -3,6 +3,8 @@ import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } fro
 import { reasonCodes } from '#domain/reason-codes';
 import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
 import { withdrawalReasons } from './withdrawal.ts';
+import { arrivalRecordSchema, departureRecordSchema, exitReasons } from './lifecycle.ts';
+import { planStatuses } from './plan.ts';
 
 /**
  * The case as it is stored in the cases table and as stream consumers see it (`NewImage`, unmarshalled).
@@ -56,6 +58,18 @@ export const eligibilitySchema = z.object({
 });
 export type Eligibility = z.infer<typeof eligibilitySchema>;
 
+/** The coordinator's closure of a case; kept (with when it was reopened) after reopening. */
+export const closureRecordSchema = z.object({
+  exitReason: z.enum(exitReasons),
+  closedAt: isoDateTime,
+  closedBy: partnerId,
+  /** Where reopening takes the case back to. */
+  statusBeforeClosure: caseStatus,
+  reopenedAt: z.optional(isoDateTime),
+  reopenedBy: z.optional(partnerId),
+});
+export type ClosureRecord = z.infer<typeof closureRecordSchema>;
+
 export const caseItemSchema = z.object({
   pk: z.string().check(z.startsWith('CASE#')),
   sk: z.literal('CASE'),
@@ -87,8 +101,19 @@ export const caseItemSchema = z.object({
   assessmentPlace: z.optional(z.boolean()),
   /** Holds one of the programme's assistance places now. */
   assistancePlace: z.optional(z.boolean()),
-  /** The approved reintegration plan version (`PLAN#<version>`, events/plan.ts) payments are checked against. */
+  // The lifecycle after eligibility (functions/domain/case-lifecycle.ts and its deciders).
+  departure: z.optional(departureRecordSchema),
+  arrival: z.optional(arrivalRecordSchema),
+  /** The last day to have a reintegration plan approved: arrival plus the programme's deadline. */
+  planDueOn: z.optional(isoDate),
+  /** The latest plan version drafted (`PLAN#<version>`) and its status. */
+  planVersion: z.optional(z.int().check(z.positive())),
+  planStatus: z.optional(z.enum(planStatuses)),
+  /** The plan version payments are checked against (events/plan.ts). */
   approvedPlanVersion: z.optional(z.int().check(z.positive())),
+  /** Monitoring visits written so far (`VISIT#001` ...): the next one is `visitCount + 1`. */
+  visitCount: z.optional(z.int().check(z.minimum(0))),
+  closure: z.optional(closureRecordSchema),
 });
 export type CaseItem = z.infer<typeof caseItemSchema>;
 
@@ -101,6 +126,8 @@ export const historyEntrySchema = z.object({
   reason: z.optional(z.string()),
   /** Eligibility reason codes of a decision. */
   reasons: z.optional(z.array(reasonCode)),
+  /** What the action was about, by key or id: a plan version (`PLAN#000002`), a visit (`VISIT#001`), the receiver offered the case. */
+  subject: z.optional(z.string()),
   /** Set when the actor wrote a note; the note itself is kept apart from the history (it is free text). */
   noteId: z.optional(z.string()),
 });

@@ -1,7 +1,15 @@
 import * as z from 'zod/mini';
 import { roles } from './primitives.ts';
-import { financeViewSchema, referralPageSchema, referralSummarySchema, referralViewSchema } from './referral-views.ts';
+import {
+  financeViewSchema,
+  referralListItemSchema,
+  referralPageSchema,
+  referralSummarySchema,
+  referralViewSchema,
+} from './referral-views.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
+import { planResponseSchema, visitViewSchema } from './lifecycle.ts';
+import { lifecycleSamples } from './samples/lifecycle.ts';
 import {
   paymentExportSchema,
   paymentFinanceViewSchema,
@@ -28,6 +36,17 @@ const responseSchemas: Record<string, z.ZodMiniType> = {
   'GET /v1/referrals': referralPageSchema,
   'GET /v1/referrals/{id}': z.union([referralViewSchema, financeViewSchema]),
   'POST /v1/referrals/{id}/withdraw': referralSummarySchema,
+  'POST /v1/referrals/{id}/accept': referralListItemSchema,
+  'POST /v1/referrals/{id}/decline': referralListItemSchema,
+  'POST /v1/referrals/{id}/reassign': referralListItemSchema,
+  'POST /v1/referrals/{id}/departure': referralListItemSchema,
+  'POST /v1/referrals/{id}/arrival': referralListItemSchema,
+  'PUT /v1/referrals/{id}/plan': planResponseSchema,
+  'POST /v1/referrals/{id}/plan/approve': planResponseSchema,
+  'POST /v1/referrals/{id}/plan/return': planResponseSchema,
+  'POST /v1/referrals/{id}/monitoring-visits': visitViewSchema,
+  'POST /v1/referrals/{id}/close': referralListItemSchema,
+  'POST /v1/referrals/{id}/reopen': referralListItemSchema,
   'POST /v1/referrals/{id}/payments': requestedPaymentSchema,
   'GET /v1/referrals/{id}/payments': paymentPageSchema,
   'GET /v1/payments/export': paymentExportSchema,
@@ -50,9 +69,22 @@ const alternativeContent: Record<string, Record<string, unknown>> = {
   },
 };
 
+const samples = lifecycleSamples('2027-03-01');
+
 const requestExamples: Record<string, unknown> = {
   'POST /v1/referrals': referralExample,
   'POST /v1/referrals/{id}/withdraw': { reason: 'changed_mind', note: 'Decided to stay with family in France.' },
+  'POST /v1/referrals/{id}/accept': samples.accept,
+  'POST /v1/referrals/{id}/decline': samples.decline,
+  'POST /v1/referrals/{id}/reassign': { receiverId: 'ngo-tirana', note: 'The Tirana office covers Shkodër this year.' },
+  'POST /v1/referrals/{id}/departure': samples.departure,
+  'POST /v1/referrals/{id}/arrival': samples.arrival,
+  'PUT /v1/referrals/{id}/plan': samples.plan,
+  'POST /v1/referrals/{id}/plan/approve': samples.approvePlan,
+  'POST /v1/referrals/{id}/plan/return': samples.returnPlan,
+  'POST /v1/referrals/{id}/monitoring-visits': samples.visit,
+  'POST /v1/referrals/{id}/close': samples.close,
+  'POST /v1/referrals/{id}/reopen': samples.reopen,
   'POST /v1/referrals/{id}/payments': paymentRequestExample,
   'POST /v1/payments/{id}/reject': { reason: 'missing_documents', note: 'Send the invoice from the clinic.' },
   'POST /v1/payments/{id}/disbursed': { transferReference: 'SEPA-2026-11-000412', disbursedOn: '2026-11-20' },
@@ -80,12 +112,15 @@ const errorResponses = (route: ApiRoute) => ({
         ),
       }
     : {}),
-  ...(route.method === 'POST' && route.path.includes('{id}')
+  ...(route.method !== 'GET' && route.path.includes('{id}')
     ? {
         '409': problemResponse(
           `Not possible in the ${route.path.startsWith('/v1/payments/') ? "payment's" : "case's"} current status (\`currentStatus\`), or a concurrent change.`
         ),
       }
+    : {}),
+  ...(route.method !== 'GET' && route.path.includes('{id}') && route.handler !== 'withdraw-referral'
+    ? { '422': problemResponse('Breaks a rule of the programme or of the case (e.g. a budget over the limit, a date before the arrival); `errors` names each field.') }
     : {}),
   ...(route.body
     ? {

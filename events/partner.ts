@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { countryCode, partnerId, role } from './primitives.ts';
+import { countryCode, partnerId, programmeId, role } from './primitives.ts';
 
 /** A partner record in the partners table. Contact addresses are organisational mailboxes. */
 export const partnerItemSchema = z.object({
@@ -12,6 +12,11 @@ export const partnerItemSchema = z.object({
   status: z.enum(['active', 'disabled']),
   keyHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   keyCreatedAt: z.iso.datetime(),
+  /**
+   * Programmes a receiving partner takes cases for. Without it, the partner is offered every
+   * programme's cases returning to its country (functions/domain/offer.ts).
+   */
+  programmes: z.optional(z.array(programmeId)),
 });
 export type PartnerItem = z.infer<typeof partnerItemSchema>;
 

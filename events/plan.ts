@@ -32,6 +32,8 @@ export const planVersionSchema = z.object({
   draftedBy: partnerId,
   decidedAt: z.optional(isoDateTime),
   decidedBy: z.optional(partnerId),
+  /** The case note written with the draft or the decision, if any (the text itself is a note item). */
+  noteId: z.optional(z.string()),
 });
 export type PlanVersion = z.infer<typeof planVersionSchema>;
 

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { caseItemSchema, caseNoteSchema, eligibilitySchema, historyEntrySchema } from './case.ts';
+import { planSummarySchema, visitViewSchema } from './lifecycle.ts';
 
 /**
  * What the referral routes answer. The domain's view functions are typed with these, so the
@@ -29,6 +30,7 @@ const historyViewSchema = z.omit(historyEntrySchema, { noteId: true });
 
 export const financeViewSchema = z.extend(referralListItemSchema, {
   receiverId: item.receiverId,
+  plan: z.optional(planSummarySchema),
   history: z.array(historyViewSchema),
 });
 
@@ -53,6 +55,11 @@ export const referralViewSchema = z.extend(referralListItemSchema, {
       note: z.optional(z.string()),
     })
   ),
+  departure: item.departure,
+  arrival: item.arrival,
+  plan: z.optional(planSummarySchema),
+  visits: z.array(visitViewSchema),
+  closure: item.closure,
   history: z.array(historyViewSchema),
   notes: z.array(z.omit(caseNoteSchema, { action: true })),
 });

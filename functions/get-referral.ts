@@ -3,6 +3,8 @@ import { documentClient } from '#adapters/dynamodb';
 import { caseForCaller } from '#commons/case-access';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
+import { todayIso } from '#domain/dates';
+import { lifecycleParts } from '#domain/lifecycle-view';
 import { financeView, referralView } from '#domain/referral-case';
 import { rolesFor } from '#events/routes';
 
@@ -10,9 +12,12 @@ const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')
 
 const getReferral = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const found = await caseForCaller(cases, event, context.partner);
+  const lifecycle = lifecycleParts(found.case, found.plans, found.visits, todayIso());
   return json(
     200,
-    found.view === 'full' ? referralView(found.case, found.history, found.notes) : financeView(found.case, found.history)
+    found.view === 'full'
+      ? referralView(found.case, found.history, found.notes, lifecycle)
+      : financeView(found.case, found.history, lifecycle)
   );
 };
 

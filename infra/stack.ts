@@ -7,6 +7,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { apiRoutes, type RouteHandler, routeKeyOf } from '../events/routes.ts';
 import type { StageConfig } from './config.ts';
+import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
@@ -110,6 +111,12 @@ export class ReferralStack extends Stack {
     const programmeFigures = routeFunction('ProgrammeFigures', 'programme-figures', programmeEnvironment);
     tables.grantRead(tables.cases, programmeFigures, { indexes: ['byProgramme'] });
 
+    const lifecycle = new CaseLifecycle(this, 'Lifecycle', {
+      ...functionDefaults,
+      tables,
+      notificationsQueue: notifications.queue,
+    });
+
     const requestPayment = routeFunction('RequestPayment', 'request-payment', {
       ...casesTable,
       IDEMPOTENCY_TABLE_NAME: tables.idempotency.tableName,
@@ -146,6 +153,7 @@ export class ReferralStack extends Stack {
     });
 
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
+      ...lifecycle.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,

@@ -33,7 +33,10 @@ import {
   promotion,
   promotionPossible,
 } from '#domain/places';
+import type { CaseChange } from '#domain/case-decision';
 import { formatReference, type NewCase } from '#domain/referral-case';
+import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
+import { type PlanVersion, planVersionSchema } from '#events/plan';
 
 /**
  * The only code that reads or writes a case item, and so the only code that touches `person`:
@@ -98,18 +101,21 @@ export class CaseRepository {
    */
   async transition(
     stored: CaseItem,
-    change: {
-      changes: Partial<Omit<CaseItem, 'pk' | 'sk' | 'caseId' | 'version' | 'person' | 'assessmentPlace' | 'assistancePlace'>>;
-      history: HistoryEntry;
-      note?: CaseNote | undefined;
-    }
+    change: CaseChange
   ): Promise<'applied' | 'conflict'> {
     const { status: to = stored.status, ...changes } = change.changes;
     const places = placeChangeOf(stored.status, to === stored.status ? undefined : to, stored.assistancePlace ?? false);
     if (places.takeAssistance || places.joinWaitlist) {
       throw new Error(`moving a case from ${stored.status} to ${to} takes a place: use decide or takeAction with the caps`);
     }
-    const result = await this.writeChange(stored, unlimited, { to, places, changes, history: change.history, note: change.note });
+    const result = await this.writeChange(stored, unlimited, {
+      to,
+      places,
+      changes,
+      history: change.history,
+      note: change.note,
+      records: change.records,
+    });
     if (result === 'applied') return 'applied';
     if (result === 'counters-changed') throw new ContentionError(stored.caseId);
     return 'conflict';
@@ -150,7 +156,7 @@ export class CaseRepository {
   }
 
   /** The case and its history in one query, or undefined when there is no such case. */
-  async get(caseId: string): Promise<{ case: CaseItem; history: HistoryEntry[]; notes: CaseNote[] } | undefined> {
+  async get(caseId: string): Promise<StoredCase | undefined> {
     const items: Record<string, unknown>[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -172,6 +178,8 @@ export class CaseRepository {
       case: caseItemSchema.parse(caseItem),
       history: itemsWithPrefix(items, 'HISTORY#').map((item) => historyEntrySchema.parse(item)),
       notes: itemsWithPrefix(items, 'NOTE#').map((item) => caseNoteSchema.parse(item)),
+      plans: itemsWithPrefix(items, 'PLAN#').map((item) => planVersionSchema.parse(item)),
+      visits: itemsWithPrefix(items, 'VISIT#').map((item) => monitoringVisitSchema.parse(item)),
     };
   }
 
@@ -488,6 +496,8 @@ export class CaseRepository {
       changes?: Record<string, unknown>;
       history: HistoryEntry;
       note?: CaseNote | undefined;
+      /** Other items of the case's partition written with the change (plan versions, visits). */
+      records?: CaseChange['records'];
     }
   ): Promise<'applied' | 'case-changed' | 'counters-changed' | 'conflict'> {
     const { places } = change;
@@ -541,6 +551,7 @@ export class CaseRepository {
       ...(change.note === undefined
         ? []
         : [{ Put: { TableName: this.tableName, Item: { pk, sk: `NOTE#${change.note.id}`, ...change.note } } }]),
+      ...(change.records ?? []).map((record) => ({ Put: { TableName: this.tableName, Item: { ...record, pk } } })),
     ];
     const counters = countersUpdate(places, caps);
     if (counters !== undefined) {
@@ -677,6 +688,15 @@ const figureItemSchema = z.extend(
   }),
   { person: z.pick(caseItemSchema.shape.person, { sex: true, dateOfBirth: true }) }
 );
+
+/** A case with everything kept beside it, read in one query. */
+export interface StoredCase {
+  case: CaseItem;
+  history: HistoryEntry[];
+  notes: CaseNote[];
+  plans: PlanVersion[];
+  visits: MonitoringVisit[];
+}
 
 const casePk = (caseId: string): string => `CASE#${caseId}`;
 

@@ -32,6 +32,29 @@ export class PartnerRepository {
     return Item === undefined ? undefined : partnerItemSchema.parse(Item);
   }
 
+  /**
+   * Active receiving partners in a country, the candidates for an offer. A scan, like `list`: the
+   * table holds tens of organisations.
+   */
+  async activeReceiversIn(country: string): Promise<PartnerItem[]> {
+    const partners: PartnerItem[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'country = :country AND contains(#roles, :receiver) AND #status = :active',
+          ExpressionAttributeNames: { '#roles': 'roles', '#status': 'status' },
+          ExpressionAttributeValues: { ':country': country, ':receiver': 'receiver', ':active': 'active' },
+          ExclusiveStartKey: exclusiveStartKey,
+        })
+      );
+      partners.push(...(page.Items ?? []).map((item) => partnerItemSchema.parse(item)));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return partners;
+  }
+
   /** Every partner; the table holds tens of organisations, so a scan is the simple, right tool. */
   async list(): Promise<PartnerItem[]> {
     const partners: PartnerItem[] = [];

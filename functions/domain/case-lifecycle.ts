@@ -1,20 +1,40 @@
-import type { CaseStatus } from '#events/case';
+import type { CaseItem, CaseStatus } from '#events/case';
 import type { Role } from '#events/primitives';
 import { type PlaceChange, placeChange } from './places.ts';
 
 /**
- * The life of a case (DESIGN.md) as data: every action names the statuses it may start from, the
- * status it leads to, and who may take it. `system` is the platform itself (the eligibility engine,
- * the waitlist). Which case a partner may act on is decided by the access policy; this module only
- * says whether the action makes sense in the case's current status.
+ * The life of a case (DESIGN.md) as data, in one place: every action names the statuses it may
+ * start from, the status it leads to, who may take it and what else must hold. `system` is the
+ * platform itself (the eligibility engine, the waitlist, the offer to a receiver). Which case a
+ * partner may act on is decided by the access policy (a receiver role counts only on the cases
+ * offered to it); this module says whether the action makes sense for the case as it is now.
+ *
+ * A closed case accepts nothing but `reopen`: no other action lists `closed` in `from`.
  */
 export type Actor = Role | 'system';
 
+/** Facts besides the status that an action needs. */
+export type Precondition =
+  /** No receiving partner has been offered the case yet. */
+  | 'unassigned'
+  /** The latest plan version is submitted and not yet decided. */
+  | 'planAwaitingApproval'
+  /** The closure is on record, so reopening knows where the case was. */
+  | 'closureRecorded';
+
 export interface Transition {
+  /** What the action does, for messages ("accept the case"). */
+  what: string;
   from: readonly CaseStatus[];
-  /** Where the action leads; `undefined` for actions that keep the status (they still make history). */
-  to: CaseStatus | undefined;
+  /**
+   * Where the action leads: a status; `undefined` when the action keeps the status (it still
+   * makes history); `statusBeforeClosure` for reopening.
+   */
+  to: CaseStatus | 'statusBeforeClosure' | undefined;
+  /** Statuses of `from` in which the action is taken but the status stays as it is. */
+  staysIn?: readonly CaseStatus[];
   by: readonly Actor[];
+  requires?: readonly Precondition[];
 }
 
 const beforeDeparture = [
@@ -27,39 +47,84 @@ const beforeDeparture = [
   'declined',
 ] as const satisfies readonly CaseStatus[];
 
+/** From arrival until closure: the reintegration and monitoring period. */
+const afterArrival = ['arrived', 'reintegrating', 'monitoring'] as const satisfies readonly CaseStatus[];
+
 export const caseActions = {
-  assessEligible: { from: ['submitted'], to: 'eligible', by: ['system'] },
-  assessIneligible: { from: ['submitted'], to: 'ineligible', by: ['system'] },
-  assessNeedsReview: { from: ['submitted'], to: 'needs_review', by: ['system'] },
-  assessWaitlisted: { from: ['submitted'], to: 'waitlisted', by: ['system'] },
-  decideEligible: { from: ['needs_review'], to: 'eligible', by: ['coordinator'] },
-  decideIneligible: { from: ['needs_review'], to: 'ineligible', by: ['coordinator'] },
-  decideWaitlisted: { from: ['needs_review'], to: 'waitlisted', by: ['coordinator'] },
-  promote: { from: ['waitlisted'], to: 'eligible', by: ['system'] },
-  withdraw: { from: beforeDeparture, to: 'withdrawn', by: ['referrer', 'coordinator'] },
-  accept: { from: ['eligible'], to: 'accepted', by: ['receiver'] },
-  decline: { from: ['eligible'], to: 'declined', by: ['receiver'] },
-  reassign: { from: ['eligible', 'declined'], to: 'eligible', by: ['coordinator'] },
-  planDeparture: { from: ['accepted'], to: undefined, by: ['referrer'] },
-  depart: { from: ['accepted'], to: 'departed', by: ['referrer'] },
-  arrive: { from: ['departed'], to: 'arrived', by: ['receiver'] },
-  draftPlan: { from: ['arrived', 'reintegrating', 'monitoring'], to: undefined, by: ['receiver'] },
-  approvePlan: { from: ['arrived', 'reintegrating', 'monitoring'], to: 'reintegrating', by: ['coordinator'] },
-  returnPlan: { from: ['arrived', 'reintegrating', 'monitoring'], to: undefined, by: ['coordinator'] },
-  recordVisit: { from: ['reintegrating', 'monitoring'], to: 'monitoring', by: ['receiver'] },
-  close: { from: ['departed', 'arrived', 'reintegrating', 'monitoring'], to: 'closed', by: ['coordinator'] },
-  reopen: { from: ['closed'], to: undefined, by: ['coordinator'] },
+  assessEligible: { what: 'assess the case eligible', from: ['submitted'], to: 'eligible', by: ['system'] },
+  assessIneligible: { what: 'assess the case ineligible', from: ['submitted'], to: 'ineligible', by: ['system'] },
+  assessNeedsReview: { what: 'send the case for review', from: ['submitted'], to: 'needs_review', by: ['system'] },
+  assessWaitlisted: { what: 'waitlist the case', from: ['submitted'], to: 'waitlisted', by: ['system'] },
+  decideEligible: { what: 'decide the case eligible', from: ['needs_review'], to: 'eligible', by: ['coordinator'] },
+  decideIneligible: { what: 'decide the case ineligible', from: ['needs_review'], to: 'ineligible', by: ['coordinator'] },
+  decideWaitlisted: { what: 'waitlist the case', from: ['needs_review'], to: 'waitlisted', by: ['coordinator'] },
+  promote: { what: 'promote the case from the waitlist', from: ['waitlisted'], to: 'eligible', by: ['system'] },
+  withdraw: { what: 'withdraw the referral', from: beforeDeparture, to: 'withdrawn', by: ['referrer', 'coordinator'] },
+  /** An eligible case goes to the receiving partner registered for its programme and country of origin. */
+  offer: { what: 'offer the case to a receiving partner', from: ['eligible'], to: undefined, by: ['system'], requires: ['unassigned'] },
+  /**
+   * Only while the offer is open: a declined case has released its assistance place (the waitlist
+   * promotes the next case), so offering it again would need a place again, which is an eligibility
+   * decision, not a reassignment.
+   */
+  reassign: { what: 'offer the case to another receiving partner', from: ['eligible'], to: undefined, by: ['coordinator'] },
+  accept: { what: 'accept the case', from: ['eligible'], to: 'accepted', by: ['receiver'] },
+  decline: { what: 'decline the case', from: ['eligible'], to: 'declined', by: ['receiver'] },
+  planDeparture: { what: 'record the planned departure', from: ['accepted'], to: undefined, by: ['referrer'] },
+  depart: { what: 'record the departure', from: ['accepted'], to: 'departed', by: ['referrer'] },
+  arrive: { what: 'record the arrival', from: ['departed'], to: 'arrived', by: ['receiver'] },
+  /** Reception services given after the arrival was first recorded (onward transport a few days later). */
+  addReception: { what: 'add reception services', from: afterArrival, to: undefined, by: ['receiver'] },
+  draftPlan: { what: 'draft the reintegration plan', from: afterArrival, to: undefined, by: ['receiver'] },
+  /** The first approved plan starts reintegration; a revision approved later keeps the status. */
+  approvePlan: {
+    what: 'approve the plan',
+    from: afterArrival,
+    to: 'reintegrating',
+    staysIn: ['reintegrating', 'monitoring'],
+    by: ['coordinator'],
+    requires: ['planAwaitingApproval'],
+  },
+  returnPlan: { what: 'return the plan', from: afterArrival, to: undefined, by: ['coordinator'], requires: ['planAwaitingApproval'] },
+  /** A visit due before the plan is approved is still recorded; monitoring starts once reintegration has. */
+  recordVisit: { what: 'record a monitoring visit', from: afterArrival, to: 'monitoring', staysIn: ['arrived'], by: ['receiver'] },
+  close: { what: 'close the case', from: ['departed', ...afterArrival], to: 'closed', by: ['coordinator'] },
+  reopen: { what: 'reopen the case', from: ['closed'], to: 'statusBeforeClosure', by: ['coordinator'], requires: ['closureRecorded'] },
 } as const satisfies Record<string, Transition>;
 
 export type CaseAction = keyof typeof caseActions;
 
-export type TransitionCheck =
-  | { allowed: true; to: CaseStatus | undefined }
-  | { allowed: false; reason: 'role'; allowedRoles: readonly Actor[] }
-  | { allowed: false; reason: 'status'; currentStatus: CaseStatus };
+/** What the preconditions look at. */
+export type CaseFacts = Partial<Pick<CaseItem, 'receiverId' | 'planStatus' | 'closure'>>;
 
-/** Whether `actor` may take `action` on a case in `currentStatus`, and where it leads. */
-export const checkTransition = (action: CaseAction, currentStatus: CaseStatus, actors: readonly Actor[]): TransitionCheck => {
+export type TransitionCheck =
+  | { allowed: true; to: CaseStatus }
+  | { allowed: false; reason: 'role'; allowedRoles: readonly Actor[] }
+  | { allowed: false; reason: 'status'; currentStatus: CaseStatus }
+  | { allowed: false; reason: 'precondition'; precondition: Precondition; currentStatus: CaseStatus };
+
+const holds = (precondition: Precondition, facts: CaseFacts): boolean => {
+  switch (precondition) {
+    case 'unassigned':
+      return facts.receiverId === undefined;
+    case 'planAwaitingApproval':
+      return facts.planStatus === 'submitted';
+    case 'closureRecorded':
+      return facts.closure !== undefined;
+  }
+};
+
+/**
+ * Whether `actors` may take `action` on a case in `currentStatus`, and the status it leads to.
+ * Role first (403), then status (409), then the other preconditions (409). Facts a precondition
+ * needs but that are not given count as not holding.
+ */
+export const checkTransition = (
+  action: CaseAction,
+  currentStatus: CaseStatus,
+  actors: readonly Actor[],
+  facts: CaseFacts = {}
+): TransitionCheck => {
   const transition: Transition = caseActions[action];
   if (!actors.some((actor) => transition.by.includes(actor))) {
     return { allowed: false, reason: 'role', allowedRoles: transition.by };
@@ -67,7 +132,22 @@ export const checkTransition = (action: CaseAction, currentStatus: CaseStatus, a
   if (!transition.from.includes(currentStatus)) {
     return { allowed: false, reason: 'status', currentStatus };
   }
-  return { allowed: true, to: transition.to };
+  const unmet = transition.requires?.find((precondition) => !holds(precondition, facts));
+  if (unmet !== undefined) return { allowed: false, reason: 'precondition', precondition: unmet, currentStatus };
+  return { allowed: true, to: destination(transition, currentStatus, facts) };
+};
+
+const destination = (transition: Transition, currentStatus: CaseStatus, facts: CaseFacts): CaseStatus => {
+  if (transition.to === undefined || transition.staysIn?.includes(currentStatus)) return currentStatus;
+  if (transition.to === 'statusBeforeClosure') return facts.closure?.statusBeforeClosure ?? currentStatus;
+  return transition.to;
+};
+
+/** Why a precondition failed, in words a partner can act on. */
+export const preconditionMessages: Record<Precondition, string> = {
+  unassigned: 'the case has already been offered to a receiving partner',
+  planAwaitingApproval: 'there is no plan version waiting for a decision',
+  closureRecorded: 'the closure of the case is not on record',
 };
 
 /**

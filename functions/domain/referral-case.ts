@@ -1,5 +1,6 @@
 import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
 import type { ReferralRequest } from '#events/referral';
+import type { PlanSummary, VisitView } from '#events/lifecycle';
 import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
 import { ageOn, todayIso } from './dates.ts';
 import { explainReasons } from './reason-codes.ts';
@@ -81,17 +82,38 @@ export const referralListItem = (
 });
 
 const historyView = (history: HistoryEntry[]) =>
-  history.map(({ at, by, action, fromStatus, toStatus, reason, reasons }) => ({ at, by, action, fromStatus, toStatus, reason, reasons }));
+  history.map(({ at, by, action, fromStatus, toStatus, reason, reasons, subject }) => ({
+    at,
+    by,
+    action,
+    fromStatus,
+    toStatus,
+    reason,
+    reasons,
+    subject,
+  }));
+
+/** The plan and visits of a case after arrival (see functions/domain/lifecycle-view.ts). */
+export interface LifecycleParts {
+  plan?: PlanSummary | undefined;
+  visits: VisitView[];
+}
 
 /** What finance sees of a case: what a payment needs, nothing about the person. */
-export const financeView = (stored: NewCase, history: HistoryEntry[]): FinanceView => ({
+export const financeView = (stored: NewCase, history: HistoryEntry[], lifecycle: LifecycleParts = { visits: [] }): FinanceView => ({
   ...referralListItem(stored),
   receiverId: stored.receiverId,
+  plan: lifecycle.plan,
   history: historyView(history),
 });
 
 /** The full case for a partner allowed to see it. */
-export const referralView = (stored: NewCase, history: HistoryEntry[], notes: CaseNote[] = []): ReferralView => ({
+export const referralView = (
+  stored: NewCase,
+  history: HistoryEntry[],
+  notes: CaseNote[] = [],
+  lifecycle: LifecycleParts = { visits: [] }
+): ReferralView => ({
   ...referralListItem(stored),
   destinationLocality: stored.destinationLocality,
   person: stored.person,
@@ -104,6 +126,11 @@ export const referralView = (stored: NewCase, history: HistoryEntry[], notes: Ca
   referrerId: stored.referrerId,
   receiverId: stored.receiverId,
   eligibility: eligibilityView(stored.eligibility),
+  departure: stored.departure,
+  arrival: stored.arrival,
+  plan: lifecycle.plan,
+  visits: lifecycle.visits,
+  closure: stored.closure,
   history: historyView(history),
   notes: notes.map(({ id, at, by, text }) => ({ id, at, by, text })),
 });

@@ -68,7 +68,7 @@ describe('queues', () => {
       .map((queue) => queue.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined)
       .filter((id): id is string => id !== undefined)
   );
-  // Stream consumers' on-failure destinations play the dead-letter role for stream records.
+  // A stream consumer's on-failure destination is itself a dead-letter queue (CaseStreamConsumer).
   const onFailureIds = new Set(
     mappings
       .map((mapping) => mapping.Properties.DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0] as string | undefined)
@@ -104,6 +104,45 @@ describe('queues', () => {
     expect(alarms).toHaveLength(1);
     expect(alarms[0]!.Properties.Threshold).toBe(1);
     expect(alarms[0]!.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe('case lifecycle', () => {
+  const functionWithEntry = (description: string) =>
+    functions.find(([, fn]) => String(fn.Properties.Description).startsWith(description))!;
+
+  it('runs the reminders job daily from an EventBridge schedule, retrying a failed run', () => {
+    const [remindersId, reminders] = functionWithEntry('Daily reminders');
+    const rules = Object.values(resourcesOf('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      State: 'ENABLED',
+      Targets: [{ Arn: { 'Fn::GetAtt': [remindersId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    });
+    expect(reminders.Properties.Environment.Variables.NOTIFICATIONS_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^NotificationsQueue/) });
+    dev.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [remindersId, 'Arn'] },
+    });
+  });
+
+  it('offers eligible cases from the cases stream, filtered to case items whose new status is eligible', () => {
+    const [offerId] = functionWithEntry('Offers a case');
+    const mappings = Object.values(resourcesOf('AWS::Lambda::EventSourceMapping')).filter(
+      (mapping) => mapping.Properties.FunctionName.Ref === offerId
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
+    expect(JSON.parse(mappings[0]!.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['MODIFY'],
+      dynamodb: { Keys: { sk: { S: ['CASE'] } }, NewImage: { status: { S: ['eligible'] } } },
+    });
   });
 });
 

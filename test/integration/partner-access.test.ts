@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { type ApiRoute, apiRoutes, type RouteHandler, routeKeyOf } from '../../events/routes.ts';
+import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
+import type { CaseStatus } from '../../events/case.ts';
+import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
 import { placeCase } from '../support/case-setup.ts';
@@ -23,7 +25,7 @@ const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
 const partnersTable = new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!);
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
-const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'coordinator' | 'finance', Partner>;
+const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'spareReceiver' | 'coordinator' | 'finance', Partner>;
 const byRole = (role: Role): Partner =>
   ({ referrer: partners.referrer, receiver: partners.receiver, coordinator: partners.coordinator, finance: partners.finance })[role];
 
@@ -50,7 +52,53 @@ const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 
 const list = async (partner: Partner, queryString = '') =>
   callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
 
-const moveCase = placeCase;
+/** Puts a case where a test starts (test setup, bypassing places), with records beside it. */
+const moveCase = (id: string, changes: Record<string, unknown>, records: Array<{ sk: string } & Record<string, unknown>> = []) =>
+  placeCase(id, changes, records);
+
+/**
+ * What each route needs to succeed for a role allowed to call it: the case in a status where the
+ * action fits (after the default move to eligible and offered to the receiver), and a body.
+ */
+const today = new Date().toISOString().slice(0, 10);
+const samples = lifecycleSamples(today);
+const submittedPlan = (caseId: string): CaseExtras => ({
+  changes: { planVersion: 1, planStatus: 'submitted' },
+  records: [{ sk: 'PLAN#000001', caseId, version: 1, status: 'submitted', currency: 'EUR', items: [{ category: 'medical', amount: 1000 }], draftedAt: new Date().toISOString(), draftedBy: 'test-setup' }],
+});
+type CaseExtras = { changes: Record<string, unknown>; records: Array<{ sk: string } & Record<string, unknown>> };
+const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string; query?: string }> = {
+  'create-referral': { body: () => tactReferral() },
+  'decide-referral': { status: 'needs_review', body: () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }) },
+  'programme-figures': { body: () => undefined, pathId: 'TACT' },
+  'withdraw-referral': { body: () => ({ reason: 'other' }) },
+  'accept-referral': { body: () => samples.accept },
+  'decline-referral': { body: () => samples.decline },
+  'reassign-referral': { body: () => ({ receiverId: partners.spareReceiver.partnerId }) },
+  'record-departure': { status: 'accepted', body: () => samples.departure },
+  'record-arrival': { status: 'departed', body: () => samples.arrival },
+  'draft-plan': { status: 'arrived', body: () => samples.plan },
+  'approve-plan': { status: 'arrived', body: () => samples.approvePlan, extra: submittedPlan },
+  'return-plan': { status: 'arrived', body: () => samples.returnPlan, extra: submittedPlan },
+  'record-visit': { status: 'monitoring', body: () => samples.visit },
+  'close-referral': { status: 'monitoring', body: () => samples.close },
+  'reopen-referral': {
+    status: 'closed',
+    body: () => samples.reopen,
+    extra: () => ({
+      changes: { closure: { exitReason: 'other', closedAt: new Date().toISOString(), closedBy: 'test-setup', statusBeforeClosure: 'monitoring' } },
+      records: [],
+    }),
+  },
+  'request-payment': { body: () => paymentRequest() },
+  'list-payments': { body: () => undefined },
+  'export-payments': { body: () => undefined, query: `from=${today}&to=${today}` },
+  'get-payment': { body: () => undefined },
+  'approve-payment': { body: () => ({}) },
+  'reject-payment': { body: () => ({ reason: 'missing_documents' }) },
+  'cancel-payment': { body: () => ({}) },
+  'record-disbursement': { body: () => disbursementExample(today) },
+};
 
 const expectProblem = (response: Response, status: number) => {
   expect(response.status).toBe(status);
@@ -65,6 +113,7 @@ beforeAll(async () => {
     ['otherReferrer', registerPartner(['referrer'], 'ES')],
     ['receiver', registerPartner(['receiver'], 'AL')],
     ['otherReceiver', registerPartner(['receiver'], 'AL')],
+    ['spareReceiver', registerPartner(['receiver'], 'AL')],
     ['coordinator', registerPartner(['coordinator'], 'FR')],
     ['finance', registerPartner(['finance'], 'FR')],
   ].map(async ([name, partner]) => [name, await partner] as const));
@@ -78,31 +127,16 @@ describe('API5 function-level authorization: every partner route × every role',
   const cells = partnerRoutes.flatMap((route) =>
     (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
   );
-  const today = new Date().toISOString().slice(0, 10);
-
-  /** A valid body for every route that takes one, so an allowed role gets the route's success status. */
-  const sampleBodies: Partial<Record<RouteHandler, () => unknown>> = {
-    'create-referral': tactReferral,
-    'withdraw-referral': () => ({ reason: 'other' }),
-    'decide-referral': () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }),
-    'request-payment': () => paymentRequest(),
-    'approve-payment': () => ({}),
-    'reject-payment': () => ({ reason: 'missing_documents' }),
-    'cancel-payment': () => ({}),
-    'record-disbursement': () => disbursementExample(today),
-  };
-  const sampleQueries: Partial<Record<RouteHandler, string>> = { 'export-payments': `from=${today}&to=${today}` };
-  /** The status a case must be in for a route on it to succeed, where `eligible` will not do. */
-  const caseStatusFor: Partial<Record<RouteHandler, string>> = { 'decide-referral': 'needs_review' };
 
   /**
-   * What `{id}` names: a programme on `/v1/programmes/{id}` routes; a payment on `/v1/payments/{id}`
+   * What `{id}` names: what the route's setup says (a programme), a payment on `/v1/payments/{id}`
    * routes (requested by the receiver, reserved, and approved by the coordinator where the route
-   * needs it); a case elsewhere (reintegrating with an approved plan for its payment routes,
-   * offered to the receiver otherwise).
+   * needs it), a case elsewhere (reintegrating with an approved plan for its payment routes, put in
+   * the status the route's setup needs otherwise).
    */
   const pathIdFor = async (route: ApiRoute): Promise<string> => {
-    if (route.path.startsWith('/v1/programmes/{id}')) return 'TACT';
+    const setup = routeSetups[route.handler];
+    if (setup?.pathId !== undefined) return setup.pathId;
     if (route.path.startsWith('/v1/payments/{id}')) {
       const caseId = await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
       const requested = await requestPayment(partners.receiver, caseId, paymentRequest());
@@ -116,19 +150,20 @@ describe('API5 function-level authorization: every partner route × every role',
       return givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
     }
     const caseId = (await submit(partners.referrer)).body.id;
-    await moveCase(caseId, { status: caseStatusFor[route.handler as RouteHandler] ?? 'eligible', receiverId: partners.receiver.partnerId });
+    const extra = setup?.extra?.(caseId);
+    await moveCase(caseId, { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes }, extra?.records);
     return caseId;
   };
 
   it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
-    const handler = route.handler as RouteHandler;
+    const setup = routeSetups[route.handler];
     const id = route.path.includes('{id}') ? await pathIdFor(route) : undefined;
-    const body = sampleBodies[handler]?.();
+    const body = setup?.body();
     const response = await callRoute(await routeHandler(route.handler), {
       method: route.method,
       route: route.path,
       pathParameters: id === undefined ? undefined : { id },
-      queryString: sampleQueries[handler],
+      queryString: setup?.query,
       headers: {
         ...bearer(byRole(role).key),
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
@@ -172,7 +207,8 @@ describe('API1 object-level authorization', () => {
     const response = await list(partners.otherReferrer);
     expect(response.status).toBe(200);
     expect(response.body.items.map((item: { id: string }) => item.id)).not.toContain(assignedCase);
-    const receiverList = await list(partners.receiver);
+    // The route matrix above offers its cases to this receiver too: one page of 200 holds them all.
+    const receiverList = await list(partners.receiver, 'limit=200');
     expect(receiverList.body.items.map((item: { id: string }) => item.id)).toContain(assignedCase);
     const otherReceiverList = await list(partners.otherReceiver);
     expect(otherReceiverList.body.items).toEqual([]);

@@ -53,7 +53,8 @@ const invoke = async (route: Handler, request: HttpRequest, authorizerContext: o
 export const registerPartner = async (
   roles: Role[],
   country: string,
-  status: PartnerItem['status'] = 'active'
+  status: PartnerItem['status'] = 'active',
+  extra: Partial<Pick<PartnerItem, 'programmes'>> = {}
 ): Promise<PartnerItem & { key: string }> => {
   const { PartnerRepository } = await import('../../functions/adapters/partner-repository.ts');
   const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -69,6 +70,7 @@ export const registerPartner = async (
     status,
     keyHash: hashPartnerKey(key),
     keyCreatedAt: new Date().toISOString(),
+    ...extra,
   };
   await new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!).save(partner);
   return { ...partner, key };

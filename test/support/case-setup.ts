@@ -1,13 +1,23 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { assistedStatuses } from '../../functions/domain/case-lifecycle.ts';
 
 /**
  * Test setup only: puts a case straight into the state a test starts from (a status, a receiver,
  * an approved plan...), standing in for the engine and the earlier lifecycle steps that would have
  * brought it there. It bypasses the places and the history on purpose; the code under test never does.
  */
-export const placeCase = async (caseId: string, changes: Record<string, unknown>): Promise<void> => {
+export const placeCase = async (
+  caseId: string,
+  changes: Record<string, unknown>,
+  records: Array<{ sk: string } & Record<string, unknown>> = []
+): Promise<void> => {
   const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-  const entries = Object.entries(changes);
+  for (const record of records) {
+    await documentClient.send(new PutCommand({ TableName: process.env.CASES_TABLE_NAME, Item: { ...record, pk: `CASE#${caseId}` } }));
+  }
+  // A case in an assisted status holds an assistance place, as the engine would have left it.
+  const holdsPlace = typeof changes.status === 'string' && (assistedStatuses as readonly string[]).includes(changes.status);
+  const entries = Object.entries(holdsPlace ? { assessmentPlace: true, assistancePlace: true, ...changes } : changes);
   await documentClient.send(
     new UpdateCommand({
       TableName: process.env.CASES_TABLE_NAME,

@@ -26,8 +26,8 @@ describe('what lifecycle transitions do to places', () => {
     }
   });
 
-  it('reassigning a declined case needs a place again', () => {
-    expect(checkTransition('reassign', 'declined', ['coordinator'])).toEqual({ allowed: true, to: 'eligible' });
+  it('a declined case, having given its place back, cannot be reassigned (only an open offer can)', () => {
+    expect(checkTransition('reassign', 'declined', ['coordinator'])).toMatchObject({ allowed: false, reason: 'status' });
     expect(placeChangeOf('declined', 'eligible', false).takeAssistance).toBe(true);
   });
 

@@ -1,0 +1,7 @@
+import { caseActionHandler } from '#commons/case-action';
+import { noteOnlyRequestSchema } from '#events/lifecycle';
+import { decideAccept } from '#domain/offer';
+
+export const handler = caseActionHandler('POST /v1/referrals/{id}/accept', noteOnlyRequestSchema, (found, actor, request) =>
+  decideAccept(found.case, actor, request, new Date())
+);

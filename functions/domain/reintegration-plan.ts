@@ -1,0 +1,180 @@
+import type { CaseItem } from '#events/case';
+import type { NoteOnlyRequest, PlanResponse, ReturnPlanRequest } from '#events/lifecycle';
+import { type PlanRequest, type PlanVersion, planSk } from '#events/plan';
+import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
+import type { ProgrammeRules } from './programme-rules.ts';
+
+/**
+ * The reintegration plan: the receiver drafts a budget per category the programme funds, within
+ * the programme's limits; the coordinator approves it or returns it with a note. Every draft is a
+ * new version (`PLAN#<version>`); the approved version stays the one payments use until a later
+ * version is approved, so a change after approval needs approval again without stopping payments.
+ */
+
+type PlanRecord = PlanVersion & { sk: string };
+
+const record = (version: PlanVersion): PlanRecord => ({ sk: planSk(version.version), ...version });
+
+/** No plan approved, and more than the programme's deadline has passed since arrival. */
+export const planOverdue = (stored: Pick<CaseItem, 'status' | 'planDueOn' | 'approvedPlanVersion'>, today: string): boolean =>
+  stored.planDueOn !== undefined &&
+  stored.approvedPlanVersion === undefined &&
+  ['arrived', 'reintegrating', 'monitoring'].includes(stored.status) &&
+  today > stored.planDueOn;
+
+export const planResponse = (version: PlanVersion, stored: CaseItem, today: string): PlanResponse => {
+  const { noteId: _noteId, ...shown } = version;
+  return {
+    ...shown,
+    ...(stored.approvedPlanVersion === undefined ? {} : { approvedVersion: stored.approvedPlanVersion }),
+    ...(stored.planDueOn === undefined ? {} : { dueOn: stored.planDueOn }),
+    overdue: planOverdue(stored, today),
+  };
+};
+
+const latestOf = (stored: CaseItem, plans: readonly PlanVersion[]): PlanVersion | undefined =>
+  plans.find((plan) => plan.version === stored.planVersion);
+
+/** Where a plan breaks the programme's rules, field by field. */
+export const planErrors = (request: PlanRequest, rules: ProgrammeRules): Array<{ path: string; message: string }> => {
+  const errors: Array<{ path: string; message: string }> = [];
+  if (request.currency !== rules.currency) errors.push({ path: 'currency', message: `must be ${rules.currency}, the programme's currency` });
+  const seen = new Set<string>();
+  request.items.forEach((item, index) => {
+    const category = rules.categories.find((candidate) => candidate.name === item.category);
+    if (category === undefined) {
+      errors.push({
+        path: `items[${index}].category`,
+        message: `must be a category the programme funds: ${rules.categories.map((candidate) => candidate.name).join(', ')}`,
+      });
+    } else if (item.amount > category.limit) {
+      errors.push({ path: `items[${index}].amount`, message: `must be at most ${category.limit}, the programme's limit for ${item.category}` });
+    }
+    if (seen.has(item.category)) errors.push({ path: `items[${index}].category`, message: 'appears more than once' });
+    seen.add(item.category);
+  });
+  return errors;
+};
+
+const sameContent = (version: PlanVersion, request: PlanRequest): boolean =>
+  version.currency === request.currency &&
+  version.items.length === request.items.length &&
+  version.items.every((item, index) => item.category === request.items[index]?.category && item.amount === request.items[index]?.amount);
+
+export const decideDraftPlan = (
+  stored: CaseItem,
+  plans: readonly PlanVersion[],
+  actor: CaseActor,
+  request: PlanRequest,
+  rules: ProgrammeRules | undefined,
+  now: Date
+): Decision<PlanResponse> => {
+  const refusal = refusalFor('draftPlan', stored, actor);
+  if (refusal !== undefined) return refused(refusal);
+  if (rules === undefined) {
+    return refused({ reason: 'invalid', detail: `The programme ${stored.programmeId} has no reintegration categories configured.`, errors: [] });
+  }
+  const errors = planErrors(request, rules);
+  if (errors.length > 0) {
+    return refused({ reason: 'invalid', detail: "The plan does not fit the programme's categories and limits; see errors.", errors });
+  }
+  const today = now.toISOString().slice(0, 10);
+  const latest = latestOf(stored, plans);
+  if (latest !== undefined && latest.status !== 'returned' && sameContent(latest, request)) {
+    return { kind: 'unchanged', response: planResponse(latest, stored, today) };
+  }
+
+  const at = now.toISOString();
+  const note = noteFor(actor, 'plan_submitted', request.note, at);
+  const drafted: PlanVersion = {
+    caseId: stored.caseId,
+    version: (stored.planVersion ?? 0) + 1,
+    status: 'submitted',
+    currency: request.currency,
+    items: request.items,
+    draftedAt: at,
+    draftedBy: actor.partnerId,
+    ...(note === undefined ? {} : { noteId: note.id }),
+  };
+  const supersededDraft = latest?.status === 'submitted' ? [record({ ...latest, status: 'superseded' })] : [];
+  const changes = { planVersion: drafted.version, planStatus: drafted.status };
+  return {
+    kind: 'change',
+    change: {
+      changes,
+      history: historyFor(stored, { at, by: actor.partnerId, action: 'plan_submitted', toStatus: stored.status, subject: planSk(drafted.version), note }),
+      note,
+      records: [record(drafted), ...supersededDraft],
+    },
+    response: planResponse(drafted, { ...stored, ...changes }, today),
+  };
+};
+
+export const decideApprovePlan = (
+  stored: CaseItem,
+  plans: readonly PlanVersion[],
+  actor: CaseActor,
+  request: NoteOnlyRequest,
+  now: Date
+): Decision<PlanResponse> => {
+  const today = now.toISOString().slice(0, 10);
+  const latest = latestOf(stored, plans);
+  if (latest?.status === 'approved' && stored.approvedPlanVersion === latest.version && actor.rolesOnCase.includes('coordinator')) {
+    return { kind: 'unchanged', response: planResponse(latest, stored, today) };
+  }
+  const refusal = refusalFor('approvePlan', stored, actor);
+  if (refusal !== undefined) return refused(refusal);
+  if (latest === undefined) throw new Error(`case ${stored.caseId} names plan version ${stored.planVersion} but it is missing`);
+  if (latest.draftedBy === actor.partnerId) {
+    return refused({ reason: 'role', detail: 'A plan is approved by someone other than the partner who drafted it.' });
+  }
+
+  const at = now.toISOString();
+  const note = noteFor(actor, 'plan_approved', request.note, at);
+  const approved: PlanVersion = { ...latest, status: 'approved', decidedAt: at, decidedBy: actor.partnerId, ...(note === undefined ? {} : { noteId: note.id }) };
+  const previouslyApproved = plans.find((plan) => plan.version === stored.approvedPlanVersion);
+  const status = statusAfter('approvePlan', stored, actor);
+  const changes = { status, approvedPlanVersion: approved.version, planStatus: approved.status };
+  return {
+    kind: 'change',
+    change: {
+      changes,
+      history: historyFor(stored, { at, by: actor.partnerId, action: 'plan_approved', toStatus: status, subject: planSk(approved.version), note }),
+      note,
+      records: [record(approved), ...(previouslyApproved === undefined ? [] : [record({ ...previouslyApproved, status: 'superseded' })])],
+    },
+    response: planResponse(approved, { ...stored, ...changes }, today),
+  };
+};
+
+export const decideReturnPlan = (
+  stored: CaseItem,
+  plans: readonly PlanVersion[],
+  actor: CaseActor,
+  request: ReturnPlanRequest,
+  now: Date
+): Decision<PlanResponse> => {
+  const today = now.toISOString().slice(0, 10);
+  const latest = latestOf(stored, plans);
+  if (latest?.status === 'returned' && actor.rolesOnCase.includes('coordinator')) {
+    return { kind: 'unchanged', response: planResponse(latest, stored, today) };
+  }
+  const refusal = refusalFor('returnPlan', stored, actor);
+  if (refusal !== undefined) return refused(refusal);
+  if (latest === undefined) throw new Error(`case ${stored.caseId} names plan version ${stored.planVersion} but it is missing`);
+
+  const at = now.toISOString();
+  const note = noteFor(actor, 'plan_returned', request.note, at);
+  const returned: PlanVersion = { ...latest, status: 'returned', decidedAt: at, decidedBy: actor.partnerId, ...(note === undefined ? {} : { noteId: note.id }) };
+  const changes = { planStatus: returned.status };
+  return {
+    kind: 'change',
+    change: {
+      changes,
+      history: historyFor(stored, { at, by: actor.partnerId, action: 'plan_returned', toStatus: stored.status, subject: planSk(returned.version), note }),
+      note,
+      records: [record(returned)],
+    },
+    response: planResponse(returned, { ...stored, ...changes }, today),
+  };
+};

@@ -1,0 +1,66 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { CaseRepository } from '#adapters/case-repository';
+import { documentClient } from '#adapters/dynamodb';
+import { PartnerRepository } from '#adapters/partner-repository';
+import { requiredEnv } from '#commons/env';
+import { logger } from '#commons/powertools';
+import { streamImage } from '#commons/stream';
+import { decideOffer } from '#domain/offer';
+import { caseStatus } from '#events/case';
+import { caseId, partnerId } from '#events/primitives';
+
+const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+/** What this consumer reads of a case image: never the person block. */
+const offerImageSchema = z.object({ caseId, status: caseStatus, receiverId: z.optional(partnerId) });
+
+const maxAttempts = 3;
+
+/**
+ * Offers a case that has just become eligible (assessed, decided, or promoted from the waitlist)
+ * to the receiving partner registered for its programme and country of origin. The template's
+ * filter lets through case items whose new status is eligible; a record whose case was already
+ * eligible before (an offer, a reassignment) is not a case becoming eligible, and is skipped here.
+ * Redelivery is harmless: the decision is taken on the case as stored now, and an offered case is
+ * never offered again.
+ */
+const offerCase = async (record: DynamoDBRecord): Promise<void> => {
+  const before = streamImage(record, 'OldImage', offerImageSchema);
+  const after = streamImage(record, 'NewImage', offerImageSchema);
+  if (after?.status !== 'eligible' || before?.status === 'eligible' || after.receiverId !== undefined) return;
+
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const found = await cases.get(after.caseId);
+    if (found === undefined) return;
+    const candidates = await partners.activeReceiversIn(found.case.originCountry);
+    const decision = decideOffer(found.case, found.history, candidates, new Date());
+    if (decision.kind !== 'change') {
+      logger.info('offer not needed', { caseId: after.caseId, status: found.case.status });
+      return;
+    }
+    if ((await cases.transition(found.case, decision.change)) === 'applied') {
+      const { action, subject } = decision.change.history;
+      if (action === 'offer_unmatched') {
+        logger.warn('no receiving partner registered: the coordinator must assign the case', {
+          caseId: after.caseId,
+          programmeId: found.case.programmeId,
+          originCountry: found.case.originCountry,
+        });
+      } else {
+        logger.info('case offered', { caseId: after.caseId, receiverId: subject });
+      }
+      return;
+    }
+  }
+  throw new Error(`case ${after.caseId} kept changing while it was being offered`);
+};
+
+export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) =>
+  processPartialResponse(event, offerCase, processor, { context })
+).use(injectLambdaContext(logger, { resetKeys: true }));

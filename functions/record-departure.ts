@@ -1,0 +1,9 @@
+import { caseActionHandler } from '#commons/case-action';
+import { todayIso } from '#domain/dates';
+import { decideDeparture } from '#domain/travel';
+import { departureRequestSchema } from '#events/lifecycle';
+
+export const handler = caseActionHandler('POST /v1/referrals/{id}/departure', departureRequestSchema, (found, actor, request) => {
+  const now = new Date();
+  return decideDeparture(found.case, actor, request, todayIso(now), now);
+});

@@ -1,0 +1,7 @@
+import { caseActionHandler } from '#commons/case-action';
+import { decideReopen } from '#domain/closure';
+import { noteOnlyRequestSchema } from '#events/lifecycle';
+
+export const handler = caseActionHandler('POST /v1/referrals/{id}/reopen', noteOnlyRequestSchema, (found, actor, request) =>
+  decideReopen(found.case, actor, request, new Date())
+);

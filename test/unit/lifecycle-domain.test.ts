@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { referralRequestSchema } from '../../events/referral.ts';
+import type { CaseItem } from '../../events/case.ts';
+import type { MonitoringVisit } from '../../events/lifecycle.ts';
+import { tactReferral } from '../../events/samples/index.ts';
+import { addDays, addMonths } from '../../functions/domain/dates.ts';
+import { decideVisit } from '../../functions/domain/monitoring.ts';
+import { chooseReceiver, decideOffer, type ReceiverCandidate } from '../../functions/domain/offer.ts';
+import { programmeRules } from '../../functions/domain/programme-rules.ts';
+import { newCaseFromReferral } from '../../functions/domain/referral-case.ts';
+import { decideApprovePlan, decideDraftPlan, planErrors, planOverdue } from '../../functions/domain/reintegration-plan.ts';
+import { overdueItems, reminderMessages } from '../../functions/domain/reminders.ts';
+import { decideArrival, decideDeparture } from '../../functions/domain/travel.ts';
+
+const tact = programmeRules('TACT')!;
+const now = new Date('2027-06-15T09:00:00.000Z');
+const today = '2027-06-15';
+
+const aCase = (changes: Partial<CaseItem> = {}): CaseItem => {
+  const created = newCaseFromReferral(
+    referralRequestSchema.parse(tactReferral()),
+    { caseId: randomUUID(), reference: 'TACT-FR-000042', referrerId: 'referrer-fr-1' },
+    new Date('2026-11-20T10:00:00.000Z')
+  );
+  return { pk: `CASE#${created.case.caseId}`, sk: 'CASE', ...created.case, receiverId: 'receiver-al-1', ...changes };
+};
+const receiver = { partnerId: 'receiver-al-1', rolesOnCase: ['receiver'] as const };
+const coordinator = { partnerId: 'coordinator-fr-1', rolesOnCase: ['coordinator'] as const };
+
+describe('calendar arithmetic', () => {
+  it.each([
+    ['2027-01-31', 1, '2027-02-28'],
+    ['2028-01-31', 1, '2028-02-29'],
+    ['2027-03-15', 3, '2027-06-15'],
+    ['2027-11-30', 3, '2028-02-29'],
+    ['2027-05-10', 12, '2028-05-10'],
+  ])('%s plus %i months is %s', (day, months, expectedDay) => {
+    expect(addMonths(day, months)).toBe(expectedDay);
+  });
+
+  it('adds days across months and years', () => {
+    expect(addDays('2027-12-15', 30)).toBe('2028-01-14');
+  });
+});
+
+describe('offer', () => {
+  const partner = (partnerId: string, changes: Partial<ReceiverCandidate> = {}): ReceiverCandidate => ({
+    partnerId,
+    roles: ['receiver'],
+    country: 'AL',
+    status: 'active',
+    ...changes,
+  });
+
+  it('goes to an active receiver in the country of origin, preferring one that names the programme', () => {
+    const candidates = [
+      partner('a-any-programme'),
+      partner('b-tact', { programmes: ['TACT'] }),
+      partner('c-care-only', { programmes: ['CARE'] }),
+      partner('d-morocco', { country: 'MA', programmes: ['TACT'] }),
+      partner('a-disabled', { status: 'disabled', programmes: ['TACT'] }),
+      partner('a-referrer', { roles: ['referrer'], programmes: ['TACT'] }),
+    ];
+    expect(chooseReceiver(candidates, { programmeId: 'TACT', originCountry: 'AL' })).toBe('b-tact');
+    expect(chooseReceiver(candidates.filter((c) => c.partnerId !== 'b-tact'), { programmeId: 'TACT', originCountry: 'AL' })).toBe('a-any-programme');
+    expect(chooseReceiver(candidates, { programmeId: 'TACT', originCountry: 'UA' })).toBeUndefined();
+  });
+
+  it('without a receiver, records once that none is registered', () => {
+    const stored = aCase({ status: 'eligible', receiverId: undefined });
+    const first = decideOffer(stored, [], [], now);
+    expect(first).toMatchObject({ kind: 'change', change: { changes: {}, history: { action: 'offer_unmatched', reason: 'NO_RECEIVER_REGISTERED' } } });
+    const history = first.kind === 'change' ? [first.change.history] : [];
+    expect(decideOffer(stored, history, [], now).kind).toBe('unchanged');
+  });
+});
+
+describe('departure and arrival', () => {
+  it("a child's departure needs an escort when the best-interests determination says so", () => {
+    const stored = aCase({ status: 'accepted', minor: { guardianConsent: true, escortRequired: true } });
+    const refused = decideDeparture(stored, { partnerId: 'referrer-fr-1', rolesOnCase: ['referrer'] }, { departedOn: today }, today, now);
+    expect(refused).toMatchObject({ kind: 'refused', refusal: { reason: 'invalid', errors: [{ path: 'escorted' }] } });
+    const escorted = decideDeparture(stored, { partnerId: 'referrer-fr-1', rolesOnCase: ['referrer'] }, { departedOn: today, escorted: true }, today, now);
+    expect(escorted).toMatchObject({ kind: 'change', change: { changes: { status: 'departed', departure: { departedOn: today, escorted: true } } } });
+  });
+
+  it('arrival sets the plan deadline and schedules the visits from the programme', () => {
+    const stored = aCase({ status: 'departed', departure: { departedOn: '2027-01-30' } });
+    const decision = decideArrival(stored, receiver, { arrivedOn: '2027-01-31', reception: [] }, tact, today, now);
+    expect(decision.kind).toBe('change');
+    if (decision.kind !== 'change') return;
+    expect(decision.change.changes).toMatchObject({ status: 'arrived', planDueOn: '2027-03-02', visitCount: 3 });
+    expect(decision.change.records).toEqual([
+      { sk: 'VISIT#001', caseId: stored.caseId, number: 1, dueOn: '2027-04-30' },
+      { sk: 'VISIT#002', caseId: stored.caseId, number: 2, dueOn: '2027-07-31' },
+      { sk: 'VISIT#003', caseId: stored.caseId, number: 3, dueOn: '2028-01-31' },
+    ]);
+  });
+});
+
+describe('the reintegration plan', () => {
+  it("is checked against the programme's currency, categories and limits, naming each field", () => {
+    expect(
+      planErrors(
+        {
+          currency: 'USD',
+          items: [
+            { category: 'medical', amount: 150_001 },
+            { category: 'travel', amount: 100 },
+            { category: 'housing', amount: 120_000 },
+            { category: 'housing', amount: 1 },
+          ],
+        },
+        tact
+      )
+    ).toEqual([
+      { path: 'currency', message: "must be EUR, the programme's currency" },
+      { path: 'items[0].amount', message: "must be at most 150000, the programme's limit for medical" },
+      { path: 'items[1].category', message: expect.stringContaining('must be a category the programme funds: medical, housing') },
+      { path: 'items[3].category', message: 'appears more than once' },
+    ]);
+  });
+
+  it('is overdue once the deadline after arrival has passed without an approved plan', () => {
+    const stored = { status: 'arrived' as const, planDueOn: '2027-06-14' };
+    expect(planOverdue(stored, '2027-06-14')).toBe(false);
+    expect(planOverdue(stored, today)).toBe(true);
+    expect(planOverdue({ ...stored, approvedPlanVersion: 1 }, today)).toBe(false);
+    expect(planOverdue({ ...stored, status: 'closed' }, today)).toBe(false);
+  });
+
+  it('is not approved by the partner who drafted it', () => {
+    const stored = aCase({ status: 'arrived', planVersion: 1, planStatus: 'submitted' });
+    const plan = { caseId: stored.caseId, version: 1, status: 'submitted' as const, currency: 'EUR', items: [{ category: 'medical', amount: 100 }], draftedAt: now.toISOString(), draftedBy: 'both-roles' };
+    const decision = decideApprovePlan(stored, [plan], { partnerId: 'both-roles', rolesOnCase: ['receiver', 'coordinator'] }, {}, now);
+    expect(decision).toMatchObject({ kind: 'refused', refusal: { reason: 'role' } });
+  });
+
+  it('a new draft supersedes the one waiting, and leaves the approved version in force', () => {
+    const stored = aCase({ status: 'reintegrating', planVersion: 2, planStatus: 'submitted', approvedPlanVersion: 1 });
+    const base = { caseId: stored.caseId, currency: 'EUR', draftedAt: now.toISOString(), draftedBy: 'receiver-al-1' };
+    const plans = [
+      { ...base, version: 1, status: 'approved' as const, items: [{ category: 'medical', amount: 100 }] },
+      { ...base, version: 2, status: 'submitted' as const, items: [{ category: 'medical', amount: 200 }] },
+    ];
+    const decision = decideDraftPlan(stored, plans, receiver, { currency: 'EUR', items: [{ category: 'medical', amount: 300 }] }, tact, now);
+    expect(decision.kind).toBe('change');
+    if (decision.kind !== 'change') return;
+    expect(decision.change.changes).toEqual({ planVersion: 3, planStatus: 'submitted' });
+    expect(decision.change.records?.map((record) => [record.sk, record.status])).toEqual([
+      ['PLAN#000003', 'submitted'],
+      ['PLAN#000002', 'superseded'],
+    ]);
+    expect(decision.response).toMatchObject({ version: 3, approvedVersion: 1 });
+  });
+});
+
+describe('monitoring visits', () => {
+  const scheduled = (caseId: string): MonitoringVisit[] => [
+    { caseId, number: 1, dueOn: '2027-04-30', visitedOn: '2027-04-28', outcome: 'on_track' },
+    { caseId, number: 2, dueOn: '2027-07-31' },
+    { caseId, number: 3, dueOn: '2028-01-31' },
+  ];
+
+  it('a visit fills the earliest scheduled visit still open', () => {
+    const stored = aCase({ status: 'monitoring', arrival: { arrivedOn: '2027-01-31', reception: [] }, visitCount: 3 });
+    const decision = decideVisit(stored, scheduled(stored.caseId), receiver, { visitedOn: '2027-06-01', outcome: 'needs_support' }, now);
+    expect(decision).toMatchObject({
+      kind: 'change',
+      change: { changes: { status: 'monitoring' }, history: { action: 'visit_recorded', reason: 'needs_support', subject: 'VISIT#002' } },
+      response: { number: 2, dueOn: '2027-07-31', visitedOn: '2027-06-01', outcome: 'needs_support', overdue: false },
+    });
+  });
+
+  it('beyond the schedule, a visit is added unscheduled', () => {
+    const stored = aCase({ status: 'monitoring', arrival: { arrivedOn: '2027-01-31', reception: [] }, visitCount: 3 });
+    const done = scheduled(stored.caseId).map((visit, index) => ({ ...visit, visitedOn: `2027-0${index + 2}-01`, outcome: 'on_track' as const }));
+    const decision = decideVisit(stored, done, receiver, { visitedOn: '2027-06-01', outcome: 'on_track' }, now);
+    expect(decision).toMatchObject({ kind: 'change', change: { changes: { visitCount: 4 } }, response: { number: 4 } });
+    expect(decision.kind === 'change' && decision.response.dueOn).toBeUndefined();
+  });
+
+  it('the same day again is a retry with the same outcome, and a conflict with another', () => {
+    const stored = aCase({ status: 'monitoring', visitCount: 3 });
+    expect(decideVisit(stored, scheduled(stored.caseId), receiver, { visitedOn: '2027-04-28', outcome: 'on_track' }, now).kind).toBe('unchanged');
+    expect(decideVisit(stored, scheduled(stored.caseId), receiver, { visitedOn: '2027-04-28', outcome: 'at_risk' }, now)).toMatchObject({
+      kind: 'refused',
+      refusal: { reason: 'conflict' },
+    });
+  });
+});
+
+describe('reminders', () => {
+  const stored = { caseId: 'c0ffee00-0000-4000-8000-000000000001', reference: 'TACT-FR-000042', programmeId: 'TACT', receiverId: 'receiver-al-1' };
+
+  it('lists the overdue plan and each overdue visit, and nothing for a closed case', () => {
+    const visits: MonitoringVisit[] = [
+      { caseId: stored.caseId, number: 1, dueOn: '2027-04-30' },
+      { caseId: stored.caseId, number: 2, dueOn: '2027-06-14', visitedOn: '2027-06-10', outcome: 'on_track' },
+      { caseId: stored.caseId, number: 3, dueOn: '2027-06-15' },
+    ];
+    const arrived = { ...stored, status: 'arrived' as const, planDueOn: '2027-03-02' };
+    expect(overdueItems(arrived, visits, today)).toEqual([
+      { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' },
+      { item: 'VISIT#001', event: 'visit_overdue', dueOn: '2027-04-30' },
+    ]);
+    expect(overdueItems({ ...arrived, status: 'closed' }, visits, today)).toEqual([]);
+  });
+
+  it('go to the receiver and the coordinators, with ids a repeat would share and nothing about the person', () => {
+    const messages = reminderMessages({ ...stored, status: 'arrived' }, { item: 'VISIT#001', event: 'visit_overdue', dueOn: '2027-04-30' }, now);
+    expect(messages.map((message) => [message.id, message.recipient])).toEqual([
+      [`reminder:${stored.caseId}:VISIT#001:receiver-al-1`, { kind: 'partner', partnerId: 'receiver-al-1' }],
+      [`reminder:${stored.caseId}:VISIT#001:coordinator`, { kind: 'role', role: 'coordinator' }],
+    ]);
+    expect(reminderMessages({ ...stored, status: 'arrived' }, { item: 'VISIT#001', event: 'visit_overdue', dueOn: '2027-04-30' }, new Date()).map((m) => m.id)).toEqual(
+      messages.map((message) => message.id)
+    );
+    const { givenName, familyName, dateOfBirth, phone } = tactReferral().person;
+    for (const value of [givenName, familyName, dateOfBirth, phone, tactReferral().destinationLocality]) {
+      expect(JSON.stringify(messages)).not.toContain(value);
+    }
+  });
+});
