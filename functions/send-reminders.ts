@@ -4,14 +4,14 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { documentClient } from '#adapters/dynamodb';
-import { NotificationQueue } from '#adapters/notification-queue';
+import { ReminderQueue } from '#adapters/reminder-queue';
 import { ReminderRepository } from '#adapters/reminder-repository';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { overdueItems, remindableStatuses, reminderMessages } from '#domain/reminders';
 
 const reminders = new ReminderRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
-const queue = new NotificationQueue(new SQSClient({}), requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+const queue = new ReminderQueue(new SQSClient({}), requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
 /** A claim older than this belongs to a run that died between claiming and sending: it is taken over. */
 const staleClaimMs = 15 * 60 * 1000;

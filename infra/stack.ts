@@ -15,6 +15,7 @@ import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { loadStageProgrammes } from './programmes.ts';
+import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -172,6 +173,14 @@ export class ReferralStack extends Stack {
         public: route.roles === 'public',
       });
     }
+
+
+    new StakeholderNotifications(this, 'StakeholderNotifications', {
+      ...functionDefaults,
+      tables,
+      queue: notifications.queue,
+      mailerTimeout: consumerTimeout,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.

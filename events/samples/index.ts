@@ -5,3 +5,4 @@ const sample = (file: string): unknown => JSON.parse(readFileSync(new URL(file, 
 
 export const tactReferral = () => sample('./referral-tact.json') as Record<string, any>;
 export const careMinorReferral = () => sample('./referral-minor-care.json') as Record<string, any>;
+export const notificationMessage = () => sample('./notification-message.json') as Record<string, any>;

@@ -1,32 +1,30 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ReminderMessage } from '#events/reminder';
+import type { NotificationMessage } from '#events/notification';
 
-/**
- * Puts messages on the notifications queue. Each message carries its deterministic id as an
- * attribute too, so the consumer can drop a repeat without parsing the body.
- */
+const maxBatchEntries = 10;
+
+/** The notifications queue, as the case-events consumer writes to it. */
 export class NotificationQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string
   ) {}
 
-  /** Sends up to ten messages; throws unless every one was accepted. */
-  async send(messages: readonly ReminderMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    if (messages.length > 10) throw new Error('at most ten messages per batch');
-    const result = await this.client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: this.queueUrl,
-        Entries: messages.map((message, index) => ({
-          Id: String(index),
-          MessageBody: JSON.stringify(message),
-          MessageAttributes: { messageId: { DataType: 'String', StringValue: message.id } },
-        })),
-      })
-    );
-    if ((result.Failed ?? []).length > 0) {
-      throw new Error(`the notifications queue refused ${result.Failed?.length} of ${messages.length} messages`);
+  /**
+   * Queues every message or throws. A throw makes the stream record retried, which queues the
+   * messages that did get through again: the mailer recognises them by their notification id.
+   */
+  async send(messages: readonly NotificationMessage[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += maxBatchEntries) {
+      const entries = messages.slice(start, start + maxBatchEntries).map((message) => ({
+        Id: message.notificationId,
+        MessageBody: JSON.stringify(message),
+      }));
+      const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+      if (Failed.length > 0) {
+        const codes = [...new Set(Failed.map((failure) => failure.Code))].join(', ');
+        throw new Error(`${Failed.length} of ${entries.length} notification messages were not queued (${codes})`);
+      }
     }
   }
 }

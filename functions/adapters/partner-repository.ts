@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type PartnerItem, partnerItemSchema } from '#events/partner';
+import type { Role } from '#events/primitives';
 
 export class PartnerRepository {
   constructor(
@@ -22,14 +23,38 @@ export class PartnerRepository {
     return partners.find((partner) => partner.status === 'active');
   }
 
-  /** Creates or replaces a partner record (onboarding, key rotation, disabling). */
-  async save(partner: PartnerItem): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: partnerItemSchema.parse(partner) }));
-  }
-
   async get(partnerId: string): Promise<PartnerItem | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { partnerId } }));
     return Item === undefined ? undefined : partnerItemSchema.parse(Item);
+  }
+
+  /**
+   * Ids of the active partners holding a role. A scan: the partners table holds tens of
+   * organisations, and a role list cannot key an index.
+   */
+  async activeIdsWithRole(role: Role): Promise<string[]> {
+    const ids: string[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: 'partnerId',
+          FilterExpression: 'contains(#roles, :role) AND #status = :active',
+          ExpressionAttributeNames: { '#roles': 'roles', '#status': 'status' },
+          ExpressionAttributeValues: { ':role': role, ':active': 'active' },
+          ExclusiveStartKey: exclusiveStartKey,
+        })
+      );
+      ids.push(...(page.Items ?? []).map((item) => String(item.partnerId)));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return ids.sort();
+  }
+
+  /** Creates or replaces a partner record (onboarding, key rotation, disabling). */
+  async save(partner: PartnerItem): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: partnerItemSchema.parse(partner) }));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalEndpoints } from './emulators.ts';
@@ -72,14 +73,23 @@ export class LambdaRuntime {
     mkdirSync(options.logDir, { recursive: true });
   }
 
-  /** Starts one warm environment per function; a reload retires the previous ones once idle. */
-  async load(specs: FunctionSpec[]): Promise<void> {
+  /**
+   * Serves these functions from now on; a reload retires the previous environments once idle. One
+   * environment per function is started in the background, a few at a time so that a large
+   * template does not starve the machine; an invocation that comes first waits for its init, as
+   * a cold start does.
+   */
+  load(specs: FunctionSpec[]): void {
     const previous = [...this.pools.values()];
     this.pools = new Map(
       specs.map((spec) => [spec.logicalId, new FunctionPool(spec, this.options, this.poolLimit(spec))]),
     );
     previous.forEach((pool) => pool.retire());
-    await Promise.all([...this.pools.values()].map((pool) => pool.warm()));
+    const queue = [...this.pools.values()];
+    const warmNext = async (): Promise<void> => {
+      for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
+    };
+    for (let i = 0; i < availableParallelism(); i += 1) void warmNext();
   }
 
   private poolLimit(spec: FunctionSpec): number {
@@ -134,7 +144,7 @@ export class LambdaRuntime {
 
 class FunctionPool {
   private readonly workers = new Set<Worker>();
-  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private readonly waiting: Array<{ resolve: (worker: Worker) => void; reject: (error: Error) => void }> = [];
   private retired = false;
 
   constructor(
@@ -145,6 +155,7 @@ class FunctionPool {
 
   /** A fresh environment, idle once its init is done; an invocation may take it before that. */
   async warm(): Promise<void> {
+    if (this.retired || this.workers.size > 0) return;
     await this.spawn().ready;
   }
 
@@ -170,6 +181,7 @@ class FunctionPool {
 
   async stop(): Promise<void> {
     this.retired = true;
+    this.waiting.splice(0).forEach(({ reject }) => reject(new Error(`${this.spec.functionName}: the local stack stopped`)));
     await Promise.all([...this.workers].map((worker) => worker.kill()));
     this.workers.clear();
   }
@@ -185,18 +197,17 @@ class FunctionPool {
       worker.busy = true;
       return worker;
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /** Invocations queued before a reload still run, on the code they were queued for. */
   private release(worker: Worker): void {
-    if (this.retired) {
-      this.discard(worker);
-      return;
-    }
     const next = this.waiting.shift();
     if (next !== undefined) {
       worker.busy = true;
-      next(worker);
+      next.resolve(worker);
+    } else if (this.retired) {
+      this.discard(worker);
     } else {
       worker.busy = false;
     }
@@ -206,13 +217,12 @@ class FunctionPool {
   private discard(worker: Worker): void {
     this.workers.delete(worker);
     void worker.kill();
-    if (this.retired) return;
     const next = this.waiting.shift();
     if (next !== undefined) {
       const replacement = this.spawn();
       replacement.busy = true;
-      next(replacement);
-    } else if (this.workers.size === 0 && worker.initialized) {
+      next.resolve(replacement);
+    } else if (!this.retired && this.workers.size === 0 && worker.initialized) {
       // Keep one environment warm, as the one that died was (a bundle that cannot init is not retried).
       void this.warm();
     }

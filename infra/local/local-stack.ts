@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CheckpointStore } from './checkpoints.ts';
 import { startControlServer } from './control.ts';
 import { startEmulators, type Emulators, type LocalEndpoints } from './emulators.ts';
@@ -113,7 +113,8 @@ async function start(
   cleanups: Array<() => Promise<void> | void>,
   cleanup: () => Promise<void>,
 ): Promise<LocalStack> {
-  const cdkOutDir = options.cdkOutDir ?? (await synthesize({ outDir: 'cdk.out' })).cdkOutDir;
+  // Workers run in their asset directory: every path handed to them must be absolute.
+  const cdkOutDir = resolve(options.cdkOutDir ?? (await synthesize({ outDir: 'cdk.out' })).cdkOutDir);
   // An unknown resource type stops start-up before anything is started.
   assertKnownResourceTypes(loadStackTemplate(cdkOutDir));
   const stateDir = options.stateDir;
@@ -196,7 +197,7 @@ async function start(
       scheduler.close();
       await Promise.all(previous.mappings.map((mapping) => mapping.close()));
     }
-    await runtime.load(specs);
+    runtime.load(specs);
     http.use(api);
     const mappings = mappingConfigs.map((config) =>
       config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies),
@@ -261,7 +262,19 @@ async function start(
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(
       stackJson,
-      `${JSON.stringify({ apiUrl, inboxUrl: stack.inboxUrl, controlUrl: control.url, partners: stack.partners }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          apiUrl,
+          inboxUrl: stack.inboxUrl,
+          controlUrl: control.url,
+          partners: stack.partners,
+          // For ops tools run beside the stack, e.g. `npm run partner`.
+          endpoints: { dynamodb: direct.dynamodb },
+          tables: { partners: resourceNameByPrefix(running.resources, 'DataPartners') },
+        },
+        null,
+        2
+      )}\n`,
       { mode: 0o600 },
     );
     // A stack.json left behind would point scripts at a stack that is gone.
@@ -271,6 +284,12 @@ async function start(
 }
 
 /** Stable, readable ids for the API resources, and the local URL as the API's endpoint. */
+/** The physical name of the table whose logical id starts with `prefix`. */
+function resourceNameByPrefix(resources: ResourceContext, prefix: string): string | undefined {
+  const logicalId = Object.keys(resources).find((id) => id.startsWith(prefix));
+  return logicalId === undefined ? undefined : resources[logicalId]?.ref;
+}
+
 function apiReferences(template: CfnTemplate, apiUrl: string): ResourceContext {
   const id = (logicalId: string, length: number): string =>
     createHash('sha256').update(logicalId).digest('hex').slice(0, length);

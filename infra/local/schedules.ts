@@ -237,7 +237,8 @@ export class Scheduler {
         this.scheduleNext(rule, after);
         return;
       }
-      void this.fire(rule, next, 'schedule');
+      // Nobody awaits a scheduled fire: an invocation cut short by a stop has nowhere to go.
+      this.fire(rule, next, 'schedule').catch(() => undefined);
       this.scheduleNext(rule, next);
     }, Math.max(0, delay));
     timer.unref();
@@ -253,7 +254,7 @@ export class Scheduler {
             trigger: `rule ${shortId(rule.logicalId)} (${why}${attempt > 0 ? `, retry ${attempt}` : ''})`,
           });
         const first = await invoke(0);
-        if (first.outcome !== 'ok') void this.retry(invoke);
+        if (first.outcome !== 'ok') this.retry(invoke).catch(() => undefined);
         return first;
       }),
     );

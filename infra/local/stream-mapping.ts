@@ -175,16 +175,29 @@ export class StreamMapping {
   private async consumeShard(shardId: string): Promise<void> {
     const checkpoint = this.checkpoints()[shardId] ?? { after: null };
     let iterator: string | undefined = await this.iteratorAfter(shardId, checkpoint.after);
+    /** The last record read into the buffer: where reading resumes with a new iterator. */
+    let lastRead = checkpoint.after;
     const buffer: PendingRecord[] = [];
     while (!this.stop.stopped) {
       const matching = (): number => buffer.filter((pending) => pending.matches).length;
       let read = 0;
       if (iterator !== undefined && matching() < this.config.batchSize) {
-        const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        let page;
+        try {
+          page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        } catch (error) {
+          // DynamoDB Local numbers records across all its tables: an iterator taken on a shard
+          // that was still empty ends up before the shard's first record once another table is
+          // written, and reads as trimmed. A new one from the same position reads on.
+          if (errorName(error) !== 'TrimmedDataAccessException') throw error;
+          iterator = await this.iteratorAfter(shardId, lastRead);
+          continue;
+        }
         iterator = page.NextShardIterator;
         const now = this.deps.clock();
         for (const record of page.Records ?? []) buffer.push(this.pending(record, now));
         read = page.Records?.length ?? 0;
+        if (read > 0) lastRead = buffer[buffer.length - 1]!.record.dynamodb.SequenceNumber;
       }
       const batch = this.nextBatch(buffer, iterator !== undefined);
       if (batch === undefined) {

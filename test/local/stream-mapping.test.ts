@@ -148,6 +148,19 @@ describe('ordering and checkpoints', () => {
     expect(effects(second)).toEqual(['c', 'd']);
   });
 
+  it('reads a shard that was empty when the mapping started, after other tables were written', async () => {
+    const warnings: string[] = [];
+    const stack = await streamStack({}, {}, { onWarning: (warning) => warnings.push(warning) });
+    // Started after the first, so the first has polled its empty shard by then.
+    const other = await streamStack({});
+    await putItems(other.table, items('elsewhere-1', 'elsewhere-2'));
+    await waitForEffects(other, 2);
+    await putItems(stack.table, items('here'));
+    await waitForEffects(stack, 1);
+    expect(effects(stack)).toEqual(['here']);
+    expect(warnings).toEqual([]);
+  });
+
   it('starts at the oldest record with TRIM_HORIZON and after the newest with LATEST', async () => {
     const template = (startingPosition: string) => ({
       resources: {

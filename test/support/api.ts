@@ -54,7 +54,7 @@ export const registerPartner = async (
   roles: Role[],
   country: string,
   status: PartnerItem['status'] = 'active',
-  extra: Partial<Pick<PartnerItem, 'programmes'>> = {}
+  extra: Partial<Pick<PartnerItem, 'programmes' | 'language' | 'emails'>> = {}
 ): Promise<PartnerItem & { key: string }> => {
   const { PartnerRepository } = await import('../../functions/adapters/partner-repository.ts');
   const { documentClient } = await import('../../functions/adapters/dynamodb.ts');

@@ -41,38 +41,42 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
     (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type })))
       .ShardIterator;
 
-  /**
-   * DynamoDB Local invalidates an iterator taken on a shard that holds no record yet as soon as any
-   * table is written to (TrimmedDataAccessException on the next read). Such a shard is marked to be
-   * read from its start, which is exactly "what came since", until it has yielded its first records.
-   */
-  const fromStart = 'fromStart';
-  const hasRecords = async (shardId: string): Promise<boolean> => {
-    const iterator = await iteratorFor(shardId, 'TRIM_HORIZON');
-    return ((await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }))).Records ?? []).length > 0;
-  };
-
+  // DynamoDB Local numbers stream records across all tables: once another table is written, an
+  // iterator into a shard that was still empty points before the shard's first record and reads
+  // fail as trimmed. Such a shard holds only records written since open(), so it is read from its start.
+  const emptyAtOpen = new Set<string>();
   for (const shardId of await shardIds()) {
-    iterators.set(shardId, (await hasRecords(shardId)) ? await iteratorFor(shardId, 'LATEST') : fromStart);
+    iterators.set(shardId, await iteratorFor(shardId, 'LATEST'));
+    const first = await client.send(
+      new GetRecordsCommand({ ShardIterator: await iteratorFor(shardId, 'TRIM_HORIZON'), Limit: 1 })
+    );
+    if ((first.Records ?? []).length === 0) emptyAtOpen.add(shardId);
   }
 
   /** Records written since the last call, in stream order per shard, shaped as Lambda delivers them. */
   const next = async (): Promise<DynamoDBRecord[]> => {
     // Shards that appeared since open() are read from their start.
     for (const shardId of await shardIds()) {
-      if (!iterators.has(shardId)) iterators.set(shardId, fromStart);
+      if (!iterators.has(shardId)) iterators.set(shardId, await iteratorFor(shardId, 'TRIM_HORIZON'));
     }
     const records: DynamoDBRecord[] = [];
     for (const [shardId, iterator] of iterators) {
-      let current = iterator === fromStart ? await iteratorFor(shardId, 'TRIM_HORIZON') : iterator;
-      let read = 0;
+      let current = iterator;
       while (current !== undefined) {
-        const page = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
-        const pageRecords = page.Records ?? [];
-        read += pageRecords.length;
-        records.push(...pageRecords.map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord));
-        if (pageRecords.length === 0) {
-          iterators.set(shardId, iterator === fromStart && read === 0 ? fromStart : page.NextShardIterator);
+        let page;
+        try {
+          page = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
+        } catch (error) {
+          if ((error as Error).name !== 'TrimmedDataAccessException' || !emptyAtOpen.delete(shardId)) throw error;
+          current = await iteratorFor(shardId, 'TRIM_HORIZON');
+          continue;
+        }
+        if ((page.Records ?? []).length > 0) emptyAtOpen.delete(shardId);
+        records.push(
+          ...(page.Records ?? []).map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord)
+        );
+        if ((page.Records ?? []).length === 0) {
+          iterators.set(shardId, page.NextShardIterator);
           break;
         }
         current = page.NextShardIterator;

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { InvocationRecord } from '../../../infra/local/lambda-runtime.ts';
+import { writeCloudAssembly } from '../../../infra/local/assembly.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../infra/local/local-stack.ts';
 import type { CfnResource } from '../../../infra/local/template.ts';
 
@@ -16,54 +17,11 @@ export interface FixtureFunction {
   memorySize?: number;
   environment?: Record<string, unknown>;
   reservedConcurrency?: number;
-  properties?: Record<string, unknown>;
 }
 
 export interface FixtureTemplate {
   functions: Record<string, FixtureFunction>;
   resources?: Record<string, CfnResource>;
-}
-
-/**
- * Writes a cloud assembly the way `cdk synth` lays one out (manifest, template, asset manifest,
- * `asset.<hash>/index.mjs`), so the local stack finds fixture code exactly as it finds real bundles.
- */
-export function writeCloudAssembly(fixture: FixtureTemplate, stackName = 'fixture'): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'trm-fixture-assembly-'));
-  const files: Record<string, unknown> = {};
-  const resources: Record<string, CfnResource> = { ...fixture.resources };
-  for (const [logicalId, fn] of Object.entries(fixture.functions)) {
-    const code = readFileSync(new URL(fn.code, FIXTURES));
-    const hash = createHash('sha256').update(logicalId).update(code).digest('hex');
-    mkdirSync(join(outDir, `asset.${hash}`));
-    copyFileSync(new URL(fn.code, FIXTURES), join(outDir, `asset.${hash}`, 'index.mjs'));
-    files[hash] = { source: { path: `asset.${hash}`, packaging: 'zip' }, destinations: {} };
-    resources[logicalId] = {
-      Type: 'AWS::Lambda::Function',
-      Properties: {
-        Code: { S3Bucket: { 'Fn::Sub': 'cdk-assets-${AWS::AccountId}-${AWS::Region}' }, S3Key: `${hash}.zip` },
-        Handler: 'index.handler',
-        Runtime: 'nodejs24.x',
-        Timeout: fn.timeout ?? 10,
-        MemorySize: fn.memorySize ?? 256,
-        Role: { 'Fn::GetAtt': ['FixtureRole', 'Arn'] },
-        Environment: { Variables: fn.environment ?? {} },
-        ...(fn.reservedConcurrency === undefined ? {} : { ReservedConcurrentExecutions: fn.reservedConcurrency }),
-        ...fn.properties,
-      },
-    };
-  }
-  resources['FixtureRole'] = { Type: 'AWS::IAM::Role', Properties: {} };
-  writeFileSync(join(outDir, `${stackName}.template.json`), JSON.stringify({ Resources: resources }, null, 2));
-  writeFileSync(join(outDir, `${stackName}.assets.json`), JSON.stringify({ version: '55.0.0', files }, null, 2));
-  writeFileSync(
-    join(outDir, 'manifest.json'),
-    JSON.stringify({
-      version: '55.0.0',
-      artifacts: { [stackName]: { type: 'aws:cloudformation:stack', properties: { templateFile: `${stackName}.template.json` } } },
-    }),
-  );
-  return outDir;
 }
 
 export interface FixtureStack extends LocalStack {
@@ -83,9 +41,22 @@ export async function startFixtureStack(
 ): Promise<FixtureStack> {
   const recordFile = join(mkdtempSync(join(tmpdir(), 'trm-fixture-records-')), 'records.jsonl');
   const functions = Object.fromEntries(
-    Object.entries(fixture.functions).map(([id, fn]) => [id, { ...fn, environment: { RECORD_FILE: recordFile, ...fn.environment } }]),
+    Object.entries(fixture.functions).map(([id, fn]) => [
+      id,
+      {
+        code: readFileSync(new URL(fn.code, FIXTURES), 'utf8'),
+        ...(fn.timeout === undefined ? {} : { timeout: fn.timeout }),
+        ...(fn.memorySize === undefined ? {} : { memorySize: fn.memorySize }),
+        environment: { RECORD_FILE: recordFile, ...fn.environment },
+        properties: {
+          Role: { 'Fn::GetAtt': ['FixtureRole', 'Arn'] },
+          ...(fn.reservedConcurrency === undefined ? {} : { ReservedConcurrentExecutions: fn.reservedConcurrency }),
+        },
+      },
+    ]),
   );
-  const cdkOutDir = writeCloudAssembly({ ...fixture, functions });
+  const resources = { ...fixture.resources, FixtureRole: { Type: 'AWS::IAM::Role', Properties: {} } };
+  const cdkOutDir = writeCloudAssembly(functions, resources);
   const stack = await startLocalStack({
     cdkOutDir,
     emulators: inject('localEmulators'),

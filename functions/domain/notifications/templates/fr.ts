@@ -1,0 +1,130 @@
+import type { LanguagePack } from '../emails.ts';
+
+const forInformation = 'Pour information : aucune action de votre part.';
+
+export default {
+  language: 'fr',
+  greeting: 'Bonjour,',
+  openCase: 'Ouvrir le dossier : {link}',
+  footer:
+    "Ce message automatique ne contient aucune donnée personnelle : connectez-vous au système d'orientation pour consulter le dossier. Merci de ne pas répondre à ce courriel.",
+  events: {
+    submitted: {
+      subject: 'Orientation {reference} reçue',
+      happened: "Votre orientation {reference} a été reçue et enregistrée. Son éligibilité est en cours d'examen.",
+      todo: { referrer: "Aucune action pour l'instant : le résultat de l'examen d'éligibilité vous sera communiqué." },
+    },
+    needs_review: {
+      subject: 'Orientation {reference} : décision requise',
+      happened: "L'examen d'éligibilité de l'orientation {reference} nécessite une décision humaine.",
+      todo: { coordinator: 'Examinez le dossier et décidez de son éligibilité.' },
+    },
+    eligible: {
+      subject: 'Orientation {reference} éligible',
+      happened: "L'orientation {reference} a été jugée éligible au programme.",
+      todo: {
+        receiver: 'Examinez le dossier, puis acceptez-le ou refusez-le.',
+        referrer: "Aucune action pour l'instant : le partenaire du pays d'origine a été invité à prendre le dossier en charge.",
+        coordinator: forInformation,
+      },
+    },
+    ineligible: {
+      subject: 'Orientation {reference} non éligible',
+      happened: "L'orientation {reference} a été jugée non éligible. Les motifs sont consignés dans le dossier.",
+      todo: {
+        referrer: 'Consultez les motifs dans le dossier. Vous pouvez soumettre une nouvelle orientation si la situation évolue.',
+        coordinator: forInformation,
+      },
+    },
+    waitlisted: {
+      subject: "Orientation {reference} sur liste d'attente",
+      happened: "L'orientation {reference} est éligible, mais le programme est complet : le dossier est sur liste d'attente.",
+      todo: {
+        referrer: "Aucune action pour l'instant : vous serez informé dès qu'une place se libère.",
+        coordinator: forInformation,
+      },
+    },
+    promoted: {
+      subject: "Orientation {reference} sortie de la liste d'attente",
+      happened: "Une place s'est libérée : l'orientation {reference} a quitté la liste d'attente et est désormais éligible.",
+      todo: {
+        receiver: 'Examinez le dossier, puis acceptez-le ou refusez-le.',
+        referrer: "Aucune action pour l'instant : le partenaire du pays d'origine a été invité à prendre le dossier en charge.",
+        coordinator: forInformation,
+      },
+    },
+    reassigned: {
+      subject: "Orientation {reference} confiée à un partenaire du pays d'origine",
+      happened: "L'orientation éligible {reference} a été confiée à un partenaire du pays d'origine.",
+      todo: {
+        receiver: 'Ce dossier a été confié à votre organisation : examinez-le, puis acceptez-le ou refusez-le.',
+        referrer: "Aucune action pour l'instant : le partenaire du pays d'origine a été invité à prendre le dossier en charge.",
+        coordinator: forInformation,
+      },
+    },
+    accepted: {
+      subject: "Dossier {reference} accepté dans le pays d'origine",
+      happened: "Le partenaire du pays d'origine a accepté le dossier {reference}.",
+      todo: {
+        referrer: 'Planifiez le départ avec le partenaire et enregistrez-le dans le dossier.',
+        coordinator: forInformation,
+      },
+    },
+    declined: {
+      subject: "Dossier {reference} refusé dans le pays d'origine",
+      happened: "Le partenaire du pays d'origine a refusé le dossier {reference}. Le motif est consigné dans le dossier.",
+      todo: {
+        coordinator: "Confiez le dossier à un autre partenaire, ou clôturez l'orientation.",
+        referrer: "Aucune action pour l'instant : la coordination recherche un autre partenaire.",
+      },
+    },
+    departed: {
+      subject: 'Dossier {reference} : départ enregistré',
+      happened: 'Le départ du dossier {reference} a été enregistré.',
+      todo: {
+        receiver: "Organisez l'accueil et enregistrez l'arrivée dans le dossier.",
+        coordinator: forInformation,
+      },
+    },
+    arrived: {
+      subject: 'Dossier {reference} : arrivée enregistrée',
+      happened: "Le partenaire du pays d'origine a enregistré l'arrivée du dossier {reference}.",
+      todo: {
+        referrer: forInformation,
+        coordinator: "Aucune action pour l'instant : un plan de réintégration vous sera soumis pour approbation.",
+      },
+    },
+    reintegrating: {
+      subject: 'Dossier {reference} : plan de réintégration approuvé',
+      happened: 'Le plan de réintégration du dossier {reference} a été approuvé.',
+      todo: {
+        receiver: 'Vous pouvez désormais demander des paiements au titre du plan approuvé et enregistrer les visites de suivi.',
+        coordinator: forInformation,
+      },
+    },
+    monitoring: {
+      subject: 'Dossier {reference} : suivi commencé',
+      happened: 'La première visite de suivi du dossier {reference} a été enregistrée.',
+      todo: { coordinator: forInformation },
+    },
+    closed: {
+      subject: 'Dossier {reference} clôturé',
+      happened: 'Le dossier {reference} a été clôturé. Le motif de sortie est consigné dans le dossier.',
+      todo: {
+        receiver: "Plus rien à enregistrer : aucun paiement ne peut plus être demandé pour ce dossier.",
+        referrer: forInformation,
+        coordinator: forInformation,
+        finance: "Ne versez plus aucun paiement pour ce dossier ; vérifiez s'il reste des paiements en cours.",
+      },
+    },
+    withdrawn: {
+      subject: 'Orientation {reference} retirée',
+      happened: "L'orientation {reference} a été retirée. Le motif est consigné dans le dossier.",
+      todo: {
+        referrer: forInformation,
+        receiver: 'Arrêtez toute préparation pour ce dossier.',
+        coordinator: forInformation,
+      },
+    },
+  },
+} satisfies LanguagePack;

@@ -1,0 +1,144 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { documentClient, dynamoDbClient } from '#adapters/dynamodb';
+import { MailSender, sesClient } from '#adapters/mail-sender';
+import { PartnerRepository } from '#adapters/partner-repository';
+import { requiredEnv } from '#commons/env';
+import { logger } from '#commons/powertools';
+import { defaultLanguage, loadLanguagePack, type RenderedEmail, renderEmail } from '#domain/notifications/emails';
+import { type NotificationMessage, notificationMessageSchema } from '#events/notification';
+
+/**
+ * Sends each notification message of the queue as one email, once. The sent record is a
+ * Powertools idempotency record keyed on the notification id and holding SES's message id:
+ * a redelivered or duplicated message finds it and sends nothing. See README "Notifications" for
+ * what happens between SES accepting an email and the record being written.
+ */
+const processor = new BatchProcessor(EventType.SQS);
+const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
+const mail = new MailSender(sesClient, requiredEnv('SENDER_ADDRESS'));
+const financeAddress = requiredEnv('FINANCE_ADDRESS');
+const caseBaseUrl = requiredEnv('CASE_BASE_URL').replace(/\/+$/, '');
+
+const sentRecords = new IdempotencyConfig({
+  eventKeyJmesPath: 'notificationId',
+  throwOnNoIdempotencyKey: true,
+  // Longer than a message can live in the queue and its dead-letter queue (4 + 14 days),
+  // so even a message redriven from the dead-letter queue finds its record.
+  expiresAfterSeconds: 19 * 24 * 60 * 60,
+});
+
+type Delivery =
+  | { outcome: 'sent'; sesMessageId: string; language: string }
+  | { outcome: 'skipped'; reason: 'partner-disabled' };
+
+interface Mailbox {
+  to: string[];
+  language: string;
+}
+
+/** Where the email goes and in which language; a missing partner is a fault that must reach the dead-letter queue. */
+const mailboxOf = async (message: NotificationMessage): Promise<Mailbox | 'disabled'> => {
+  if (message.recipient.role === 'finance') return { to: [financeAddress], language: defaultLanguage };
+  const partner = await partners.get(message.recipient.partnerId);
+  if (partner === undefined) throw new Error(`partner ${message.recipient.partnerId} does not exist`);
+  if (partner.status !== 'active') return 'disabled';
+  return { to: partner.emails, language: partner.language };
+};
+
+const render = async (message: NotificationMessage, language: string): Promise<RenderedEmail> => {
+  const pack = (await loadLanguagePack(language)) ?? (await loadLanguagePack(defaultLanguage));
+  if (pack === undefined) throw new Error(`no ${defaultLanguage} templates`);
+  if (pack.language !== language) {
+    logger.warn('no templates in the partner language, sent in the default language', {
+      notificationId: message.notificationId,
+      language,
+      sentIn: pack.language,
+    });
+  }
+  return renderEmail(pack, message.event, message.recipient.role, {
+    reference: message.reference,
+    link: `${caseBaseUrl}/${message.caseId}`,
+  });
+};
+
+const deliverOnce = makeIdempotent(
+  async (message: NotificationMessage, onAccepted: (sesMessageId: string) => void): Promise<Delivery> => {
+    const mailbox = await mailboxOf(message);
+    // A partner switched off (offboarded, key revoked) is not sent case news.
+    if (mailbox === 'disabled') return { outcome: 'skipped', reason: 'partner-disabled' };
+    const email = await render(message, mailbox.language);
+    const sesMessageId = await mail.send(mailbox.to, email);
+    onAccepted(sesMessageId);
+    return { outcome: 'sent', sesMessageId, language: email.language };
+  },
+  {
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
+      awsSdkV3Client: dynamoDbClient,
+    }),
+    config: sentRecords,
+    // Not the function name: a renamed function must still find the records of what was sent.
+    keyPrefix: 'notification',
+  }
+);
+
+const parseMessage = (record: SQSRecord): NotificationMessage => {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new Error(`message ${record.messageId} is not JSON`);
+  }
+  const parsed = notificationMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(message)').join(', ');
+    throw new Error(`message ${record.messageId} does not match the notification contract (${fields})`);
+  }
+  return parsed.data;
+};
+
+const deliver = async (record: SQSRecord): Promise<void> => {
+  const message = parseMessage(record);
+  const ids = {
+    notificationId: message.notificationId,
+    caseId: message.caseId,
+    reference: message.reference,
+    event: message.event,
+    role: message.recipient.role,
+    partnerId: message.recipient.role === 'finance' ? undefined : message.recipient.partnerId,
+  };
+  let accepted: string | undefined;
+  try {
+    const delivery = await deliverOnce(message, (sesMessageId) => {
+      accepted = sesMessageId;
+    });
+    logger.info(`notification ${delivery.outcome}`, { ...ids, ...delivery });
+  } catch (error) {
+    if (accepted !== undefined && error instanceof IdempotencyPersistenceLayerError) {
+      // SES took the email but its record could not be written. Reporting a failure would have
+      // SQS deliver the message again and the email sent twice; the log line is the record.
+      logger.error('notification sent but not recorded', { ...ids, sesMessageId: accepted });
+      return;
+    }
+    const errorName = error instanceof Error ? error.name : 'unknown';
+    logger.warn('notification not sent', { ...ids, errorName });
+    // The error text stays ids-only: SES messages can quote addresses.
+    throw new Error(`notification ${message.notificationId} not sent (${errorName})`);
+  }
+};
+
+const mailer = async (event: SQSEvent, context: Context) => {
+  sentRecords.registerLambdaContext(context);
+  return processPartialResponse(event, deliver, processor, { context });
+};
+
+export const handler = middy(mailer).use(injectLambdaContext(logger, { resetKeys: true }));
