@@ -10,6 +10,14 @@ import {
 import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
 import { planResponseSchema, visitViewSchema } from './lifecycle.ts';
 import { lifecycleSamples } from './samples/lifecycle.ts';
+import {
+  paymentExportSchema,
+  paymentFinanceViewSchema,
+  paymentPageSchema,
+  paymentViewSchema,
+  requestedPaymentSchema,
+} from './payment.ts';
+import { paymentRequestExample } from './samples/payments.ts';
 import referralExample from './samples/referral-tact.json' with { type: 'json' };
 
 /**
@@ -39,6 +47,26 @@ const responseSchemas: Record<string, z.ZodMiniType> = {
   'POST /v1/referrals/{id}/monitoring-visits': visitViewSchema,
   'POST /v1/referrals/{id}/close': referralListItemSchema,
   'POST /v1/referrals/{id}/reopen': referralListItemSchema,
+  'POST /v1/referrals/{id}/payments': requestedPaymentSchema,
+  'GET /v1/referrals/{id}/payments': paymentPageSchema,
+  'GET /v1/payments/export': paymentExportSchema,
+  'GET /v1/payments/{id}': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/approve': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/reject': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/cancel': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'POST /v1/payments/{id}/disbursed': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+};
+
+/** Routes that can also answer another media type, chosen by a query parameter. */
+const alternativeContent: Record<string, Record<string, unknown>> = {
+  'GET /v1/payments/export': {
+    'text/csv': {
+      schema: {
+        type: 'string',
+        description: '`format=csv`: one table of `entry` rows (the movements) followed by `total` rows (count and sum per currency, category and movement).',
+      },
+    },
+  },
 };
 
 const samples = lifecycleSamples('2027-03-01');
@@ -57,6 +85,9 @@ const requestExamples: Record<string, unknown> = {
   'POST /v1/referrals/{id}/monitoring-visits': samples.visit,
   'POST /v1/referrals/{id}/close': samples.close,
   'POST /v1/referrals/{id}/reopen': samples.reopen,
+  'POST /v1/referrals/{id}/payments': paymentRequestExample,
+  'POST /v1/payments/{id}/reject': { reason: 'missing_documents', note: 'Send the invoice from the clinic.' },
+  'POST /v1/payments/{id}/disbursed': { transferReference: 'SEPA-2026-11-000412', disbursedOn: '2026-11-20' },
 };
 
 const problemResponse = (description: string) => ({
@@ -72,9 +103,21 @@ const errorResponses = (route: ApiRoute) => ({
         '401': problemResponse('Missing, unknown or disabled partner key.'),
         '403': problemResponse('Your role may not call this route.'),
       }),
-  ...(route.path.includes('{id}') ? { '404': problemResponse('No such case, or not one your organisation may see.') } : {}),
+  ...(route.path.includes('{id}')
+    ? {
+        '404': problemResponse(
+          route.path.startsWith('/v1/payments/')
+            ? 'No such payment, or not one your organisation may see.'
+            : 'No such case, or not one your organisation may see.'
+        ),
+      }
+    : {}),
   ...(route.method !== 'GET' && route.path.includes('{id}')
-    ? { '409': problemResponse('Not possible in the case\'s current status (`currentStatus`), or a concurrent change.') }
+    ? {
+        '409': problemResponse(
+          `Not possible in the ${route.path.startsWith('/v1/payments/') ? "payment's" : "case's"} current status (\`currentStatus\`), or a concurrent change.`
+        ),
+      }
     : {}),
   ...(route.method !== 'GET' && route.path.includes('{id}') && route.handler !== 'withdraw-referral'
     ? { '422': problemResponse('Breaks a rule of the programme or of the case (e.g. a budget over the limit, a date before the arrival); `errors` names each field.') }
@@ -95,14 +138,14 @@ const parametersOf = (route: ApiRoute) => {
     required: true,
     schema: { type: 'string', format: 'uuid' },
   }));
-  const queryParameters = route.query
-    ? Object.entries((jsonSchema(route.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
-        name,
-        in: 'query',
-        required: false,
-        schema,
-      }))
-    : [];
+  const querySchema = route.query ? jsonSchema(route.query) : undefined;
+  const requiredQuery = (querySchema?.required ?? []) as string[];
+  const queryParameters = Object.entries((querySchema?.properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: requiredQuery.includes(name),
+    schema,
+  }));
   const headers = route.idempotencyKey
     ? [
         {
@@ -142,7 +185,9 @@ const operationOf = (route: ApiRoute) => {
     responses: {
       [String(route.successStatus)]: {
         description: 'Success',
-        ...(responseSchema ? { content: { 'application/json': { schema: jsonSchema(responseSchema) } } } : {}),
+        ...(responseSchema
+          ? { content: { 'application/json': { schema: jsonSchema(responseSchema) }, ...alternativeContent[routeKey] } }
+          : {}),
       },
       ...errorResponses(route),
     },

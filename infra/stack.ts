@@ -12,6 +12,7 @@ import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
+import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { loadStageProgrammes } from './programmes.ts';
 import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
@@ -56,7 +57,7 @@ export class ReferralStack extends Stack {
       consumerTimeout,
       alarmTopic,
     });
-    new QueueWithDeadLetter(this, 'Payments', {
+    const paymentRequests = new QueueWithDeadLetter(this, 'Payments', {
       description: 'Reintegration payment requests',
       fifo: true,
       consumerTimeout,
@@ -117,6 +118,41 @@ export class ReferralStack extends Stack {
       notificationsQueue: notifications.queue,
     });
 
+    const requestPayment = routeFunction('RequestPayment', 'request-payment', {
+      ...casesTable,
+      IDEMPOTENCY_TABLE_NAME: tables.idempotency.tableName,
+      PAYMENTS_QUEUE_URL: paymentRequests.queue.queueUrl,
+    });
+    tables.grantReadWrite(tables.cases, requestPayment);
+    tables.grantReadWrite(tables.idempotency, requestPayment);
+    paymentRequests.queue.grantSendMessages(requestPayment);
+
+    const paymentReaders = {
+      'get-payment': routeFunction('GetPayment', 'get-payment', casesTable),
+      'list-payments': routeFunction('ListPayments', 'list-payments', casesTable),
+    };
+    for (const reader of Object.values(paymentReaders)) tables.grantRead(tables.cases, reader);
+
+    const exportPayments = routeFunction('ExportPayments', 'export-payments', casesTable);
+    tables.grantRead(tables.cases, exportPayments, { indexes: ['finance'] });
+
+    const paymentSteps = {
+      'approve-payment': routeFunction('ApprovePayment', 'approve-payment', casesTable),
+      'reject-payment': routeFunction('RejectPayment', 'reject-payment', casesTable),
+      'cancel-payment': routeFunction('CancelPayment', 'cancel-payment', casesTable),
+      'record-disbursement': routeFunction('RecordDisbursement', 'record-disbursement', casesTable),
+    };
+    for (const step of Object.values(paymentSteps)) tables.grantReadWrite(tables.cases, step);
+
+    new PaymentProcessing(this, 'PaymentProcessing', {
+      config,
+      alarmTopic,
+      tables,
+      paymentsQueue: paymentRequests.queue,
+      notificationsQueue: notifications.queue,
+      consumerTimeout,
+    });
+
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
       'create-referral': createReferral,
@@ -125,6 +161,10 @@ export class ReferralStack extends Stack {
       'withdraw-referral': withdrawReferral,
       'decide-referral': decideReferral,
       'programme-figures': programmeFigures,
+      'request-payment': requestPayment,
+      'export-payments': exportPayments,
+      ...paymentReaders,
+      ...paymentSteps,
       health: routeFunction('Health', 'health'),
       openapi: routeFunction('OpenApi', 'openapi'),
     };

@@ -28,6 +28,27 @@ const caseListAttributes = [
   'updatedAt',
 ];
 
+const financeAttributes = [
+  'entryId',
+  'at',
+  'caseId',
+  'caseReference',
+  'programmeId',
+  'paymentId',
+  'category',
+  'currency',
+  'movement',
+  'amount',
+  'reservedDelta',
+  'disbursedDelta',
+  'planVersion',
+  'by',
+  'transferReference',
+  'disbursedOn',
+  'status',
+  'requestedAt',
+];
+
 /**
  * The three tables: cases (everything that belongs to a case, plus programme counters, streamed
  * to the consumers), partners (who may call the API, keys stored as hashes) and Powertools'
@@ -81,6 +102,17 @@ export class DataTables extends Construct {
         nonKeyAttributes: caseListAttributes.filter((name) => name !== partitionKey),
       });
     }
+
+    // Payments for finance: the ledger by month (`LEDGER#<yyyy-mm>`) for the export and the open
+    // payments (`OPEN_PAYMENT`) for the daily digest. Only ledger entries and payments carry
+    // `financePartition`; neither the payee nor the purpose is projected.
+    this.cases.addGlobalSecondaryIndex({
+      indexName: 'finance',
+      partitionKey: { name: 'financePartition', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: financeAttributes,
+    });
 
     this.partners = new Table(this, 'Partners', {
       ...common,

@@ -15,7 +15,9 @@ import { APP_SOURCES, REPO_ROOT, synthesize } from './synth.ts';
 
 const DEFAULT_PORT = 3000;
 const WATCH_DEBOUNCE_MS = 300;
-const FORCE_AFTER_MS = 2_000;
+// Long enough that a copy of the same Ctrl-C relayed late by npm or tsx on a loaded machine is not
+// taken for a second one.
+const FORCE_AFTER_MS = 10_000;
 
 const { values: flags } = parseArgs({
   options: {
@@ -42,21 +44,17 @@ async function main(): Promise<void> {
   const port = process.env['PORT'] === undefined ? DEFAULT_PORT : Number(process.env['PORT']);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT ${process.env['PORT']} is not a port number`);
 
-  print(dim('Synthesizing the CDK app (skipped when cdk.out is up to date)...'));
-  const synthesis = await synthesize({ outDir: flags['cdk-out'], logPath: join(stateDir, 'logs', 'cdk-synth.log') });
-  const stack = await startLocalStack({
-    cdkOutDir: synthesis.cdkOutDir,
-    port,
-    stateDir,
-    fresh: flags.fresh,
-    onInvocation: (record) => print(formatInvocation(record)),
-    onWarning: (message) => print(formatWarning(message)),
-  });
-  printBanner(stack, Date.now() - started, synthesis.synthesized, stateDir);
-
-  const stopWatching = flags['no-watch'] ? () => undefined : watchSources(stack, flags['cdk-out']);
+  // Signal handlers come first: stack.json appears while the stack starts, and a Ctrl-C sent as
+  // soon as it appears must stop every child, not kill this process with them left behind.
+  let stack: LocalStack | undefined;
+  let stopWatching: () => void = () => undefined;
   let stoppingSince: number | undefined;
+  let pendingSignal: NodeJS.Signals | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
+    if (stack === undefined) {
+      pendingSignal = signal;
+      return;
+    }
     if (stoppingSince !== undefined) {
       // npm and tsx pass the same Ctrl-C on: only a later one means "do not wait".
       if (Date.now() - stoppingSince > FORCE_AFTER_MS) process.exit(130);
@@ -75,6 +73,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+
+  print(dim('Synthesizing the CDK app (skipped when cdk.out is up to date)...'));
+  const synthesis = await synthesize({ outDir: flags['cdk-out'], logPath: join(stateDir, 'logs', 'cdk-synth.log') });
+  stack = await startLocalStack({
+    cdkOutDir: synthesis.cdkOutDir,
+    port,
+    stateDir,
+    fresh: flags.fresh,
+    onInvocation: (record) => print(formatInvocation(record)),
+    onWarning: (message) => print(formatWarning(message)),
+  });
+  if (pendingSignal !== undefined) {
+    shutdown(pendingSignal);
+    return;
+  }
+  printBanner(stack, Date.now() - started, synthesis.synthesized, stateDir);
+  stopWatching = flags['no-watch'] ? () => undefined : watchSources(stack, flags['cdk-out']);
 }
 
 function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean, stateDir: string): void {

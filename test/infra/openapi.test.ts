@@ -41,6 +41,11 @@ describe('the OpenAPI document', () => {
     );
   });
 
+  it('marks the export period as required and its format as optional', () => {
+    const parameters = (document.paths['/v1/payments/export']?.get as any).parameters as Array<{ name: string; required: boolean }>;
+    expect(Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.required]))).toEqual({ from: true, to: true, format: false });
+  });
+
   it('marks partner routes as needing a key and public ones as not', () => {
     expect((document.paths['/v1/referrals/{id}']?.get as any).security).toEqual([{ partnerKey: [] }]);
     expect((document.paths['/v1/health']?.get as any).security).toEqual([]);

@@ -62,6 +62,7 @@ describe('functions', () => {
 
 describe('queues', () => {
   const queues = resourcesOf('AWS::SQS::Queue');
+  const mappings = Object.values(resourcesOf('AWS::Lambda::EventSourceMapping'));
   const deadLetterIds = new Set(
     Object.values(queues)
       .map((queue) => queue.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined)
@@ -69,7 +70,7 @@ describe('queues', () => {
   );
   // A stream consumer's on-failure destination is itself a dead-letter queue (CaseStreamConsumer).
   const onFailureIds = new Set(
-    Object.values(resourcesOf('AWS::Lambda::EventSourceMapping'))
+    mappings
       .map((mapping) => mapping.Properties.DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0] as string | undefined)
       .filter((id): id is string => id !== undefined)
   );
@@ -81,11 +82,17 @@ describe('queues', () => {
     expect(deadLetterIds.size).toBe(2);
   });
 
-  it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (_id, queue) => {
+  it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (id, queue) => {
     const deadLetterId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
     expect(queues[deadLetterId]?.Properties.FifoQueue).toBe(queue.Properties.FifoQueue);
     expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
     expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * 30);
+    const consumers = mappings
+      .filter((mapping) => mapping.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === id)
+      .map((mapping) => resourcesOf('AWS::Lambda::Function')[mapping.Properties.FunctionName.Ref as string]!);
+    for (const consumer of consumers) {
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumer.Properties.Timeout);
+    }
   });
 
   it.each([...deadLetterIds, ...onFailureIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
@@ -106,7 +113,9 @@ describe('case lifecycle', () => {
 
   it('runs the reminders job daily from an EventBridge schedule, retrying a failed run', () => {
     const [remindersId, reminders] = functionWithEntry('Daily reminders');
-    const rules = Object.values(resourcesOf('AWS::Events::Rule'));
+    const rules = Object.values(resourcesOf('AWS::Events::Rule')).filter((rule) =>
+      JSON.stringify(rule.Properties.Targets).includes(remindersId)
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties).toMatchObject({
       ScheduleExpression: 'cron(0 6 * * ? *)',

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
+import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
 import type { CaseStatus } from '../../events/case.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import type { Role } from '../../events/primitives.ts';
 import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
 import { placeCase } from '../support/case-setup.ts';
 import { captureLogs } from '../support/harness.ts';
+import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
 
 /**
  * OWASP API Security Top 10 (2023) items that apply to the intake routes: object-level (API1),
@@ -65,7 +67,7 @@ const submittedPlan = (caseId: string): CaseExtras => ({
   records: [{ sk: 'PLAN#000001', caseId, version: 1, status: 'submitted', currency: 'EUR', items: [{ category: 'medical', amount: 1000 }], draftedAt: new Date().toISOString(), draftedBy: 'test-setup' }],
 });
 type CaseExtras = { changes: Record<string, unknown>; records: Array<{ sk: string } & Record<string, unknown>> };
-const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string }> = {
+const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string; query?: string }> = {
   'create-referral': { body: () => tactReferral() },
   'decide-referral': { status: 'needs_review', body: () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }) },
   'programme-figures': { body: () => undefined, pathId: 'TACT' },
@@ -88,6 +90,14 @@ const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; ex
       records: [],
     }),
   },
+  'request-payment': { body: () => paymentRequest() },
+  'list-payments': { body: () => undefined },
+  'export-payments': { body: () => undefined, query: `from=${today}&to=${today}` },
+  'get-payment': { body: () => undefined },
+  'approve-payment': { body: () => ({}) },
+  'reject-payment': { body: () => ({ reason: 'missing_documents' }) },
+  'cancel-payment': { body: () => ({}) },
+  'record-disbursement': { body: () => disbursementExample(today) },
 };
 
 const expectProblem = (response: Response, status: number) => {
@@ -118,24 +128,51 @@ describe('API5 function-level authorization: every partner route × every role',
     (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
   );
 
-  it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
-    const caseId = (await submit(partners.referrer)).body.id;
+  /**
+   * What `{id}` names: what the route's setup says (a programme), a payment on `/v1/payments/{id}`
+   * routes (requested by the receiver, reserved, and approved by the coordinator where the route
+   * needs it), a case elsewhere (reintegrating with an approved plan for its payment routes, put in
+   * the status the route's setup needs otherwise).
+   */
+  const pathIdFor = async (route: ApiRoute): Promise<string> => {
     const setup = routeSetups[route.handler];
+    if (setup?.pathId !== undefined) return setup.pathId;
+    if (route.path.startsWith('/v1/payments/{id}')) {
+      const caseId = await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
+      const requested = await requestPayment(partners.receiver, caseId, paymentRequest());
+      await drainPaymentsQueue();
+      if (route.handler === 'record-disbursement') {
+        expect((await paymentStep(partners.coordinator, 'approve', requested.body.id)).status).toBe(200);
+      }
+      return requested.body.id;
+    }
+    if (route.path.startsWith('/v1/referrals/{id}/payments')) {
+      return givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
+    }
+    const caseId = (await submit(partners.referrer)).body.id;
     const extra = setup?.extra?.(caseId);
     await moveCase(caseId, { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes }, extra?.records);
+    return caseId;
+  };
+
+  it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
+    const setup = routeSetups[route.handler];
+    const id = route.path.includes('{id}') ? await pathIdFor(route) : undefined;
     const body = setup?.body();
     const response = await callRoute(await routeHandler(route.handler), {
       method: route.method,
       route: route.path,
-      pathParameters: route.path.includes('{id}') ? { id: setup?.pathId ?? caseId } : undefined,
+      pathParameters: id === undefined ? undefined : { id },
+      queryString: setup?.query,
       headers: {
         ...bearer(byRole(role).key),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() }),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(route.idempotencyKey === 'required' ? { 'Idempotency-Key': randomUUID() } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if ((route.roles as readonly Role[]).includes(role)) {
-      expect([200, 201]).toContain(response.status);
+      expect(response.status).toBe(route.successStatus);
     } else {
       expectProblem(response, 403);
     }

@@ -44,7 +44,9 @@ const invoke = async (route: Handler, request: HttpRequest, authorizerContext: o
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)])
   );
-  return { status: result.statusCode ?? 200, headers, body: raw ? JSON.parse(raw) : undefined, raw };
+  // Bodies in another media type (a CSV export) are left in `raw`.
+  const isJson = /json/.test(headers['content-type'] ?? 'application/json');
+  return { status: result.statusCode ?? 200, headers, body: raw && isJson ? JSON.parse(raw) : undefined, raw };
 };
 
 /** Registers a partner in the partners table and returns it with its key (shown once, stored hashed). */

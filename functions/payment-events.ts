@@ -1,0 +1,53 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { PaymentNotificationQueue } from '#adapters/payment-notification-queue';
+import { sqsClient } from '#adapters/sqs';
+import { requiredEnv } from '#commons/env';
+import { logger } from '#commons/powertools';
+import { streamImage } from '#commons/stream';
+import { paymentNotifications } from '#domain/payment-notifications';
+import { paymentItemSchema } from '#events/payment';
+
+const notifications = new PaymentNotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+
+/**
+ * What this consumer reads of a payment's stream image: `z.object` drops every other attribute, so
+ * the payee and the purpose never reach this code.
+ */
+const paymentFactsSchema = z.pick(paymentItemSchema, {
+  paymentId: true,
+  caseId: true,
+  caseReference: true,
+  programmeId: true,
+  category: true,
+  amount: true,
+  currency: true,
+  status: true,
+  reasonCode: true,
+  requestedBy: true,
+  steps: true,
+});
+const paymentStatusSchema = z.pick(paymentItemSchema, { status: true });
+
+const notifyOfChange = async (record: DynamoDBRecord): Promise<void> => {
+  const after = streamImage(record, 'NewImage', paymentFactsSchema);
+  if (after === undefined) return;
+  const messages = paymentNotifications(streamImage(record, 'OldImage', paymentStatusSchema), after);
+  if (messages.length === 0) return;
+  await notifications.send(messages);
+  logger.info('payment notifications queued', { paymentId: after.paymentId, status: after.status, events: messages.map((message) => message.event) });
+};
+
+/**
+ * Turns payments' status changes on the cases table's stream into notifications: the change and
+ * the notification cannot drift apart, because the notification is read from the committed change.
+ * Wired with filters on `PAYMENT#` items, partial batch failures, bisect and an on-failure queue.
+ */
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event, context) =>
+    processPartialResponse(event, notifyOfChange, new BatchProcessor(EventType.DynamoDBStreams), { context })
+  );

@@ -1,0 +1,44 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { documentClient } from '#adapters/dynamodb';
+import { PaymentNotificationQueue } from '#adapters/payment-notification-queue';
+import { PaymentRepository } from '#adapters/payment-repository';
+import { sqsClient } from '#adapters/sqs';
+import { requiredEnv } from '#commons/env';
+import { logger } from '#commons/powertools';
+import { todayIso } from '#domain/dates';
+import { paymentDigest } from '#domain/payment-notifications';
+
+const payments = new PaymentRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+const notifications = new PaymentNotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+
+/** A claim older than this was left by an invocation that died before sending; another may take over. */
+const staleClaimMs = 15 * 60 * 1000;
+
+/**
+ * Finance's daily digest of every payment still open. EventBridge invokes it once a day (and
+ * retries on failure), so the day's marker item decides whether it already went out: claimed
+ * before sending, marked sent after, given back if sending failed. The message id is the day's,
+ * so even a claim taken over from a dead invocation makes one email.
+ */
+export const handler = middy<ScheduledEvent, { day: string; outcome: 'sent' | 'nothing-open' | 'already-sent' }, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event) => {
+    const now = new Date();
+    const day = todayIso(new Date(event.time));
+    if (!(await payments.claimDigest(day, now, staleClaimMs))) {
+      logger.info('payment digest already sent', { day });
+      return { day, outcome: 'already-sent' };
+    }
+    try {
+      const open = await payments.openPayments();
+      if (open.length > 0) await notifications.send([paymentDigest(day, open, now)]);
+      await payments.markDigestSent(day, now);
+      logger.info('payment digest done', { day, open: open.length });
+      return { day, outcome: open.length > 0 ? 'sent' : 'nothing-open' };
+    } catch (error) {
+      await payments.releaseDigestClaim(day);
+      throw error;
+    }
+  });

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { planSk } from '../../events/plan.ts';
+import { tactReferral } from '../../events/samples/index.ts';
+import { disbursementExample, paymentRequestExample } from '../../events/samples/payments.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
+import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { waitFor } from '../support/harness.ts';
+
+/*
+ * One payment from request to disbursed through the local stack: the HTTP API, the FIFO payments
+ * queue's event source mapping running the payments Lambda, the cases table's stream running the
+ * notifier, and the export read back against the ledger in the table.
+ */
+let stack: LocalStack;
+let documentClient: DynamoDBDocumentClient;
+
+const resourceRef = (logicalIdPrefix: string): string => {
+  const ids = Object.keys(stack.resources).filter((id) => id.startsWith(logicalIdPrefix) && /^[0-9A-F]{8}$/.test(id.slice(logicalIdPrefix.length)));
+  if (ids.length !== 1) throw new Error(`expected one resource ${logicalIdPrefix}, found ${ids.join(', ') || 'none'}`);
+  return stack.resources[ids[0]!]!.ref;
+};
+
+beforeAll(async () => {
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...clientConfig, endpoint: stack.endpoints.dynamodb }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+});
+
+afterAll(async () => {
+  documentClient?.destroy();
+  await stack?.stop();
+});
+
+const partnerKey = (id: string): string => {
+  const found = stack.partners.find((candidate) => candidate.id === id);
+  if (found === undefined) throw new Error(`no demo partner ${id}`);
+  return found.key;
+};
+
+const call = async (partnerId: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${partnerKey(partnerId)}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+/** What plan approval (the lifecycle's routes) leaves behind: an approved plan and the case reintegrating. */
+const approvePlan = async (caseId: string, receiverId: string) => {
+  const casesTable = resourceRef('DataCases');
+  const at = new Date().toISOString();
+  await documentClient.send(
+    new PutCommand({
+      TableName: casesTable,
+      Item: {
+        pk: `CASE#${caseId}`,
+        sk: planSk(1),
+        caseId,
+        version: 1,
+        status: 'approved',
+        currency: 'EUR',
+        items: [{ category: 'medical', amount: 50_000 }],
+        draftedAt: at,
+        draftedBy: receiverId,
+        decidedAt: at,
+        decidedBy: 'demo-coordinator',
+      },
+    })
+  );
+  // What the lifecycle's routes would have done before: accepted, travelled, arrived, plan approved.
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: casesTable,
+      Key: { pk: `CASE#${caseId}`, sk: 'CASE' },
+      UpdateExpression: 'SET #status = :status, receiverId = :receiverId, approvedPlanVersion = :version, version = version + :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': 'reintegrating', ':receiverId': receiverId, ':version': 1, ':one': 1 },
+    })
+  );
+};
+
+describe('a reintegration payment through the local stack', () => {
+  it('goes from request to disbursed, the notifier runs on each change, and the export matches the ledger', async () => {
+    const created = await call('demo-referrer-fr', 'POST', '/v1/referrals', tactReferral(), { 'Idempotency-Key': randomUUID() });
+    expect(created.status).toBe(201);
+    const caseId = created.body.id as string;
+    // The eligibility engine takes the case first (off the stream), as it would in AWS.
+    await waitFor(async () => (await call('demo-referrer-fr', 'GET', `/v1/referrals/${caseId}`)).body.status === 'eligible', {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'the case assessed eligible',
+    });
+    await approvePlan(caseId, 'demo-receiver-al');
+
+    const requested = await call('demo-receiver-al', 'POST', `/v1/referrals/${caseId}/payments`, paymentRequestExample, {
+      'Idempotency-Key': randomUUID(),
+    });
+    expect(requested.status).toBe(202);
+    const paymentId = requested.body.id as string;
+
+    // The payments queue's event source mapping runs the payments Lambda.
+    await waitFor(
+      async () => (await call('demo-coordinator', 'GET', `/v1/payments/${paymentId}`)).body.status === 'reserved',
+      { timeoutMs: 30_000, intervalMs: 200, description: 'the payment reserved' }
+    );
+    expect((await call('demo-coordinator', 'POST', `/v1/payments/${paymentId}/approve`, {})).status).toBe(200);
+    const today = new Date().toISOString().slice(0, 10);
+    const disbursed = await call('demo-finance', 'POST', `/v1/payments/${paymentId}/disbursed`, disbursementExample(today));
+    expect(disbursed.status).toBe(200);
+    expect(disbursed.body.steps.map((step: { status: string; by: string }) => [step.status, step.by])).toEqual([
+      ['requested', 'demo-receiver-al'],
+      ['reserved', 'system'],
+      ['approved', 'demo-coordinator'],
+      ['disbursed', 'demo-finance'],
+    ]);
+
+    const listed = await call('demo-receiver-al', 'GET', `/v1/referrals/${caseId}/payments`);
+    expect(listed.body.budget).toEqual([{ category: 'medical', currency: 'EUR', limit: 50_000, reserved: 0, disbursed: 12_500, available: 37_500 }]);
+
+    // The cases table's stream runs the notifier on each status change, which queues the messages for
+    // finance and the requester (their contract is reconciled with the mailer's at the merge; until
+    // then the emails themselves are not asserted here).
+    const notifier = await waitFor(
+      () => {
+        const runs = stack.invocations.filter((record) => record.functionId.startsWith('PaymentProcessingNotifier'));
+        return runs.length > 0 && runs;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: 'the payment notifier run from the stream' }
+    );
+    expect(notifier.every((record) => record.outcome === 'ok' && !/failed/.test(record.detail ?? ''))).toBe(true);
+
+    const exported = await call('demo-finance', 'GET', `/v1/payments/export?from=${today}&to=${today}`);
+    expect(exported.status).toBe(200);
+    const { Items: ledger = [] } = await documentClient.send(
+      new ScanCommand({
+        TableName: resourceRef('DataCases'),
+        FilterExpression: 'begins_with(sk, :ledger) AND begins_with(#at, :today)',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':ledger': 'LEDGER#', ':today': today },
+      })
+    );
+    expect(exported.body.entries).toHaveLength(ledger.length);
+    for (const movement of ['reserved', 'disbursed']) {
+      const total = exported.body.controlTotals.find((candidate: { currency: string; category: string; movement: string }) =>
+        candidate.currency === 'EUR' && candidate.category === 'medical' && candidate.movement === movement
+      );
+      const entries = ledger.filter((entry) => entry.currency === 'EUR' && entry.category === 'medical' && entry.movement === movement);
+      expect(total).toEqual({ currency: 'EUR', category: 'medical', movement, count: entries.length, sum: entries.reduce((sum, entry) => sum + entry.amount, 0) });
+    }
+    expect(JSON.stringify(exported.body)).not.toContain(paymentRequestExample.payee.name);
+
+    // Every payment function that ran along the way ended well.
+    const payments = stack.invocations.filter((record) => /^(PaymentProcessing|RequestPayment|ApprovePayment|RecordDisbursement|GetPayment|ListPayments|ExportPayments)/.test(record.functionId));
+    expect(payments.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)).toEqual([]);
+  });
+});
