@@ -7,6 +7,7 @@ import {
   referralSummarySchema,
   referralViewSchema,
 } from './referral-views.ts';
+import { programmeFiguresSchema } from './programme-figures.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
 import { planResponseSchema, visitViewSchema } from './lifecycle.ts';
 import { lifecycleSamples } from './samples/lifecycle.ts';
@@ -23,10 +24,15 @@ const jsonSchema = (schema: z.ZodMiniType) => {
   return rest;
 };
 
+/** Programme routes are keyed by a programme id such as CARE, not by a case id. */
+const isProgrammePath = (route: ApiRoute): boolean => route.path.startsWith('/v1/programmes/');
+
 const responseSchemas: Record<string, z.ZodMiniType> = {
   'POST /v1/referrals': referralSummarySchema,
   'GET /v1/referrals': referralPageSchema,
   'GET /v1/referrals/{id}': z.union([referralViewSchema, financeViewSchema]),
+  'POST /v1/referrals/{id}/decision': referralViewSchema,
+  'GET /v1/programmes/{id}/figures': programmeFiguresSchema,
   'POST /v1/referrals/{id}/withdraw': referralSummarySchema,
   'POST /v1/referrals/{id}/accept': referralListItemSchema,
   'POST /v1/referrals/{id}/decline': referralListItemSchema,
@@ -46,6 +52,7 @@ const samples = lifecycleSamples('2027-03-01');
 const requestExamples: Record<string, unknown> = {
   'POST /v1/referrals': referralExample,
   'POST /v1/referrals/{id}/withdraw': { reason: 'changed_mind', note: 'Decided to stay with family in France.' },
+  'POST /v1/referrals/{id}/decision': { outcome: 'eligible', note: 'Identification confirmed by the labour inspectorate.' },
   'POST /v1/referrals/{id}/accept': samples.accept,
   'POST /v1/referrals/{id}/decline': samples.decline,
   'POST /v1/referrals/{id}/reassign': { receiverId: 'ngo-tirana', note: 'The Tirana office covers Shkodër this year.' },
@@ -72,7 +79,9 @@ const errorResponses = (route: ApiRoute) => ({
         '401': problemResponse('Missing, unknown or disabled partner key.'),
         '403': problemResponse('Your role may not call this route.'),
       }),
-  ...(route.path.includes('{id}') ? { '404': problemResponse('No such case, or not one your organisation may see.') } : {}),
+  ...(route.path.includes('{id}')
+    ? { '404': problemResponse(isProgrammePath(route) ? 'No such programme.' : 'No such case, or not one your organisation may see.') }
+    : {}),
   ...(route.method !== 'GET' && route.path.includes('{id}')
     ? { '409': problemResponse('Not possible in the case\'s current status (`currentStatus`), or a concurrent change.') }
     : {}),
@@ -93,7 +102,7 @@ const parametersOf = (route: ApiRoute) => {
     name: match[1],
     in: 'path',
     required: true,
-    schema: { type: 'string', format: 'uuid' },
+    schema: isProgrammePath(route) ? { type: 'string', pattern: '^[A-Z][A-Z0-9_]{1,15}$' } : { type: 'string', format: 'uuid' },
   }));
   const queryParameters = route.query
     ? Object.entries((jsonSchema(route.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
