@@ -7,6 +7,7 @@ import {
   referralSummarySchema,
   referralViewSchema,
 } from './referral-views.ts';
+import { programmeFiguresSchema } from './programme-figures.ts';
 import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
 import { planResponseSchema, visitViewSchema } from './lifecycle.ts';
 import { lifecycleSamples } from './samples/lifecycle.ts';
@@ -31,10 +32,15 @@ const jsonSchema = (schema: z.ZodMiniType) => {
   return rest;
 };
 
+/** Programme routes are keyed by a programme id such as CARE, not by a case id. */
+const isProgrammePath = (route: ApiRoute): boolean => route.path.startsWith('/v1/programmes/');
+
 const responseSchemas: Record<string, z.ZodMiniType> = {
   'POST /v1/referrals': referralSummarySchema,
   'GET /v1/referrals': referralPageSchema,
   'GET /v1/referrals/{id}': z.union([referralViewSchema, financeViewSchema]),
+  'POST /v1/referrals/{id}/decision': referralViewSchema,
+  'GET /v1/programmes/{id}/figures': programmeFiguresSchema,
   'POST /v1/referrals/{id}/withdraw': referralSummarySchema,
   'POST /v1/referrals/{id}/accept': referralListItemSchema,
   'POST /v1/referrals/{id}/decline': referralListItemSchema,
@@ -74,6 +80,7 @@ const samples = lifecycleSamples('2027-03-01');
 const requestExamples: Record<string, unknown> = {
   'POST /v1/referrals': referralExample,
   'POST /v1/referrals/{id}/withdraw': { reason: 'changed_mind', note: 'Decided to stay with family in France.' },
+  'POST /v1/referrals/{id}/decision': { outcome: 'eligible', note: 'Identification confirmed by the labour inspectorate.' },
   'POST /v1/referrals/{id}/accept': samples.accept,
   'POST /v1/referrals/{id}/decline': samples.decline,
   'POST /v1/referrals/{id}/reassign': { receiverId: 'ngo-tirana', note: 'The Tirana office covers Shkodër this year.' },
@@ -108,7 +115,9 @@ const errorResponses = (route: ApiRoute) => ({
         '404': problemResponse(
           route.path.startsWith('/v1/payments/')
             ? 'No such payment, or not one your organisation may see.'
-            : 'No such case, or not one your organisation may see.'
+            : isProgrammePath(route)
+              ? 'No such programme.'
+              : 'No such case, or not one your organisation may see.'
         ),
       }
     : {}),
@@ -136,7 +145,7 @@ const parametersOf = (route: ApiRoute) => {
     name: match[1],
     in: 'path',
     required: true,
-    schema: { type: 'string', format: 'uuid' },
+    schema: isProgrammePath(route) ? { type: 'string', pattern: '^[A-Z][A-Z0-9_]{1,15}$' } : { type: 'string', format: 'uuid' },
   }));
   const querySchema = route.query ? jsonSchema(route.query) : undefined;
   const requiredQuery = (querySchema?.required ?? []) as string[];

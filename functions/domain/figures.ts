@@ -1,5 +1,6 @@
 import type { CaseStatus } from '#events/case';
 import type { Programme } from '#events/programme';
+import type { FigureCells, ProgrammeFigures } from '#events/programme-figures';
 import { sexes } from '#events/referral';
 import { ageOn } from './dates.ts';
 import { type ReasonCode, reasonCodes } from './reason-codes.ts';
@@ -49,8 +50,8 @@ type Measure = keyof typeof measures;
 const measureNames = Object.keys(measures) as Measure[];
 
 /** A published count: `null` when withheld. */
-export type Cell = number | null;
-export type Cells = Record<Measure, Cell>;
+type Cell = number | null;
+type Cells = FigureCells;
 
 const primarySuppressed = (count: number): boolean => count > 0 && count < suppressionThreshold;
 
@@ -94,7 +95,7 @@ const breakdown = (
   );
 };
 
-export const programmeFigures = (programme: Programme, facts: readonly CaseFigureFacts[], asOf: Date) => {
+export const programmeFigures = (programme: Programme, facts: readonly CaseFigureFacts[], asOf: Date): ProgrammeFigures => {
   const total = countsOf(facts);
   const ineligible = facts.filter(measures.ineligible);
   return {
@@ -114,8 +115,7 @@ export const programmeFigures = (programme: Programme, facts: readonly CaseFigur
     ) as Partial<Record<ReasonCode, Cell>>,
     byHostCountry: breakdown(facts, (fact) => fact.hostCountry, programme.hostCountries),
     byOriginCountry: breakdown(facts, (fact) => fact.originCountry, programme.origin.countries ?? []),
-    bySex: breakdown(facts, (fact) => fact.sex, sexes),
-    byAgeBand: breakdown(facts, (fact) => fact.ageBand, ageBands),
+    bySex: breakdown(facts, (fact) => fact.sex, sexes) as ProgrammeFigures['bySex'],
+    byAgeBand: breakdown(facts, (fact) => fact.ageBand, ageBands) as ProgrammeFigures['byAgeBand'],
   };
 };
-export type ProgrammeFigures = ReturnType<typeof programmeFigures>;

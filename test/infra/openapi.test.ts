@@ -50,4 +50,19 @@ describe('the OpenAPI document', () => {
     expect((document.paths['/v1/referrals/{id}']?.get as any).security).toEqual([{ partnerKey: [] }]);
     expect((document.paths['/v1/health']?.get as any).security).toEqual([]);
   });
+
+  it('documents the eligibility routes: a programme id (not a case id), the figures and the decision answers', () => {
+    const figures = document.paths['/v1/programmes/{id}/figures']?.get as any;
+    expect(figures.parameters).toEqual([
+      expect.objectContaining({ name: 'id', in: 'path', schema: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{1,15}$' } }),
+    ]);
+    const figuresSchema = figures.responses['200'].content['application/json'].schema;
+    expect(figuresSchema.required).toEqual(expect.arrayContaining(['caps', 'totals', 'byHostCountry', 'bySex', 'byAgeBand']));
+    expect(figuresSchema.properties.totals.properties.assisted.anyOf).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'integer' }), { type: 'null' }])
+    );
+    const decision = document.paths['/v1/referrals/{id}/decision']?.post as any;
+    expect(decision.requestBody.content['application/json'].example).toMatchObject({ outcome: 'eligible' });
+    expect(decision.responses['200'].content['application/json'].schema.properties.eligibility).toBeDefined();
+  });
 });
