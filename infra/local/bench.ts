@@ -101,8 +101,8 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'trm-bench-state-'));
   const once = async (...flags: string[]): Promise<number> => {
     const started = Date.now();
-    const tsx = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const child = spawn(process.execPath, [tsx, 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, ...flags], {
+    // As `npm start` runs it: tsx as a loader in the same process.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, ...flags], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: '0', NO_COLOR: '1' },
       stdio: 'ignore',

@@ -31,9 +31,11 @@ afterAll(() => {
 async function npmStart(...flags: string[]): Promise<{ child: ChildProcess; stack: StackJson; output: () => string }> {
   let output = '';
   // What `npm start` runs, on this Node (the project's), whatever node comes first on the PATH.
+  // tsx is a loader inside this process, not a relaying parent: tsx's CLI kills a child that does
+  // not acknowledge a Ctrl-C within ~30 ms, which made the stop exit 130 on a loaded machine.
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, '--cdk-out', relative(REPO_ROOT, inject('e2eCdkOut')), ...flags],
+    ['--import', 'tsx', 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, '--cdk-out', relative(REPO_ROOT, inject('e2eCdkOut')), ...flags],
     { cwd: REPO_ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
