@@ -36,6 +36,7 @@ import {
 import type { CaseChange } from '#domain/case-decision';
 import { formatReference, type NewCase } from '#domain/referral-case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
+import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 import { type PlanVersion, planVersionSchema } from '#events/plan';
 
 /**
@@ -155,23 +156,13 @@ export class CaseRepository {
     };
   }
 
-  /** The case and its history in one query, or undefined when there is no such case. */
+  /** The case with its history, notes, plans and visits (not its payments or ledger), or undefined when there is no such case. */
   async get(caseId: string): Promise<StoredCase | undefined> {
-    const items: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': casePk(caseId) },
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-
+    const items = await queryPrefixes(this.client, {
+      tableName: this.tableName,
+      pk: casePk(caseId),
+      prefixes: ['CASE', 'HISTORY#', 'NOTE#', 'PLAN#', 'VISIT#'],
+    });
     const caseItem = items.find((item) => item.sk === 'CASE');
     if (caseItem === undefined) return undefined;
     return {
@@ -352,22 +343,13 @@ export class CaseRepository {
 
   /** The programme's waitlist, oldest first. */
   async waitlist(programmeId: string): Promise<Array<{ caseId: string; waitlistedAt: string }>> {
-    const entries: Array<{ caseId: string; waitlistedAt: string }> = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :waitlist)',
-          ExpressionAttributeValues: { ':pk': programmePk(programmeId), ':waitlist': 'WAITLIST#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      entries.push(...(page.Items ?? []).map((item) => ({ caseId: String(item.caseId), waitlistedAt: String(item.waitlistedAt) })));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return entries;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :waitlist)',
+      ExpressionAttributeValues: { ':pk': programmePk(programmeId), ':waitlist': 'WAITLIST#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ caseId: String(item.caseId), waitlistedAt: String(item.waitlistedAt) }));
   }
 
   /**
@@ -376,22 +358,15 @@ export class CaseRepository {
    * into a band here and never leaves the repository.
    */
   async programmeFigureFacts(programmeId: string): Promise<CaseFigureFacts[]> {
-    const caseIds: string[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: programmeIndex,
-          KeyConditionExpression: 'programmeId = :programmeId',
-          ExpressionAttributeValues: { ':programmeId': programmeId },
-          ProjectionExpression: 'caseId',
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      caseIds.push(...(page.Items ?? []).map((item) => String(item.caseId)));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    const caseIds = (
+      await queryAll(this.client, {
+        TableName: this.tableName,
+        IndexName: programmeIndex,
+        KeyConditionExpression: 'programmeId = :programmeId',
+        ExpressionAttributeValues: { ':programmeId': programmeId },
+        ProjectionExpression: 'caseId',
+      })
+    ).map((item) => String(item.caseId));
 
     const facts: CaseFigureFacts[] = [];
     for (let start = 0; start < caseIds.length; start += 100) {

@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type PartnerItem, partnerItemSchema } from '#events/partner';
 import type { Role } from '#events/primitives';
+import { scanAll } from './dynamodb-queries.ts';
 
 export class PartnerRepository {
   constructor(
@@ -33,23 +34,14 @@ export class PartnerRepository {
    * organisations, and a role list cannot key an index.
    */
   async activeIdsWithRole(role: Role): Promise<string[]> {
-    const ids: string[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ProjectionExpression: 'partnerId',
-          FilterExpression: 'contains(#roles, :role) AND #status = :active',
-          ExpressionAttributeNames: { '#roles': 'roles', '#status': 'status' },
-          ExpressionAttributeValues: { ':role': role, ':active': 'active' },
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      ids.push(...(page.Items ?? []).map((item) => String(item.partnerId)));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return ids.sort();
+    const items = await scanAll(this.client, {
+      TableName: this.tableName,
+      ProjectionExpression: 'partnerId',
+      FilterExpression: 'contains(#roles, :role) AND #status = :active',
+      ExpressionAttributeNames: { '#roles': 'roles', '#status': 'status' },
+      ExpressionAttributeValues: { ':role': role, ':active': 'active' },
+    });
+    return items.map((item) => String(item.partnerId)).sort();
   }
 
   /** Creates or replaces a partner record (onboarding, key rotation, disabling). */
@@ -62,33 +54,17 @@ export class PartnerRepository {
    * table holds tens of organisations.
    */
   async activeReceiversIn(country: string): Promise<PartnerItem[]> {
-    const partners: PartnerItem[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'country = :country AND contains(#roles, :receiver) AND #status = :active',
-          ExpressionAttributeNames: { '#roles': 'roles', '#status': 'status' },
-          ExpressionAttributeValues: { ':country': country, ':receiver': 'receiver', ':active': 'active' },
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      partners.push(...(page.Items ?? []).map((item) => partnerItemSchema.parse(item)));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return partners;
+    const items = await scanAll(this.client, {
+      TableName: this.tableName,
+      FilterExpression: 'country = :country AND contains(#roles, :receiver) AND #status = :active',
+      ExpressionAttributeNames: { '#roles': 'roles', '#status': 'status' },
+      ExpressionAttributeValues: { ':country': country, ':receiver': 'receiver', ':active': 'active' },
+    });
+    return items.map((item) => partnerItemSchema.parse(item));
   }
 
   /** Every partner; the table holds tens of organisations, so a scan is the simple, right tool. */
   async list(): Promise<PartnerItem[]> {
-    const partners: PartnerItem[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: exclusiveStartKey }));
-      partners.push(...(page.Items ?? []).map((item) => partnerItemSchema.parse(item)));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return partners;
+    return (await scanAll(this.client, { TableName: this.tableName })).map((item) => partnerItemSchema.parse(item));
   }
 }

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { ReminderCase } from '#domain/reminders';
 import { caseItemSchema, type CaseStatus } from '#events/case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
+import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 
 /**
  * What the reminders job reads and writes in the cases table: the deadlines of a case (never the
@@ -18,48 +19,25 @@ export class ReminderRepository {
 
   /** Ids of every case in a status, from the `byStatus` index. */
   async caseIdsInStatus(status: CaseStatus): Promise<string[]> {
-    const ids: string[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status },
-          ProjectionExpression: 'caseId',
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      ids.push(...(page.Items ?? []).map((item) => z.string().parse(item.caseId)));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return ids;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: 'byStatus',
+      KeyConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+      ProjectionExpression: 'caseId',
+    });
+    return items.map((item) => z.string().parse(item.caseId));
   }
 
-  /**
-   * The case's deadlines, its visits and the items already reminded of, in one query (the other
-   * items of the case come back as bare keys: a key condition cannot select several prefixes).
-   */
+  /** The case's deadlines, its visits and the items already reminded of; never the person block. */
   async deadlinesOf(caseId: string): Promise<{ case: ReminderCase; visits: MonitoringVisit[]; reminded: Set<string> } | undefined> {
-    const items: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          // Every name aliased: several (status, number, reference, state) are DynamoDB reserved words.
-          ProjectionExpression: projectedAttributes.map((_, index) => `#p${index}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(projectedAttributes.map((name, index) => [`#p${index}`, name])),
-          ExpressionAttributeValues: { ':pk': `CASE#${caseId}` },
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    const items = await queryPrefixes(this.client, {
+      tableName: this.tableName,
+      pk: `CASE#${caseId}`,
+      prefixes: ['CASE', 'VISIT#', 'REMINDER#'],
+      projection: projectedAttributes,
+    });
     const caseItem = items.find((item) => item.sk === 'CASE');
     if (caseItem === undefined) return undefined;
     const skOf = (item: Record<string, unknown>) => String(item.sk);
