@@ -47,7 +47,7 @@ describe('a TACT case from France to Albania through the local stack', () => {
   it('goes from submission to closure, each step by its partner, each stakeholder told in their language', { timeout: 300_000 }, async () => {
     expect(emails.coordinatorIds).toEqual([coordinator]);
     const sent: ExpectedEmail[] = [];
-    /** Waits until every stakeholder of `event` has exactly their email. */
+    /** Waits until every stakeholder of `event` has their email, word for word (duplicates are counted at the end). */
     const expectTold = async (event: NotificationEvent, identity: CaseIdentity) => {
       const expected = await emails.expectedFor(event, identity);
       expect(expected.length, `nobody to tell of ${event}`).toBeGreaterThan(0);
