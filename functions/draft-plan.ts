@@ -1,8 +1,10 @@
 import { caseActionHandler } from '#commons/case-action';
-import { programmeRules } from '#domain/programme-rules';
+import { programmeDefinitions } from '#commons/programmes';
 import { decideDraftPlan } from '#domain/reintegration-plan';
 import { planRequestSchema } from '#events/plan';
 
+const programmes = programmeDefinitions();
+
 export const handler = caseActionHandler('PUT /v1/referrals/{id}/plan', planRequestSchema, (found, actor, request) =>
-  decideDraftPlan(found.case, found.plans, actor, request, programmeRules(found.case.programmeId), new Date())
+  decideDraftPlan(found.case, found.plans, actor, request, programmes.get(found.case.programmeId), new Date())
 );

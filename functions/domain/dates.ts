@@ -19,11 +19,3 @@ export const addDays = (day: string, days: number): string => {
   date.setUTCDate(date.getUTCDate() + days);
   return todayIso(date);
 };
-
-/** The same day `months` later; a day the month does not have becomes its last day (31 Jan + 1 month = 28/29 Feb). */
-export const addMonths = (day: string, months: number): string => {
-  const date = fromIso(day);
-  const targetMonth = date.getUTCMonth() + months;
-  const lastDayOfTarget = new Date(Date.UTC(date.getUTCFullYear(), targetMonth + 1, 0)).getUTCDate();
-  return todayIso(new Date(Date.UTC(date.getUTCFullYear(), targetMonth, Math.min(date.getUTCDate(), lastDayOfTarget))));
-};

@@ -43,3 +43,6 @@ export const coversOriginCountry = (programme: ProgrammeDefinition, country: str
 /** Whether the programme takes referrals submitted on `day` (YYYY-MM-DD); both ends inclusive. */
 export const isOpenOn = (window: ProgrammeWindow, day: string): boolean =>
   day >= window.opensOn && (window.closesOn === undefined || day <= window.closesOn);
+
+/** What the life of an admitted case needs of its programme: the reintegration budget and the monitoring schedule. */
+export type LifecycleRules = Pick<ProgrammeDefinition, 'reintegration' | 'monitoring'>;

@@ -2,7 +2,7 @@ import type { CaseItem } from '#events/case';
 import type { NoteOnlyRequest, PlanResponse, ReturnPlanRequest } from '#events/lifecycle';
 import { type PlanRequest, type PlanVersion, planSk } from '#events/plan';
 import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
-import type { ProgrammeRules } from './programme-rules.ts';
+import type { LifecycleRules } from './programmes.ts';
 
 /**
  * The reintegration plan: the receiver drafts a budget per category the programme funds, within
@@ -36,19 +36,20 @@ const latestOf = (stored: CaseItem, plans: readonly PlanVersion[]): PlanVersion 
   plans.find((plan) => plan.version === stored.planVersion);
 
 /** Where a plan breaks the programme's rules, field by field. */
-export const planErrors = (request: PlanRequest, rules: ProgrammeRules): Array<{ path: string; message: string }> => {
+export const planErrors = (request: PlanRequest, rules: LifecycleRules): Array<{ path: string; message: string }> => {
+  const { currency, categories } = rules.reintegration;
   const errors: Array<{ path: string; message: string }> = [];
-  if (request.currency !== rules.currency) errors.push({ path: 'currency', message: `must be ${rules.currency}, the programme's currency` });
+  if (request.currency !== currency) errors.push({ path: 'currency', message: `must be ${currency}, the programme's currency` });
   const seen = new Set<string>();
   request.items.forEach((item, index) => {
-    const category = rules.categories.find((candidate) => candidate.name === item.category);
-    if (category === undefined) {
+    const funded = categories.find((candidate) => candidate.category === item.category);
+    if (funded === undefined) {
       errors.push({
         path: `items[${index}].category`,
-        message: `must be a category the programme funds: ${rules.categories.map((candidate) => candidate.name).join(', ')}`,
+        message: `must be a category the programme funds: ${categories.map((candidate) => candidate.category).join(', ')}`,
       });
-    } else if (item.amount > category.limit) {
-      errors.push({ path: `items[${index}].amount`, message: `must be at most ${category.limit}, the programme's limit for ${item.category}` });
+    } else if (item.amount > funded.limit) {
+      errors.push({ path: `items[${index}].amount`, message: `must be at most ${funded.limit}, the programme's limit for ${item.category}` });
     }
     if (seen.has(item.category)) errors.push({ path: `items[${index}].category`, message: 'appears more than once' });
     seen.add(item.category);
@@ -66,13 +67,13 @@ export const decideDraftPlan = (
   plans: readonly PlanVersion[],
   actor: CaseActor,
   request: PlanRequest,
-  rules: ProgrammeRules | undefined,
+  rules: LifecycleRules | undefined,
   now: Date
 ): Decision<PlanResponse> => {
   const refusal = refusalFor('draftPlan', stored, actor);
   if (refusal !== undefined) return refused(refusal);
   if (rules === undefined) {
-    return refused({ reason: 'invalid', detail: `The programme ${stored.programmeId} has no reintegration categories configured.`, errors: [] });
+    return refused({ reason: 'invalid', detail: `The programme ${stored.programmeId} is not run by this deployment, so it funds no categories; ask the coordinator.`, errors: [] });
   }
   const errors = planErrors(request, rules);
   if (errors.length > 0) {

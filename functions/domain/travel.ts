@@ -8,8 +8,8 @@ import {
 } from '#events/lifecycle';
 import type { ReferralListItem } from '#events/referral-views';
 import { type CaseActor, type CaseRecord, type Decision, historyFor, refusalFor, refused } from './case-decision.ts';
-import { addDays, addMonths } from './dates.ts';
-import type { ProgrammeRules } from './programme-rules.ts';
+import { addDays } from './dates.ts';
+import type { LifecycleRules } from './programmes.ts';
 import { referralListItem } from './referral-case.ts';
 
 /**
@@ -61,7 +61,7 @@ export const decideArrival = (
   stored: CaseItem,
   actor: CaseActor,
   request: ArrivalRequest,
-  rules: ProgrammeRules | undefined,
+  rules: LifecycleRules | undefined,
   today: string,
   now: Date
 ): Decision<ReferralListItem> => {
@@ -81,18 +81,18 @@ export const decideArrival = (
   if (rules === undefined) {
     return refused({
       reason: 'invalid',
-      detail: `The programme ${stored.programmeId} has no monitoring schedule configured; ask the coordinator.`,
+      detail: `The programme ${stored.programmeId} is not run by this deployment, so it has no monitoring schedule; ask the coordinator.`,
       errors: [],
     });
   }
   if (errors.length > 0) return refused({ reason: 'invalid', detail: 'The arrival cannot be recorded; see errors.', errors });
 
   const at = now.toISOString();
-  const visits: Array<CaseRecord & MonitoringVisit> = rules.monitoringMonths.map((months, index) => ({
+  const visits: Array<CaseRecord & MonitoringVisit> = rules.monitoring.visitDaysAfterArrival.map((days, index) => ({
     sk: visitSk(index + 1),
     caseId: stored.caseId,
     number: index + 1,
-    dueOn: addMonths(request.arrivedOn, months),
+    dueOn: addDays(request.arrivedOn, days),
   }));
   return {
     kind: 'change',
@@ -100,7 +100,7 @@ export const decideArrival = (
       changes: {
         status: 'arrived',
         arrival: { arrivedOn: request.arrivedOn, reception: request.reception },
-        planDueOn: addDays(request.arrivedOn, rules.planDeadlineDays),
+        planDueOn: addDays(request.arrivedOn, rules.monitoring.planDueDays),
         visitCount: visits.length,
       },
       history: historyFor(stored, { at, by: actor.partnerId, action: 'arrived', toStatus: 'arrived' }),

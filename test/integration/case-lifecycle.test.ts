@@ -4,6 +4,10 @@ import { type CaseStatus, caseStatuses } from '../../events/case.ts';
 import type { RouteKey } from '../../events/routes.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
+import { visitSk } from '../../events/lifecycle.ts';
+import { programmeDefinitionSchema } from '../../events/programme.ts';
+import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
+import { addDays } from '../../functions/domain/dates.ts';
 import { registerPartner, type Response } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { api, dayFromToday, drainNotifications, platform } from '../support/lifecycle.ts';
@@ -31,6 +35,8 @@ beforeAll(async () => {
 
 const today = dayFromToday(0);
 const samples = lifecycleSamples(today);
+/** The cases here are TACT cases: what arrival schedules follows TACT's data file. */
+const { monitoring: tactMonitoring } = programmeDefinitionSchema.parse(programmeDefinitionFiles['tact.json']);
 
 const expectProblem = (response: Response, status: number) => {
   expect(response.status, response.raw).toBe(status);
@@ -261,12 +267,14 @@ describe('departure and arrival', () => {
 
     const view = await read(id);
     expect(view.arrival).toEqual({ arrivedOn: '2026-01-31', reception: later.reception });
-    expect(view.plan).toEqual({ dueOn: '2026-03-02', overdue: true, versions: [] });
-    expect(view.visits).toEqual([
-      { number: 1, dueOn: '2026-04-30', overdue: true },
-      { number: 2, dueOn: '2026-07-31', overdue: true },
-      { number: 3, dueOn: '2027-01-31', overdue: today > '2027-01-31' },
-    ]);
+    const planDueOn = addDays('2026-01-31', tactMonitoring.planDueDays);
+    expect(view.plan).toEqual({ dueOn: planDueOn, overdue: today > planDueOn, versions: [] });
+    expect(view.visits).toEqual(
+      tactMonitoring.visitDaysAfterArrival.map((days, index) => {
+        const dueOn = addDays('2026-01-31', days);
+        return { number: index + 1, dueOn, overdue: today > dueOn };
+      })
+    );
     expect(view.history.filter((entry: { action: string }) => entry.action === 'reception_added')).toHaveLength(1);
   });
 });
@@ -325,24 +333,25 @@ describe('the reintegration plan', () => {
 
 describe('monitoring visits', () => {
   it('fill the schedule in order; the same day again is a retry, another outcome that day a conflict', async () => {
-    const id = await arrivedCase(10);
+    const scheduled = tactMonitoring.visitDaysAfterArrival.length;
+    // Arrived long enough ago for one visit a day: each scheduled visit and one beyond the schedule.
+    const id = await arrivedCase(scheduled);
     const visit = (visitedOn: string, outcome = 'on_track') =>
       api.call('POST /v1/referrals/{id}/monitoring-visits', { key: receiver.key, id, body: { visitedOn, outcome } });
-    const first = await visit(dayFromToday(-5));
+    const firstDay = -scheduled;
+    const first = await visit(dayFromToday(firstDay));
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ number: 1, visitedOn: dayFromToday(-5), outcome: 'on_track', recordedBy: receiver.partnerId, overdue: false });
+    expect(first.body).toMatchObject({ number: 1, visitedOn: dayFromToday(firstDay), outcome: 'on_track', recordedBy: receiver.partnerId, overdue: false });
     expect((await read(id)).status).toBe('arrived');
-    expect((await visit(dayFromToday(-5))).status).toBe(200);
-    expectProblem(await visit(dayFromToday(-5), 'at_risk'), 409);
-    expect(expectProblem(await visit(dayFromToday(-11)), 422).errors).toEqual([{ path: 'visitedOn', message: 'must not be before the arrival' }]);
+    expect((await visit(dayFromToday(firstDay))).status).toBe(200);
+    expectProblem(await visit(dayFromToday(firstDay), 'at_risk'), 409);
+    expect(expectProblem(await visit(dayFromToday(firstDay - 1)), 422).errors).toEqual([{ path: 'visitedOn', message: 'must not be before the arrival' }]);
     expect(expectProblem(await visit(dayFromToday(1)), 422).errors).toEqual([{ path: 'visitedOn', message: 'must not be in the future' }]);
-    for (const day of [-4, -3, -2]) expect((await visit(dayFromToday(day))).status).toBe(201);
+    for (let day = firstDay + 1; day <= 0; day += 1) expect((await visit(dayFromToday(day))).status).toBe(201);
     const view = await read(id);
     expect(view.visits.map((entry: { number: number; dueOn?: string }) => [entry.number, entry.dueOn !== undefined])).toEqual([
-      [1, true],
-      [2, true],
-      [3, true],
-      [4, false],
+      ...Array.from({ length: scheduled }, (_, index) => [index + 1, true]),
+      [scheduled + 1, false],
     ]);
   });
 
@@ -374,21 +383,23 @@ describe('closure', () => {
 describe('the daily reminders job', () => {
   it('run twice the same day, reminds the receiver and the coordinators of each overdue item once', async () => {
     await drainNotifications();
-    // Arrived 400 days ago: the plan (30 days) and the three visits (3, 6, 12 months) are all overdue.
-    const overdue = await arrivedCase(400);
+    // Arrived long ago: the plan and every scheduled visit are overdue.
+    const daysAgo = tactMonitoring.visitDaysAfterArrival.at(-1)! + 35;
+    const overdue = await arrivedCase(daysAgo);
     // Arrived today: nothing is overdue yet.
     const onTime = await arrivedCase(0);
     const now = new Date();
     const first = await platform.runReminders(now);
     const second = await platform.runReminders(now);
-    expect(first.remindersSent).toBeGreaterThanOrEqual(4);
+    const overdueItems = ['PLAN', ...tactMonitoring.visitDaysAfterArrival.map((_, index) => visitSk(index + 1))];
+    expect(first.remindersSent).toBeGreaterThanOrEqual(overdueItems.length);
     expect(second.remindersSent).toBe(0);
 
     const messages = (await drainNotifications()).filter((message) => [overdue, onTime].includes(message.caseId));
     expect(messages.map((message) => `${message.item} → ${message.recipient.partnerId ?? message.recipient.role}`).sort()).toEqual(
-      ['PLAN', 'VISIT#001', 'VISIT#002', 'VISIT#003'].flatMap((item) => [`${item} → ${receiver.partnerId}`, `${item} → coordinator`]).sort()
+      overdueItems.flatMap((item) => [`${item} → ${receiver.partnerId}`, `${item} → coordinator`]).sort()
     );
-    expect(new Set(messages.map((message) => message.id)).size).toBe(8);
+    expect(new Set(messages.map((message) => message.id)).size).toBe(overdueItems.length * 2);
     for (const message of messages) {
       expect(message).toMatchObject({ type: 'reminder', caseId: overdue, reference: expect.stringMatching(/^TACT-FR-/), programmeId: 'TACT' });
       expect(message.attributeId).toBe(message.id);

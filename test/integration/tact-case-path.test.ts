@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { programmeDefinitionSchema } from '../../events/programme.ts';
+import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { tactReferral } from '../../events/samples/index.ts';
+import { addDays } from '../../functions/domain/dates.ts';
 import { registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { api, dayFromToday, platform } from '../support/lifecycle.ts';
@@ -12,6 +15,9 @@ import { api, dayFromToday, platform } from '../support/lifecycle.ts';
  * HTTP calls and waits on the running consumers, and adds the stakeholders' emails.
  */
 const logs = captureLogs();
+const { visitDaysAfterArrival: schedule } = programmeDefinitionSchema.parse(programmeDefinitionFiles['tact.json']).monitoring;
+const outcomes = ['on_track', 'needs_support', 'on_track'] as const;
+const outcomeOf = (index: number) => outcomes[index % outcomes.length]!;
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
 let paris: Partner;
 let tirana: Partner;
@@ -45,9 +51,9 @@ describe('a TACT case from France to Albania', () => {
 
     expectOk(await api.call('POST /v1/referrals/{id}/accept', { key: tirana.key, id, body: { note: 'We will meet her at Rinas airport.' } }));
 
-    // Dates in the past, so that the three visits (3, 6 and 12 months after arrival) can be recorded today.
-    const departedOn = dayFromToday(-400);
-    const arrivedOn = dayFromToday(-399);
+    // Dates in the past, so that every visit of TACT's schedule (3, 6 and 12 months after arrival) is due today.
+    const arrivedOn = dayFromToday(-(schedule.at(-1)! + 34));
+    const departedOn = addDays(arrivedOn, -1);
     expectOk(await api.call('POST /v1/referrals/{id}/departure', { key: paris.key, id, body: { plannedOn: departedOn } }));
     expect(expectOk(await api.call('POST /v1/referrals/{id}/departure', { key: paris.key, id, body: { departedOn, escorted: false } })).status).toBe(
       'departed'
@@ -61,18 +67,16 @@ describe('a TACT case from France to Albania', () => {
           reception: [
             { service: 'airport_reception', providedOn: arrivedOn },
             { service: 'accommodation', providedOn: arrivedOn },
-            { service: 'medical_checkup', providedOn: dayFromToday(-398) },
+            { service: 'medical_checkup', providedOn: addDays(arrivedOn, 1) },
           ],
         },
       })
     );
     const arrived = expectOk(await api.call('GET /v1/referrals/{id}', { key: coordinator.key, id }));
     expect(arrived.plan).toMatchObject({ overdue: true, versions: [] });
-    expect(arrived.visits.map((visit: { number: number; overdue: boolean }) => [visit.number, visit.overdue])).toEqual([
-      [1, true],
-      [2, true],
-      [3, true],
-    ]);
+    expect(arrived.visits.map((visit: { number: number; overdue: boolean }) => [visit.number, visit.overdue])).toEqual(
+      schedule.map((_, index) => [index + 1, true])
+    );
 
     const draft = {
       currency: 'EUR',
@@ -89,8 +93,10 @@ describe('a TACT case from France to Albania', () => {
     const approved = expectOk(await api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} }));
     expect(approved).toMatchObject({ version: 2, status: 'approved', approvedVersion: 2, overdue: false });
 
-    for (const [days, outcome] of [[-300, 'on_track'], [-200, 'needs_support'], [-30, 'on_track']] as const) {
-      expectOk(await api.call('POST /v1/referrals/{id}/monitoring-visits', { key: tirana.key, id, body: { visitedOn: dayFromToday(days), outcome } }), 201);
+    // Each visit a week after it fell due.
+    for (const [index, days] of schedule.entries()) {
+      const body = { visitedOn: addDays(arrivedOn, days + 7), outcome: outcomeOf(index) };
+      expectOk(await api.call('POST /v1/referrals/{id}/monitoring-visits', { key: tirana.key, id, body }), 201);
     }
     expectOk(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'completed' } }));
     expect(expectOk(await api.call('POST /v1/referrals/{id}/reopen', { key: coordinator.key, id, body: { note: 'A last visit is needed.' } })).status).toBe(
@@ -111,11 +117,9 @@ describe('a TACT case from France to Albania', () => {
       [1, 'returned'],
       [2, 'approved'],
     ]);
-    expect(final.visits.map((visit: { outcome: string; overdue: boolean }) => [visit.outcome, visit.overdue])).toEqual([
-      ['on_track', false],
-      ['needs_support', false],
-      ['on_track', false],
-    ]);
+    expect(final.visits.map((visit: { outcome: string; overdue: boolean }) => [visit.outcome, visit.overdue])).toEqual(
+      schedule.map((_, index) => [outcomeOf(index), false])
+    );
     expect(final.history.map((entry: { action: string; by: string; toStatus: string }) => [entry.action, entry.by, entry.toStatus])).toEqual([
       ['submitted', paris.partnerId, 'submitted'],
       ['assessEligible', 'system', 'eligible'],
@@ -128,9 +132,7 @@ describe('a TACT case from France to Albania', () => {
       ['plan_returned', coordinator.partnerId, 'arrived'],
       ['plan_submitted', tirana.partnerId, 'arrived'],
       ['plan_approved', coordinator.partnerId, 'reintegrating'],
-      ['visit_recorded', tirana.partnerId, 'monitoring'],
-      ['visit_recorded', tirana.partnerId, 'monitoring'],
-      ['visit_recorded', tirana.partnerId, 'monitoring'],
+      ...schedule.map(() => ['visit_recorded', tirana.partnerId, 'monitoring']),
       ['closed', coordinator.partnerId, 'closed'],
       ['reopened', coordinator.partnerId, 'monitoring'],
       ['closed', coordinator.partnerId, 'closed'],

@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { referralRequestSchema } from '../../events/referral.ts';
 import type { CaseItem } from '../../events/case.ts';
-import type { MonitoringVisit } from '../../events/lifecycle.ts';
+import { type MonitoringVisit, visitSk } from '../../events/lifecycle.ts';
+import { programmeDefinitionSchema } from '../../events/programme.ts';
+import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { tactReferral } from '../../events/samples/index.ts';
-import { addDays, addMonths } from '../../functions/domain/dates.ts';
+import { addDays } from '../../functions/domain/dates.ts';
 import { decideVisit } from '../../functions/domain/monitoring.ts';
 import { chooseReceiver, decideOffer, type ReceiverCandidate } from '../../functions/domain/offer.ts';
-import { programmeRules } from '../../functions/domain/programme-rules.ts';
 import { newCaseFromReferral } from '../../functions/domain/referral-case.ts';
 import { decideApprovePlan, decideDraftPlan, planErrors, planOverdue } from '../../functions/domain/reintegration-plan.ts';
 import { overdueItems, reminderMessages } from '../../functions/domain/reminders.ts';
 import { decideArrival, decideDeparture } from '../../functions/domain/travel.ts';
 
-const tact = programmeRules('TACT')!;
+/** TACT as its data file defines it: expectations follow the data, whatever its figures. */
+const tact = programmeDefinitionSchema.parse(programmeDefinitionFiles['tact.json']);
+const limitOf = (category: string): number => tact.reintegration.categories.find((funded) => funded.category === category)!.limit;
 const now = new Date('2027-06-15T09:00:00.000Z');
 const today = '2027-06-15';
 
@@ -29,18 +32,10 @@ const receiver = { partnerId: 'receiver-al-1', rolesOnCase: ['receiver'] as cons
 const coordinator = { partnerId: 'coordinator-fr-1', rolesOnCase: ['coordinator'] as const };
 
 describe('calendar arithmetic', () => {
-  it.each([
-    ['2027-01-31', 1, '2027-02-28'],
-    ['2028-01-31', 1, '2028-02-29'],
-    ['2027-03-15', 3, '2027-06-15'],
-    ['2027-11-30', 3, '2028-02-29'],
-    ['2027-05-10', 12, '2028-05-10'],
-  ])('%s plus %i months is %s', (day, months, expectedDay) => {
-    expect(addMonths(day, months)).toBe(expectedDay);
-  });
-
   it('adds days across months and years', () => {
     expect(addDays('2027-12-15', 30)).toBe('2028-01-14');
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2027-01-31', 365)).toBe('2028-01-31');
   });
 });
 
@@ -90,12 +85,32 @@ describe('departure and arrival', () => {
     const decision = decideArrival(stored, receiver, { arrivedOn: '2027-01-31', reception: [] }, tact, today, now);
     expect(decision.kind).toBe('change');
     if (decision.kind !== 'change') return;
-    expect(decision.change.changes).toMatchObject({ status: 'arrived', planDueOn: '2027-03-02', visitCount: 3 });
-    expect(decision.change.records).toEqual([
-      { sk: 'VISIT#001', caseId: stored.caseId, number: 1, dueOn: '2027-04-30' },
-      { sk: 'VISIT#002', caseId: stored.caseId, number: 2, dueOn: '2027-07-31' },
-      { sk: 'VISIT#003', caseId: stored.caseId, number: 3, dueOn: '2028-01-31' },
-    ]);
+    const { planDueDays, visitDaysAfterArrival } = tact.monitoring;
+    expect(decision.change.changes).toMatchObject({
+      status: 'arrived',
+      planDueOn: addDays('2027-01-31', planDueDays),
+      visitCount: visitDaysAfterArrival.length,
+    });
+    expect(decision.change.records).toEqual(
+      visitDaysAfterArrival.map((days, index) => ({
+        sk: visitSk(index + 1),
+        caseId: stored.caseId,
+        number: index + 1,
+        dueOn: addDays('2027-01-31', days),
+      }))
+    );
+  });
+
+  it("TACT's visits fall 3, 6 and 12 months after arrival, as issue 8 schedules them", () => {
+    expect(tact.monitoring.visitDaysAfterArrival).toEqual([91, 182, 365]);
+  });
+
+  it('a programme this deployment does not run cannot take an arrival', () => {
+    const stored = aCase({ status: 'departed', departure: { departedOn: '2027-01-30' } });
+    expect(decideArrival(stored, receiver, { arrivedOn: '2027-01-31', reception: [] }, undefined, today, now)).toMatchObject({
+      kind: 'refused',
+      refusal: { reason: 'invalid' },
+    });
   });
 });
 
@@ -106,18 +121,18 @@ describe('the reintegration plan', () => {
         {
           currency: 'USD',
           items: [
-            { category: 'medical', amount: 150_001 },
+            { category: 'medical', amount: limitOf('medical') + 1 },
             { category: 'travel', amount: 100 },
-            { category: 'housing', amount: 120_000 },
+            { category: 'housing', amount: limitOf('housing') },
             { category: 'housing', amount: 1 },
           ],
         },
         tact
       )
     ).toEqual([
-      { path: 'currency', message: "must be EUR, the programme's currency" },
-      { path: 'items[0].amount', message: "must be at most 150000, the programme's limit for medical" },
-      { path: 'items[1].category', message: expect.stringContaining('must be a category the programme funds: medical, housing') },
+      { path: 'currency', message: `must be ${tact.reintegration.currency}, the programme's currency` },
+      { path: 'items[0].amount', message: `must be at most ${limitOf('medical')}, the programme's limit for medical` },
+      { path: 'items[1].category', message: `must be a category the programme funds: ${tact.reintegration.categories.map((funded) => funded.category).join(', ')}` },
       { path: 'items[3].category', message: 'appears more than once' },
     ]);
   });
