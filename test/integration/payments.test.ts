@@ -36,7 +36,7 @@ import {
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
-const { newPayment } = await import('../../functions/domain/payments.ts');
+const { decideTransferInstructions, newPayment } = await import('../../functions/domain/payments.ts');
 const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
@@ -674,6 +674,28 @@ describe('GET /v1/payments/{id}/transfer-instructions', () => {
       expect.objectContaining({ by: finance.partnerId, count: 2 }),
       expect.objectContaining({ by: otherFinance.partnerId, count: 1 }),
     ]);
+  });
+
+  it('a disclosure decided on what was read does not land once the payment or its disclosures moved on', async () => {
+    const payment = await approvedPayment();
+    const read = (await payments.get(payment.id))!;
+    const actor = { partnerId: finance.partnerId, rolesOnCase: ['finance'] as const };
+    const decide = (stored: typeof read) => {
+      const decision = decideTransferInstructions(stored, actor, new Date());
+      if (decision.kind !== 'disclose') throw new Error(`expected a disclosure, got ${decision.kind}`);
+      return decision.record;
+    };
+    const opening = decide(read);
+    expect(await payments.recordPayeeDisclosure(read, opening)).toBe('applied');
+    // Another request opened the sitting from the same read: it is not opened twice.
+    expect(await payments.recordPayeeDisclosure(read, opening)).toBe('conflict');
+    const continuing = decide((await payments.get(payment.id))!);
+    expect(continuing.kind).toBe('continue-sitting');
+
+    expect((await paymentStep(finance, 'disbursed', payment.id, disbursementExample(today()))).status).toBe(200);
+    expect(await payments.recordPayeeDisclosure(read, continuing)).toBe('conflict');
+    expect(await payments.recordPayeeDisclosure(read, decide({ ...read, payeeDisclosures: [] }))).toBe('conflict');
+    expect(await disclosuresOf(payment.id)).toEqual([expect.objectContaining({ by: finance.partnerId, count: 1 })]);
   });
 
   it('before approval it is 409 naming the status, and nothing is recorded; an unknown or malformed id is 404 as for any payment', async () => {

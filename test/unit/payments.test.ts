@@ -20,9 +20,9 @@ import {
   type ReviewRequest,
 } from '../../functions/domain/payments.ts';
 import type { BudgetItem, PaymentItem, PaymentStatus } from '../../events/payment.ts';
-import { exportQuerySchema, paymentRequestSchema } from '../../events/payment.ts';
+import { exportQuerySchema, paymentRequestSchema, transferInstructionsSchema } from '../../events/payment.ts';
 import type { PlanVersion } from '../../events/plan.ts';
-import { paymentRequest } from '../../events/samples/payments.ts';
+import { paymentRequest, transferInstructionsExample } from '../../events/samples/payments.ts';
 
 const now = new Date('2026-11-20T10:00:00.000Z');
 const caseId = '11111111-2222-4333-8444-555555555555';
@@ -434,6 +434,10 @@ describe('contracts', () => {
     expect(isValidIban('DE89370400440532013000')).toBe(true);
     expect(isValidIban('DE89370400440532013001')).toBe(false);
     expect(isValidIban('de89370400440532013000')).toBe(false);
+  });
+
+  it("the transfer instructions' example (in the OpenAPI document) fits its schema", () => {
+    expect(transferInstructionsSchema.parse(transferInstructionsExample)).toEqual(transferInstructionsExample);
   });
 
   it('a payment request refuses a fractional amount and unknown fields', () => {
