@@ -17,8 +17,9 @@ import {
   paymentPageSchema,
   paymentViewSchema,
   requestedPaymentSchema,
+  transferInstructionsSchema,
 } from './payment.ts';
-import { paymentRequestExample } from './samples/payments.ts';
+import { paymentRequestExample, transferInstructionsExample } from './samples/payments.ts';
 import referralExample from './samples/referral-tact.json' with { type: 'json' };
 
 /**
@@ -61,7 +62,18 @@ const responseSchemas: Record<string, z.ZodMiniType> = {
   'POST /v1/payments/{id}/reject': z.union([paymentViewSchema, paymentFinanceViewSchema]),
   'POST /v1/payments/{id}/cancel': z.union([paymentViewSchema, paymentFinanceViewSchema]),
   'POST /v1/payments/{id}/disbursed': z.union([paymentViewSchema, paymentFinanceViewSchema]),
+  'GET /v1/payments/{id}/transfer-instructions': transferInstructionsSchema,
 };
+
+const responseExamples: Record<string, unknown> = {
+  'GET /v1/payments/{id}/transfer-instructions': transferInstructionsExample,
+};
+
+/** Answers that hold personal data for one reader: no browser, proxy or client may keep them. */
+const notToBeStored = new Set(['GET /v1/payments/{id}/transfer-instructions']);
+
+/** Reads that answer only while the payment is in a given status (409 otherwise). */
+const statusDependentReads = new Set(['GET /v1/payments/{id}/transfer-instructions']);
 
 /** Routes that can also answer another media type, chosen by a query parameter. */
 const alternativeContent: Record<string, Record<string, unknown>> = {
@@ -121,7 +133,7 @@ const errorResponses = (route: ApiRoute) => ({
         ),
       }
     : {}),
-  ...(route.method !== 'GET' && route.path.includes('{id}')
+  ...((route.method !== 'GET' || statusDependentReads.has(routeKeyOf(route))) && route.path.includes('{id}')
     ? {
         '409': problemResponse(
           `Not possible in the ${route.path.startsWith('/v1/payments/') ? "payment's" : "case's"} current status (\`currentStatus\`), or a concurrent change.`
@@ -195,8 +207,17 @@ const operationOf = (route: ApiRoute) => {
       [String(route.successStatus)]: {
         description: 'Success',
         ...(responseSchema
-          ? { content: { 'application/json': { schema: jsonSchema(responseSchema) }, ...alternativeContent[routeKey] } }
+          ? {
+              content: {
+                'application/json': {
+                  schema: jsonSchema(responseSchema),
+                  ...(responseExamples[routeKey] === undefined ? {} : { example: responseExamples[routeKey] }),
+                },
+                ...alternativeContent[routeKey],
+              },
+            }
           : {}),
+        ...(notToBeStored.has(routeKey) ? { headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } } } : {}),
       },
       ...errorResponses(route),
     },

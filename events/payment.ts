@@ -120,6 +120,20 @@ export const stepAttemptsSchema = z.object({
 });
 export type StepAttempts = z.infer<typeof stepAttemptsSchema>;
 
+/**
+ * One sitting in which a finance partner was shown a payment's transfer instructions (the payee's
+ * name and account): who and when, never what. Views soon after a sitting's first one
+ * (`disclosureSittingMs` in functions/domain/payments.ts) are counted in it, so a reload or a
+ * client's retry adds to `count` instead of making a new entry.
+ */
+export const payeeDisclosureSchema = z.object({
+  by: partnerId,
+  firstAt: isoDateTime,
+  lastAt: isoDateTime,
+  count: z.int().check(z.positive()),
+});
+export type PayeeDisclosure = z.infer<typeof payeeDisclosureSchema>;
+
 /** `CASE#<case>` / `PAYMENT#<payment>` */
 export const paymentItemSchema = z.object({
   entity: z.literal('PAYMENT'),
@@ -143,6 +157,8 @@ export const paymentItemSchema = z.object({
   disbursedOn: z.optional(isoDate),
   steps: z.array(paymentStepSchema),
   attempts: z.object({ reserve: stepAttemptsSchema }),
+  /** Absent until finance first asks for the transfer instructions. */
+  payeeDisclosures: z.optional(z.array(payeeDisclosureSchema)),
   updatedAt: isoDateTime,
   /** Optimistic lock for the reviewers' steps. */
   version: z.int().check(z.positive()),
@@ -279,6 +295,8 @@ export const paymentFinanceViewSchema = z.object({
   updatedAt: isoDateTime,
   steps: z.array(financeStepSchema),
   attempts: payment.attempts,
+  /** Who was shown the payee's name and account to make the transfer, and when (never the values). */
+  payeeDisclosures: z.array(payeeDisclosureSchema),
 });
 export type PaymentFinanceView = z.infer<typeof paymentFinanceViewSchema>;
 
@@ -307,6 +325,22 @@ export const paymentPageSchema = z.object({
   budget: z.array(budgetViewSchema),
   cursor: z.optional(z.string()),
 });
+
+/**
+ * `GET /v1/payments/{id}/transfer-instructions`: what finance needs to make the transfer of an
+ * approved payment. The remittance text carries the payment id only: it travels through the banks
+ * to the payee's statement, where a case reference or a programme name could say too much.
+ */
+export const transferInstructionsSchema = z.object({
+  paymentId,
+  caseReference: payment.caseReference,
+  amount: payment.amount,
+  currency: payment.currency,
+  /** `iban` is absent when the requester gave none: agree the means of payment with the receiving partner. */
+  payee: payeeSchema,
+  remittanceInformation: z.string(),
+});
+export type TransferInstructions = z.infer<typeof transferInstructionsSchema>;
 
 export const requestedPaymentSchema = z.object({ id: paymentId, status: paymentStatus });
 

@@ -238,6 +238,15 @@ export const apiRoutes = [
     successStatus: 200,
   },
   {
+    method: 'GET',
+    path: '/v1/payments/{id}/transfer-instructions',
+    handler: 'get-transfer-instructions',
+    roles: ['finance'],
+    summary:
+      "What finance needs to transfer an approved payment: the payee's name and IBAN, amount, currency, case reference and remittance text (never the requester; each disclosure is recorded on the payment)",
+    successStatus: 200,
+  },
+  {
     method: 'POST',
     path: '/v1/payments/{id}/approve',
     handler: 'approve-payment',

@@ -141,6 +141,8 @@ export class ReferralStack extends Stack {
       'reject-payment': routeFunction('RejectPayment', 'reject-payment', casesTable),
       'cancel-payment': routeFunction('CancelPayment', 'cancel-payment', casesTable),
       'record-disbursement': routeFunction('RecordDisbursement', 'record-disbursement', casesTable),
+      // A read that writes: each disclosure of the payee's bank details is recorded on the payment.
+      'get-transfer-instructions': routeFunction('GetTransferInstructions', 'get-transfer-instructions', casesTable),
     };
     for (const step of Object.values(paymentSteps)) tables.grantReadWrite(tables.cases, step);
 

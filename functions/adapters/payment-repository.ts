@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import {
@@ -21,7 +22,7 @@ import {
   type ReservationRefusal,
 } from '#events/payment';
 import { type OpenPayment, openPaymentSchema } from '#events/payment-notification';
-import { isOpen, type PaymentChange } from '#domain/payments';
+import { type DisclosureRecord, isOpen, type PaymentChange } from '#domain/payments';
 
 /**
  * The only code that reads or writes payments, budgets and the ledger, and so the only code that
@@ -30,7 +31,7 @@ import { isOpen, type PaymentChange } from '#domain/payments';
  * on what is available) and the ledger entry that records it, or none of them.
  *
  * Items, all in the cases table:
- * - `CASE#<case>` / `PAYMENT#<payment>`: the payment, with its payee and steps
+ * - `CASE#<case>` / `PAYMENT#<payment>`: the payment, with its payee, steps and who was shown the payee
  * - `PAYMENT#<payment>` / `PAYMENT`: which case a payment belongs to (payment routes carry only its id)
  * - `CASE#<case>` / `BUDGET#<category>`: the category's counters (events/payment.ts)
  * - `CASE#<case>` / `LEDGER#<time>#<payment>#<movement>`: append-only movements
@@ -320,6 +321,44 @@ export class PaymentRepository {
       );
     }
     return this.transact(items);
+  }
+
+  /**
+   * Records that the caller was shown the payee's bank details, conditioned on the payment still
+   * being `approved` and on the disclosures being as read: a new sitting only if nobody appended
+   * one meanwhile, a view counted only in the very sitting read. Counting is an atomic add, so
+   * concurrent views of one sitting are all counted. Neither `version` nor `updatedAt` moves: the
+   * reviewers' steps do not depend on who has looked.
+   */
+  async recordPayeeDisclosure(payment: Pick<PaymentItem, 'caseId' | 'paymentId'>, record: DisclosureRecord): Promise<WriteOutcome> {
+    const entry = `payeeDisclosures[${record.index}]`;
+    const command: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+      record.kind === 'open-sitting'
+        ? {
+            UpdateExpression: 'SET payeeDisclosures = list_append(if_not_exists(payeeDisclosures, :none), :sitting)',
+            ConditionExpression: '#status = :approved AND (attribute_not_exists(payeeDisclosures) OR size(payeeDisclosures) = :seen)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':approved': 'approved', ':none': [], ':sitting': [record.sitting], ':seen': record.index },
+          }
+        : {
+            UpdateExpression: `SET ${entry}.lastAt = :at, ${entry}.#count = ${entry}.#count + :one`,
+            ConditionExpression: `#status = :approved AND ${entry}.#by = :by AND ${entry}.firstAt = :firstAt`,
+            ExpressionAttributeNames: { '#status': 'status', '#count': 'count', '#by': 'by' },
+            ExpressionAttributeValues: {
+              ':approved': 'approved',
+              ':at': record.at,
+              ':one': 1,
+              ':by': record.sitting.by,
+              ':firstAt': record.sitting.firstAt,
+            },
+          };
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: paymentKey(payment.caseId, payment.paymentId), ...command }));
+      return 'applied';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'conflict';
+      throw error;
+    }
   }
 
   /** Ledger entries whose time falls on the days from `from` to `to` (UTC), oldest first; at most `max` + 1. */

@@ -27,13 +27,9 @@ const stepName: Record<ReviewAction, string> = {
   disburse: 'confirmed as disbursed',
 };
 
-const fourEyes = (): ProblemError =>
-  new ProblemError({
-    type: 'four-eyes',
-    title: 'Not by the requester',
-    status: 403,
-    detail: 'A payment is approved, rejected and confirmed by someone other than the partner that requested it.',
-  });
+export const fourEyes = (
+  detail = 'A payment is approved, rejected and confirmed by someone other than the partner that requested it.'
+): ProblemError => new ProblemError({ type: 'four-eyes', title: 'Not by the requester', status: 403, detail });
 
 /**
  * The HTTP side of a reviewer's step on a payment (approve, reject, cancel, disbursed): parse,

@@ -8,6 +8,7 @@ import type {
   ExportEntry,
   LedgerEntry,
   LedgerMovement,
+  PayeeDisclosure,
   PaymentFinanceView,
   PaymentItem,
   PaymentRejectRequest,
@@ -16,6 +17,7 @@ import type {
   PaymentStep,
   PaymentView,
   ReservationRefusal,
+  TransferInstructions,
 } from '#events/payment';
 import type { PlanVersion } from '#events/plan';
 import type { Role } from '#events/primitives';
@@ -339,6 +341,66 @@ export const decideReview = (
   }
 };
 
+/* ---------------------------------------------------------------- transfer instructions */
+
+/** How long after a partner's first view of a payee's bank details further views count in the same sitting. */
+export const disclosureSittingMs = 15 * 60_000;
+
+/**
+ * How a disclosure is recorded: a new sitting appended at `index` (the length of the list read), or
+ * one more view counted in the caller's sitting at `index`.
+ */
+export type DisclosureRecord =
+  | { kind: 'open-sitting'; index: number; sitting: PayeeDisclosure }
+  | { kind: 'continue-sitting'; index: number; sitting: PayeeDisclosure; at: string };
+
+export type TransferInstructionsDecision =
+  | { kind: 'disclose'; record: DisclosureRecord; instructions: TransferInstructions }
+  | { kind: 'not-allowed-for-role' }
+  | { kind: 'requester-may-not-transfer' }
+  | { kind: 'not-allowed-in-status'; currentStatus: PaymentStatus };
+
+/** Free of the purpose, notes, case reference and programme: it reaches the payee's bank statement. */
+export const remittanceInformation = (paymentId: string): string => `Payment ${paymentId}`;
+
+/**
+ * The payee's bank details go to whoever may take the disbursement step, while it can be taken:
+ * finance, never the requester (four eyes), for an approved payment. Every disclosure is recorded
+ * before it is answered; the caller's views within a sitting are counted in one entry.
+ */
+export const decideTransferInstructions = (
+  payment: PaymentItem,
+  actor: { partnerId: string; rolesOnCase: readonly Role[] },
+  now: Date
+): TransferInstructionsDecision => {
+  const transition: PaymentTransition = paymentActions.disburse;
+  if (!actor.rolesOnCase.some((role) => transition.by.includes(role))) return { kind: 'not-allowed-for-role' };
+  if (actor.partnerId === payment.requestedBy) return { kind: 'requester-may-not-transfer' };
+  if (!transition.from.includes(payment.status)) return { kind: 'not-allowed-in-status', currentStatus: payment.status };
+
+  const disclosures = payment.payeeDisclosures ?? [];
+  const index = disclosures.findLastIndex((sitting) => sitting.by === actor.partnerId);
+  const latest = disclosures[index];
+  const at = now.toISOString();
+  const record: DisclosureRecord =
+    latest !== undefined && now.getTime() - Date.parse(latest.firstAt) < disclosureSittingMs
+      ? // Another function's clock may be slightly behind: lastAt never goes back.
+        { kind: 'continue-sitting', index, sitting: latest, at: at > latest.lastAt ? at : latest.lastAt }
+      : { kind: 'open-sitting', index: disclosures.length, sitting: { by: actor.partnerId, firstAt: at, lastAt: at, count: 1 } };
+  return {
+    kind: 'disclose',
+    record,
+    instructions: {
+      paymentId: payment.paymentId,
+      caseReference: payment.caseReference,
+      amount: payment.amount,
+      currency: payment.currency,
+      payee: payment.payee,
+      remittanceInformation: remittanceInformation(payment.paymentId),
+    },
+  };
+};
+
 /* ---------------------------------------------------------------- views */
 
 export const paymentFinanceView = (payment: PaymentItem): PaymentFinanceView => ({
@@ -361,6 +423,7 @@ export const paymentFinanceView = (payment: PaymentItem): PaymentFinanceView => 
   updatedAt: payment.updatedAt,
   steps: payment.steps.map(({ note: _note, ...step }) => step),
   attempts: payment.attempts,
+  payeeDisclosures: payment.payeeDisclosures ?? [],
 });
 
 export const paymentView = (payment: PaymentItem): PaymentView => ({

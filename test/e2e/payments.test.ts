@@ -11,9 +11,10 @@ import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
 
 /*
- * One payment from request to disbursed through the local stack: the HTTP API, the FIFO payments
- * queue's event source mapping running the payments Lambda, the cases table's stream running the
- * notifier, and the export read back against the ledger in the table.
+ * One payment from request to disbursed through the local stack: the HTTP API (finance reading the
+ * transfer instructions on the way), the FIFO payments queue's event source mapping running the
+ * payments Lambda, the cases table's stream running the notifier, and the export read back against
+ * the ledger in the table.
  */
 let stack: LocalStack;
 let documentClient: DynamoDBDocumentClient;
@@ -116,6 +117,16 @@ describe('a reintegration payment through the local stack', () => {
       { timeoutMs: 30_000, intervalMs: 200, description: 'the payment reserved' }
     );
     expect((await call('demo-coordinator', 'POST', `/v1/payments/${paymentId}/approve`, {})).status).toBe(200);
+    // Finance reads the bank details to make the transfer; the payment records that it did.
+    const instructions = await fetch(`${stack.apiUrl}/v1/payments/${paymentId}/transfer-instructions`, {
+      headers: { Authorization: `Bearer ${partnerKey('demo-finance')}` },
+    });
+    expect(instructions.status).toBe(200);
+    expect(instructions.headers.get('cache-control')).toBe('no-store');
+    expect(await instructions.json()).toMatchObject({ paymentId, payee: paymentRequestExample.payee, remittanceInformation: `Payment ${paymentId}` });
+    expect((await call('demo-finance', 'GET', `/v1/payments/${paymentId}`)).body.payeeDisclosures).toEqual([
+      expect.objectContaining({ by: 'demo-finance', count: 1 }),
+    ]);
     const today = new Date().toISOString().slice(0, 10);
     const disbursed = await call('demo-finance', 'POST', `/v1/payments/${paymentId}/disbursed`, disbursementExample(today));
     expect(disbursed.status).toBe(200);
@@ -162,7 +173,7 @@ describe('a reintegration payment through the local stack', () => {
     expect(JSON.stringify(exported.body)).not.toContain(paymentRequestExample.payee.name);
 
     // Every payment function that ran along the way ended well.
-    const payments = stack.invocations.filter((record) => /^(PaymentProcessing|RequestPayment|ApprovePayment|RecordDisbursement|GetPayment|ListPayments|ExportPayments)/.test(record.functionId));
+    const payments = stack.invocations.filter((record) => /^(PaymentProcessing|RequestPayment|ApprovePayment|RecordDisbursement|GetPayment|GetTransferInstructions|ListPayments|ExportPayments)/.test(record.functionId));
     expect(payments.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)).toEqual([]);
   });
 });

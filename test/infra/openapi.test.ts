@@ -65,4 +65,18 @@ describe('the OpenAPI document', () => {
     expect(decision.requestBody.content['application/json'].example).toMatchObject({ outcome: 'eligible' });
     expect(decision.responses['200'].content['application/json'].schema.properties.eligibility).toBeDefined();
   });
+
+  it("documents the transfer instructions: finance only, the answer's schema with an example, not to be stored, 409 outside approval", () => {
+    const operation = document.paths['/v1/payments/{id}/transfer-instructions']?.get as any;
+    expect(operation.description).toBe('Roles: finance.');
+    const success = operation.responses['200'];
+    expect(success.headers['Cache-Control'].schema).toEqual({ type: 'string', const: 'no-store' });
+    const { schema, example } = success.content['application/json'];
+    expect(schema.required).toEqual(expect.arrayContaining(['paymentId', 'caseReference', 'amount', 'currency', 'payee', 'remittanceInformation']));
+    expect(Object.keys(schema.properties)).not.toContain('purpose');
+    expect(example.remittanceInformation).toBe(`Payment ${example.paymentId}`);
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['403', '404', '409']));
+    // Other reads do not answer 409.
+    expect(Object.keys((document.paths['/v1/payments/{id}']?.get as any).responses)).not.toContain('409');
+  });
 });

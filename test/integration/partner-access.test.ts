@@ -94,6 +94,7 @@ const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; ex
   'list-payments': { body: () => undefined },
   'export-payments': { body: () => undefined, query: `from=${today}&to=${today}` },
   'get-payment': { body: () => undefined },
+  'get-transfer-instructions': { body: () => undefined },
   'approve-payment': { body: () => ({}) },
   'reject-payment': { body: () => ({ reason: 'missing_documents' }) },
   'cancel-payment': { body: () => ({}) },
@@ -131,7 +132,7 @@ describe('API5 function-level authorization: every partner route × every role',
   /**
    * What `{id}` names: what the route's setup says (a programme), a payment on `/v1/payments/{id}`
    * routes (requested by the receiver, reserved, and approved by the coordinator where the route
-   * needs it), a case elsewhere (reintegrating with an approved plan for its payment routes, put in
+   * needs it: the disbursement and the transfer instructions), a case elsewhere (reintegrating with an approved plan for its payment routes, put in
    * the status the route's setup needs otherwise).
    */
   const pathIdFor = async (route: ApiRoute): Promise<string> => {
@@ -141,7 +142,7 @@ describe('API5 function-level authorization: every partner route × every role',
       const caseId = await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
       const requested = await requestPayment(partners.receiver, caseId, paymentRequest());
       await drainPaymentsQueue();
-      if (route.handler === 'record-disbursement') {
+      if (route.handler === 'record-disbursement' || route.handler === 'get-transfer-instructions') {
         expect((await paymentStep(partners.coordinator, 'approve', requested.body.id)).status).toBe(200);
       }
       return requested.body.id;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -29,13 +29,14 @@ import {
   sqs,
   sqsRecordOf,
   submitReferral,
+  transferInstructions,
   writeApprovedPlan,
 } from '../support/payments.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
-const { newPayment } = await import('../../functions/domain/payments.ts');
+const { decideTransferInstructions, newPayment } = await import('../../functions/domain/payments.ts');
 const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
@@ -44,6 +45,7 @@ let receiver: Partner;
 let otherReceiver: Partner;
 let coordinator: Partner;
 let finance: Partner;
+let otherFinance: Partner;
 /** A receiving partner that also holds the finance role: the four-eyes rule must still stop it. */
 let receiverWithFinance: Partner;
 
@@ -72,15 +74,28 @@ const requestAndProcess = async (caseId: string, body = paymentRequest(), partne
 };
 
 beforeAll(async () => {
-  [referrer, receiver, otherReceiver, coordinator, finance, receiverWithFinance] = await Promise.all([
+  [referrer, receiver, otherReceiver, coordinator, finance, receiverWithFinance, otherFinance] = await Promise.all([
     registerPartner(['referrer'], 'FR'),
     registerPartner(['receiver'], 'AL'),
     registerPartner(['receiver'], 'AL'),
     registerPartner(['coordinator'], 'FR'),
     registerPartner(['finance'], 'FR'),
     registerPartner(['receiver', 'finance'], 'AL'),
+    registerPartner(['finance'], 'FR'),
   ]);
 });
+
+/** A payment reserved and approved by the coordinator, ready for finance to transfer. */
+const approvedPayment = async (requester: Partner = receiver) => {
+  const caseId = await givenReintegratingCase({ referrer, receiver: requester });
+  const payment = await requestAndProcess(caseId, paymentRequest(), requester);
+  expect((await paymentStep(coordinator, 'approve', payment.id, { note: 'Within the plan.' })).status).toBe(200);
+  return payment;
+};
+
+const disclosuresOf = async (paymentId: string) => (await getPayment(coordinator, paymentId)).body.payeeDisclosures;
+
+const personalValues = [paymentRequestExample.payee.name, paymentRequestExample.payee.iban!];
 
 // Each test starts from an empty payments queue, so what it receives is its own.
 beforeEach(async () => {
@@ -593,6 +608,120 @@ describe('GET payments', () => {
   });
 });
 
+describe('GET /v1/payments/{id}/transfer-instructions', () => {
+  it('gives finance what the transfer needs, not to be stored, after recording who saw it; once disbursed it is 409', async () => {
+    const payment = await approvedPayment();
+    const response = await transferInstructions(finance, payment.id);
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({
+      paymentId: payment.id,
+      caseReference: payment.caseReference,
+      amount: 12_500,
+      currency: 'EUR',
+      payee: paymentRequestExample.payee,
+      remittanceInformation: `Payment ${payment.id}`,
+    });
+    for (const value of [paymentRequestExample.purpose, 'Within the plan.']) expect(response.raw).not.toContain(value);
+
+    // The payment says who saw the bank details and when, to finance and coordinators alike, never what.
+    const forFinance = await getPayment(finance, payment.id);
+    expect(forFinance.body.payeeDisclosures).toEqual([{ by: finance.partnerId, firstAt: expect.any(String), lastAt: expect.any(String), count: 1 }]);
+    const [sitting] = forFinance.body.payeeDisclosures;
+    expect(sitting.lastAt).toBe(sitting.firstAt);
+    for (const value of personalValues) expect(forFinance.raw).not.toContain(value);
+    expect(await disclosuresOf(payment.id)).toEqual(forFinance.body.payeeDisclosures);
+    // Looking is not a step: the steps are as they were, and the transfer is confirmed without a conflict.
+    expect(forFinance.body.steps.map((step: { status: string }) => step.status)).toEqual(['requested', 'reserved', 'approved']);
+    expect((await paymentStep(finance, 'disbursed', payment.id, disbursementExample(today()))).status).toBe(200);
+
+    const afterwards = await transferInstructions(finance, payment.id);
+    expectProblem(afterwards, 409, 'illegal-transition');
+    expect(afterwards.body.currentStatus).toBe('disbursed');
+    for (const value of personalValues) expect(afterwards.raw).not.toContain(value);
+    expect(await disclosuresOf(payment.id)).toEqual([sitting]);
+  });
+
+  it("reloads and retries, even at once, count in the caller's sitting: one entry, every view counted", async () => {
+    const payment = await approvedPayment();
+    const concurrent = await Promise.all(Array.from({ length: 6 }, () => transferInstructions(finance, payment.id)));
+    expect(concurrent.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    for (let view = 0; view < 2; view += 1) expect((await transferInstructions(finance, payment.id)).status).toBe(200);
+
+    const disclosures = await disclosuresOf(payment.id);
+    expect(disclosures).toEqual([{ by: finance.partnerId, firstAt: expect.any(String), lastAt: expect.any(String), count: 8 }]);
+    expect(disclosures[0].lastAt >= disclosures[0].firstAt).toBe(true);
+  });
+
+  it('a view after the sitting, or by another finance partner, is an entry of its own', async () => {
+    const payment = await approvedPayment();
+    // A sitting of this partner that began twenty minutes ago, as that view would have left it.
+    const earlier = new Date(Date.now() - 20 * 60_000).toISOString();
+    const old = { by: finance.partnerId, firstAt: earlier, lastAt: earlier, count: 3 };
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: process.env.CASES_TABLE_NAME!,
+        Key: { pk: `CASE#${payment.caseId}`, sk: `PAYMENT#${payment.id}` },
+        UpdateExpression: 'SET payeeDisclosures = :disclosures',
+        ExpressionAttributeValues: { ':disclosures': [old] },
+      })
+    );
+    expect((await transferInstructions(finance, payment.id)).status).toBe(200);
+    expect((await transferInstructions(otherFinance, payment.id)).status).toBe(200);
+    expect((await transferInstructions(finance, payment.id)).status).toBe(200);
+    expect(await disclosuresOf(payment.id)).toEqual([
+      old,
+      expect.objectContaining({ by: finance.partnerId, count: 2 }),
+      expect.objectContaining({ by: otherFinance.partnerId, count: 1 }),
+    ]);
+  });
+
+  it('a disclosure decided on what was read does not land once the payment or its disclosures moved on', async () => {
+    const payment = await approvedPayment();
+    const read = (await payments.get(payment.id))!;
+    const actor = { partnerId: finance.partnerId, rolesOnCase: ['finance'] as const };
+    const decide = (stored: typeof read) => {
+      const decision = decideTransferInstructions(stored, actor, new Date());
+      if (decision.kind !== 'disclose') throw new Error(`expected a disclosure, got ${decision.kind}`);
+      return decision.record;
+    };
+    const opening = decide(read);
+    expect(await payments.recordPayeeDisclosure(read, opening)).toBe('applied');
+    // Another request opened the sitting from the same read: it is not opened twice.
+    expect(await payments.recordPayeeDisclosure(read, opening)).toBe('conflict');
+    const continuing = decide((await payments.get(payment.id))!);
+    expect(continuing.kind).toBe('continue-sitting');
+
+    expect((await paymentStep(finance, 'disbursed', payment.id, disbursementExample(today()))).status).toBe(200);
+    expect(await payments.recordPayeeDisclosure(read, continuing)).toBe('conflict');
+    expect(await payments.recordPayeeDisclosure(read, decide({ ...read, payeeDisclosures: [] }))).toBe('conflict');
+    expect(await disclosuresOf(payment.id)).toEqual([expect.objectContaining({ by: finance.partnerId, count: 1 })]);
+  });
+
+  it('before approval it is 409 naming the status, and nothing is recorded; an unknown or malformed id is 404 as for any payment', async () => {
+    const caseId = await givenReintegratingCase({ referrer, receiver });
+    const payment = await requestAndProcess(caseId);
+    const response = await transferInstructions(finance, payment.id);
+    expectProblem(response, 409, 'illegal-transition');
+    expect(response.body.currentStatus).toBe('reserved');
+    for (const value of personalValues) expect(response.raw).not.toContain(value);
+    expect(await disclosuresOf(payment.id)).toEqual([]);
+
+    const missing = await transferInstructions(finance, randomUUID());
+    expectProblem(missing, 404);
+    expect((await transferInstructions(finance, 'not-a-payment')).raw).toBe(missing.raw);
+    expect((await getPayment(finance, randomUUID())).raw).toBe(missing.raw);
+  });
+
+  it('the requester is refused even holding the finance role (four eyes), other roles by role, and nothing is recorded', async () => {
+    const payment = await approvedPayment(receiverWithFinance);
+    expectProblem(await transferInstructions(receiverWithFinance, payment.id), 403, 'four-eyes');
+    expectProblem(await transferInstructions(coordinator, payment.id), 403, 'forbidden');
+    expectProblem(await transferInstructions(receiver, payment.id), 403, 'forbidden');
+    expect(await disclosuresOf(payment.id)).toEqual([]);
+  });
+});
+
 describe('GET /v1/payments/export', () => {
   it('gives the ledger of the period as JSON and CSV, with control totals equal to the ledger’s sums', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
@@ -722,6 +851,30 @@ describe('notifications', () => {
     expect(again.map((message) => message.id).sort()).toEqual(messages.map((message) => message.id).sort());
   });
 
+  it('a disclosure changes no status, so the notifier makes no message of it', async () => {
+    const stream = await openCaseStream();
+    const payment = await approvedPayment();
+    expect((await transferInstructions(finance, payment.id)).status).toBe(200);
+    expect((await transferInstructions(otherFinance, payment.id)).status).toBe(200);
+
+    // The reservation, the approval and both disclosures pass the notifier's filter.
+    const records = notifierRecords(await stream.next()).filter((record) => record.dynamodb?.Keys?.sk?.S === `PAYMENT#${payment.id}`);
+    stream.close();
+    expect(records).toHaveLength(4);
+    const { handler: notifier } = await import('../../functions/payment-events.ts');
+    expect(await notifier(streamEvent(records), lambdaContext('PaymentNotifier'))).toEqual({ batchItemFailures: [] });
+
+    const ours = (body: any) => body.payment?.id === payment.id;
+    const messages = await takeNotifications(ours, 3);
+    expect(messages.map((message) => message.event).sort()).toEqual(['awaiting_approval', 'awaiting_disbursement', 'decided']);
+    // Everything else on the queue, each message held invisible once taken, then put back.
+    const rest: Message[] = [];
+    for (let batch = await receive(notificationsQueueUrl()); batch.length > 0; batch = await receive(notificationsQueueUrl())) rest.push(...batch);
+    await releaseMessages(notificationsQueueUrl(), rest);
+    expect(rest.filter((message) => ours(JSON.parse(message.Body!)))).toEqual([]);
+    for (const value of personalValues) expect(JSON.stringify(messages)).not.toContain(value);
+  });
+
   it('the daily digest of open payments goes to finance once per day, without personal data', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const open = await requestAndProcess(caseId);
@@ -752,6 +905,7 @@ afterAll(async () => {
   // The capture works: the handlers' own lines are in it.
   expect(text).toContain('payment reserved');
   expect(text).toContain('payment refused');
+  expect(text).toContain('transfer instructions disclosed');
   const sample = tactReferral();
   for (const value of [
     paymentRequestExample.payee.name,

@@ -134,6 +134,14 @@ export const getPayment = async (partner: Pick<Partner, 'key'>, paymentId: strin
     headers: bearer(partner.key),
   });
 
+export const transferInstructions = async (partner: Pick<Partner, 'key'>, paymentId: string): Promise<Response> =>
+  callRoute(await routeHandler('get-transfer-instructions'), {
+    method: 'GET',
+    route: '/v1/payments/{id}/transfer-instructions',
+    pathParameters: { id: paymentId },
+    headers: bearer(partner.key),
+  });
+
 export const listPayments = async (partner: Pick<Partner, 'key'>, caseId: string, queryString = ''): Promise<Response> =>
   callRoute(await routeHandler('list-payments'), {
     method: 'GET',

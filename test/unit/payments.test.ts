@@ -6,6 +6,8 @@ import {
   controlTotals,
   decideReservation,
   decideReview,
+  decideTransferInstructions,
+  disclosureSittingMs,
   exportCsv,
   exportEntry,
   isOpen,
@@ -18,9 +20,9 @@ import {
   type ReviewRequest,
 } from '../../functions/domain/payments.ts';
 import type { BudgetItem, PaymentItem, PaymentStatus } from '../../events/payment.ts';
-import { exportQuerySchema, paymentRequestSchema } from '../../events/payment.ts';
+import { exportQuerySchema, paymentRequestSchema, transferInstructionsSchema } from '../../events/payment.ts';
 import type { PlanVersion } from '../../events/plan.ts';
-import { paymentRequest } from '../../events/samples/payments.ts';
+import { paymentRequest, transferInstructionsExample } from '../../events/samples/payments.ts';
 
 const now = new Date('2026-11-20T10:00:00.000Z');
 const caseId = '11111111-2222-4333-8444-555555555555';
@@ -304,6 +306,68 @@ describe("reviewers' steps", () => {
   });
 });
 
+describe('transfer instructions', () => {
+  const finance = { partnerId: 'finance-fr', rolesOnCase: ['finance'] as const };
+  const otherFinance = { partnerId: 'finance-es', rolesOnCase: ['finance'] as const };
+  const coordinator = { partnerId: 'coordinator-fr', rolesOnCase: ['coordinator'] as const };
+  const requesterWithFinance = { partnerId: 'receiver-al', rolesOnCase: ['receiver', 'finance'] as const };
+  const approved = payment({ status: 'approved', planVersion: 1 });
+  const later = (ms: number) => new Date(now.getTime() + ms);
+
+  it('gives finance the payee, amount, currency, case reference and a remittance text with the payment id only', () => {
+    const decision = decideTransferInstructions(approved, finance, now);
+    expect(decision).toEqual({
+      kind: 'disclose',
+      record: { kind: 'open-sitting', index: 0, sitting: { by: 'finance-fr', firstAt: now.toISOString(), lastAt: now.toISOString(), count: 1 } },
+      instructions: {
+        paymentId: approved.paymentId,
+        caseReference: 'TACT-FR-000123',
+        amount: 12_500,
+        currency: 'EUR',
+        payee: approved.payee,
+        remittanceInformation: `Payment ${approved.paymentId}`,
+      },
+    });
+    const remittance = decision.kind === 'disclose' ? decision.instructions.remittanceInformation : '';
+    for (const value of [approved.purpose, approved.caseReference, approved.programmeId, approved.payee.name]) expect(remittance).not.toContain(value);
+  });
+
+  it('only while the payment is approved: before approval or once paid, rejected or cancelled the status is named', () => {
+    for (const status of ['requested', 'reserved', 'disbursed', 'rejected', 'cancelled'] as const) {
+      expect(decideTransferInstructions(payment({ status }), finance, now)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
+    }
+  });
+
+  it('only for finance, and never for the requester even holding the finance role', () => {
+    expect(decideTransferInstructions(approved, coordinator, now)).toEqual({ kind: 'not-allowed-for-role' });
+    expect(decideTransferInstructions(approved, requesterWithFinance, now)).toEqual({ kind: 'requester-may-not-transfer' });
+  });
+
+  it("views within a sitting count in the caller's entry; after it, or by someone else, they open a new one", () => {
+    const first = { by: 'finance-fr', firstAt: now.toISOString(), lastAt: now.toISOString(), count: 2 };
+    const theirs = { by: 'finance-es', firstAt: later(1_000).toISOString(), lastAt: later(1_000).toISOString(), count: 1 };
+    const seen = payment({ status: 'approved', planVersion: 1, payeeDisclosures: [first, theirs] });
+
+    const within = decideTransferInstructions(seen, finance, later(disclosureSittingMs - 1));
+    expect(within.kind === 'disclose' && within.record).toEqual({
+      kind: 'continue-sitting',
+      index: 0,
+      sitting: first,
+      at: later(disclosureSittingMs - 1).toISOString(),
+    });
+    const after = decideTransferInstructions(seen, finance, later(disclosureSittingMs));
+    expect(after.kind === 'disclose' && after.record).toMatchObject({ kind: 'open-sitting', index: 2, sitting: { by: 'finance-fr', count: 1 } });
+    const other = decideTransferInstructions(seen, otherFinance, later(2_000));
+    expect(other.kind === 'disclose' && other.record).toMatchObject({ kind: 'continue-sitting', index: 1, sitting: theirs });
+  });
+
+  it("a clock behind the sitting's last view never moves it back", () => {
+    const sitting = { by: 'finance-fr', firstAt: now.toISOString(), lastAt: later(5_000).toISOString(), count: 3 };
+    const decision = decideTransferInstructions(payment({ status: 'approved', payeeDisclosures: [sitting] }), finance, later(4_000));
+    expect(decision.kind === 'disclose' && decision.record).toMatchObject({ kind: 'continue-sitting', at: sitting.lastAt });
+  });
+});
+
 describe('views', () => {
   it('finance sees no payee name or account, no purpose, no notes', () => {
     const withNote = payment({ status: 'approved', steps: [...payment().steps, { status: 'approved', at: now.toISOString(), by: 'coordinator-fr', note: 'Invoice seen.' }] });
@@ -313,6 +377,7 @@ describe('views', () => {
     expect(JSON.stringify(view)).not.toContain(withNote.purpose);
     expect(JSON.stringify(view)).not.toContain('Invoice seen.');
     expect(view.payeeKind).toBe('provider');
+    expect(view.payeeDisclosures).toEqual([]);
     expect(paymentView(withNote)).toMatchObject({ payee: withNote.payee, purpose: withNote.purpose });
   });
 
@@ -369,6 +434,10 @@ describe('contracts', () => {
     expect(isValidIban('DE89370400440532013000')).toBe(true);
     expect(isValidIban('DE89370400440532013001')).toBe(false);
     expect(isValidIban('de89370400440532013000')).toBe(false);
+  });
+
+  it("the transfer instructions' example (in the OpenAPI document) fits its schema", () => {
+    expect(transferInstructionsSchema.parse(transferInstructionsExample)).toEqual(transferInstructionsExample);
   });
 
   it('a payment request refuses a fractional amount and unknown fields', () => {

@@ -1,0 +1,57 @@
+import { CaseRepository } from '#adapters/case-repository';
+import { documentClient } from '#adapters/dynamodb';
+import { PaymentRepository } from '#adapters/payment-repository';
+import { requiredEnv } from '#commons/env';
+import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
+import { paymentForCaller } from '#commons/payment-access';
+import { fourEyes } from '#commons/payment-review';
+import { logger } from '#commons/powertools';
+import { conflict, forbidden } from '#commons/problem';
+import { decideTransferInstructions } from '#domain/payments';
+import { rolesFor } from '#events/routes';
+
+const tableName = requiredEnv('CASES_TABLE_NAME');
+const cases = new CaseRepository(documentClient, tableName);
+const payments = new PaymentRepository(documentClient, tableName);
+
+/** A concurrent disclosure or step makes the conditional write fail; the request is then decided again on fresh data. */
+const maxAttempts = 3;
+
+/**
+ * The payee's name and account for finance to make the transfer of an approved payment. The
+ * disclosure is recorded on the payment before the answer leaves, so no one sees the bank details
+ * without the payment saying so; the answer is never to be cached.
+ */
+const getTransferInstructions = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const found = await paymentForCaller(payments, cases, event, context.partner);
+    const decision = decideTransferInstructions(found.payment, { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase }, new Date());
+    switch (decision.kind) {
+      case 'not-allowed-for-role':
+        throw forbidden('Only finance may see the transfer instructions of a payment.');
+      case 'requester-may-not-transfer':
+        throw fourEyes('The transfer is made by someone other than the partner that requested the payment.');
+      case 'not-allowed-in-status':
+        throw conflict(
+          `The payment is ${decision.currentStatus}: transfer instructions are given only while it is approved.`,
+          {},
+          decision.currentStatus
+        );
+      case 'disclose':
+        if ((await payments.recordPayeeDisclosure(found.payment, decision.record)) === 'applied') {
+          logger.info('transfer instructions disclosed', {
+            paymentId: found.payment.paymentId,
+            caseId: found.payment.caseId,
+            sitting: decision.record.index,
+            newSitting: decision.record.kind === 'open-sitting',
+          });
+          return json(200, decision.instructions, { 'Cache-Control': 'no-store' });
+        }
+    }
+  }
+  throw conflict('The payment changed while its transfer instructions were being given. Retry the request.', { 'Retry-After': '1' });
+};
+
+export const handler = apiRoute<PartnerRequestContext>()
+  .use(partnerWithRole(rolesFor('GET /v1/payments/{id}/transfer-instructions')))
+  .handler(getTransferInstructions);
