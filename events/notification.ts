@@ -1,23 +1,62 @@
 import * as z from 'zod/mini';
 import { caseItemSchema, caseStatuses } from './case.ts';
-import { caseId, partnerId } from './primitives.ts';
+import { paymentId, paymentItemSchema, paymentStatus, rejectionCodes, reviewRejectionReasons } from './payment.ts';
+import { currencyCode, minorUnits, planCategory } from './plan.ts';
+import { caseId, isoDate, isoDateTime, partnerId } from './primitives.ts';
 
 /**
- * Stakeholder notifications: what the case-events consumer reads from the cases stream, and the
- * message it puts on the notifications queue for the mailer. A message names a case, an event and
- * one recipient by id and role: no personal data and no address. The mailer looks the recipient's
- * mailboxes and language up when it sends, so an address changed in between is honoured.
+ * Stakeholder notifications: the one message contract of the notifications queue, which the mailer
+ * turns into emails. Four producers write it: the case-events consumer (a case changed), the daily
+ * reminders job (a plan or visit is overdue), the payment-events consumer (a payment changed) and
+ * the daily payments digest. A message names its event and one recipient by id and role, with the
+ * ids, references, codes, dates and amounts its email says: never personal data (no name, payee,
+ * purpose or note) and no address. The mailer looks the recipient's mailboxes and language up when
+ * it sends, so an address changed in between is honoured.
  */
 
 /**
  * Every case status is an event when a case enters it; `promoted` is waitlisted → eligible, and
  * `reassigned` an eligible case given to another partner in the country of origin.
  */
-export const notificationEvents = [...caseStatuses, 'promoted', 'reassigned'] as const;
+export const caseEvents = [...caseStatuses, 'promoted', 'reassigned'] as const;
+/** Something the receiving partner should have recorded by now. */
+export const reminderEvents = ['plan_overdue', 'visit_overdue'] as const;
+/** A payment entered a status someone must act on, or that its requester is told of. */
+export const paymentEvents = [
+  'payment_awaiting_approval',
+  'payment_awaiting_disbursement',
+  'payment_approved',
+  'payment_rejected',
+  'payment_disbursed',
+] as const;
+export const digestEvents = ['payment_digest'] as const;
+
+/** One name per event across every kind, so the recipients table and each language pack have one row per event. */
+export const notificationEvents = [...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents] as const;
 export const notificationEvent = z.enum(notificationEvents);
 export type NotificationEvent = z.infer<typeof notificationEvent>;
+export type CaseEvent = (typeof caseEvents)[number];
+export type ReminderEvent = (typeof reminderEvents)[number];
+export type PaymentEvent = (typeof paymentEvents)[number];
 
-export const partnerRecipientRoles = ['referrer', 'receiver', 'coordinator'] as const;
+export const notificationKinds = ['case', 'reminder', 'payment', 'payment_digest'] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+
+/** The kind of message an event travels in: it decides the message's fields and the email's link. */
+export const kindOfEvent = (event: NotificationEvent): NotificationKind => {
+  if ((reminderEvents as readonly string[]).includes(event)) return 'reminder';
+  if ((paymentEvents as readonly string[]).includes(event)) return 'payment';
+  if ((digestEvents as readonly string[]).includes(event)) return 'payment_digest';
+  return 'case';
+};
+
+/**
+ * - referrer, receiver: the partners named on the case (`referrerId`, `receiverId`)
+ * - coordinator: each active partner with the coordinator role (the producer lists them)
+ * - requester: the partner that requested a payment (`requestedBy`)
+ * - finance: the stage's finance mailbox
+ */
+export const partnerRecipientRoles = ['referrer', 'receiver', 'coordinator', 'requester'] as const;
 export type PartnerRecipientRole = (typeof partnerRecipientRoles)[number];
 export const recipientRoles = [...partnerRecipientRoles, 'finance'] as const;
 export type RecipientRole = (typeof recipientRoles)[number];
@@ -31,16 +70,90 @@ export type Recipient = z.infer<typeof recipientSchema>;
 
 export const notificationId = z.string().check(z.regex(/^[0-9a-f]{64}$/, { error: 'must be a notification id' }));
 
-export const notificationMessageSchema = z.strictObject({
+const caseReference = caseItemSchema.shape.reference;
+
+/** `PLAN` or a monitoring visit's key (`VISIT#002`): with the case, it names the overdue item. */
+export const reminderItem = z.string().check(z.regex(/^(PLAN|VISIT#\d{3})$/, { error: 'must be PLAN or a visit key such as VISIT#002' }));
+
+export const caseNotificationSchema = z.strictObject({
+  kind: z.literal('case'),
   /** Deterministic: the same change and recipient always give the same id, so a redelivery is recognised. */
   notificationId,
-  event: notificationEvent,
+  event: z.enum(caseEvents),
   caseId,
-  reference: caseItemSchema.shape.reference,
+  reference: caseReference,
   /** The case version the change produced. */
   caseVersion: caseItemSchema.shape.version,
   recipient: recipientSchema,
 });
+export type CaseNotification = z.infer<typeof caseNotificationSchema>;
+
+export const reminderNotificationSchema = z.strictObject({
+  kind: z.literal('reminder'),
+  /** The same overdue item and recipient always give the same id, whichever run sends it. */
+  notificationId,
+  event: z.enum(reminderEvents),
+  caseId,
+  reference: caseReference,
+  item: reminderItem,
+  dueOn: isoDate,
+  recipient: recipientSchema,
+});
+export type ReminderNotification = z.infer<typeof reminderNotificationSchema>;
+
+export const paymentNotificationSchema = z.strictObject({
+  kind: z.literal('payment'),
+  /** The same status change of a payment and recipient always give the same id. */
+  notificationId,
+  event: z.enum(paymentEvents),
+  caseId,
+  reference: caseReference,
+  paymentId,
+  category: planCategory,
+  amount: minorUnits,
+  currency: currencyCode,
+  /** Why a rejected payment was rejected, as codes (a reviewer's note never leaves the payment). */
+  reasonCode: z.optional(z.enum(rejectionCodes)),
+  reviewReason: z.optional(z.enum(reviewRejectionReasons)),
+  recipient: recipientSchema,
+});
+export type PaymentNotification = z.infer<typeof paymentNotificationSchema>;
+
+/** A payment someone still has to act on, as the digest lists it: never its payee or purpose. */
+export const openPaymentSchema = z.strictObject({
+  id: paymentId,
+  caseId,
+  caseReference,
+  category: planCategory,
+  amount: minorUnits,
+  currency: currencyCode,
+  status: paymentStatus,
+  requestedAt: isoDateTime,
+});
+export type OpenPayment = z.infer<typeof openPaymentSchema>;
+
+/** A queue message holds at most 256 KB: the digest lists the oldest open payments up to this many. */
+export const maxDigestPayments = 500;
+
+export const paymentDigestNotificationSchema = z.strictObject({
+  kind: z.literal('payment_digest'),
+  /** One per day. */
+  notificationId,
+  event: z.enum(digestEvents),
+  day: isoDate,
+  /** How many payments are open in all; `open` lists the oldest of them, oldest first. */
+  totalOpen: z.int().check(z.minimum(1)),
+  open: z.array(openPaymentSchema).check(z.minLength(1), z.maxLength(maxDigestPayments)),
+  recipient: z.strictObject({ role: z.literal('finance') }),
+});
+export type PaymentDigestNotification = z.infer<typeof paymentDigestNotificationSchema>;
+
+export const notificationMessageSchema = z.discriminatedUnion('kind', [
+  caseNotificationSchema,
+  reminderNotificationSchema,
+  paymentNotificationSchema,
+  paymentDigestNotificationSchema,
+]);
 export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 
 /**
@@ -58,3 +171,21 @@ export const caseChangeImageSchema = z.pick(caseItemSchema, {
   version: true,
 });
 export type CaseChangeImage = z.infer<typeof caseChangeImageSchema>;
+
+/**
+ * What the payment-events consumer reads of a payment's stream image: unknown attributes are
+ * stripped on parsing, so the payee, the purpose and the notes never reach the consumer's code.
+ */
+export const paymentChangeImageSchema = z.pick(paymentItemSchema, {
+  paymentId: true,
+  caseId: true,
+  caseReference: true,
+  category: true,
+  amount: true,
+  currency: true,
+  status: true,
+  reasonCode: true,
+  reviewReason: true,
+  requestedBy: true,
+});
+export type PaymentChangeImage = z.infer<typeof paymentChangeImageSchema>;

@@ -13,7 +13,7 @@ import { MailSender, sesClient } from '#adapters/mail-sender';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
-import { defaultLanguage, loadLanguagePack, type RenderedEmail, renderEmail } from '#domain/notifications/emails';
+import { defaultLanguage, loadLanguagePack, type RenderedEmail, renderNotification } from '#domain/notifications/emails';
 import { type NotificationMessage, notificationMessageSchema } from '#events/notification';
 
 /**
@@ -26,7 +26,7 @@ const processor = new BatchProcessor(EventType.SQS);
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
 const mail = new MailSender(sesClient, requiredEnv('SENDER_ADDRESS'));
 const financeAddress = requiredEnv('FINANCE_ADDRESS');
-const caseBaseUrl = requiredEnv('CASE_BASE_URL').replace(/\/+$/, '');
+const links = { caseBaseUrl: requiredEnv('CASE_BASE_URL').replace(/\/+$/, '') };
 
 const sentRecords = new IdempotencyConfig({
   eventKeyJmesPath: 'notificationId',
@@ -64,11 +64,22 @@ const render = async (message: NotificationMessage, language: string): Promise<R
       sentIn: pack.language,
     });
   }
-  return renderEmail(pack, message.event, message.recipient.role, {
-    reference: message.reference,
-    link: `${caseBaseUrl}/${message.caseId}`,
-  });
+  return renderNotification(pack, message, links);
 };
+
+/** What a log line may say of a message: its ids, references and codes. */
+const idsOf = (message: NotificationMessage) => ({
+  notificationId: message.notificationId,
+  kind: message.kind,
+  event: message.event,
+  role: message.recipient.role,
+  partnerId: message.recipient.role === 'finance' ? undefined : message.recipient.partnerId,
+  ...(message.kind === 'payment_digest'
+    ? { day: message.day }
+    : { caseId: message.caseId, reference: message.reference }),
+  ...(message.kind === 'payment' ? { paymentId: message.paymentId } : {}),
+  ...(message.kind === 'reminder' ? { item: message.item } : {}),
+});
 
 const deliverOnce = makeIdempotent(
   async (message: NotificationMessage, onAccepted: (sesMessageId: string) => void): Promise<Delivery> => {
@@ -108,14 +119,7 @@ const parseMessage = (record: SQSRecord): NotificationMessage => {
 
 const deliver = async (record: SQSRecord): Promise<void> => {
   const message = parseMessage(record);
-  const ids = {
-    notificationId: message.notificationId,
-    caseId: message.caseId,
-    reference: message.reference,
-    event: message.event,
-    role: message.recipient.role,
-    partnerId: message.recipient.role === 'finance' ? undefined : message.recipient.partnerId,
-  };
+  const ids = idsOf(message);
   let accepted: string | undefined;
   try {
     const delivery = await deliverOnce(message, (sesMessageId) => {

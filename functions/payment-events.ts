@@ -3,42 +3,31 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { PaymentNotificationQueue } from '#adapters/payment-notification-queue';
+import { NotificationQueue } from '#adapters/notification-queue';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { streamImage } from '#commons/stream';
 import { paymentNotifications } from '#domain/payment-notifications';
+import { paymentChangeImageSchema } from '#events/notification';
 import { paymentItemSchema } from '#events/payment';
 
-const notifications = new PaymentNotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
-/**
- * What this consumer reads of a payment's stream image: `z.object` drops every other attribute, so
- * the payee and the purpose never reach this code.
- */
-const paymentFactsSchema = z.pick(paymentItemSchema, {
-  paymentId: true,
-  caseId: true,
-  caseReference: true,
-  programmeId: true,
-  category: true,
-  amount: true,
-  currency: true,
-  status: true,
-  reasonCode: true,
-  requestedBy: true,
-  steps: true,
-});
 const paymentStatusSchema = z.pick(paymentItemSchema, { status: true });
 
 const notifyOfChange = async (record: DynamoDBRecord): Promise<void> => {
-  const after = streamImage(record, 'NewImage', paymentFactsSchema);
+  const after = streamImage(record, 'NewImage', paymentChangeImageSchema);
   if (after === undefined) return;
   const messages = paymentNotifications(streamImage(record, 'OldImage', paymentStatusSchema), after);
   if (messages.length === 0) return;
   await notifications.send(messages);
-  logger.info('payment notifications queued', { paymentId: after.paymentId, status: after.status, events: messages.map((message) => message.event) });
+  logger.info('payment notifications queued', {
+    paymentId: after.paymentId,
+    status: after.status,
+    events: messages.map((message) => message.event),
+    notificationIds: messages.map((message) => message.notificationId),
+  });
 };
 
 /**

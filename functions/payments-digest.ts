@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
-import { PaymentNotificationQueue } from '#adapters/payment-notification-queue';
+import { NotificationQueue } from '#adapters/notification-queue';
 import { PaymentRepository } from '#adapters/payment-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
@@ -11,7 +11,7 @@ import { todayIso } from '#domain/dates';
 import { paymentDigest } from '#domain/payment-notifications';
 
 const payments = new PaymentRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
-const notifications = new PaymentNotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
 /** A claim older than this was left by an invocation that died before sending; another may take over. */
 const staleClaimMs = 15 * 60 * 1000;
@@ -19,8 +19,8 @@ const staleClaimMs = 15 * 60 * 1000;
 /**
  * Finance's daily digest of every payment still open. EventBridge invokes it once a day (and
  * retries on failure), so the day's marker item decides whether it already went out: claimed
- * before sending, marked sent after, given back if sending failed. The message id is the day's,
- * so even a claim taken over from a dead invocation makes one email.
+ * before sending, marked sent after, given back if sending failed. The notification id is the
+ * day's, so even a claim taken over from a dead invocation makes one email.
  */
 export const handler = middy<ScheduledEvent, { day: string; outcome: 'sent' | 'nothing-open' | 'already-sent' }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -33,10 +33,11 @@ export const handler = middy<ScheduledEvent, { day: string; outcome: 'sent' | 'n
     }
     try {
       const open = await payments.openPayments();
-      if (open.length > 0) await notifications.send([paymentDigest(day, open, now)]);
+      const digest = paymentDigest(day, open);
+      if (digest !== undefined) await notifications.send([digest]);
       await payments.markDigestSent(day, now);
-      logger.info('payment digest done', { day, open: open.length });
-      return { day, outcome: open.length > 0 ? 'sent' : 'nothing-open' };
+      logger.info('payment digest done', { day, open: open.length, notificationId: digest?.notificationId });
+      return { day, outcome: digest === undefined ? 'nothing-open' : 'sent' };
     } catch (error) {
       await payments.releaseDigestClaim(day);
       throw error;

@@ -1,17 +1,19 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { documentClient } from '#adapters/dynamodb';
-import { ReminderQueue } from '#adapters/reminder-queue';
+import { NotificationQueue } from '#adapters/notification-queue';
+import { PartnerRepository } from '#adapters/partner-repository';
 import { ReminderRepository } from '#adapters/reminder-repository';
+import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { overdueItems, remindableStatuses, reminderMessages } from '#domain/reminders';
 
 const reminders = new ReminderRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
-const queue = new ReminderQueue(new SQSClient({}), requiredEnv('NOTIFICATIONS_QUEUE_URL'));
+const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
+const queue = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
 /** A claim older than this belongs to a run that died between claiming and sending: it is taken over. */
 const staleClaimMs = 15 * 60 * 1000;
@@ -32,6 +34,9 @@ const sendReminders = async (event: unknown): Promise<{ casesChecked: number; re
   let casesChecked = 0;
   let remindersSent = 0;
   let failures = 0;
+  // Looked up once per run, and only if something is overdue.
+  let coordinators: Promise<string[]> | undefined;
+  const coordinatorIds = () => (coordinators ??= partners.activeIdsWithRole('coordinator'));
   for (const status of remindableStatuses) {
     for (const caseId of await reminders.caseIdsInStatus(status)) {
       const deadlines = await reminders.deadlinesOf(caseId);
@@ -41,7 +46,7 @@ const sendReminders = async (event: unknown): Promise<{ casesChecked: number; re
         if (deadlines.reminded.has(overdue.item)) continue;
         if (!(await reminders.claim(caseId, overdue.item, now, staleClaimMs))) continue;
         try {
-          await queue.send(reminderMessages(deadlines.case, overdue, now));
+          await queue.send(reminderMessages(deadlines.case, overdue, await coordinatorIds()));
         } catch (error) {
           failures += 1;
           logger.error('reminder not sent', { caseId, item: overdue.item, errorName: (error as Error).name });

@@ -3,7 +3,7 @@ import type { NotificationMessage } from '#events/notification';
 
 const maxBatchEntries = 10;
 
-/** The notifications queue, as the case-events consumer writes to it. */
+/** The notifications queue, as every producer writes to it (case events, reminders, payments, the digest). */
 export class NotificationQueue {
   constructor(
     private readonly client: SQSClient,
@@ -11,8 +11,9 @@ export class NotificationQueue {
   ) {}
 
   /**
-   * Queues every message or throws. A throw makes the stream record retried, which queues the
-   * messages that did get through again: the mailer recognises them by their notification id.
+   * Queues every message or throws. A throw makes the producer try again (a stream record is
+   * retried, a reminder released for the next run), which queues the messages that did get
+   * through again: the mailer recognises them by their notification id.
    */
   async send(messages: readonly NotificationMessage[]): Promise<void> {
     for (let start = 0; start < messages.length; start += maxBatchEntries) {

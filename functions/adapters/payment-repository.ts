@@ -21,7 +21,7 @@ import {
   type PaymentStep,
   type ReservationRefusal,
 } from '#events/payment';
-import { type OpenPayment, openPaymentSchema } from '#events/payment-notification';
+import { type OpenPayment, openPaymentSchema } from '#events/notification';
 import { type DisclosureRecord, isOpen, type PaymentChange } from '#domain/payments';
 
 /**
@@ -522,8 +522,8 @@ const isConditionFailure = (error: unknown): boolean =>
 
 const pickOpenPayment = (item: Record<string, unknown>) => ({
   id: item.paymentId,
+  caseId: item.caseId,
   caseReference: item.caseReference,
-  programmeId: item.programmeId,
   category: item.category,
   amount: item.amount,
   currency: item.currency,

@@ -1,70 +1,63 @@
 import type { PaymentItem, PaymentStatus } from '#events/payment';
 import {
   maxDigestPayments,
-  type NotificationRecipient,
   type OpenPayment,
+  type PaymentChangeImage,
   type PaymentDigestNotification,
   type PaymentEvent,
   type PaymentNotification,
-} from '#events/payment-notification';
+} from '#events/notification';
+import { notificationIdFor } from './notifications/messages.ts';
+import { recipientsFor } from './notifications/recipients.ts';
 
 /**
- * Who is told what when a payment changes status: finance when it has to act (approve, then
- * transfer), the requester when its request is decided or paid. Ids are deterministic, so the
- * same change seen twice makes the same messages.
+ * What is told when a payment changes status: finance when it has to act (approve, then transfer),
+ * the requester when its request is decided or paid (who hears each event is the notifications
+ * recipients table). Ids are deterministic, so the same change seen twice makes the same messages.
  */
-type PaymentFacts = Pick<
-  PaymentItem,
-  'paymentId' | 'caseId' | 'caseReference' | 'programmeId' | 'category' | 'amount' | 'currency' | 'status' | 'reasonCode' | 'requestedBy' | 'steps'
->;
 
-const eventsOnEntering: Partial<Record<PaymentStatus, Array<{ event: PaymentEvent; to: 'finance' | 'requester' }>>> = {
-  reserved: [{ event: 'awaiting_approval', to: 'finance' }],
-  approved: [
-    { event: 'awaiting_disbursement', to: 'finance' },
-    { event: 'decided', to: 'requester' },
-  ],
-  rejected: [{ event: 'decided', to: 'requester' }],
-  disbursed: [{ event: 'disbursed', to: 'requester' }],
+/** Entering `approved` is two facts: finance must now transfer the money, and the requester learns the decision. */
+const eventsOnEntering: Partial<Record<PaymentStatus, readonly PaymentEvent[]>> = {
+  reserved: ['payment_awaiting_approval'],
+  approved: ['payment_awaiting_disbursement', 'payment_approved'],
+  rejected: ['payment_rejected'],
+  disbursed: ['payment_disbursed'],
 };
 
-export const paymentNotifications = (before: Pick<PaymentItem, 'status'> | undefined, after: PaymentFacts): PaymentNotification[] => {
+export const paymentNotifications = (before: Pick<PaymentItem, 'status'> | undefined, after: PaymentChangeImage): PaymentNotification[] => {
   if (before?.status === after.status) return [];
-  const occurredAt = after.steps.findLast((step) => step.status === after.status)?.at ?? after.steps.at(-1)?.at;
-  if (occurredAt === undefined) return [];
-  return (eventsOnEntering[after.status] ?? []).map(({ event, to }) => {
-    const recipient: NotificationRecipient = to === 'finance' ? { role: 'finance' } : { role: 'requester', partnerId: after.requestedBy };
-    return {
-      id: `payment:${after.paymentId}:${event}:${to}`,
-      kind: 'payment',
-      event,
-      recipient,
-      occurredAt,
-      payment: {
-        id: after.paymentId,
+  return (eventsOnEntering[after.status] ?? []).flatMap((event) =>
+    recipientsFor(event, { requesterId: after.requestedBy }, []).map(
+      (recipient): PaymentNotification => ({
+        kind: 'payment',
+        notificationId: notificationIdFor([after.paymentId], event, recipient),
+        event,
         caseId: after.caseId,
-        caseReference: after.caseReference,
-        programmeId: after.programmeId,
+        reference: after.caseReference,
+        paymentId: after.paymentId,
         category: after.category,
         amount: after.amount,
         currency: after.currency,
-        status: after.status,
-        ...(after.reasonCode === undefined ? {} : { reasonCode: after.reasonCode }),
-      },
-    };
-  });
+        ...(event === 'payment_rejected' && after.reasonCode !== undefined ? { reasonCode: after.reasonCode } : {}),
+        ...(event === 'payment_rejected' && after.reviewReason !== undefined ? { reviewReason: after.reviewReason } : {}),
+        recipient,
+      })
+    )
+  );
 };
 
-/** The day's digest for finance: the oldest open payments first. */
-export const paymentDigest = (day: string, open: readonly OpenPayment[], now: Date): PaymentDigestNotification => {
+/** The day's digest for finance, the oldest open payments first; none when nothing is open. */
+export const paymentDigest = (day: string, open: readonly OpenPayment[]): PaymentDigestNotification | undefined => {
+  if (open.length === 0) return undefined;
   const oldestFirst = [...open].sort((a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.id.localeCompare(b.id));
+  const recipient = { role: 'finance' } as const;
   return {
-    id: `payment-digest:${day}`,
     kind: 'payment_digest',
-    recipient: { role: 'finance' },
+    notificationId: notificationIdFor([day], 'payment_digest', recipient),
+    event: 'payment_digest',
     day,
-    occurredAt: now.toISOString(),
     totalOpen: open.length,
     open: oldestFirst.slice(0, maxDigestPayments),
+    recipient,
   };
 };

@@ -1,14 +1,16 @@
 import type { CaseItem } from '#events/case';
 import type { MonitoringVisit } from '#events/lifecycle';
 import { visitSk } from '#events/lifecycle';
-import type { ReminderMessage, ReminderRecipient } from '#events/reminder';
+import type { ReminderEvent, ReminderNotification } from '#events/notification';
+import { notificationIdFor } from './notifications/messages.ts';
+import { recipientsFor } from './notifications/recipients.ts';
 import { visitOverdue } from './monitoring.ts';
 import { planOverdue } from './reintegration-plan.ts';
 
 /**
  * What the daily reminders job reminds of: a plan not approved by its deadline, and a scheduled
  * monitoring visit not recorded by its due date. Each overdue item is reminded once, to the
- * receiving partner and to the coordinators.
+ * recipients the notifications table gives its event (the receiving partner and the coordinators).
  */
 
 /** The statuses in which something can fall overdue: from arrival until closure. */
@@ -22,7 +24,7 @@ export type ReminderCase = Pick<
 export interface OverdueItem {
   /** `PLAN` or the visit's key; with the case id it names the item reminded of, once. */
   item: string;
-  event: ReminderMessage['event'];
+  event: ReminderEvent;
   dueOn: string;
 }
 
@@ -38,22 +40,19 @@ export const overdueItems = (stored: ReminderCase, visits: readonly MonitoringVi
   ];
 };
 
-/** One message per recipient, each with an id that a repeat of the same reminder would share. */
-export const reminderMessages = (stored: ReminderCase, overdue: OverdueItem, now: Date): ReminderMessage[] => {
-  const recipients: ReminderRecipient[] = [
-    ...(stored.receiverId === undefined ? [] : [{ kind: 'partner' as const, partnerId: stored.receiverId }]),
-    { kind: 'role', role: 'coordinator' },
-  ];
-  return recipients.map((recipient) => ({
-    id: `reminder:${stored.caseId}:${overdue.item}:${recipient.kind === 'partner' ? recipient.partnerId : recipient.role}`,
-    type: 'reminder',
+/** One message per recipient (the coordinators are given by the caller), each with the id a repeat would share. */
+export const reminderMessages = (
+  stored: ReminderCase,
+  overdue: OverdueItem,
+  coordinatorIds: readonly string[]
+): ReminderNotification[] =>
+  recipientsFor(overdue.event, { receiverId: stored.receiverId }, coordinatorIds).map((recipient) => ({
+    kind: 'reminder',
+    notificationId: notificationIdFor([stored.caseId, overdue.item], overdue.event, recipient),
     event: overdue.event,
     caseId: stored.caseId,
     reference: stored.reference,
-    programmeId: stored.programmeId,
     item: overdue.item,
     dueOn: overdue.dueOn,
     recipient,
-    createdAt: now.toISOString(),
   }));
-};

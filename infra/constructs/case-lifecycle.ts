@@ -100,10 +100,13 @@ export class CaseLifecycle extends Construct {
       ...functionDefaults,
       entry: 'send-reminders.ts',
       description: 'Daily reminders of overdue reintegration plans and monitoring visits',
-      environment: { ...casesTable, NOTIFICATIONS_QUEUE_URL: props.notificationsQueue.queueUrl },
+      environment: { ...casesTable, ...partnersTable, NOTIFICATIONS_QUEUE_URL: props.notificationsQueue.queueUrl },
       timeout: Duration.minutes(5),
     });
     tables.grantReadWrite(tables.cases, this.reminders, { indexes: ['byStatus'] });
+    // Each coordinator is reminded by partner id: finding them scans the partners table.
+    tables.grantRead(tables.partners, this.reminders);
+    this.reminders.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tables.partners.tableArn] }));
     props.notificationsQueue.grantSendMessages(this.reminders);
     // Once a day in the morning in Europe; a failed run is retried twice, and an item missed by a
     // run that failed for good is picked up the next day (the job is idempotent).

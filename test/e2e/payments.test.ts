@@ -9,12 +9,14 @@ import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.
 import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
+import { type StoredEmail, toAndSubject } from '../support/inbox.ts';
 
 /*
  * One payment from request to disbursed through the local stack: the HTTP API (finance reading the
  * transfer instructions on the way), the FIFO payments queue's event source mapping running the
- * payments Lambda, the cases table's stream running the notifier, and the export read back against
- * the ledger in the table.
+ * payments Lambda, the cases table's stream running the notifier, the notifications queue running
+ * the mailer (the emails read back from the SES emulator), and the export read back against the
+ * ledger in the table.
  */
 let stack: LocalStack;
 let documentClient: DynamoDBDocumentClient;
@@ -93,7 +95,7 @@ const approvePlan = async (caseId: string, receiverId: string) => {
 };
 
 describe('a reintegration payment through the local stack', () => {
-  it('goes from request to disbursed, the notifier runs on each change, and the export matches the ledger', async () => {
+  it('goes from request to disbursed, finance and the requester are emailed each step once, and the export matches the ledger', async () => {
     const created = await call('demo-referrer-fr', 'POST', '/v1/referrals', tactReferral(), { 'Idempotency-Key': randomUUID() });
     expect(created.status).toBe(201);
     const caseId = created.body.id as string;
@@ -140,17 +142,35 @@ describe('a reintegration payment through the local stack', () => {
     const listed = await call('demo-receiver-al', 'GET', `/v1/referrals/${caseId}/payments`);
     expect(listed.body.budget).toEqual([{ category: 'medical', currency: 'EUR', limit: 50_000, reserved: 0, disbursed: 12_500, available: 37_500 }]);
 
-    // The cases table's stream runs the notifier on each status change, which queues the messages for
-    // finance and the requester (their contract is reconciled with the mailer's at the merge; until
-    // then the emails themselves are not asserted here).
-    const notifier = await waitFor(
-      () => {
-        const runs = stack.invocations.filter((record) => record.functionId.startsWith('PaymentProcessingNotifier'));
-        return runs.length > 0 && runs;
+    // Finance is emailed each step it acts on, and the requester the decision and the transfer, through
+    // the real path: the cases stream runs the payment notifier, the notifications queue runs the mailer.
+    const mailer = stack.functions().find((fn) => fn.logicalId.startsWith('StakeholderNotificationsMailer'))!;
+    const financeAddress = mailer.environment.FINANCE_ADDRESS!;
+    const paymentLink = `${mailer.environment.CASE_BASE_URL!.replace(/\/+$/, '')}/${caseId}/payments/${paymentId}`;
+    const reference = created.body.reference as string;
+    // demo-receiver-al writes in Albanian, which has no templates yet: English.
+    const requester = 'demo-receiver-al@demo.trm.example.org';
+    const expected = [
+      `${financeAddress} | Case ${reference}: payment of €125.00 awaiting approval`,
+      `${financeAddress} | Case ${reference}: payment of €125.00 to disburse`,
+      `${requester} | Case ${reference}: payment of €125.00 approved`,
+      `${requester} | Case ${reference}: payment of €125.00 disbursed`,
+    ].sort();
+    const paymentEmails = async () =>
+      ((await (await fetch(stack.inboxJsonUrl)).json()) as { emails: StoredEmail[] }).emails.filter((email) => email.body.text?.includes(paymentLink));
+    const emails = await waitFor(
+      async () => {
+        const found = await paymentEmails();
+        return found.length >= expected.length && found;
       },
-      { timeoutMs: 30_000, intervalMs: 200, description: 'the payment notifier run from the stream' }
+      { timeoutMs: 30_000, intervalMs: 200, description: 'the payment emails to finance and the requester' }
     );
-    expect(notifier.every((record) => record.outcome === 'ok' && !/failed/.test(record.detail ?? ''))).toBe(true);
+    expect(toAndSubject(emails)).toEqual(expected);
+    for (const email of emails) {
+      for (const value of [paymentRequestExample.payee.name, paymentRequestExample.payee.iban!, paymentRequestExample.purpose]) {
+        expect(`${email.subject} ${email.body.text} ${email.body.html}`).not.toContain(value);
+      }
+    }
 
     const exported = await call('demo-finance', 'GET', `/v1/payments/export?from=${today}&to=${today}`);
     expect(exported.status).toBe(200);

@@ -123,6 +123,15 @@ describe('case lifecycle', () => {
       Targets: [{ Arn: { 'Fn::GetAtt': [remindersId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
     });
     expect(reminders.Properties.Environment.Variables.NOTIFICATIONS_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^NotificationsQueue/) });
+    // The coordinators are each reminded by partner id: the job lists them from the partners table.
+    expect(reminders.Properties.Environment.Variables.PARTNERS_TABLE_NAME).toEqual({ Ref: expect.stringMatching(/^DataPartners/) });
+    const roleId = reminders.Properties.Role['Fn::GetAtt'][0] as string;
+    const statements = Object.values(resourcesOf('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    expect(
+      statements.some((statement) => [statement.Action].flat().includes('dynamodb:Scan') && JSON.stringify(statement.Resource).includes('DataPartners'))
+    ).toBe(true);
     dev.template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',

@@ -2,6 +2,7 @@ import { placeCase } from '../support/case-setup.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaseStatus, caseStatuses } from '../../events/case.ts';
 import type { RouteKey } from '../../events/routes.ts';
+import { notificationMessageSchema } from '../../events/notification.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { visitSk } from '../../events/lifecycle.ts';
@@ -9,14 +10,18 @@ import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { registerPartner, type Response } from '../support/api.ts';
-import { captureLogs } from '../support/harness.ts';
+import { captureLogs, waitFor } from '../support/harness.ts';
+import { emailsAbout, type StoredEmail, toAndSubject } from '../support/inbox.ts';
 import { api, dayFromToday, drainNotifications, platform } from '../support/lifecycle.ts';
+import { queuePoller } from '../support/sqs-poller.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { ReminderRepository } = await import('../../functions/adapters/reminder-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
+const { handler: mailer } = await import('../../functions/mailer.ts');
 const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const notifications = queuePoller('NotificationsQueue');
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
 let referrer: Partner;
@@ -381,7 +386,7 @@ describe('closure', () => {
 });
 
 describe('the daily reminders job', () => {
-  it('run twice the same day, reminds the receiver and the coordinators of each overdue item once', async () => {
+  it('run twice the same day, emails the receiver and each coordinator once per overdue item, whatever the queue redelivers', async () => {
     await drainNotifications();
     // Arrived long ago: the plan and every scheduled visit are overdue.
     const daysAgo = tactMonitoring.visitDaysAfterArrival.at(-1)! + 35;
@@ -395,24 +400,50 @@ describe('the daily reminders job', () => {
     expect(first.remindersSent).toBeGreaterThanOrEqual(overdueItems.length);
     expect(second.remindersSent).toBe(0);
 
-    const messages = (await drainNotifications()).filter((message) => [overdue, onTime].includes(message.caseId));
-    expect(messages.map((message) => `${message.item} → ${message.recipient.partnerId ?? message.recipient.role}`).sort()).toEqual(
-      overdueItems.flatMap((item) => [`${item} → ${receiver.partnerId}`, `${item} → coordinator`]).sort()
-    );
-    expect(new Set(messages.map((message) => message.id)).size).toBe(overdueItems.length * 2);
-    for (const message of messages) {
-      expect(message).toMatchObject({ type: 'reminder', caseId: overdue, reference: expect.stringMatching(/^TACT-FR-/), programmeId: 'TACT' });
-      expect(message.attributeId).toBe(message.id);
+    const drained = await notifications.drain(mailer, { deliveries: 2 });
+    const queued = drained.received.map((message) => JSON.parse(message.Body!) as Record<string, any>);
+    const ours = queued.filter((message) => [overdue, onTime].includes(message.caseId));
+    for (const message of ours) {
+      expect(notificationMessageSchema.parse(message)).toMatchObject({ kind: 'reminder', caseId: overdue, reference: expect.stringMatching(/^TACT-FR-/) });
       expect(message.event).toBe(message.item === 'PLAN' ? 'plan_overdue' : 'visit_overdue');
     }
+    const toUs = ours.filter((message) => [receiver.partnerId, coordinator.partnerId].includes(message.recipient.partnerId));
+    expect(toUs.map((message) => `${message.item} → ${message.recipient.role} ${message.recipient.partnerId}`).sort()).toEqual(
+      overdueItems
+        .flatMap((item) => [`${item} → receiver ${receiver.partnerId}`, `${item} → coordinator ${coordinator.partnerId}`])
+        .sort()
+    );
     const { person } = tactReferral();
-    expect(JSON.stringify(messages)).not.toContain(person.familyName);
+    expect(JSON.stringify(queued)).not.toContain(person.familyName);
+
+    const { reference } = await read(overdue);
+    const subjects = ['reintegration plan overdue', 'monitoring visit 1 overdue', 'monitoring visit 2 overdue', 'monitoring visit 3 overdue'].map(
+      (what) => `Case ${reference}: ${what}`
+    );
+    const expected = [receiver, coordinator].flatMap((partner) => subjects.map((subject) => `${partner.emails[0]} | ${subject}`)).sort();
+    const mine = (emails: StoredEmail[]) => emails.filter((email) => [receiver.emails[0], coordinator.emails[0]].includes(email.destination.to[0]!));
+    const emails = await waitFor(
+      async () => {
+        const found = mine(await emailsAbout(overdue));
+        return found.length >= expected.length && found;
+      },
+      { description: `${expected.length} reminder emails` }
+    );
+    expect(toAndSubject(emails)).toEqual(expected);
+    const visit = emails.find((email) => email.subject.endsWith('monitoring visit 1 overdue') && email.destination.to[0] === receiver.emails[0])!;
+    expect(visit.body.text).toContain('Carry out the visit and record it in the case.');
+    expect(visit.body.text).toContain(`/${overdue}`);
+    // The coordinators registered by other files are reminded too: each once as well.
+    const everyone = toAndSubject(await emailsAbout(overdue));
+    expect(new Set(everyone).size).toBe(everyone.length);
+    expect(await emailsAbout(onTime)).toEqual([]);
 
     // A visit recorded and a plan approved later do not bring the reminders back; a new day does not repeat them.
     await api.call('POST /v1/referrals/{id}/monitoring-visits', { key: receiver.key, id: overdue, body: { visitedOn: today, outcome: 'on_track' } });
     const tomorrow = new Date(now.getTime() + 24 * 60 * 60 * 1000);
     await platform.runReminders(tomorrow);
     expect((await drainNotifications()).filter((message) => message.caseId === overdue)).toEqual([]);
+    expect(toAndSubject(await emailsAbout(overdue))).toEqual(everyone);
   });
 
   it('a reminder is claimed by one run only; a claim given back or left by a dead run can be taken again', async () => {
@@ -431,6 +462,7 @@ describe('the daily reminders job', () => {
 });
 
 afterAll(() => {
+  notifications.close();
   logs.stop();
   const text = logs.text();
   expect(text).toContain('reminder sent');

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { NotificationEvent, NotificationMessage, Recipient } from '../../events/notification.ts';
+import type { CaseEvent, CaseNotification, Recipient } from '../../events/notification.ts';
 import { registerPartner } from '../support/api.ts';
 import {
   dynamoDbError,
@@ -54,7 +54,7 @@ beforeAll(async () => {
 });
 
 /** Queues the notification of a change to one recipient, as the case-events consumer does. */
-const notify = async (recipient: Recipient, event: NotificationEvent = 'eligible'): Promise<NotificationMessage> => {
+const notify = async (recipient: Recipient, event: CaseEvent = 'eligible'): Promise<CaseNotification> => {
   const [message] = notificationsFor(
     {
       event,

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
-import { paymentNotificationSchema, paymentDigestNotificationSchema } from '../../events/payment-notification.ts';
+import { notificationMessageSchema } from '../../events/notification.ts';
 import { bearer, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
 import { openCaseStream, streamEvent } from '../support/case-stream.ts';
 import { captureLogs, resource, waitFor } from '../support/harness.ts';
+import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
+import { queuePoller } from '../support/sqs-poller.ts';
 import {
   deleteMessages,
   drainPaymentsQueue,
@@ -37,7 +39,10 @@ const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
 const { decideTransferInstructions, newPayment } = await import('../../functions/domain/payments.ts');
+const { handler: mailer } = await import('../../functions/mailer.ts');
 const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
+/** Every message the notifications queue carried in this file, for the personal-data check at the end. */
+const queuedBodies: string[] = [];
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
 let referrer: Partner;
@@ -796,59 +801,76 @@ describe('GET /v1/payments/export', () => {
 });
 
 describe('notifications', () => {
-  const notificationsQueueUrl = () => resource('NotificationsQueue').ref;
+  const notifications = queuePoller('NotificationsQueue');
+  const financeAddress = process.env.FINANCE_ADDRESS!;
+  const paymentLink = (caseId: string, paymentId: string) => `${process.env.CASE_BASE_URL}/${caseId}/payments/${paymentId}`;
 
-  /** The messages on the notifications queue that `belongs` selects; any other is put back at once. */
-  const takeNotifications = async (belongs: (body: any) => boolean, expected: number) => {
-    const taken: any[] = [];
-    await waitFor(
-      async () => {
-        const messages = await receive(notificationsQueueUrl());
-        const mine = messages.filter((message) => belongs(JSON.parse(message.Body!)));
-        taken.push(...mine.map((message) => JSON.parse(message.Body!)));
-        await deleteMessages(notificationsQueueUrl(), mine);
-        await releaseMessages(notificationsQueueUrl(), messages.filter((message) => !mine.includes(message)));
-        return taken.length >= expected;
-      },
-      { timeoutMs: 10_000, intervalMs: 20, description: `${expected} notifications` }
-    );
-    return taken;
+  /** Every queue message handed to the mailer twice, as an at-least-once queue may. */
+  const mailEverything = async () => {
+    const drained = await notifications.drain(mailer, { deliveries: 2 });
+    queuedBodies.push(...drained.received.map((message) => message.Body!));
+    // A message failed once (its copy was being sent at that moment) is received again: one entry per SQS message.
+    const unique = new Map(drained.received.map((message) => [message.MessageId!, message.Body!]));
+    return [...unique.values()].map((body) => JSON.parse(body) as Record<string, any>);
   };
 
-  it('finance is told what to act on and the requester of each decision, from the committed changes; a redelivered change makes the same messages', async () => {
+  it('finance is emailed what to act on and the requester each outcome, once each, with the stream records and queue messages delivered twice', async () => {
     const stream = await openCaseStream();
     const caseId = await givenReintegratingCase({ referrer, receiver });
-    const payment = await requestAndProcess(caseId);
-    await paymentStep(coordinator, 'approve', payment.id);
-    await paymentStep(finance, 'disbursed', payment.id, disbursementExample(today()));
-    const rejected = await requestAndProcess(caseId, paymentRequest({ amount: 90_000 }));
+    const paid = await requestAndProcess(caseId);
+    expect((await paymentStep(coordinator, 'approve', paid.id)).status).toBe(200);
+    expect((await paymentStep(finance, 'disbursed', paid.id, disbursementExample(today()))).status).toBe(200);
+    const reviewed = await requestAndProcess(caseId, paymentRequest({ amount: 3_000 }));
+    expect((await paymentStep(coordinator, 'reject', reviewed.id, { reason: 'missing_documents', note: 'Send the invoice.' })).status).toBe(200);
+    const refused = await requestAndProcess(caseId, paymentRequest({ amount: 90_000 }));
+    expect(refused.status).toBe('rejected');
 
     const records = notifierRecords(await stream.next());
     stream.close();
     const { handler: notifier } = await import('../../functions/payment-events.ts');
-    expect(await notifier(streamEvent(records), lambdaContext('PaymentNotifier'))).toEqual({ batchItemFailures: [] });
-    const ours = (body: any) => [payment.id, rejected.id].includes(body.payment?.id);
-    const messages = await takeNotifications(ours, 5);
-    for (const message of messages) paymentNotificationSchema.parse(message);
-    expect(messages.map((message) => [message.payment.id === payment.id ? 'paid' : 'refused', message.event, message.recipient]).sort()).toEqual(
+    for (const _delivery of [1, 2]) {
+      expect(await notifier(streamEvent(records), lambdaContext('PaymentNotifier'))).toEqual({ batchItemFailures: [] });
+    }
+    const queued = (await mailEverything()).filter((message) => message.caseId === caseId);
+    for (const message of queued) notificationMessageSchema.parse(message);
+    // The duplicates really happened: each notification was queued twice, once per stream delivery.
+    const copies = Map.groupBy(queued, (message) => message.notificationId as string);
+    expect(copies.size).toBe(7);
+    expect([...copies.values()].every((copiesOfOne) => copiesOfOne.length === 2)).toBe(true);
+
+    const reference = paid.caseReference as string;
+    const toReceiver = receiver.emails[0]!;
+    const emails = await waitFor(
+      async () => {
+        const found = await emailsAbout(caseId);
+        return found.length >= 7 && found;
+      },
+      { description: 'the 7 payment emails of the case' }
+    );
+    expect(toAndSubject(emails)).toEqual(
       [
-        ['paid', 'awaiting_approval', { role: 'finance' }],
-        ['paid', 'awaiting_disbursement', { role: 'finance' }],
-        ['paid', 'decided', { role: 'requester', partnerId: receiver.partnerId }],
-        ['paid', 'disbursed', { role: 'requester', partnerId: receiver.partnerId }],
-        ['refused', 'decided', { role: 'requester', partnerId: receiver.partnerId }],
+        `${financeAddress} | Case ${reference}: payment of €125.00 awaiting approval`,
+        `${financeAddress} | Case ${reference}: payment of €125.00 to disburse`,
+        `${toReceiver} | Case ${reference}: payment of €125.00 approved`,
+        `${toReceiver} | Case ${reference}: payment of €125.00 disbursed`,
+        `${financeAddress} | Case ${reference}: payment of €30.00 awaiting approval`,
+        `${toReceiver} | Case ${reference}: payment of €30.00 rejected`,
+        `${toReceiver} | Case ${reference}: payment of €900.00 rejected`,
       ].sort()
     );
-    expect(messages.find((message) => message.payment.id === rejected.id)?.payment).toMatchObject({ status: 'rejected', reasonCode: 'OVER_BUDGET' });
-    const raw = JSON.stringify(messages);
-    for (const value of [paymentRequestExample.payee.name, paymentRequestExample.payee.iban, paymentRequestExample.purpose]) {
-      expect(raw).not.toContain(value);
-    }
+    const bySubject = (subject: string) => emails.find((email) => email.subject === `Case ${reference}: ${subject}`)!;
+    expect(bySubject('payment of €125.00 awaiting approval').body.text).toContain('approve or reject it');
+    expect(bySubject('payment of €125.00 awaiting approval').body.text).toContain(paymentLink(caseId, paid.id));
+    expect(bySubject('payment of €125.00 to disburse').body.text).toContain('confirm the disbursement with the transfer reference');
+    expect(bySubject('payment of €30.00 rejected').body.text).toContain('rejected: supporting documents are missing (missing_documents).');
+    expect(bySubject('payment of €900.00 rejected').body.text).toContain('rejected: the amount is more than what remains of the category budget (OVER_BUDGET).');
+    expect(bySubject('payment of €900.00 rejected').body.html).toContain(`<a href="${paymentLink(caseId, refused.id)}">`);
 
-    // The stream delivers again after a partial failure: the same ids, so the mailer sends one email each.
+    // A later redelivery of the same records (a retried batch) queues the same ids, and the mailer sends nothing more.
     await notifier(streamEvent(records), lambdaContext('PaymentNotifier'));
-    const again = await takeNotifications(ours, 5);
-    expect(again.map((message) => message.id).sort()).toEqual(messages.map((message) => message.id).sort());
+    const again = (await mailEverything()).filter((message) => message.caseId === caseId);
+    expect(new Set(again.map((message) => message.notificationId))).toEqual(new Set(copies.keys()));
+    expect(await emailsAbout(caseId)).toHaveLength(7);
   });
 
   it('a disclosure changes no status, so the notifier makes no message of it', async () => {
@@ -864,18 +886,16 @@ describe('notifications', () => {
     const { handler: notifier } = await import('../../functions/payment-events.ts');
     expect(await notifier(streamEvent(records), lambdaContext('PaymentNotifier'))).toEqual({ batchItemFailures: [] });
 
-    const ours = (body: any) => body.payment?.id === payment.id;
-    const messages = await takeNotifications(ours, 3);
-    expect(messages.map((message) => message.event).sort()).toEqual(['awaiting_approval', 'awaiting_disbursement', 'decided']);
-    // Everything else on the queue, each message held invisible once taken, then put back.
-    const rest: Message[] = [];
-    for (let batch = await receive(notificationsQueueUrl()); batch.length > 0; batch = await receive(notificationsQueueUrl())) rest.push(...batch);
-    await releaseMessages(notificationsQueueUrl(), rest);
-    expect(rest.filter((message) => ours(JSON.parse(message.Body!)))).toEqual([]);
+    const messages = (await mailEverything()).filter((message) => message.paymentId === payment.id);
+    expect(messages.map((message) => message.event).sort()).toEqual([
+      'payment_approved',
+      'payment_awaiting_approval',
+      'payment_awaiting_disbursement',
+    ]);
     for (const value of personalValues) expect(JSON.stringify(messages)).not.toContain(value);
   });
 
-  it('the daily digest of open payments goes to finance once per day, without personal data', async () => {
+  it('the daily digest of open payments is emailed to finance once per day, oldest first, without personal data', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const open = await requestAndProcess(caseId);
     const { handler: digest } = await import('../../functions/payments-digest.ts');
@@ -885,23 +905,48 @@ describe('notifications', () => {
     expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual(['already-sent', 'sent']);
     expect((await digest(scheduled as never, lambdaContext('Digest'))).outcome).toBe('already-sent');
 
-    const [message] = await takeNotifications((body) => body.kind === 'payment_digest' && body.day === day, 1);
-    const parsed = paymentDigestNotificationSchema.parse(message);
-    expect(parsed.id).toBe(`payment-digest:${day}`);
-    expect(parsed.open).toContainEqual(expect.objectContaining({ id: open.id, status: 'reserved', amount: 12_500, caseReference: open.caseReference }));
-    expect(parsed.totalOpen).toBeGreaterThanOrEqual(parsed.open.length);
-    expect(JSON.stringify(message)).not.toContain(paymentRequestExample.payee.name);
-    // Only one digest for the day was queued.
-    const more = await receive(notificationsQueueUrl());
-    expect(more.filter((candidate) => JSON.parse(candidate.Body!).day === day)).toEqual([]);
-    await releaseMessages(notificationsQueueUrl(), more);
+    const queued = (await mailEverything()).filter((message) => message.kind === 'payment_digest' && message.day === day);
+    expect(queued).toHaveLength(1);
+    const message = notificationMessageSchema.parse(queued[0]);
+    if (message.kind !== 'payment_digest') throw new Error('not a digest');
+    expect(message.open).toContainEqual(expect.objectContaining({ id: open.id, caseId, status: 'reserved', amount: 12_500, caseReference: open.caseReference }));
+    const requestedTimes = message.open.map((entry) => entry.requestedAt);
+    expect(requestedTimes).toEqual([...requestedTimes].sort());
+    expect(message.totalOpen).toBeGreaterThanOrEqual(message.open.length);
+
+    const longDay = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+    const subject = `Open payments on ${longDay}: ${message.totalOpen}`;
+    const [email] = await waitFor(
+      async () => {
+        const found = (await inbox()).filter((candidate) => candidate.subject === subject);
+        return found.length > 0 && found;
+      },
+      { description: `the digest of ${day}` }
+    );
+    expect(email!.destination.to).toEqual([financeAddress]);
+    expect(email!.body.text).toContain(`- ${open.caseReference}: €125.00 for medical care, awaiting approval, requested on `);
+    expect(email!.body.text).toContain(paymentLink(caseId, open.id));
+    expect(email!.body.text?.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(message.open.length);
+    // One email for the day, however many times the digest ran and its message was delivered.
+    expect((await inbox()).filter((candidate) => candidate.subject.startsWith(`Open payments on ${longDay}:`))).toHaveLength(1);
   });
+
+  afterAll(() => notifications.close());
 });
 
 afterAll(async () => {
   await drainPaymentsQueue();
   logs.stop();
   const text = logs.text();
+  // The checks below can fail: the payments carried these values, and emails and messages went out.
+  const emails = (await inbox()).filter((email) => email.body.text?.includes('/payments/'));
+  expect(emails.length).toBeGreaterThanOrEqual(8);
+  expect(queuedBodies.length).toBeGreaterThanOrEqual(16);
+  expect(text).toContain('notification sent');
+  const sent = [...emails.map((email) => [email.subject, email.body.text, email.body.html].join('\n')), ...queuedBodies].join('\n');
+  for (const value of [paymentRequestExample.payee.name, paymentRequestExample.payee.iban!, paymentRequestExample.purpose, 'Send the invoice.']) {
+    expect(sent).not.toContain(value);
+  }
   // The capture works: the handlers' own lines are in it.
   expect(text).toContain('payment reserved');
   expect(text).toContain('payment refused');

@@ -129,11 +129,11 @@ export const drainNotifications = async (): Promise<Array<Record<string, any>>> 
   try {
     for (;;) {
       const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] })
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 })
       );
       if (Messages.length === 0) return messages;
       for (const message of Messages) {
-        messages.push({ ...JSON.parse(message.Body!), attributeId: message.MessageAttributes?.messageId?.StringValue });
+        messages.push(JSON.parse(message.Body!));
         await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
       }
     }

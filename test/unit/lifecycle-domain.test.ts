@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { referralRequestSchema } from '../../events/referral.ts';
 import type { CaseItem } from '../../events/case.ts';
 import { type MonitoringVisit, visitSk } from '../../events/lifecycle.ts';
+import { notificationMessageSchema } from '../../events/notification.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { tactReferral } from '../../events/samples/index.ts';
@@ -223,18 +224,36 @@ describe('reminders', () => {
     expect(overdueItems({ ...arrived, status: 'closed' }, visits, today)).toEqual([]);
   });
 
-  it('go to the receiver and the coordinators, with ids a repeat would share and nothing about the person', () => {
-    const messages = reminderMessages({ ...stored, status: 'arrived' }, { item: 'VISIT#001', event: 'visit_overdue', dueOn: '2027-04-30' }, now);
-    expect(messages.map((message) => [message.id, message.recipient])).toEqual([
-      [`reminder:${stored.caseId}:VISIT#001:receiver-al-1`, { kind: 'partner', partnerId: 'receiver-al-1' }],
-      [`reminder:${stored.caseId}:VISIT#001:coordinator`, { kind: 'role', role: 'coordinator' }],
+  it('go to the receiver and each coordinator, with ids a repeat would share and nothing about the person', () => {
+    const visit = { item: 'VISIT#001', event: 'visit_overdue', dueOn: '2027-04-30' } as const;
+    const messages = reminderMessages({ ...stored, status: 'arrived' }, visit, ['coordinator-fr-1', 'coordinator-be-1']);
+    expect(messages.map((message) => message.recipient)).toEqual([
+      { role: 'receiver', partnerId: 'receiver-al-1' },
+      { role: 'coordinator', partnerId: 'coordinator-fr-1' },
+      { role: 'coordinator', partnerId: 'coordinator-be-1' },
     ]);
-    expect(reminderMessages({ ...stored, status: 'arrived' }, { item: 'VISIT#001', event: 'visit_overdue', dueOn: '2027-04-30' }, new Date()).map((m) => m.id)).toEqual(
-      messages.map((message) => message.id)
-    );
+    for (const message of messages) {
+      expect(notificationMessageSchema.parse(message)).toEqual(message);
+      expect(message).toMatchObject({ kind: 'reminder', event: 'visit_overdue', caseId: stored.caseId, reference: stored.reference, item: 'VISIT#001', dueOn: '2027-04-30' });
+    }
+    expect(new Set(messages.map((message) => message.notificationId)).size).toBe(3);
+    // Another run, another day: the same ids; another item: other ids.
+    expect(reminderMessages({ ...stored, status: 'monitoring' }, visit, ['coordinator-be-1']).map((m) => m.notificationId)).toEqual([
+      messages[0]!.notificationId,
+      messages[2]!.notificationId,
+    ]);
+    const plan = reminderMessages({ ...stored, status: 'arrived' }, { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' }, ['coordinator-fr-1']);
+    expect(plan.map((message) => message.notificationId)).not.toContain(messages[0]!.notificationId);
     const { givenName, familyName, dateOfBirth, phone } = tactReferral().person;
     for (const value of [givenName, familyName, dateOfBirth, phone, tactReferral().destinationLocality]) {
       expect(JSON.stringify(messages)).not.toContain(value);
     }
   });
+
+  it('a case without a receiver reminds the coordinators alone', () => {
+    const { receiverId: _none, ...unassigned } = stored;
+    const messages = reminderMessages({ ...unassigned, status: 'arrived' }, { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' }, ['coordinator-fr-1']);
+    expect(messages.map((message) => message.recipient)).toEqual([{ role: 'coordinator', partnerId: 'coordinator-fr-1' }]);
+  });
+
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { CaseStatus } from '#events/case';
-import type { CaseChangeImage, NotificationEvent, NotificationMessage, Recipient } from '#events/notification';
+import type { CaseChangeImage, CaseEvent, CaseNotification, NotificationEvent, Recipient } from '#events/notification';
 
 /** Transitions whose event is not simply the status entered. */
-const renamedTransitions: Partial<Record<`${CaseStatus}>${CaseStatus}`, NotificationEvent>> = {
+const renamedTransitions: Partial<Record<`${CaseStatus}>${CaseStatus}`, CaseEvent>> = {
   'waitlisted>eligible': 'promoted',
 };
 
@@ -14,14 +14,14 @@ const renamedTransitions: Partial<Record<`${CaseStatus}>${CaseStatus}`, Notifica
 export const eventForStatusChange = (
   before: CaseStatus | undefined,
   after: CaseStatus
-): NotificationEvent | undefined => {
+): CaseEvent | undefined => {
   if (before === after) return undefined;
   if (before === undefined) return after;
   return renamedTransitions[`${before}>${after}`] ?? after;
 };
 
 export interface CaseChange {
-  event: NotificationEvent;
+  event: CaseEvent;
   case: CaseChangeImage;
 }
 
@@ -41,23 +41,26 @@ export const caseChangeOf = (
 };
 
 /**
- * The same change told to the same recipient always has the same id: the case version identifies
- * the change (every write of a case item increments it), the event and the recipient the email.
+ * The id of one notification: a sha256 of what it is about (`subject`), its event and its
+ * recipient, so the same fact told to the same recipient always has the same id, and the mailer's
+ * sent records recognise a repeat from any producer. Event names are unique across kinds, so two
+ * kinds cannot collide. A partner is named by its id whatever role it is told in.
+ *
+ * - a case change: the case id and the version the change produced (every write increments it)
+ * - a reminder: the case id and the overdue item (`PLAN`, `VISIT#002`)
+ * - a payment status change: the payment id (each status is entered once in a payment's life)
+ * - the payments digest: the day
  */
-export const notificationIdFor = (
-  caseId: string,
-  caseVersion: number,
-  event: NotificationEvent,
-  recipient: Recipient
-): string => {
+export const notificationIdFor = (subject: readonly string[], event: NotificationEvent, recipient: Recipient): string => {
   const recipientKey = recipient.role === 'finance' ? 'finance' : `partner:${recipient.partnerId}`;
-  return createHash('sha256').update([caseId, String(caseVersion), event, recipientKey].join('|')).digest('hex');
+  return createHash('sha256').update([...subject, event, recipientKey].join('|')).digest('hex');
 };
 
 /** One message per recipient of the change. */
-export const notificationsFor = (change: CaseChange, recipients: readonly Recipient[]): NotificationMessage[] =>
+export const notificationsFor = (change: CaseChange, recipients: readonly Recipient[]): CaseNotification[] =>
   recipients.map((recipient) => ({
-    notificationId: notificationIdFor(change.case.caseId, change.case.version, change.event, recipient),
+    kind: 'case',
+    notificationId: notificationIdFor([change.case.caseId, String(change.case.version)], change.event, recipient),
     event: change.event,
     caseId: change.case.caseId,
     reference: change.case.reference,

@@ -8,6 +8,7 @@ import type { NotificationEvent, Recipient, RecipientRole } from '#events/notifi
  * - referrer: the partner that referred the case (`referrerId`)
  * - receiver: the origin-country partner assigned to the case (`receiverId`), once there is one
  * - coordinator: every active partner with the coordinator role
+ * - requester: the partner that requested a payment (`requestedBy`)
  * - finance: the finance mailbox of the stage configuration
  */
 export const recipientsByEvent = {
@@ -33,19 +34,32 @@ export const recipientsByEvent = {
   closed: ['receiver', 'referrer', 'coordinator', 'finance'],
   // Everyone involved so far: the receiver only if one was assigned.
   withdrawn: ['referrer', 'receiver', 'coordinator'],
+  // Reminders (the daily job): the origin partner records it; the coordinators follow up.
+  plan_overdue: ['receiver', 'coordinator'],
+  visit_overdue: ['receiver', 'coordinator'],
+  // Payments: finance at each step it acts on (four eyes: never the requester), the requester of each outcome.
+  payment_awaiting_approval: ['finance'],
+  payment_awaiting_disbursement: ['finance'],
+  payment_approved: ['requester'],
+  payment_rejected: ['requester'],
+  payment_disbursed: ['requester'],
+  // Once a day, everything still open.
+  payment_digest: ['finance'],
 } as const satisfies Record<NotificationEvent, readonly RecipientRole[]>;
 
 export type RecipientTable = Record<NotificationEvent, readonly RecipientRole[]>;
 
-export interface CaseParties {
-  referrerId: string;
+/** The partners an event can name; a role whose partner is not given (no receiver yet) is told nothing. */
+export interface Parties {
+  referrerId?: string | undefined;
   receiverId?: string | undefined;
+  requesterId?: string | undefined;
 }
 
-/** The recipients of one event on one case, each partner once. */
+/** The recipients of one event, each partner once. */
 export const recipientsFor = (
   event: NotificationEvent,
-  parties: CaseParties,
+  parties: Parties,
   coordinatorIds: readonly string[],
   table: RecipientTable = recipientsByEvent
 ): Recipient[] => {
@@ -60,10 +74,13 @@ export const recipientsFor = (
   for (const role of table[event]) {
     switch (role) {
       case 'referrer':
-        add({ role, partnerId: parties.referrerId });
+        if (parties.referrerId !== undefined) add({ role, partnerId: parties.referrerId });
         break;
       case 'receiver':
         if (parties.receiverId !== undefined) add({ role, partnerId: parties.receiverId });
+        break;
+      case 'requester':
+        if (parties.requesterId !== undefined) add({ role, partnerId: parties.requesterId });
         break;
       case 'coordinator':
         for (const partnerId of coordinatorIds) add({ role, partnerId });

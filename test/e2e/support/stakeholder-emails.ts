@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEvent } from '../../../events/notification.ts';
 import { PartnerRepository } from '../../../functions/adapters/partner-repository.ts';
 import { defaultLanguage, loadLanguagePack, renderEmail } from '../../../functions/domain/notifications/emails.ts';
-import { type CaseParties, recipientsFor } from '../../../functions/domain/notifications/recipients.ts';
+import { type Parties, recipientsFor } from '../../../functions/domain/notifications/recipients.ts';
 import type { LocalStack } from '../../../infra/local/local-stack.ts';
 import { LOCAL_CREDENTIALS } from '../../../infra/local/provision.ts';
 import { LOCAL_REGION } from '../../../infra/local/template.ts';
@@ -20,7 +20,7 @@ export interface ExpectedEmail {
   text: string;
 }
 
-export interface CaseIdentity extends CaseParties {
+export interface CaseIdentity extends Parties {
   caseId: string;
   reference: string;
 }

@@ -6,8 +6,40 @@ export default {
   language: 'en',
   greeting: 'Hello,',
   openCase: 'Open the case: {link}',
+  openPayment: 'Open the payment: {link}',
   footer:
     'This automatic message carries no personal data: sign in to the referral system to see the case. Please do not reply to this email.',
+  categories: {
+    medical: 'medical care',
+    housing: 'housing',
+    childcare: 'child care',
+    training: 'job training',
+    job_placement: 'job placement',
+    business_startup: 'starting a small business',
+    other: 'other support',
+  },
+  paymentStatuses: {
+    requested: 'being checked against the budget',
+    reserved: 'awaiting approval',
+    approved: 'awaiting disbursement',
+    disbursed: 'disbursed',
+    rejected: 'rejected',
+    cancelled: 'cancelled',
+  },
+  rejectionReasons: {
+    OVER_BUDGET: 'the amount is more than what remains of the category budget',
+    PLAN_NOT_APPROVED: 'the case has no approved reintegration plan',
+    CATEGORY_NOT_IN_PLAN: 'the approved plan does not include this category',
+    CASE_CLOSED: 'the case is closed',
+    CURRENCY_MISMATCH: 'the currency is not the currency of the plan',
+    REJECTED_ON_REVIEW: 'rejected on review',
+    missing_documents: 'supporting documents are missing',
+    not_in_plan_purpose: 'the purpose is not one the plan covers',
+    amount_not_justified: 'the amount is not justified',
+    payee_not_verified: 'the payee could not be verified',
+    duplicate: 'it duplicates another payment',
+    other: 'a reason recorded in the payment',
+  },
   events: {
     submitted: {
       subject: 'Referral {reference} received',
@@ -125,6 +157,53 @@ export default {
         receiver: 'Stop any preparation for this case.',
         coordinator: forInformation,
       },
+    },
+    plan_overdue: {
+      subject: 'Case {reference}: reintegration plan overdue',
+      happened: 'The reintegration plan of case {reference} was due on {dueOn} and has not been approved yet.',
+      todo: {
+        receiver: 'Submit the plan in the case, or complete it if it was returned to you.',
+        coordinator: 'Approve or return the plan if it is waiting for you; otherwise follow up with the partner in the country of origin.',
+      },
+    },
+    visit_overdue: {
+      subject: 'Case {reference}: monitoring visit {item} overdue',
+      happened: 'Monitoring visit {item} of case {reference} was due on {dueOn} and has not been recorded.',
+      todo: {
+        receiver: 'Carry out the visit and record it in the case.',
+        coordinator: 'Follow up with the partner in the country of origin if the visit is not recorded soon.',
+      },
+    },
+    payment_awaiting_approval: {
+      subject: 'Case {reference}: payment of {amount} awaiting approval',
+      happened: 'A payment of {amount} for {category} in case {reference} has been reserved against the approved plan.',
+      todo: { finance: 'Check the payment and approve or reject it. The partner that requested it cannot approve it.' },
+    },
+    payment_awaiting_disbursement: {
+      subject: 'Case {reference}: payment of {amount} to disburse',
+      happened: 'The payment of {amount} for {category} in case {reference} has been approved.',
+      todo: { finance: 'Transfer the money to the payee recorded in the payment, then confirm the disbursement with the transfer reference.' },
+    },
+    payment_approved: {
+      subject: 'Case {reference}: payment of {amount} approved',
+      happened: 'Your request for a payment of {amount} for {category} in case {reference} has been approved.',
+      todo: { requester: 'Nothing to do for now: finance will transfer the money, and you will be told when it is done.' },
+    },
+    payment_rejected: {
+      subject: 'Case {reference}: payment of {amount} rejected',
+      happened: 'Your request for a payment of {amount} for {category} in case {reference} has been rejected: {reason}.',
+      todo: { requester: 'Read the payment for details. You may request a new payment once the reason is addressed.' },
+    },
+    payment_disbursed: {
+      subject: 'Case {reference}: payment of {amount} disbursed',
+      happened: 'The payment of {amount} for {category} in case {reference} has been transferred to the payee.',
+      todo: { requester: 'Check with the payee that the money has arrived; the transfer reference is in the payment.' },
+    },
+    payment_digest: {
+      subject: 'Open payments on {day}: {count}',
+      happened: 'Payments still open on {day}: {count} in all ({listed} listed below, oldest first).',
+      line: '{reference}: {amount} for {category}, {status}, requested on {requestedOn}: {link}',
+      todo: { finance: 'Approve or reject the payments awaiting approval; transfer and confirm those awaiting disbursement.' },
     },
   },
 } satisfies LanguagePack;

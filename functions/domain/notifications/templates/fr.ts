@@ -6,8 +6,40 @@ export default {
   language: 'fr',
   greeting: 'Bonjour,',
   openCase: 'Ouvrir le dossier : {link}',
+  openPayment: 'Ouvrir le paiement : {link}',
   footer:
     "Ce message automatique ne contient aucune donnée personnelle : connectez-vous au système d'orientation pour consulter le dossier. Merci de ne pas répondre à ce courriel.",
+  categories: {
+    medical: 'soins médicaux',
+    housing: 'logement',
+    childcare: "garde d'enfants",
+    training: 'formation professionnelle',
+    job_placement: "placement dans l'emploi",
+    business_startup: "création d'une petite entreprise",
+    other: 'autre soutien',
+  },
+  paymentStatuses: {
+    requested: 'en cours de vérification budgétaire',
+    reserved: "en attente d'approbation",
+    approved: 'en attente de versement',
+    disbursed: 'versé',
+    rejected: 'rejeté',
+    cancelled: 'annulé',
+  },
+  rejectionReasons: {
+    OVER_BUDGET: 'le montant dépasse le budget restant de la catégorie',
+    PLAN_NOT_APPROVED: "le dossier n'a pas de plan de réintégration approuvé",
+    CATEGORY_NOT_IN_PLAN: 'le plan approuvé ne comprend pas cette catégorie',
+    CASE_CLOSED: 'le dossier est clôturé',
+    CURRENCY_MISMATCH: "la devise n'est pas celle du plan",
+    REJECTED_ON_REVIEW: 'rejeté lors de la vérification',
+    missing_documents: 'des pièces justificatives manquent',
+    not_in_plan_purpose: "l'objet ne correspond pas au plan",
+    amount_not_justified: "le montant n'est pas justifié",
+    payee_not_verified: "le bénéficiaire n'a pas pu être vérifié",
+    duplicate: 'il fait double emploi avec un autre paiement',
+    other: 'un motif consigné dans le paiement',
+  },
   events: {
     submitted: {
       subject: 'Orientation {reference} reçue',
@@ -125,6 +157,53 @@ export default {
         receiver: 'Arrêtez toute préparation pour ce dossier.',
         coordinator: forInformation,
       },
+    },
+    plan_overdue: {
+      subject: 'Dossier {reference} : plan de réintégration en retard',
+      happened: "Le plan de réintégration du dossier {reference} était attendu le {dueOn} et n'a pas encore été approuvé.",
+      todo: {
+        receiver: "Soumettez le plan dans le dossier, ou complétez-le s'il vous a été renvoyé.",
+        coordinator: "Approuvez ou renvoyez le plan s'il attend votre décision ; sinon, relancez le partenaire du pays d'origine.",
+      },
+    },
+    visit_overdue: {
+      subject: 'Dossier {reference} : visite de suivi {item} en retard',
+      happened: "La visite de suivi {item} du dossier {reference} était prévue le {dueOn} et n'a pas été enregistrée.",
+      todo: {
+        receiver: 'Effectuez la visite et enregistrez-la dans le dossier.',
+        coordinator: "Relancez le partenaire du pays d'origine si la visite n'est pas enregistrée rapidement.",
+      },
+    },
+    payment_awaiting_approval: {
+      subject: "Dossier {reference} : paiement de {amount} en attente d'approbation",
+      happened: 'Un paiement de {amount} (catégorie : {category}) pour le dossier {reference} a été réservé sur le plan approuvé.',
+      todo: { finance: "Vérifiez le paiement, puis approuvez-le ou rejetez-le. Le partenaire qui l'a demandé ne peut pas l'approuver." },
+    },
+    payment_awaiting_disbursement: {
+      subject: 'Dossier {reference} : paiement de {amount} à verser',
+      happened: 'Le paiement de {amount} (catégorie : {category}) pour le dossier {reference} a été approuvé.',
+      todo: { finance: 'Virez la somme au bénéficiaire enregistré dans le paiement, puis confirmez le versement avec la référence du virement.' },
+    },
+    payment_approved: {
+      subject: 'Dossier {reference} : paiement de {amount} approuvé',
+      happened: 'Votre demande de paiement de {amount} (catégorie : {category}) pour le dossier {reference} a été approuvée.',
+      todo: { requester: "Aucune action pour l'instant : le service financier va virer la somme, et vous serez informé du versement." },
+    },
+    payment_rejected: {
+      subject: 'Dossier {reference} : paiement de {amount} rejeté',
+      happened: 'Votre demande de paiement de {amount} (catégorie : {category}) pour le dossier {reference} a été rejetée : {reason}.',
+      todo: { requester: 'Consultez le paiement pour le détail. Vous pourrez demander un nouveau paiement une fois le motif levé.' },
+    },
+    payment_disbursed: {
+      subject: 'Dossier {reference} : paiement de {amount} versé',
+      happened: 'Le paiement de {amount} (catégorie : {category}) pour le dossier {reference} a été viré au bénéficiaire.',
+      todo: { requester: 'Vérifiez auprès du bénéficiaire que la somme est arrivée ; la référence du virement figure dans le paiement.' },
+    },
+    payment_digest: {
+      subject: 'Paiements ouverts au {day} : {count}',
+      happened: 'Paiements encore ouverts au {day} : {count} au total ({listed} listés ci-dessous, du plus ancien au plus récent).',
+      line: '{reference} : {amount} (catégorie : {category}), {status}, demandé le {requestedOn} : {link}',
+      todo: { finance: "Approuvez ou rejetez les paiements en attente d'approbation ; virez et confirmez ceux en attente de versement." },
     },
   },
 } satisfies LanguagePack;
