@@ -4,7 +4,7 @@ import { PaymentRepository } from '#adapters/payment-repository';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
 import { paymentForCaller } from '#commons/payment-access';
-import { fourEyes } from '#commons/payment-review';
+import { caseClosed, fourEyes } from '#commons/payment-review';
 import { logger } from '#commons/powertools';
 import { conflict, forbidden } from '#commons/problem';
 import { decideTransferInstructions } from '#domain/payments';
@@ -25,7 +25,7 @@ const maxAttempts = 3;
 const getTransferInstructions = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const found = await paymentForCaller(payments, cases, event, context.partner);
-    const decision = decideTransferInstructions(found.payment, { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase }, new Date());
+    const decision = decideTransferInstructions(found.payment, { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase }, new Date(), found.case.status);
     switch (decision.kind) {
       case 'not-allowed-for-role':
         throw forbidden('Only finance may see the transfer instructions of a payment.');
@@ -37,6 +37,8 @@ const getTransferInstructions = async (event: ApiEvent, context: PartnerRequestC
           {},
           decision.currentStatus
         );
+      case 'case-closed':
+        throw caseClosed('paid');
       case 'disclose':
         if ((await payments.recordPayeeDisclosure(found.payment, decision.record)) === 'applied') {
           logger.info('transfer instructions disclosed', {

@@ -299,6 +299,18 @@ export class PaymentRepository {
         },
       },
     ];
+    if (change.status === 'approved' || change.status === 'disbursed') {
+      // The case was read open; a closure committed since must stop the money (domain/payments movesMoneyOut).
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: `CASE#${payment.caseId}`, sk: 'CASE' },
+          ConditionExpression: '#status <> :closed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':closed': 'closed' },
+        },
+      });
+    }
     if (change.ledger !== undefined) {
       const { reservedDelta, disbursedDelta } = change.ledger;
       items.push(

@@ -27,6 +27,10 @@ const stepName: Record<ReviewAction, string> = {
   disburse: 'confirmed as disbursed',
 };
 
+/** 409 naming the case's status: the payment's own status would allow the step. */
+export const caseClosed = (step: string): ProblemError =>
+  conflict(`The case is closed: a payment on it cannot be ${step} until a coordinator reopens it.`, {}, 'closed');
+
 export const fourEyes = (
   detail = 'A payment is approved, rejected and confirmed by someone other than the partner that requested it.'
 ): ProblemError => new ProblemError({ type: 'four-eyes', title: 'Not by the requester', status: 403, detail });
@@ -53,7 +57,8 @@ export const paymentReviewRoute = <Schema extends z.ZodMiniType>(
         found.payment,
         { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase },
         request,
-        new Date()
+        new Date(),
+        found.case.status
       );
       switch (decision.kind) {
         case 'not-allowed-for-role':
@@ -68,6 +73,8 @@ export const paymentReviewRoute = <Schema extends z.ZodMiniType>(
           );
         case 'already-disbursed-differently':
           throw conflict('The payment was already confirmed as disbursed with another transfer reference or date.', {}, 'disbursed');
+        case 'case-closed':
+          throw caseClosed(stepName[request.action]);
         case 'invalid':
           throw invalidRequest('The body does not fit this payment; see errors.', [{ path: decision.path, message: decision.message }]);
         case 'unchanged':

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CaseItem } from '#events/case';
+import type { CaseItem, CaseStatus } from '#events/case';
 import type {
   BudgetItem,
   BudgetView,
@@ -255,6 +255,7 @@ export type ReviewDecision =
   | { kind: 'requester-may-not-review' }
   | { kind: 'not-allowed-in-status'; currentStatus: PaymentStatus }
   | { kind: 'already-disbursed-differently' }
+  | { kind: 'case-closed' }
   | { kind: 'invalid'; path: string; message: string };
 
 export type ReviewRequest =
@@ -268,11 +269,19 @@ export type ReviewRequest =
  * than the requester (four eyes); cancelling is for the requester itself or a coordinator.
  * Repeating a step already taken changes nothing.
  */
+/**
+ * A closed case accepts no change but reopening (issue 8), so no money leaves for it: approving
+ * and disbursing wait for a coordinator to reopen it. Rejecting and cancelling stay open, since
+ * they only give a reservation back to the budget.
+ */
+export const movesMoneyOut = (action: ReviewAction): boolean => action === 'approve' || action === 'disburse';
+
 export const decideReview = (
   payment: PaymentItem,
   actor: { partnerId: string; rolesOnCase: readonly Role[] },
   request: ReviewRequest,
-  now: Date
+  now: Date,
+  caseStatus: CaseStatus
 ): ReviewDecision => {
   const transition: PaymentTransition = paymentActions[request.action];
   const isRequester = actor.partnerId === payment.requestedBy;
@@ -289,6 +298,7 @@ export const decideReview = (
       : { kind: 'already-disbursed-differently' };
   }
   if (!transition.from.includes(payment.status)) return { kind: 'not-allowed-in-status', currentStatus: payment.status };
+  if (caseStatus === 'closed' && movesMoneyOut(request.action)) return { kind: 'case-closed' };
 
   const at = now.toISOString();
   const by = actor.partnerId;
@@ -358,7 +368,8 @@ export type TransferInstructionsDecision =
   | { kind: 'disclose'; record: DisclosureRecord; instructions: TransferInstructions }
   | { kind: 'not-allowed-for-role' }
   | { kind: 'requester-may-not-transfer' }
-  | { kind: 'not-allowed-in-status'; currentStatus: PaymentStatus };
+  | { kind: 'not-allowed-in-status'; currentStatus: PaymentStatus }
+  | { kind: 'case-closed' };
 
 /** Free of the purpose, notes, case reference and programme: it reaches the payee's bank statement. */
 export const remittanceInformation = (paymentId: string): string => `Payment ${paymentId}`;
@@ -371,12 +382,14 @@ export const remittanceInformation = (paymentId: string): string => `Payment ${p
 export const decideTransferInstructions = (
   payment: PaymentItem,
   actor: { partnerId: string; rolesOnCase: readonly Role[] },
-  now: Date
+  now: Date,
+  caseStatus: CaseStatus
 ): TransferInstructionsDecision => {
   const transition: PaymentTransition = paymentActions.disburse;
   if (!actor.rolesOnCase.some((role) => transition.by.includes(role))) return { kind: 'not-allowed-for-role' };
   if (actor.partnerId === payment.requestedBy) return { kind: 'requester-may-not-transfer' };
   if (!transition.from.includes(payment.status)) return { kind: 'not-allowed-in-status', currentStatus: payment.status };
+  if (caseStatus === 'closed') return { kind: 'case-closed' };
 
   const disclosures = payment.payeeDisclosures ?? [];
   const index = disclosures.findLastIndex((sitting) => sitting.by === actor.partnerId);

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { planSk } from '../../events/plan.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { disbursementExample, paymentRequestExample } from '../../events/samples/payments.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
 import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
+import { approvePlanThroughRoutes } from './support/case-path.ts';
 import { type StoredEmail, toAndSubject } from '../support/inbox.ts';
 
 /*
@@ -59,53 +59,13 @@ const call = async (partnerId: string, method: string, path: string, body?: unkn
   return { status: response.status, body: (await response.json()) as any };
 };
 
-/** What plan approval (the lifecycle's routes) leaves behind: an approved plan and the case reintegrating. */
-const approvePlan = async (caseId: string, receiverId: string) => {
-  const casesTable = resourceRef('DataCases');
-  const at = new Date().toISOString();
-  await documentClient.send(
-    new PutCommand({
-      TableName: casesTable,
-      Item: {
-        pk: `CASE#${caseId}`,
-        sk: planSk(1),
-        caseId,
-        version: 1,
-        status: 'approved',
-        currency: 'EUR',
-        items: [{ category: 'medical', amount: 50_000 }],
-        draftedAt: at,
-        draftedBy: receiverId,
-        decidedAt: at,
-        decidedBy: 'demo-coordinator',
-      },
-    })
-  );
-  // What the lifecycle's routes would have done before: accepted, travelled, arrived, plan approved.
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: casesTable,
-      Key: { pk: `CASE#${caseId}`, sk: 'CASE' },
-      UpdateExpression: 'SET #status = :status, receiverId = :receiverId, approvedPlanVersion = :version, version = version + :one',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': 'reintegrating', ':receiverId': receiverId, ':version': 1, ':one': 1 },
-    })
-  );
-};
-
 describe('a reintegration payment through the local stack', () => {
   it('goes from request to disbursed, finance and the requester are emailed each step once, and the export matches the ledger', async () => {
     const created = await call('demo-referrer-fr', 'POST', '/v1/referrals', tactReferral(), { 'Idempotency-Key': randomUUID() });
     expect(created.status).toBe(201);
     const caseId = created.body.id as string;
-    // The eligibility engine takes the case first (off the stream), as it would in AWS.
-    await waitFor(async () => (await call('demo-referrer-fr', 'GET', `/v1/referrals/${caseId}`)).body.status === 'eligible', {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      description: 'the case assessed eligible',
-    });
-    await approvePlan(caseId, 'demo-receiver-al');
+    // The platform assesses and offers the case off the stream; the partners take it to an approved plan.
+    await approvePlanThroughRoutes(stack, caseId, { plan: { currency: 'EUR', items: [{ category: 'medical', amount: 50_000 }] } });
 
     const requested = await call('demo-receiver-al', 'POST', `/v1/referrals/${caseId}/payments`, paymentRequestExample, {
       'Idempotency-Key': randomUUID(),

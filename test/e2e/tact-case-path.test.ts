@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { NotificationEvent, RecipientRole } from '../../events/notification.ts';
+import { caseEvents, type NotificationEvent } from '../../events/notification.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
@@ -9,7 +9,7 @@ import { recipientsByEvent } from '../../functions/domain/notifications/recipien
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
 import { waitFor } from '../support/harness.ts';
 import { distinctiveReferral, personalValuesOf } from '../support/personal-data.ts';
-import { approvePlanThroughRoutes, dayFromToday, expectOk, partnerApi, type PartnerCall, waitForPlatform } from './support/case-path.ts';
+import { dayFromToday, expectOk, partnerApi, type PartnerCall, waitForPlatform } from './support/case-path.ts';
 import { type CaseIdentity, deliveriesOf, type ExpectedEmail, stakeholderEmails } from './support/stakeholder-emails.ts';
 
 /*
@@ -185,18 +185,6 @@ describe('a TACT case from France to Albania through the local stack', () => {
     }
   });
 
-  it('reaches an approved plan the way payments need it, through the routes only (test/e2e/support)', async () => {
-    const other = distinctiveReferral();
-    // Another person, so the platform does not hold the case as a possible duplicate of the first.
-    const person = { ...other.person, givenName: 'Valbona-Provë', familyName: 'Gjinaj-Testore', dateOfBirth: '1999-02-11' };
-    const caseId: string = expectOk(await call(referrer, 'POST', '/v1/referrals', { ...other, person }), 201).id;
-    const plan = { currency: tact.reintegration.currency, items: [{ category: 'medical', amount: 50_000 }] };
-    expect(await approvePlanThroughRoutes(stack, caseId, { plan })).toMatchObject({ version: 1, status: 'approved', approvedVersion: 1 });
-    expect(expectOk(await call(receiver, 'GET', `/v1/referrals/${caseId}`)).status).toBe('reintegrating');
-    const payments = expectOk(await call(receiver, 'GET', `/v1/referrals/${caseId}/payments`));
-    expect(payments.budget).toEqual([{ category: 'medical', currency: 'EUR', limit: 50_000, reserved: 0, disbursed: 0, available: 50_000 }]);
-  });
-
   it('ran every function without an error', () => {
     expect(stack.invocations.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)).toEqual([]);
   });
@@ -208,8 +196,8 @@ const allEventSubjects = async (reference: string): Promise<Set<string>> => {
   const subjects = new Set<string>();
   for (const language of languages) {
     const pack = (await loadLanguagePack(language))!;
-    for (const [event, roles] of Object.entries(recipientsByEvent) as Array<[NotificationEvent, readonly RecipientRole[]]>) {
-      subjects.add(renderEmail(pack, event, roles[0]!, { reference, link: '' }).subject);
+    for (const event of caseEvents) {
+      subjects.add(renderEmail(pack, event, recipientsByEvent[event][0]!, { reference, link: '' }).subject);
     }
   }
   return subjects;

@@ -38,7 +38,7 @@ import {
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
-const { decideTransferInstructions, newPayment } = await import('../../functions/domain/payments.ts');
+const { decideReview, decideTransferInstructions, newPayment } = await import('../../functions/domain/payments.ts');
 const { handler: mailer } = await import('../../functions/mailer.ts');
 const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
 /** Every message the notifications queue carried in this file, for the personal-data check at the end. */
@@ -570,6 +570,61 @@ describe('four eyes', () => {
   });
 });
 
+describe('a closed case', () => {
+  const closeCase = async (caseId: string) =>
+    callRoute(await routeHandler('close-referral'), {
+      method: 'POST',
+      route: '/v1/referrals/{id}/close',
+      pathParameters: { id: caseId },
+      headers: { ...bearer(coordinator.key), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ exitReason: 'lost_contact' }),
+    });
+  const reopenCase = async (caseId: string) =>
+    callRoute(await routeHandler('reopen-referral'), {
+      method: 'POST',
+      route: '/v1/referrals/{id}/reopen',
+      pathParameters: { id: caseId },
+      headers: { ...bearer(coordinator.key), 'Content-Type': 'application/json' },
+      body: JSON.stringify({}),
+    });
+
+  it('pays nothing: approving, disbursing and the transfer instructions are 409 until a coordinator reopens it; rejecting still releases', async () => {
+    const approved = await approvedPayment();
+    const caseId = approved.caseId as string;
+    const reserved = await requestAndProcess(caseId, paymentRequest({ amount: 1_000 }));
+    const toReject = await requestAndProcess(caseId, paymentRequest({ amount: 2_000 }));
+    expect((await closeCase(caseId)).status).toBe(200);
+
+    for (const response of [
+      await paymentStep(coordinator, 'approve', reserved.id),
+      await paymentStep(finance, 'disbursed', approved.id, disbursementExample(today())),
+      await transferInstructions(finance, approved.id),
+    ]) {
+      expectProblem(response, 409, 'illegal-transition');
+      expect(response.body.currentStatus).toBe('closed');
+    }
+    const stillApproved = (await getPayment(coordinator, approved.id)).body;
+    expect(stillApproved.status).toBe('approved');
+    expect(stillApproved.payeeDisclosures ?? []).toEqual([]);
+    expect((await getPayment(coordinator, reserved.id)).body.status).toBe('reserved');
+    expect((await paymentStep(coordinator, 'reject', toReject.id, { reason: 'other' })).body.status).toBe('rejected');
+
+    expect((await reopenCase(caseId)).status).toBe(200);
+    expect((await paymentStep(finance, 'disbursed', approved.id, disbursementExample(today()))).body.status).toBe('disbursed');
+  });
+
+  it('a closure committed after the payment was read stops the approval (the write checks the case)', async () => {
+    const caseId = await givenReintegratingCase({ referrer, receiver });
+    const reserved = await requestAndProcess(caseId);
+    const stored = await payments.get(reserved.id);
+    expect((await closeCase(caseId)).status).toBe(200);
+    const decision = decideReview(stored!, { partnerId: coordinator.partnerId, rolesOnCase: ['coordinator'] }, { action: 'approve' }, new Date(), 'reintegrating');
+    expect(decision.kind).toBe('apply');
+    expect(await payments.applyReview(stored!, (decision as Extract<typeof decision, { kind: 'apply' }>).change)).toBe('conflict');
+    expect((await getPayment(coordinator, reserved.id)).body.status).toBe('reserved');
+  });
+});
+
 describe('GET payments', () => {
   it("lists a case's payments with the budget left per category (plan − reserved − disbursed), page by page", async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
@@ -686,7 +741,7 @@ describe('GET /v1/payments/{id}/transfer-instructions', () => {
     const read = (await payments.get(payment.id))!;
     const actor = { partnerId: finance.partnerId, rolesOnCase: ['finance'] as const };
     const decide = (stored: typeof read) => {
-      const decision = decideTransferInstructions(stored, actor, new Date());
+      const decision = decideTransferInstructions(stored, actor, new Date(), 'reintegrating');
       if (decision.kind !== 'disclose') throw new Error(`expected a disclosure, got ${decision.kind}`);
       return decision.record;
     };

@@ -26,6 +26,9 @@ import { exportQuerySchema, paymentRequestSchema, transferInstructionsSchema } f
 import type { PlanVersion } from '../../events/plan.ts';
 import { paymentRequest, transferInstructionsExample } from '../../events/samples/payments.ts';
 
+/** The status of the case a payment under review belongs to, unless a test says it is closed. */
+const caseOpen = 'reintegrating' as const;
+
 const now = new Date('2026-11-20T10:00:00.000Z');
 const caseId = '11111111-2222-4333-8444-555555555555';
 
@@ -222,20 +225,20 @@ describe("reviewers' steps", () => {
   const disburse: ReviewRequest = { action: 'disburse', transferReference: 'SEPA-1', disbursedOn: '2026-11-20' };
 
   it('four eyes: the requester may not approve, reject or confirm its own payment, whatever roles it holds', () => {
-    expect(decideReview(reserved, requesterWithFinance, { action: 'approve' }, now)).toEqual({ kind: 'requester-may-not-review' });
-    expect(decideReview(reserved, requesterWithFinance, { action: 'reject', reason: 'other' }, now)).toEqual({ kind: 'requester-may-not-review' });
-    expect(decideReview(approved, requesterWithFinance, disburse, now)).toEqual({ kind: 'requester-may-not-review' });
+    expect(decideReview(reserved, requesterWithFinance, { action: 'approve' }, now, caseOpen)).toEqual({ kind: 'requester-may-not-review' });
+    expect(decideReview(reserved, requesterWithFinance, { action: 'reject', reason: 'other' }, now, caseOpen)).toEqual({ kind: 'requester-may-not-review' });
+    expect(decideReview(approved, requesterWithFinance, disburse, now, caseOpen)).toEqual({ kind: 'requester-may-not-review' });
   });
 
   it('roles: approve and reject by coordinator or finance, disbursement by finance, cancel by the requester or a coordinator', () => {
-    expect(decideReview(reserved, requester, { action: 'approve' }, now).kind).toBe('not-allowed-for-role');
-    expect(decideReview(approved, coordinator, disburse, now).kind).toBe('not-allowed-for-role');
-    expect(decideReview(reserved, otherReceiver, { action: 'cancel' }, now).kind).toBe('not-allowed-for-role');
-    expect(decideReview(reserved, finance, { action: 'cancel' }, now).kind).toBe('not-allowed-for-role');
-    expect(decideReview(reserved, requester, { action: 'cancel' }, now).kind).toBe('apply');
-    expect(decideReview(reserved, coordinator, { action: 'cancel' }, now).kind).toBe('apply');
-    expect(decideReview(reserved, finance, { action: 'approve' }, now).kind).toBe('apply');
-    expect(decideReview(approved, finance, disburse, now).kind).toBe('apply');
+    expect(decideReview(reserved, requester, { action: 'approve' }, now, caseOpen).kind).toBe('not-allowed-for-role');
+    expect(decideReview(approved, coordinator, disburse, now, caseOpen).kind).toBe('not-allowed-for-role');
+    expect(decideReview(reserved, otherReceiver, { action: 'cancel' }, now, caseOpen).kind).toBe('not-allowed-for-role');
+    expect(decideReview(reserved, finance, { action: 'cancel' }, now, caseOpen).kind).toBe('not-allowed-for-role');
+    expect(decideReview(reserved, requester, { action: 'cancel' }, now, caseOpen).kind).toBe('apply');
+    expect(decideReview(reserved, coordinator, { action: 'cancel' }, now, caseOpen).kind).toBe('apply');
+    expect(decideReview(reserved, finance, { action: 'approve' }, now, caseOpen).kind).toBe('apply');
+    expect(decideReview(approved, finance, disburse, now, caseOpen).kind).toBe('apply');
   });
 
   it.each([
@@ -251,23 +254,33 @@ describe("reviewers' steps", () => {
   ] as const)('%s is not possible from %s', (action, status) => {
     const request: ReviewRequest = action === 'disburse' ? disburse : action === 'reject' ? { action, reason: 'other' } : { action };
     const actor = action === 'cancel' ? coordinator : finance;
-    expect(decideReview(payment({ status, planVersion: 1 }), actor, request, now)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
+    expect(decideReview(payment({ status, planVersion: 1 }), actor, request, now, caseOpen)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
+  });
+
+  it('on a closed case no money leaves: approving, disbursing and the transfer instructions wait for a reopening; rejecting and cancelling still release', () => {
+    expect(decideReview(reserved, finance, { action: 'approve' }, now, 'closed')).toEqual({ kind: 'case-closed' });
+    expect(decideReview(approved, finance, disburse, now, 'closed')).toEqual({ kind: 'case-closed' });
+    expect(decideTransferInstructions(approved, finance, now, 'closed')).toEqual({ kind: 'case-closed' });
+    expect(decideReview(reserved, finance, { action: 'reject', reason: 'other' }, now, 'closed').kind).toBe('apply');
+    expect(decideReview(approved, coordinator, { action: 'cancel' }, now, 'closed').kind).toBe('apply');
+    // Role and four-eyes refusals still come first: a closed case tells an outsider nothing.
+    expect(decideReview(reserved, requester, { action: 'approve' }, now, 'closed').kind).toBe('not-allowed-for-role');
   });
 
   it('repeating a step already taken changes nothing; confirming a disbursement differently is refused', () => {
-    expect(decideReview(approved, finance, { action: 'approve' }, now)).toEqual({ kind: 'unchanged' });
-    expect(decideReview(payment({ status: 'rejected' }), finance, { action: 'reject', reason: 'other' }, now)).toEqual({ kind: 'unchanged' });
+    expect(decideReview(approved, finance, { action: 'approve' }, now, caseOpen)).toEqual({ kind: 'unchanged' });
+    expect(decideReview(payment({ status: 'rejected' }), finance, { action: 'reject', reason: 'other' }, now, caseOpen)).toEqual({ kind: 'unchanged' });
     const paid = payment({ status: 'disbursed', planVersion: 1, transferReference: 'SEPA-1', disbursedOn: '2026-11-20' });
-    expect(decideReview(paid, finance, disburse, now)).toEqual({ kind: 'unchanged' });
-    expect(decideReview(paid, finance, { ...disburse, transferReference: 'SEPA-2' } as ReviewRequest, now)).toEqual({ kind: 'already-disbursed-differently' });
+    expect(decideReview(paid, finance, disburse, now, caseOpen)).toEqual({ kind: 'unchanged' });
+    expect(decideReview(paid, finance, { ...disburse, transferReference: 'SEPA-2' } as ReviewRequest, now, caseOpen)).toEqual({ kind: 'already-disbursed-differently' });
   });
 
   it('approving moves no money; rejecting or cancelling a held amount releases it; rejecting a request not yet reserved releases nothing', () => {
-    expect(decideReview(reserved, coordinator, { action: 'approve', note: 'ok' }, now)).toEqual({
+    expect(decideReview(reserved, coordinator, { action: 'approve', note: 'ok' }, now, caseOpen)).toEqual({
       kind: 'apply',
       change: { status: 'approved', step: { status: 'approved', at: now.toISOString(), by: 'coordinator-fr', note: 'ok' }, fields: {} },
     });
-    const rejection = decideReview(approved, finance, { action: 'reject', reason: 'duplicate' }, now);
+    const rejection = decideReview(approved, finance, { action: 'reject', reason: 'duplicate' }, now, caseOpen);
     expect(rejection).toMatchObject({
       kind: 'apply',
       change: {
@@ -276,15 +289,15 @@ describe("reviewers' steps", () => {
         ledger: { movement: 'released', reservedDelta: -12_500, disbursedDelta: 0 },
       },
     });
-    const cancellation = decideReview(reserved, requester, { action: 'cancel' }, now);
+    const cancellation = decideReview(reserved, requester, { action: 'cancel' }, now, caseOpen);
     expect(cancellation).toMatchObject({ kind: 'apply', change: { status: 'cancelled', ledger: { movement: 'released' } } });
-    const early = decideReview(payment(), coordinator, { action: 'reject', reason: 'other' }, now);
+    const early = decideReview(payment(), coordinator, { action: 'reject', reason: 'other' }, now, caseOpen);
     expect(early).toMatchObject({ kind: 'apply', change: { status: 'rejected' } });
     expect(early.kind === 'apply' ? early.change.ledger : 'not applied').toBeUndefined();
   });
 
   it('a disbursement moves the amount from reserved to disbursed, with the transfer', () => {
-    expect(decideReview(approved, finance, disburse, now)).toMatchObject({
+    expect(decideReview(approved, finance, disburse, now, caseOpen)).toMatchObject({
       kind: 'apply',
       change: {
         status: 'disbursed',
@@ -295,12 +308,12 @@ describe("reviewers' steps", () => {
   });
 
   it('a disbursement dated in the future or before the request is refused', () => {
-    expect(decideReview(approved, finance, { ...disburse, disbursedOn: '2026-11-21' } as ReviewRequest, now)).toEqual({
+    expect(decideReview(approved, finance, { ...disburse, disbursedOn: '2026-11-21' } as ReviewRequest, now, caseOpen)).toEqual({
       kind: 'invalid',
       path: 'disbursedOn',
       message: 'must not be in the future',
     });
-    expect(decideReview(approved, finance, { ...disburse, disbursedOn: '2026-11-09' } as ReviewRequest, now)).toMatchObject({ kind: 'invalid', path: 'disbursedOn' });
+    expect(decideReview(approved, finance, { ...disburse, disbursedOn: '2026-11-09' } as ReviewRequest, now, caseOpen)).toMatchObject({ kind: 'invalid', path: 'disbursedOn' });
   });
 
   it('open statuses are the ones someone still has to act on', () => {
@@ -317,7 +330,7 @@ describe('transfer instructions', () => {
   const later = (ms: number) => new Date(now.getTime() + ms);
 
   it('gives finance the payee, amount, currency, case reference and a remittance text with the payment id only', () => {
-    const decision = decideTransferInstructions(approved, finance, now);
+    const decision = decideTransferInstructions(approved, finance, now, caseOpen);
     expect(decision).toEqual({
       kind: 'disclose',
       record: { kind: 'open-sitting', index: 0, sitting: { by: 'finance-fr', firstAt: now.toISOString(), lastAt: now.toISOString(), count: 1 } },
@@ -336,13 +349,13 @@ describe('transfer instructions', () => {
 
   it('only while the payment is approved: before approval or once paid, rejected or cancelled the status is named', () => {
     for (const status of ['requested', 'reserved', 'disbursed', 'rejected', 'cancelled'] as const) {
-      expect(decideTransferInstructions(payment({ status }), finance, now)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
+      expect(decideTransferInstructions(payment({ status }), finance, now, caseOpen)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
     }
   });
 
   it('only for finance, and never for the requester even holding the finance role', () => {
-    expect(decideTransferInstructions(approved, coordinator, now)).toEqual({ kind: 'not-allowed-for-role' });
-    expect(decideTransferInstructions(approved, requesterWithFinance, now)).toEqual({ kind: 'requester-may-not-transfer' });
+    expect(decideTransferInstructions(approved, coordinator, now, caseOpen)).toEqual({ kind: 'not-allowed-for-role' });
+    expect(decideTransferInstructions(approved, requesterWithFinance, now, caseOpen)).toEqual({ kind: 'requester-may-not-transfer' });
   });
 
   it("views within a sitting count in the caller's entry; after it, or by someone else, they open a new one", () => {
@@ -350,22 +363,22 @@ describe('transfer instructions', () => {
     const theirs = { by: 'finance-es', firstAt: later(1_000).toISOString(), lastAt: later(1_000).toISOString(), count: 1 };
     const seen = payment({ status: 'approved', planVersion: 1, payeeDisclosures: [first, theirs] });
 
-    const within = decideTransferInstructions(seen, finance, later(disclosureSittingMs - 1));
+    const within = decideTransferInstructions(seen, finance, later(disclosureSittingMs - 1), caseOpen);
     expect(within.kind === 'disclose' && within.record).toEqual({
       kind: 'continue-sitting',
       index: 0,
       sitting: first,
       at: later(disclosureSittingMs - 1).toISOString(),
     });
-    const after = decideTransferInstructions(seen, finance, later(disclosureSittingMs));
+    const after = decideTransferInstructions(seen, finance, later(disclosureSittingMs), caseOpen);
     expect(after.kind === 'disclose' && after.record).toMatchObject({ kind: 'open-sitting', index: 2, sitting: { by: 'finance-fr', count: 1 } });
-    const other = decideTransferInstructions(seen, otherFinance, later(2_000));
+    const other = decideTransferInstructions(seen, otherFinance, later(2_000), caseOpen);
     expect(other.kind === 'disclose' && other.record).toMatchObject({ kind: 'continue-sitting', index: 1, sitting: theirs });
   });
 
   it("a clock behind the sitting's last view never moves it back", () => {
     const sitting = { by: 'finance-fr', firstAt: now.toISOString(), lastAt: later(5_000).toISOString(), count: 3 };
-    const decision = decideTransferInstructions(payment({ status: 'approved', payeeDisclosures: [sitting] }), finance, later(4_000));
+    const decision = decideTransferInstructions(payment({ status: 'approved', payeeDisclosures: [sitting] }), finance, later(4_000), caseOpen);
     expect(decision.kind === 'disclose' && decision.record).toMatchObject({ kind: 'continue-sitting', at: sitting.lastAt });
   });
 });
