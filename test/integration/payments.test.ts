@@ -571,22 +571,17 @@ describe('four eyes', () => {
 });
 
 describe('a closed case', () => {
-  const closeCase = async (caseId: string) =>
-    callRoute(await routeHandler('close-referral'), {
+  /** The coordinator closing or reopening the case through its route. */
+  const coordinatorStep = async (step: 'close' | 'reopen', caseId: string, body: unknown) =>
+    callRoute(await routeHandler(`${step}-referral`), {
       method: 'POST',
-      route: '/v1/referrals/{id}/close',
+      route: `/v1/referrals/{id}/${step}`,
       pathParameters: { id: caseId },
       headers: { ...bearer(coordinator.key), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ exitReason: 'lost_contact' }),
+      body: JSON.stringify(body),
     });
-  const reopenCase = async (caseId: string) =>
-    callRoute(await routeHandler('reopen-referral'), {
-      method: 'POST',
-      route: '/v1/referrals/{id}/reopen',
-      pathParameters: { id: caseId },
-      headers: { ...bearer(coordinator.key), 'Content-Type': 'application/json' },
-      body: JSON.stringify({}),
-    });
+  const closeCase = (caseId: string) => coordinatorStep('close', caseId, { exitReason: 'lost_contact' });
+  const reopenCase = (caseId: string) => coordinatorStep('reopen', caseId, {});
 
   it('pays nothing: approving, disbursing and the transfer instructions are 409 until a coordinator reopens it; rejecting still releases', async () => {
     const approved = await approvedPayment();
