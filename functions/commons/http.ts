@@ -1,8 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type {
@@ -16,12 +12,10 @@ import type { Role } from '#events/primitives';
 import { logger } from './powertools.ts';
 import {
   forbidden,
-  idempotencyKeyReused,
   internalError,
   invalidRequest,
   payloadTooLarge,
   ProblemError,
-  requestInProgress,
   unauthenticated,
   unsupportedMediaType,
 } from './problem.ts';
@@ -63,14 +57,6 @@ const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult> => ({
         problem: error.problem.type,
         fields: error.problem.errors?.map((fieldError) => fieldError.path),
       });
-      return;
-    }
-    if (error instanceof IdempotencyValidationError) {
-      request.error = idempotencyKeyReused();
-      return;
-    }
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      request.error = requestInProgress();
       return;
     }
     logger.error('request failed', { errorName: error?.name, stack: stackWithoutMessage(error) });

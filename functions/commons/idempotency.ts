@@ -1,8 +1,14 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { dynamoDbClient } from '#adapters/dynamodb';
 import { requiredEnv } from './env.ts';
 import type { ApiEvent, ApiResult, PartnerRequestContext } from './http.ts';
+import { idempotencyKeyReused, requestInProgress } from './problem.ts';
 
 /**
  * Powertools idempotency for HTTP routes. The key is scoped to the calling partner, so two
@@ -17,8 +23,8 @@ import type { ApiEvent, ApiResult, PartnerRequestContext } from './http.ts';
  */
 export const idempotentRoute = (
   handler: (event: ApiEvent, context: PartnerRequestContext) => Promise<ApiResult>
-): ((event: ApiEvent, context: PartnerRequestContext) => Promise<ApiResult>) =>
-  makeIdempotent(handler, {
+): ((event: ApiEvent, context: PartnerRequestContext) => Promise<ApiResult>) => {
+  const idempotent = makeIdempotent(handler, {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
       awsSdkV3Client: dynamoDbClient,
@@ -30,3 +36,14 @@ export const idempotentRoute = (
       expiresAfterSeconds: 24 * 60 * 60,
     }),
   });
+  // The refusals become problem documents here, so routes without idempotency do not bundle it.
+  return async (event, context) => {
+    try {
+      return await idempotent(event, context);
+    } catch (error) {
+      if (error instanceof IdempotencyValidationError) throw idempotencyKeyReused();
+      if (error instanceof IdempotencyAlreadyInProgressError) throw requestInProgress();
+      throw error;
+    }
+  };
+};
