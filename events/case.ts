@@ -11,7 +11,8 @@ import { planStatuses } from './plan.ts';
  * The person's data lives only in `person`; every other attribute is safe to reference in logs by id.
  */
 
-export const caseStatuses = [
+/** Until the person leaves: the referral can still be withdrawn. */
+export const statusesBeforeDeparture = [
   'submitted',
   'needs_review',
   'eligible',
@@ -19,13 +20,10 @@ export const caseStatuses = [
   'waitlisted',
   'accepted',
   'declined',
-  'departed',
-  'arrived',
-  'reintegrating',
-  'monitoring',
-  'closed',
-  'withdrawn',
 ] as const;
+/** From arrival until closure: the reintegration and monitoring period. */
+export const statusesAfterArrival = ['arrived', 'reintegrating', 'monitoring'] as const;
+export const caseStatuses = [...statusesBeforeDeparture, 'departed', ...statusesAfterArrival, 'closed', 'withdrawn'] as const;
 export const caseStatus = z.enum(caseStatuses);
 export type CaseStatus = z.infer<typeof caseStatus>;
 

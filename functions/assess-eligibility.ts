@@ -1,14 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { CaseRepository, systemActor } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { StageSecrets } from '#adapters/stage-secret';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { stageProgrammes } from '#commons/programmes';
-import { streamImage } from '#commons/stream';
+import { streamConsumer, streamImage } from '#commons/stream';
 import { assessReferral } from '#domain/eligibility';
 import { planAssessment } from '#domain/places';
 import type { ProgrammeCatalogue } from '#domain/programmes';
@@ -56,13 +53,7 @@ const assessCase = (dependencies: EligibilityDependencies) => async (record: Dyn
 
 export const createEligibilityHandler = (dependencies: EligibilityDependencies) => {
   const recordHandler = assessCase(dependencies);
-  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler((event, context) =>
-      // A processor per invocation: it holds the batch's state, and the local stack and the tests
-      // may run invocations of one module concurrently.
-      processPartialResponse(event, recordHandler, new BatchProcessor(EventType.DynamoDBStreams), { context })
-    );
+  return streamConsumer(() => recordHandler);
 };
 
 export const handler = createEligibilityHandler({

@@ -1,14 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
 import { NotificationQueue } from '#adapters/notification-queue';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
-import { streamImage } from '#commons/stream';
+import { streamConsumer, streamImage } from '#commons/stream';
 import { caseChangeOf, notificationsFor } from '#domain/notifications/messages';
 import { needsCoordinators, recipientsFor } from '#domain/notifications/recipients';
 import { caseChangeImageSchema } from '#events/notification';
@@ -18,7 +15,6 @@ import { caseChangeImageSchema } from '#events/notification';
  * recipient on the notifications queue. The template's filter selects INSERT and MODIFY records of
  * case items; a filter cannot compare two images, so whether anything changed is decided here.
  */
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
 const queue = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
@@ -42,13 +38,9 @@ const queueNotifications = async (record: DynamoDBRecord, coordinatorIds: () => 
   });
 };
 
-const caseEvents = async (event: DynamoDBStreamEvent, context: Context) => {
+export const handler = streamConsumer(() => {
   // Looked up once per batch, and only if some change in it is told to the coordinators.
   let coordinators: Promise<string[]> | undefined;
   const coordinatorIds = () => (coordinators ??= partners.activeIdsWithRole('coordinator'));
-  return processPartialResponse(event, (record: DynamoDBRecord) => queueNotifications(record, coordinatorIds), processor, {
-    context,
-  });
-};
-
-export const handler = middy(caseEvents).use(injectLambdaContext(logger, { resetKeys: true }));
+  return (record) => queueNotifications(record, coordinatorIds);
+});

@@ -1,21 +1,17 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
-import { streamImage } from '#commons/stream';
+import { streamConsumer, streamImage } from '#commons/stream';
 import { decideOffer } from '#domain/offer';
 import { caseStatus } from '#events/case';
 import { caseId, partnerId } from '#events/primitives';
 
 const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /** What this consumer reads of a case image: never the person block. */
 const offerImageSchema = z.object({ caseId, status: caseStatus, receiverId: z.optional(partnerId) });
@@ -61,6 +57,4 @@ const offerCase = async (record: DynamoDBRecord): Promise<void> => {
   throw new Error(`case ${after.caseId} kept changing while it was being offered`);
 };
 
-export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, offerCase, processor, { context })
-).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = streamConsumer(() => offerCase);

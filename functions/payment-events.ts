@@ -1,13 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { NotificationQueue } from '#adapters/notification-queue';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
-import { streamImage } from '#commons/stream';
+import { streamConsumer, streamImage } from '#commons/stream';
 import { paymentNotifications } from '#domain/payment-notifications';
 import { paymentChangeImageSchema } from '#events/notification';
 import { paymentItemSchema } from '#events/payment';
@@ -35,8 +32,4 @@ const notifyOfChange = async (record: DynamoDBRecord): Promise<void> => {
  * the notification cannot drift apart, because the notification is read from the committed change.
  * Wired with filters on `PAYMENT#` items, partial batch failures, bisect and an on-failure queue.
  */
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event, context) =>
-    processPartialResponse(event, notifyOfChange, new BatchProcessor(EventType.DynamoDBStreams), { context })
-  );
+export const handler = streamConsumer(() => notifyOfChange);

@@ -1,14 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { stageProgrammes } from '#commons/programmes';
-import { streamImage } from '#commons/stream';
+import { streamConsumer, streamImage } from '#commons/stream';
 import type { ProgrammeCatalogue } from '#domain/programmes';
 import { caseId, programmeId } from '#events/primitives';
 
@@ -49,11 +46,7 @@ const promoteAfterRelease = (dependencies: PromotionDependencies) => async (reco
 
 export const createPromotionHandler = (dependencies: PromotionDependencies) => {
   const recordHandler = promoteAfterRelease(dependencies);
-  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler((event, context) =>
-      processPartialResponse(event, recordHandler, new BatchProcessor(EventType.DynamoDBStreams), { context })
-    );
+  return streamConsumer(() => recordHandler);
 };
 
 export const handler = createPromotionHandler({

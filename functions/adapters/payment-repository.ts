@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -23,6 +24,7 @@ import {
 } from '#events/payment';
 import { type OpenPayment, openPaymentSchema } from '#events/notification';
 import { type DisclosureRecord, isOpen, type PaymentChange } from '#domain/payments';
+import { queryAll } from './dynamodb-queries.ts';
 
 /**
  * The only code that reads or writes payments, budgets and the ledger, and so the only code that
@@ -377,43 +379,33 @@ export class PaymentRepository {
   async ledgerBetween(from: string, to: string, max: number): Promise<LedgerEntry[]> {
     const entries: LedgerEntry[] = [];
     for (const month of monthsBetween(from, to)) {
-      let exclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: financeIndexName,
-            KeyConditionExpression: 'financePartition = :partition AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':partition': `LEDGER#${month}`, ':from': `LEDGER#${from}`, ':to': `LEDGER#${to}~` },
-            ExclusiveStartKey: exclusiveStartKey,
-          })
-        );
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          IndexName: financeIndexName,
+          KeyConditionExpression: 'financePartition = :partition AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':partition': `LEDGER#${month}`, ':from': `LEDGER#${from}`, ':to': `LEDGER#${to}~` },
+        }
+      );
+      for await (const page of pages) {
         entries.push(...(page.Items ?? []).map((item) => ledgerEntrySchema.parse(item)));
-        exclusiveStartKey = page.LastEvaluatedKey;
-      } while (exclusiveStartKey !== undefined && entries.length <= max);
-      if (entries.length > max) break;
+        // One more than the caller takes tells it the range holds more.
+        if (entries.length > max) return entries;
+      }
     }
     return entries;
   }
 
   /** Every payment someone still has to act on. */
   async openPayments(): Promise<OpenPayment[]> {
-    const open: OpenPayment[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: financeIndexName,
-          KeyConditionExpression: 'financePartition = :partition',
-          ExpressionAttributeValues: { ':partition': openPaymentsPartition },
-          ExclusiveStartKey: exclusiveStartKey,
-        })
-      );
-      open.push(...(page.Items ?? []).map((item) => openPaymentSchema.parse({ ...pickOpenPayment(item) })));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return open;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: financeIndexName,
+      KeyConditionExpression: 'financePartition = :partition',
+      ExpressionAttributeValues: { ':partition': openPaymentsPartition },
+    });
+    return items.map((item) => openPaymentSchema.parse(pickOpenPayment(item)));
   }
 
   /**

@@ -1,7 +1,27 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { logger } from './powertools.ts';
+
+export type StreamRecordHandler = (record: DynamoDBRecord) => Promise<void>;
+
+/**
+ * The Lambda handler of a cases-table stream consumer: every record of the batch through the
+ * record handler `forBatch` gives, failures reported per record (the mapping bisects and retries
+ * them). A processor per invocation: it holds the batch's state, and the local stack and the tests
+ * may run invocations of one module at once. `forBatch` runs once per batch, so a record handler
+ * can share a lookup across the batch.
+ */
+export const streamConsumer = (forBatch: () => StreamRecordHandler) =>
+  middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler((event, context) =>
+      processPartialResponse(event, forBatch(), new BatchProcessor(EventType.DynamoDBStreams), { context })
+    );
 
 /**
  * Reads one image of a stream record through a contract. A record that does not match is a bug or

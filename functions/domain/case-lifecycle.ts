@@ -1,4 +1,4 @@
-import type { CaseItem, CaseStatus } from '#events/case';
+import { type CaseItem, type CaseStatus, statusesAfterArrival, statusesBeforeDeparture } from '#events/case';
 import type { Role } from '#events/primitives';
 import { type PlaceChange, placeChange } from './places.ts';
 
@@ -37,19 +37,6 @@ export interface Transition {
   requires?: readonly Precondition[];
 }
 
-const beforeDeparture = [
-  'submitted',
-  'needs_review',
-  'eligible',
-  'ineligible',
-  'waitlisted',
-  'accepted',
-  'declined',
-] as const satisfies readonly CaseStatus[];
-
-/** From arrival until closure: the reintegration and monitoring period. */
-const afterArrival = ['arrived', 'reintegrating', 'monitoring'] as const satisfies readonly CaseStatus[];
-
 export const caseActions = {
   assessEligible: { what: 'assess the case eligible', from: ['submitted'], to: 'eligible', by: ['system'] },
   assessIneligible: { what: 'assess the case ineligible', from: ['submitted'], to: 'ineligible', by: ['system'] },
@@ -59,7 +46,7 @@ export const caseActions = {
   decideIneligible: { what: 'decide the case ineligible', from: ['needs_review'], to: 'ineligible', by: ['coordinator'] },
   decideWaitlisted: { what: 'waitlist the case', from: ['needs_review'], to: 'waitlisted', by: ['coordinator'] },
   promote: { what: 'promote the case from the waitlist', from: ['waitlisted'], to: 'eligible', by: ['system'] },
-  withdraw: { what: 'withdraw the referral', from: beforeDeparture, to: 'withdrawn', by: ['referrer', 'coordinator'] },
+  withdraw: { what: 'withdraw the referral', from: statusesBeforeDeparture, to: 'withdrawn', by: ['referrer', 'coordinator'] },
   /** An eligible case goes to the receiving partner registered for its programme and country of origin. */
   offer: { what: 'offer the case to a receiving partner', from: ['eligible'], to: undefined, by: ['system'], requires: ['unassigned'] },
   /**
@@ -74,21 +61,21 @@ export const caseActions = {
   depart: { what: 'record the departure', from: ['accepted'], to: 'departed', by: ['referrer'] },
   arrive: { what: 'record the arrival', from: ['departed'], to: 'arrived', by: ['receiver'] },
   /** Reception services given after the arrival was first recorded (onward transport a few days later). */
-  addReception: { what: 'add reception services', from: afterArrival, to: undefined, by: ['receiver'] },
-  draftPlan: { what: 'draft the reintegration plan', from: afterArrival, to: undefined, by: ['receiver'] },
+  addReception: { what: 'add reception services', from: statusesAfterArrival, to: undefined, by: ['receiver'] },
+  draftPlan: { what: 'draft the reintegration plan', from: statusesAfterArrival, to: undefined, by: ['receiver'] },
   /** The first approved plan starts reintegration; a revision approved later keeps the status. */
   approvePlan: {
     what: 'approve the plan',
-    from: afterArrival,
+    from: statusesAfterArrival,
     to: 'reintegrating',
     staysIn: ['reintegrating', 'monitoring'],
     by: ['coordinator'],
     requires: ['planAwaitingApproval'],
   },
-  returnPlan: { what: 'return the plan', from: afterArrival, to: undefined, by: ['coordinator'], requires: ['planAwaitingApproval'] },
+  returnPlan: { what: 'return the plan', from: statusesAfterArrival, to: undefined, by: ['coordinator'], requires: ['planAwaitingApproval'] },
   /** A visit due before the plan is approved is still recorded; monitoring starts once reintegration has. */
-  recordVisit: { what: 'record a monitoring visit', from: afterArrival, to: 'monitoring', staysIn: ['arrived'], by: ['receiver'] },
-  close: { what: 'close the case', from: ['departed', ...afterArrival], to: 'closed', by: ['coordinator'] },
+  recordVisit: { what: 'record a monitoring visit', from: statusesAfterArrival, to: 'monitoring', staysIn: ['arrived'], by: ['receiver'] },
+  close: { what: 'close the case', from: ['departed', ...statusesAfterArrival], to: 'closed', by: ['coordinator'] },
   reopen: { what: 'reopen the case', from: ['closed'], to: 'statusBeforeClosure', by: ['coordinator'], requires: ['closureRecorded'] },
 } as const satisfies Record<string, Transition>;
 

@@ -1,4 +1,4 @@
-import type { CaseItem } from '#events/case';
+import { type CaseItem, statusesAfterArrival } from '#events/case';
 import type { NoteOnlyRequest, PlanResponse, ReturnPlanRequest } from '#events/lifecycle';
 import { type PlanRequest, type PlanVersion, planSk } from '#events/plan';
 import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
@@ -19,7 +19,7 @@ const record = (version: PlanVersion): PlanRecord => ({ sk: planSk(version.versi
 export const planOverdue = (stored: Pick<CaseItem, 'status' | 'planDueOn' | 'approvedPlanVersion'>, today: string): boolean =>
   stored.planDueOn !== undefined &&
   stored.approvedPlanVersion === undefined &&
-  ['arrived', 'reintegrating', 'monitoring'].includes(stored.status) &&
+  (statusesAfterArrival as readonly string[]).includes(stored.status) &&
   today > stored.planDueOn;
 
 export const planResponse = (version: PlanVersion, stored: CaseItem, today: string): PlanResponse => {

@@ -1,4 +1,4 @@
-import type { CaseItem } from '#events/case';
+import { type CaseItem, statusesAfterArrival } from '#events/case';
 import type { MonitoringVisit } from '#events/lifecycle';
 import { visitSk } from '#events/lifecycle';
 import type { ReminderEvent, ReminderNotification } from '#events/notification';
@@ -14,7 +14,7 @@ import { planOverdue } from './reintegration-plan.ts';
  */
 
 /** The statuses in which something can fall overdue: from arrival until closure. */
-export const remindableStatuses = ['arrived', 'reintegrating', 'monitoring'] as const satisfies readonly CaseItem['status'][];
+export const remindableStatuses = statusesAfterArrival;
 
 export type ReminderCase = Pick<
   CaseItem,
