@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
-import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
 import { reasonCodes } from '#domain/reason-codes';
-import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
-import { withdrawalReasons } from './withdrawal.ts';
 import { arrivalRecordSchema, departureRecordSchema, exitReasons } from './lifecycle.ts';
 import { planStatuses } from './plan.ts';
+import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
+import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
+import { withdrawalReasons } from './withdrawal.ts';
 
 /**
  * The case as it is stored in the cases table and as stream consumers see it (`NewImage`, unmarshalled).

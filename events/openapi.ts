@@ -1,16 +1,5 @@
 import * as z from 'zod/mini';
-import { roles } from './primitives.ts';
-import {
-  financeViewSchema,
-  referralListItemSchema,
-  referralPageSchema,
-  referralSummarySchema,
-  referralViewSchema,
-} from './referral-views.ts';
-import { programmeFiguresSchema } from './programme-figures.ts';
-import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
 import { planResponseSchema, visitViewSchema } from './lifecycle.ts';
-import { lifecycleSamples } from './samples/lifecycle.ts';
 import {
   paymentExportSchema,
   paymentFinanceViewSchema,
@@ -19,6 +8,17 @@ import {
   requestedPaymentSchema,
   transferInstructionsSchema,
 } from './payment.ts';
+import { roles } from './primitives.ts';
+import { programmeFiguresSchema } from './programme-figures.ts';
+import {
+  financeViewSchema,
+  referralListItemSchema,
+  referralPageSchema,
+  referralSummarySchema,
+  referralViewSchema,
+} from './referral-views.ts';
+import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
+import { lifecycleSamples } from './samples/lifecycle.ts';
 import { paymentRequestExample, transferInstructionsExample } from './samples/payments.ts';
 import referralExample from './samples/referral-tact.json' with { type: 'json' };
 
@@ -81,7 +81,8 @@ const alternativeContent: Record<string, Record<string, unknown>> = {
     'text/csv': {
       schema: {
         type: 'string',
-        description: '`format=csv`: one table of `entry` rows (the movements) followed by `total` rows (count and sum per currency, category and movement).',
+        description:
+          '`format=csv`: one table of `entry` rows (the movements) followed by `total` rows (count and sum per currency, category and movement).',
       },
     },
   },
@@ -115,7 +116,9 @@ const problemResponse = (description: string) => ({
 });
 
 const errorResponses = (route: ApiRoute) => ({
-  ...(route.body || route.query || route.path.includes('{') ? { '400': problemResponse('The request is not valid; `errors` names each field.') } : {}),
+  ...(route.body || route.query || route.path.includes('{')
+    ? { '400': problemResponse('The request is not valid; `errors` names each field.') }
+    : {}),
   ...(route.roles === 'public'
     ? {}
     : {
@@ -141,7 +144,11 @@ const errorResponses = (route: ApiRoute) => ({
       }
     : {}),
   ...(route.method !== 'GET' && route.path.includes('{id}') && route.handler !== 'withdraw-referral'
-    ? { '422': problemResponse('Breaks a rule of the programme or of the case (e.g. a budget over the limit, a date before the arrival); `errors` names each field.') }
+    ? {
+        '422': problemResponse(
+          'Breaks a rule of the programme or of the case (e.g. a budget over the limit, a date before the arrival); `errors` names each field.'
+        ),
+      }
     : {}),
   ...(route.body
     ? {
@@ -149,7 +156,9 @@ const errorResponses = (route: ApiRoute) => ({
         '415': problemResponse('Body not sent as application/json.'),
       }
     : {}),
-  ...(route.idempotencyKey ? { '422': problemResponse('Idempotency-Key reused with another body, or a referral without consent to return.') } : {}),
+  ...(route.idempotencyKey
+    ? { '422': problemResponse('Idempotency-Key reused with another body, or a referral without consent to return.') }
+    : {}),
 });
 
 const parametersOf = (route: ApiRoute) => {
@@ -173,7 +182,8 @@ const parametersOf = (route: ApiRoute) => {
           name: 'Idempotency-Key',
           in: 'header',
           required: true,
-          description: 'Your unique id for this request (1 to 128 printable characters): a retry with the same key and body returns the first response; with another body it is 422.',
+          description:
+            'Your unique id for this request (1 to 128 printable characters): a retry with the same key and body returns the first response; with another body it is 422.',
           schema: { type: 'string', minLength: 1, maxLength: 128 },
         },
       ]

@@ -48,10 +48,7 @@ export const payeeKinds = ['provider', 'beneficiary'] as const;
 const ibanMessage = 'must be an IBAN in capitals without spaces, with a valid check number';
 export const iban = z
   .string()
-  .check(
-    z.regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, { error: ibanMessage, abort: true }),
-    z.refine(isValidIban, { error: ibanMessage })
-  );
+  .check(z.regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, { error: ibanMessage, abort: true }), z.refine(isValidIban, { error: ibanMessage }));
 
 export const payeeSchema = z.strictObject({
   kind: z.enum(payeeKinds),
@@ -82,13 +79,11 @@ export const paymentRejectRequestSchema = z.strictObject({
 export type PaymentRejectRequest = z.infer<typeof paymentRejectRequestSchema>;
 
 /** A bank's transfer reference: letters, digits and a few separators, so it cannot carry a name's accents or a formula. */
-export const transferReference = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$/, {
-      error: 'must be 1 to 64 letters, digits or . / _ - starting with a letter or digit',
-    })
-  );
+export const transferReference = z.string().check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9./_-]{0,63}$/, {
+    error: 'must be 1 to 64 letters, digits or . / _ - starting with a letter or digit',
+  })
+);
 
 /** `POST /v1/payments/{id}/disbursed` */
 export const disbursementRequestSchema = z.strictObject({

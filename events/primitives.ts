@@ -6,10 +6,7 @@ import { isIsoCountryCode } from '#domain/countries';
 const countryCodeMessage = 'must be an ISO 3166-1 alpha-2 country code, e.g. FR';
 export const countryCode = z
   .string()
-  .check(
-    z.regex(/^[A-Z]{2}$/, { error: countryCodeMessage, abort: true }),
-    z.refine(isIsoCountryCode, { error: countryCodeMessage })
-  );
+  .check(z.regex(/^[A-Z]{2}$/, { error: countryCodeMessage, abort: true }), z.refine(isIsoCountryCode, { error: countryCodeMessage }));
 
 export const isoDate = z.iso.date({ error: 'must be a calendar date as YYYY-MM-DD' });
 
@@ -19,9 +16,7 @@ export const isoDateTime = z.iso.datetime();
 export const text = (maxLength: number) =>
   z.string().check(z.trim(), z.minLength(1, { error: 'must not be empty' }), z.maxLength(maxLength));
 
-export const programmeId = z
-  .string()
-  .check(z.regex(/^[A-Z][A-Z0-9_]{1,15}$/, { error: 'must be a programme id such as TACT or CARE' }));
+export const programmeId = z.string().check(z.regex(/^[A-Z][A-Z0-9_]{1,15}$/, { error: 'must be a programme id such as TACT or CARE' }));
 
 export const caseId = z
   .string()

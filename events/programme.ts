@@ -15,19 +15,15 @@ const countryList = z
   .check(z.minLength(1, { error: 'must list at least one country' }), z.refine(unique, { error: 'must not repeat a country' }));
 
 /** Both ends inclusive; no `closesOn` means open until further notice. */
-export const programmeWindowSchema = z
-  .strictObject({ opensOn: isoDate, closesOn: z.optional(isoDate) })
-  .check(
-    z.refine((window) => window.closesOn === undefined || window.closesOn >= window.opensOn, {
-      error: 'must not be before opensOn',
-      path: ['closesOn'],
-    })
-  );
+export const programmeWindowSchema = z.strictObject({ opensOn: isoDate, closesOn: z.optional(isoDate) }).check(
+  z.refine((window) => window.closesOn === undefined || window.closesOn >= window.opensOn, {
+    error: 'must not be before opensOn',
+    path: ['closesOn'],
+  })
+);
 export type ProgrammeWindow = z.infer<typeof programmeWindowSchema>;
 
-const category = z
-  .string()
-  .check(z.regex(/^[a-z][a-z_]{1,31}$/, { error: 'must be a category name in snake_case, e.g. job_placement' }));
+const category = z.string().check(z.regex(/^[a-z][a-z_]{1,31}$/, { error: 'must be a category name in snake_case, e.g. job_placement' }));
 
 export const programmeDefinitionSchema = z.strictObject({
   id: programmeId,
@@ -68,25 +64,21 @@ export const programmeDefinitionSchema = z.strictObject({
   reintegration: z.strictObject({
     currency: z.string().check(z.regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code, e.g. EUR' })),
     /** Budget limit per case and category, in minor units of the currency. */
-    categories: z
-      .array(z.strictObject({ category, limit: z.int().check(z.positive()) }))
-      .check(
-        z.minLength(1, { error: 'must list at least one category' }),
-        z.refine((items) => unique(items.map((item) => item.category)), { error: 'must not repeat a category' })
-      ),
+    categories: z.array(z.strictObject({ category, limit: z.int().check(z.positive()) })).check(
+      z.minLength(1, { error: 'must list at least one category' }),
+      z.refine((items) => unique(items.map((item) => item.category)), { error: 'must not repeat a category' })
+    ),
   }),
   monitoring: z.strictObject({
     /** Days after arrival within which the reintegration plan is due. */
     planDueDays: z.int().check(z.positive()),
     /** Days after arrival of each monitoring visit. */
-    visitDaysAfterArrival: z
-      .array(z.int().check(z.positive()))
-      .check(
-        z.minLength(1, { error: 'must schedule at least one visit' }),
-        z.refine((days) => days.every((day, index) => index === 0 || day > (days[index - 1] as number)), {
-          error: 'must be in increasing order',
-        })
-      ),
+    visitDaysAfterArrival: z.array(z.int().check(z.positive())).check(
+      z.minLength(1, { error: 'must schedule at least one visit' }),
+      z.refine((days) => days.every((day, index) => index === 0 || day > (days[index - 1] as number)), {
+        error: 'must be in increasing order',
+      })
+    ),
   }),
 });
 export type ProgrammeDefinition = z.infer<typeof programmeDefinitionSchema>;

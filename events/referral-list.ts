@@ -10,10 +10,9 @@ export const defaultPageSize = 50;
 export const listReferralsQuerySchema = z.strictObject({
   status: z.optional(caseStatus),
   limit: z.optional(
-    z.pipe(
-      z.string().check(z.regex(/^\d{1,4}$/, { error: `must be a whole number from 1 to ${maxPageSize}` })),
-      z.transform(Number)
-    ).check(z.refine((value) => value >= 1 && value <= maxPageSize, { error: `must be a whole number from 1 to ${maxPageSize}` }))
+    z
+      .pipe(z.string().check(z.regex(/^\d{1,4}$/, { error: `must be a whole number from 1 to ${maxPageSize}` })), z.transform(Number))
+      .check(z.refine((value) => value >= 1 && value <= maxPageSize, { error: `must be a whole number from 1 to ${maxPageSize}` }))
   ),
   cursor: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a cursor from this API' }))),
   as: z.optional(role),

@@ -15,13 +15,9 @@ export const personSchema = z.strictObject({
   sex: z.enum(sexes),
   nationality: countryCode,
   languages: z.optional(
-    z
-      .array(z.string().check(z.regex(/^[a-z]{2,3}$/, { error: 'must be an ISO 639 language code, e.g. sq' })))
-      .check(z.maxLength(10))
+    z.array(z.string().check(z.regex(/^[a-z]{2,3}$/, { error: 'must be an ISO 639 language code, e.g. sq' }))).check(z.maxLength(10))
   ),
-  phone: z.optional(
-    z.string().check(z.regex(/^\+?[0-9 ()-]{5,24}$/, { error: 'must be a phone number, e.g. +355 69 123 4567' }))
-  ),
+  phone: z.optional(z.string().check(z.regex(/^\+?[0-9 ()-]{5,24}$/, { error: 'must be a phone number, e.g. +355 69 123 4567' }))),
 });
 
 export const referralRequestSchema = z
@@ -45,16 +41,12 @@ export const referralRequestSchema = z
     }),
     minor: z.optional(
       z.strictObject({
-        bestInterestsDetermination: z.optional(
-          z.strictObject({ completedOn: isoDate, returnInBestInterests: z.boolean() })
-        ),
+        bestInterestsDetermination: z.optional(z.strictObject({ completedOn: isoDate, returnInBestInterests: z.boolean() })),
         guardianConsent: z.boolean(),
         escortRequired: z.boolean(),
       })
     ),
-    riskAssessment: z.optional(
-      z.strictObject({ level: z.enum(['low', 'medium', 'high']), completedOn: isoDate })
-    ),
+    riskAssessment: z.optional(z.strictObject({ level: z.enum(['low', 'medium', 'high']), completedOn: isoDate })),
     needs: z.optional(z.array(z.enum(needs)).check(z.maxLength(needs.length))),
     accompanyingChildren: z.optional(z.int().check(z.minimum(0), z.maximum(20))),
   })

@@ -1,10 +1,5 @@
 import type * as z from 'zod/mini';
-import type { Role } from './primitives.ts';
-import { roles } from './primitives.ts';
 import { decisionRequestSchema } from './decision.ts';
-import { referralRequestSchema } from './referral.ts';
-import { listReferralsQuerySchema } from './referral-list.ts';
-import { withdrawRequestSchema } from './withdrawal.ts';
 import {
   arrivalRequestSchema,
   closeRequestSchema,
@@ -15,7 +10,6 @@ import {
   returnPlanRequestSchema,
   visitRequestSchema,
 } from './lifecycle.ts';
-import { planRequestSchema } from './plan.ts';
 import {
   disbursementRequestSchema,
   exportQuerySchema,
@@ -24,6 +18,12 @@ import {
   paymentRejectRequestSchema,
   paymentRequestSchema,
 } from './payment.ts';
+import { planRequestSchema } from './plan.ts';
+import type { Role } from './primitives.ts';
+import { roles } from './primitives.ts';
+import { referralRequestSchema } from './referral.ts';
+import { listReferralsQuerySchema } from './referral-list.ts';
+import { withdrawRequestSchema } from './withdrawal.ts';
 
 /**
  * Every route of the partner API, once. The stack wires each route to its function from this table,
@@ -225,7 +225,8 @@ export const apiRoutes = [
     path: '/v1/payments/export',
     handler: 'export-payments',
     roles: ['finance'],
-    summary: 'The payments ledger for a period (days from and to, UTC) as JSON or CSV, with control totals per currency, category and movement',
+    summary:
+      'The payments ledger for a period (days from and to, UTC) as JSON or CSV, with control totals per currency, category and movement',
     query: exportQuerySchema,
     successStatus: 200,
   },

@@ -1,6 +1,6 @@
 import { caseActionHandler } from '#commons/case-action';
-import { noteOnlyRequestSchema } from '#events/lifecycle';
 import { decideAccept } from '#domain/offer';
+import { noteOnlyRequestSchema } from '#events/lifecycle';
 
 export const handler = caseActionHandler('POST /v1/referrals/{id}/accept', noteOnlyRequestSchema, (found, actor, request) =>
   decideAccept(found.case, actor, request, new Date())

@@ -1,9 +1,6 @@
-import type {
-  APIGatewayRequestAuthorizerEventV2,
-  APIGatewaySimpleAuthorizerWithContextResult,
-} from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
@@ -34,8 +31,6 @@ const authorize = async (
   };
 };
 
-export const handler = middy<
-  APIGatewayRequestAuthorizerEventV2,
-  APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>
->()
-  .use(injectLambdaContext(logger, { resetKeys: true })).handler(authorize);
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(authorize);

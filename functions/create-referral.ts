@@ -33,11 +33,7 @@ const createReferral = async (event: ApiEvent, context: PartnerRequestContext): 
     });
   }
   const reference = await cases.allocateReference(referral.programmeId, referral.hostCountry);
-  const created = newCaseFromReferral(
-    referral,
-    { caseId: randomUUID(), reference, referrerId: context.partner.partnerId },
-    new Date()
-  );
+  const created = newCaseFromReferral(referral, { caseId: randomUUID(), reference, referrerId: context.partner.partnerId }, new Date());
   await cases.create(created.case, created.history);
   logger.info('referral submitted', { caseId: created.case.caseId, reference });
   return json(201, referralSummary(created.case), { Location: `/v1/referrals/${created.case.caseId}` });

@@ -1,6 +1,4 @@
 import { CaseRepository } from '#adapters/case-repository';
-import { type DecisionRequest, decisionRequestSchema } from '#events/decision';
-import { rolesFor } from '#events/routes';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseJsonBody, partnerWithRole } from '#commons/http';
@@ -12,7 +10,9 @@ import { planReview } from '#domain/places';
 import type { ProgrammeCatalogue } from '#domain/programmes';
 import { referralView } from '#domain/referral-case';
 import type { CaseItem } from '#events/case';
+import { type DecisionRequest, decisionRequestSchema } from '#events/decision';
 import { caseId, text } from '#events/primitives';
+import { rolesFor } from '#events/routes';
 
 /**
  * `POST /v1/referrals/{id}/decision`: a coordinator decides a case the engine sent to review. The
@@ -71,7 +71,9 @@ export const createDecisionHandler = (dependencies: DecisionDependencies) => {
     return answer();
   };
 
-  return apiRoute<PartnerRequestContext>().use(partnerWithRole(rolesFor('POST /v1/referrals/{id}/decision'))).handler(decide);
+  return apiRoute<PartnerRequestContext>()
+    .use(partnerWithRole(rolesFor('POST /v1/referrals/{id}/decision')))
+    .handler(decide);
 };
 
 export const handler = createDecisionHandler({

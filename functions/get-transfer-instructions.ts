@@ -25,7 +25,12 @@ const maxAttempts = 3;
 const getTransferInstructions = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const found = await paymentForCaller(payments, cases, event, context.partner);
-    const decision = decideTransferInstructions(found.payment, { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase }, new Date(), found.case.status);
+    const decision = decideTransferInstructions(
+      found.payment,
+      { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase },
+      new Date(),
+      found.case.status
+    );
     switch (decision.kind) {
       case 'not-allowed-for-role':
         throw forbidden('Only finance may see the transfer instructions of a payment.');

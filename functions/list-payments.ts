@@ -4,15 +4,7 @@ import { PaymentRepository } from '#adapters/payment-repository';
 import { PlanRepository } from '#adapters/plan-repository';
 import { decodeCursor, encodeCursor } from '#commons/cursor';
 import { requiredEnv } from '#commons/env';
-import {
-  type ApiEvent,
-  type ApiResult,
-  apiRoute,
-  json,
-  type PartnerRequestContext,
-  parseQuery,
-  partnerWithRole,
-} from '#commons/http';
+import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { paymentCaseForCaller } from '#commons/payment-access';
 import { budgetViews, paymentViewFor } from '#domain/payments';
 import { defaultPaymentPageSize, listPaymentsQuerySchema } from '#events/payment';

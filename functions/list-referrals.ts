@@ -2,15 +2,7 @@ import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { decodeCursor, encodeCursor } from '#commons/cursor';
 import { requiredEnv } from '#commons/env';
-import {
-  type ApiEvent,
-  type ApiResult,
-  apiRoute,
-  json,
-  type PartnerRequestContext,
-  parseQuery,
-  partnerWithRole,
-} from '#commons/http';
+import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { forbidden } from '#commons/problem';
 import { listPlanFor } from '#domain/case-listing';
 import { referralListItem } from '#domain/referral-case';

@@ -1,9 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import {
-  IdempotencyConfig,
-  IdempotencyPersistenceLayerError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -36,9 +32,7 @@ const sentRecords = new IdempotencyConfig({
   expiresAfterSeconds: 19 * 24 * 60 * 60,
 });
 
-type Delivery =
-  | { outcome: 'sent'; sesMessageId: string; language: string }
-  | { outcome: 'skipped'; reason: 'partner-disabled' };
+type Delivery = { outcome: 'sent'; sesMessageId: string; language: string } | { outcome: 'skipped'; reason: 'partner-disabled' };
 
 interface Mailbox {
   to: string[];
@@ -74,9 +68,7 @@ const idsOf = (message: NotificationMessage) => ({
   event: message.event,
   role: message.recipient.role,
   partnerId: message.recipient.role === 'finance' ? undefined : message.recipient.partnerId,
-  ...(message.kind === 'payment_digest'
-    ? { day: message.day }
-    : { caseId: message.caseId, reference: message.reference }),
+  ...(message.kind === 'payment_digest' ? { day: message.day } : { caseId: message.caseId, reference: message.reference }),
   ...(message.kind === 'payment' ? { paymentId: message.paymentId } : {}),
   ...(message.kind === 'reminder' ? { item: message.item } : {}),
 });

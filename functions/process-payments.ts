@@ -46,8 +46,7 @@ const parseMessage = (record: SQSRecord): PaymentMessage => {
 };
 
 /** Spreads retries of contending deliveries apart. */
-const pause = (round: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * round));
+const pause = (round: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * round));
 
 /**
  * Reserves the payment's amount against its category's budget, or rejects it with a reason code.

@@ -1,5 +1,4 @@
 import { CaseRepository } from '#adapters/case-repository';
-import { rolesFor } from '#events/routes';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
@@ -8,6 +7,7 @@ import { stageProgrammes } from '#commons/programmes';
 import { programmeFigures } from '#domain/figures';
 import type { ProgrammeCatalogue } from '#domain/programmes';
 import { programmeId } from '#events/primitives';
+import { rolesFor } from '#events/routes';
 
 /** `GET /v1/programmes/{id}/figures`: places against the caps and their breakdowns, small counts withheld. */
 export interface FiguresDependencies {
@@ -24,7 +24,9 @@ export const createFiguresHandler = (dependencies: FiguresDependencies) => {
     return json(200, programmeFigures(programme, facts, new Date()), { 'Cache-Control': 'no-store' });
   };
 
-  return apiRoute<PartnerRequestContext>().use(partnerWithRole(rolesFor('GET /v1/programmes/{id}/figures'))).handler(figures);
+  return apiRoute<PartnerRequestContext>()
+    .use(partnerWithRole(rolesFor('GET /v1/programmes/{id}/figures')))
+    .handler(figures);
 };
 
 export const handler = createFiguresHandler({

@@ -2,15 +2,7 @@ import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { caseForCaller } from '#commons/case-access';
 import { requiredEnv } from '#commons/env';
-import {
-  type ApiEvent,
-  type ApiResult,
-  apiRoute,
-  json,
-  type PartnerRequestContext,
-  parseJsonBody,
-  partnerWithRole,
-} from '#commons/http';
+import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseJsonBody, partnerWithRole } from '#commons/http';
 import { logger } from '#commons/powertools';
 import { conflict, forbidden } from '#commons/problem';
 import { referralListItem } from '#domain/referral-case';

@@ -53,9 +53,7 @@ export const loadStageConfig = (getContext: (key: string) => unknown): StageConf
   const stages = (getContext('stages') ?? {}) as Record<string, unknown>;
   const base = typeof stage === 'string' ? stages[stage] : undefined;
   const overrides = Object.fromEntries(
-    overridableKeys
-      .map((key) => [key, getContext(key)] as const)
-      .filter(([, value]) => value !== undefined)
+    overridableKeys.map((key) => [key, getContext(key)] as const).filter(([, value]) => value !== undefined)
   );
   const parsed = stageConfigSchema.safeParse({
     ...(typeof base === 'object' && base !== null ? base : {}),
@@ -63,9 +61,7 @@ export const loadStageConfig = (getContext: (key: string) => unknown): StageConf
     stage,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new StageConfigError(`Invalid stage configuration for stage '${String(stage)}': ${problems}`);
   }
   return parsed.data;

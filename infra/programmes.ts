@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fieldErrors } from '../functions/commons/schema-errors.ts';
-import { type ProgrammeDefinition, programmeDefinitionSchema, type ProgrammeWindows } from '../events/programme.ts';
+import { type ProgrammeDefinition, type ProgrammeWindows, programmeDefinitionSchema } from '../events/programme.ts';
 import { programmeDefinitionFiles } from '../events/programmes/index.ts';
+import { fieldErrors } from '../functions/commons/schema-errors.ts';
 import { type StageConfig, StageConfigError } from './config.ts';
 import { projectRoot } from './constructs/house-function.ts';
 
@@ -30,7 +30,9 @@ export const loadStageProgrammes = (
 ): StageProgrammes => {
   const directory = options.directory ?? defaultDirectory;
   const registered = options.registered ?? programmeDefinitionFiles;
-  const files = readdirSync(directory).filter((file) => file.endsWith('.json')).sort();
+  const files = readdirSync(directory)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
   const where = (file: string) => `events/programmes/${file}`;
 
   const definitions = files.map((file) => {
@@ -56,10 +58,7 @@ export const loadStageProgrammes = (
   const unlisted = files.filter((file) => !(file in registered));
   const missing = Object.keys(registered).filter((file) => !files.includes(file));
   if (unlisted.length > 0 || missing.length > 0) {
-    const problems = [
-      ...unlisted.map((file) => `${file} is not listed`),
-      ...missing.map((file) => `${file} is listed but has no file`),
-    ];
+    const problems = [...unlisted.map((file) => `${file} is not listed`), ...missing.map((file) => `${file} is listed but has no file`)];
     throw new ProgrammeDefinitionError(`events/programmes/index.ts must list every definition: ${problems.join('; ')}`);
   }
 

@@ -14,8 +14,8 @@ import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
-import { loadStageProgrammes } from './programmes.ts';
 import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
+import { loadStageProgrammes } from './programmes.ts';
 
 export interface ReferralStackProps extends StackProps {
   readonly config: StageConfig;
@@ -175,7 +175,6 @@ export class ReferralStack extends Stack {
         public: route.roles === 'public',
       });
     }
-
 
     new StakeholderNotifications(this, 'StakeholderNotifications', {
       ...functionDefaults,

@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayRequestAuthorizerEventV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import type { AuthorizerContext } from '../partner.ts';
 
 /**
@@ -60,9 +56,7 @@ export const httpApiEvent = (
     rawPath,
     rawQueryString,
     headers: { host: 'api.local', 'user-agent': 'partner-system/1.0', ...lowerCased(request.headers) },
-    queryStringParameters: rawQueryString
-      ? Object.fromEntries(new URLSearchParams(rawQueryString))
-      : undefined,
+    queryStringParameters: rawQueryString ? Object.fromEntries(new URLSearchParams(rawQueryString)) : undefined,
     pathParameters: request.pathParameters,
     body: request.body,
     isBase64Encoded: false,

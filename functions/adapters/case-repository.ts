@@ -9,16 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import {
-  type CaseItem,
-  caseItemSchema,
-  type CaseNote,
-  caseNoteSchema,
-  type CaseStatus,
-  type Eligibility,
-  type HistoryEntry,
-  historyEntrySchema,
-} from '#events/case';
+import type { CaseChange } from '#domain/case-decision';
 import { type Actor, type CaseAction, checkTransition, placeChangeOf, type TransitionCheck } from '#domain/case-lifecycle';
 import { duplicateKey } from '#domain/duplicate-key';
 import { ageBandOf, type CaseFigureFacts } from '#domain/figures';
@@ -33,11 +24,20 @@ import {
   promotion,
   promotionPossible,
 } from '#domain/places';
-import type { CaseChange } from '#domain/case-decision';
 import { formatReference, type NewCase } from '#domain/referral-case';
+import {
+  type CaseItem,
+  type CaseNote,
+  type CaseStatus,
+  caseItemSchema,
+  caseNoteSchema,
+  type Eligibility,
+  type HistoryEntry,
+  historyEntrySchema,
+} from '#events/case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
-import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 import { type PlanVersion, planVersionSchema } from '#events/plan';
+import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 
 /**
  * The only code that reads or writes a case item, and so the only code that touches `person`:
@@ -100,10 +100,7 @@ export class CaseRepository {
    * through `decide` or `takeAction` with the programme's caps instead. Returns `conflict` when the
    * case moved on, so the caller can read it again and decide afresh.
    */
-  async transition(
-    stored: CaseItem,
-    change: CaseChange
-  ): Promise<'applied' | 'conflict'> {
+  async transition(stored: CaseItem, change: CaseChange): Promise<'applied' | 'conflict'> {
     const { status: to = stored.status, ...changes } = change.changes;
     const places = placeChangeOf(stored.status, to === stored.status ? undefined : to, stored.assistancePlace ?? false);
     if (places.takeAssistance || places.joinWaitlist) {
@@ -399,7 +396,8 @@ export class CaseRepository {
           RequestItems: {
             [this.tableName]: {
               Keys: keys,
-              ProjectionExpression: '#status, hostCountry, originCountry, submittedOn, eligibility, assessmentPlace, assistancePlace, person.sex, person.dateOfBirth',
+              ProjectionExpression:
+                '#status, hostCountry, originCountry, submittedOn, eligibility, assessmentPlace, assistancePlace, person.sex, person.dateOfBirth',
               ExpressionAttributeNames: { '#status': 'status' },
             },
           },
@@ -553,9 +551,7 @@ export class CaseRepository {
     } catch (error) {
       if (isNamed(error, 'TransactionConflictException')) return 'conflict';
       if (!isNamed(error, 'TransactionCanceledException')) throw error;
-      const codes = ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map(
-        (reason) => reason.Code
-      );
+      const codes = ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((reason) => reason.Code);
       if (codes[0] === 'ConditionalCheckFailed') return 'case-changed';
       if (codes.includes('ConditionalCheckFailed')) return 'counters-changed';
       if (codes.includes('TransactionConflict')) return 'conflict';
@@ -700,5 +696,4 @@ const caseListRowSchema = z.pick(caseItemSchema, {
 export type CaseListRow = z.infer<typeof caseListRowSchema>;
 
 /** Sorted by time; the case version keeps two changes in the same millisecond apart. */
-const historySk = (entry: HistoryEntry, version: number): string =>
-  `HISTORY#${entry.at}#${String(version).padStart(6, '0')}`;
+const historySk = (entry: HistoryEntry, version: number): string => `HISTORY#${entry.at}#${String(version).padStart(6, '0')}`;

@@ -12,18 +12,18 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { type DisclosureRecord, isOpen, type PaymentChange } from '#domain/payments';
+import { type OpenPayment, openPaymentSchema } from '#events/notification';
 import {
   type BudgetItem,
   budgetItemSchema,
   type LedgerEntry,
   ledgerEntrySchema,
   type PaymentItem,
-  paymentItemSchema,
   type PaymentStep,
+  paymentItemSchema,
   type ReservationRefusal,
 } from '#events/payment';
-import { type OpenPayment, openPaymentSchema } from '#events/notification';
-import { type DisclosureRecord, isOpen, type PaymentChange } from '#domain/payments';
 import { queryAll } from './dynamodb-queries.ts';
 
 /**
@@ -197,7 +197,13 @@ export class PaymentRepository {
    * (still `requested`), ledger entry and the case's version (unchanged since the decision) in one
    * transaction.
    */
-  async reserve(input: { payment: PaymentItem; planVersion: number; caseVersion: number; step: PaymentStep; ledger: LedgerEntry }): Promise<WriteOutcome> {
+  async reserve(input: {
+    payment: PaymentItem;
+    planVersion: number;
+    caseVersion: number;
+    step: PaymentStep;
+    ledger: LedgerEntry;
+  }): Promise<WriteOutcome> {
     const { payment, planVersion, step, ledger } = input;
     return this.transact([
       {
@@ -320,7 +326,8 @@ export class PaymentRepository {
           Update: {
             TableName: this.tableName,
             Key: budgetKey(payment.caseId, payment.category),
-            UpdateExpression: 'SET reserved = reserved + :reservedDelta, disbursed = disbursed + :disbursedDelta, available = available - :committedDelta',
+            UpdateExpression:
+              'SET reserved = reserved + :reservedDelta, disbursed = disbursed + :disbursedDelta, available = available - :committedDelta',
             // Every movement out of `reserved` takes the payment's amount from it.
             ConditionExpression: 'reserved >= :amount',
             ExpressionAttributeValues: {
@@ -346,7 +353,10 @@ export class PaymentRepository {
    */
   async recordPayeeDisclosure(payment: Pick<PaymentItem, 'caseId' | 'paymentId'>, record: DisclosureRecord): Promise<WriteOutcome> {
     const entry = `payeeDisclosures[${record.index}]`;
-    const command: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+    const command: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    > =
       record.kind === 'open-sitting'
         ? {
             UpdateExpression: 'SET payeeDisclosures = list_append(if_not_exists(payeeDisclosures, :none), :sitting)',
@@ -367,7 +377,9 @@ export class PaymentRepository {
             },
           };
     try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: paymentKey(payment.caseId, payment.paymentId), ...command }));
+      await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: paymentKey(payment.caseId, payment.paymentId), ...command })
+      );
       return 'applied';
     } catch (error) {
       if (isConditionFailure(error)) return 'conflict';

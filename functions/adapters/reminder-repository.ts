@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { ReminderCase } from '#domain/reminders';
-import { caseItemSchema, type CaseStatus } from '#events/case';
+import { type CaseStatus, caseItemSchema } from '#events/case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
 import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 
@@ -43,11 +43,11 @@ export class ReminderRepository {
     const skOf = (item: Record<string, unknown>) => String(item.sk);
     return {
       case: reminderCaseSchema.parse(caseItem),
-      visits: items
-        .filter((item) => skOf(item).startsWith('VISIT#'))
-        .map((item) => monitoringVisitSchema.parse({ ...item, caseId })),
+      visits: items.filter((item) => skOf(item).startsWith('VISIT#')).map((item) => monitoringVisitSchema.parse({ ...item, caseId })),
       reminded: new Set(
-        items.filter((item) => skOf(item).startsWith('REMINDER#') && item.state === 'sent').map((item) => skOf(item).slice('REMINDER#'.length))
+        items
+          .filter((item) => skOf(item).startsWith('REMINDER#') && item.state === 'sent')
+          .map((item) => skOf(item).slice('REMINDER#'.length))
       ),
     };
   }

@@ -1,7 +1,7 @@
 import type { CaseRepository } from '#adapters/case-repository';
 import { type CaseView, caseViewFor, rolesOnCase } from '#domain/access-policy';
-import { caseId } from '#events/primitives';
 import type { Role } from '#events/primitives';
+import { caseId } from '#events/primitives';
 import type { ApiEvent, Partner } from './http.ts';
 import { notFound } from './problem.ts';
 

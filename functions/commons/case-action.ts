@@ -1,8 +1,8 @@
+import type * as z from 'zod/mini';
 import { CaseRepository, type StoredCase } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import type { CaseActor, Decision, Refusal } from '#domain/case-decision';
 import { apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
-import type * as z from 'zod/mini';
 import { caseForCaller } from './case-access.ts';
 import { requiredEnv } from './env.ts';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseJsonBody, partnerWithRole } from './http.ts';
@@ -59,7 +59,9 @@ export const caseActionHandler = <Schema extends z.ZodMiniType, Response>(
     throw conflict('The case changed while your request was being handled. Retry the request.', { 'Retry-After': '1' });
   };
 
-  return apiRoute<PartnerRequestContext>().use(partnerWithRole(rolesFor(routeKey))).handler(act);
+  return apiRoute<PartnerRequestContext>()
+    .use(partnerWithRole(rolesFor(routeKey)))
+    .handler(act);
 };
 
 const problemFor = (refusal: Refusal): ProblemError => {

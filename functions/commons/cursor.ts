@@ -4,8 +4,7 @@ import { invalidRequest } from './problem.ts';
  * Opaque pagination cursors: the last key of a page, base64url-encoded. A cursor is only accepted
  * back for the same index partition it came from; anything else is a 400, never a DynamoDB error.
  */
-export const encodeCursor = (key: Record<string, string>): string =>
-  Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+export const encodeCursor = (key: Record<string, string>): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 
 export const decodeCursor = (
   cursor: string,

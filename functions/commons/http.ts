@@ -1,11 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
-import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { AuthorizerContext } from '#events/partner';
 import type { Role } from '#events/primitives';
@@ -14,8 +10,8 @@ import {
   forbidden,
   internalError,
   invalidRequest,
-  payloadTooLarge,
   ProblemError,
+  payloadTooLarge,
   unauthenticated,
   unsupportedMediaType,
 } from './problem.ts';
@@ -65,16 +61,13 @@ const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult> => ({
 });
 
 /** The frames of a stack without its first line, which repeats the message. */
-const stackWithoutMessage = (error: Error | null | undefined): string | undefined =>
-  error?.stack?.split('\n').slice(1).join('\n');
+const stackWithoutMessage = (error: Error | null | undefined): string | undefined => error?.stack?.split('\n').slice(1).join('\n');
 
 /**
  * Requires a partner recognised by the authorizer (401 otherwise) holding one of the roles
  * (403 otherwise), and puts it on the context for the handler.
  */
-export const partnerWithRole = (
-  allowedRoles: readonly Role[]
-): MiddlewareObj<ApiEvent, ApiResult, Error, PartnerRequestContext> => ({
+export const partnerWithRole = (allowedRoles: readonly Role[]): MiddlewareObj<ApiEvent, ApiResult, Error, PartnerRequestContext> => ({
   before: (request) => {
     const authorizer = request.event.requestContext.authorizer?.lambda;
     if (authorizer?.partnerId === undefined || authorizer.country === undefined) throw unauthenticated();

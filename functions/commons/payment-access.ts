@@ -2,8 +2,8 @@ import type { CaseRepository } from '#adapters/case-repository';
 import type { PaymentRepository } from '#adapters/payment-repository';
 import { rolesOnCase } from '#domain/access-policy';
 import { type PaymentViewKind, paymentViewKindFor } from '#domain/payments';
-import { caseId } from '#events/primitives';
 import { paymentId } from '#events/payment';
+import { caseId } from '#events/primitives';
 import type { ApiEvent, Partner } from './http.ts';
 import { notFound } from './problem.ts';
 

@@ -96,5 +96,7 @@ export const paymentReviewRoute = <Schema extends z.ZodMiniType>(
     throw conflict('The payment changed while this step was being taken. Retry the request.', { 'Retry-After': '1' });
   };
 
-  return apiRoute<PartnerRequestContext>().use(partnerWithRole(rolesFor(routeKey))).handler(review);
+  return apiRoute<PartnerRequestContext>()
+    .use(partnerWithRole(rolesFor(routeKey)))
+    .handler(review);
 };

@@ -53,8 +53,7 @@ export const unauthenticated = (): ProblemError =>
 export const forbidden = (detail: string): ProblemError =>
   new ProblemError({ type: 'forbidden', title: 'Not allowed for this partner', status: 403, detail });
 
-export const notFound = (detail: string): ProblemError =>
-  new ProblemError({ type: 'not-found', title: 'Not found', status: 404, detail });
+export const notFound = (detail: string): ProblemError => new ProblemError({ type: 'not-found', title: 'Not found', status: 404, detail });
 
 /** 409; `currentStatus` names the case's status when the action does not fit it. */
 export const conflict = (detail: string, headers: Record<string, string> = {}, currentStatus?: string): ProblemError =>

@@ -15,7 +15,12 @@ export const fieldErrors = (issues: readonly z.core.$ZodIssue[], input: unknown)
   });
 
 const joinPath = (path: readonly PropertyKey[]): string =>
-  path.length === 0 ? '(body)' : path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.').replaceAll('.[', '[');
+  path.length === 0
+    ? '(body)'
+    : path
+        .map((part) => (typeof part === 'number' ? `[${part}]` : String(part)))
+        .join('.')
+        .replaceAll('.[', '[');
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
   path.reduce<unknown>(

@@ -1,7 +1,7 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type * as z from 'zod/mini';
@@ -19,9 +19,7 @@ export type StreamRecordHandler = (record: DynamoDBRecord) => Promise<void>;
 export const streamConsumer = (forBatch: () => StreamRecordHandler) =>
   middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler((event, context) =>
-      processPartialResponse(event, forBatch(), new BatchProcessor(EventType.DynamoDBStreams), { context })
-    );
+    .handler((event, context) => processPartialResponse(event, forBatch(), new BatchProcessor(EventType.DynamoDBStreams), { context }));
 
 /**
  * Reads one image of a stream record through a contract. A record that does not match is a bug or

@@ -88,7 +88,15 @@ export const noteFor = (actor: Pick<CaseActor, 'partnerId'>, action: string, tex
 /** A history entry for an action on `stored` that leads to `toStatus`. */
 export const historyFor = (
   stored: Pick<CaseItem, 'status'>,
-  entry: { at: string; by: string; action: string; toStatus: CaseItem['status']; reason?: string; subject?: string; note?: CaseNote | undefined }
+  entry: {
+    at: string;
+    by: string;
+    action: string;
+    toStatus: CaseItem['status'];
+    reason?: string;
+    subject?: string;
+    note?: CaseNote | undefined;
+  }
 ): HistoryEntry => ({
   at: entry.at,
   by: entry.by,

@@ -72,7 +72,13 @@ export const caseActions = {
     by: ['coordinator'],
     requires: ['planAwaitingApproval'],
   },
-  returnPlan: { what: 'return the plan', from: statusesAfterArrival, to: undefined, by: ['coordinator'], requires: ['planAwaitingApproval'] },
+  returnPlan: {
+    what: 'return the plan',
+    from: statusesAfterArrival,
+    to: undefined,
+    by: ['coordinator'],
+    requires: ['planAwaitingApproval'],
+  },
   /** A visit due before the plan is approved is still recorded; monitoring starts once reintegration has. */
   recordVisit: { what: 'record a monitoring visit', from: statusesAfterArrival, to: 'monitoring', staysIn: ['arrived'], by: ['receiver'] },
   close: { what: 'close the case', from: ['departed', ...statusesAfterArrival], to: 'closed', by: ['coordinator'] },

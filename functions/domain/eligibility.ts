@@ -65,15 +65,9 @@ const rules: readonly Rule[] = [
  * Any code that makes the referral ineligible decides; review codes matter only when nothing
  * ruled the referral out, since a coordinator cannot make an out-of-scope referral eligible.
  */
-export const assessReferral = (
-  facts: ReferralFacts,
-  programme: Programme | undefined,
-  signals: Signals
-): Assessment => {
+export const assessReferral = (facts: ReferralFacts, programme: Programme | undefined, signals: Signals): Assessment => {
   if (programme === undefined) return { outcome: 'ineligible', reasons: ['UNKNOWN_PROGRAMME'] };
-  const found = rules
-    .map((rule) => rule(facts, programme, signals))
-    .filter((code): code is ReasonCode => code !== undefined);
+  const found = rules.map((rule) => rule(facts, programme, signals)).filter((code): code is ReasonCode => code !== undefined);
   const ineligible = found.filter((code) => reasonEffect(code) === 'ineligible');
   if (ineligible.length > 0) return { outcome: 'ineligible', reasons: ineligible };
   const review = found.filter((code) => reasonEffect(code) === 'review');

@@ -86,10 +86,7 @@ const breakdown = (
     all.map((category) => [
       category,
       Object.fromEntries(
-        measureNames.map((measure) => [
-          measure,
-          hidden.get(category)!.has(measure) ? null : publish(counts.get(category)![measure]),
-        ])
+        measureNames.map((measure) => [measure, hidden.get(category)!.has(measure) ? null : publish(counts.get(category)![measure])])
       ) as Cells,
     ])
   );

@@ -1,15 +1,7 @@
 import type { CaseItem, HistoryEntry } from '#events/case';
 import type { DeclineRequest, NoteOnlyRequest, ReassignRequest } from '#events/lifecycle';
 import type { ReferralListItem } from '#events/referral-views';
-import {
-  type CaseActor,
-  type Decision,
-  historyFor,
-  noteFor,
-  refusalFor,
-  refused,
-  statusAfter,
-} from './case-decision.ts';
+import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
 import { referralListItem } from './referral-case.ts';
 
 /**
@@ -45,10 +37,8 @@ export const chooseReceiver = (
 ): string | undefined =>
   candidates
     .filter((partner) => canReceive(partner, stored.programmeId, stored.originCountry))
-    .sort(
-      (a, b) =>
-        Number(b.programmes !== undefined) - Number(a.programmes !== undefined) || a.partnerId.localeCompare(b.partnerId)
-    )[0]?.partnerId;
+    .sort((a, b) => Number(b.programmes !== undefined) - Number(a.programmes !== undefined) || a.partnerId.localeCompare(b.partnerId))[0]
+    ?.partnerId;
 
 export const systemActor: CaseActor = { partnerId: 'system', rolesOnCase: ['system'] };
 
@@ -117,7 +107,14 @@ export const decideReassign = (
     kind: 'change',
     change: {
       changes: { receiverId: request.receiverId },
-      history: historyFor(stored, { at, by: actor.partnerId, action: 'reassigned', toStatus: stored.status, subject: request.receiverId, note }),
+      history: historyFor(stored, {
+        at,
+        by: actor.partnerId,
+        action: 'reassigned',
+        toStatus: stored.status,
+        subject: request.receiverId,
+        note,
+      }),
       note,
     },
     response: referralListItem({ ...stored, updatedAt: at }),

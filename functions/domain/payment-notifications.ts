@@ -1,4 +1,3 @@
-import type { PaymentItem, PaymentStatus } from '#events/payment';
 import {
   maxDigestPayments,
   type OpenPayment,
@@ -7,6 +6,7 @@ import {
   type PaymentEvent,
   type PaymentNotification,
 } from '#events/notification';
+import type { PaymentItem, PaymentStatus } from '#events/payment';
 import { notificationIdFor } from './notifications/messages.ts';
 import { recipientsFor } from './notifications/recipients.ts';
 

@@ -467,7 +467,14 @@ export const budgetViews = (plan: PlanVersion | undefined, budgets: readonly Bud
     const budget = byCategory.get(item.category);
     const reserved = budget?.reserved ?? 0;
     const disbursed = budget?.disbursed ?? 0;
-    return { category: item.category, currency: plan!.currency, limit: item.amount, reserved, disbursed, available: item.amount - reserved - disbursed };
+    return {
+      category: item.category,
+      currency: plan!.currency,
+      limit: item.amount,
+      reserved,
+      disbursed,
+      available: item.amount - reserved - disbursed,
+    };
   });
   const leftOver: BudgetView[] = budgets
     .filter((budget) => !planned.some((view) => view.category === budget.category) && budget.reserved + budget.disbursed > 0)
@@ -531,5 +538,5 @@ export const exportCsv = (entries: readonly ExportEntry[], totals: readonly Cont
       count: total.count,
     })),
   ];
-  return [csvColumns.join(','), ...rows.map((row) => csvColumns.map((column) => csvField(row[column])).join(','))].join('\r\n') + '\r\n';
+  return `${[csvColumns.join(','), ...rows.map((row) => csvColumns.map((column) => csvField(row[column])).join(','))].join('\r\n')}\r\n`;
 };

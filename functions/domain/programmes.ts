@@ -15,10 +15,7 @@ export class ProgrammeConfigurationError extends Error {
  * A stage's window overrides the definition's own; a programme with neither cannot run, which
  * synthesis already refuses, so meeting one here means the function was deployed by hand.
  */
-export const programmeCatalogue = (
-  definitions: readonly ProgrammeDefinition[],
-  windows: ProgrammeWindows = {}
-): ProgrammeCatalogue => {
+export const programmeCatalogue = (definitions: readonly ProgrammeDefinition[], windows: ProgrammeWindows = {}): ProgrammeCatalogue => {
   const programmes = new Map<string, Programme>();
   for (const definition of definitions) {
     const window: ProgrammeWindow | undefined = windows[definition.id] ?? definition.window;
@@ -33,8 +30,7 @@ export const programmeCatalogue = (
   };
 };
 
-export const coversHostCountry = (programme: ProgrammeDefinition, country: string): boolean =>
-  programme.hostCountries.includes(country);
+export const coversHostCountry = (programme: ProgrammeDefinition, country: string): boolean => programme.hostCountries.includes(country);
 
 export const coversOriginCountry = (programme: ProgrammeDefinition, country: string): boolean =>
   (programme.origin.countries ?? []).includes(country) ||

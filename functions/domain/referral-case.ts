@@ -1,6 +1,6 @@
 import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
-import type { ReferralRequest } from '#events/referral';
 import type { PlanSummary, VisitView } from '#events/lifecycle';
+import type { ReferralRequest } from '#events/referral';
 import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
 import { ageOn, todayIso } from './dates.ts';
 import { explainReasons } from './reason-codes.ts';

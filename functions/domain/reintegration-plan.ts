@@ -49,7 +49,10 @@ export const planErrors = (request: PlanRequest, rules: LifecycleRules): Array<{
         message: `must be a category the programme funds: ${categories.map((candidate) => candidate.category).join(', ')}`,
       });
     } else if (item.amount > funded.limit) {
-      errors.push({ path: `items[${index}].amount`, message: `must be at most ${funded.limit}, the programme's limit for ${item.category}` });
+      errors.push({
+        path: `items[${index}].amount`,
+        message: `must be at most ${funded.limit}, the programme's limit for ${item.category}`,
+      });
     }
     if (seen.has(item.category)) errors.push({ path: `items[${index}].category`, message: 'appears more than once' });
     seen.add(item.category);
@@ -73,7 +76,11 @@ export const decideDraftPlan = (
   const refusal = refusalFor('draftPlan', stored, actor);
   if (refusal !== undefined) return refused(refusal);
   if (rules === undefined) {
-    return refused({ reason: 'invalid', detail: `The programme ${stored.programmeId} is not run by this deployment, so it funds no categories; ask the coordinator.`, errors: [] });
+    return refused({
+      reason: 'invalid',
+      detail: `The programme ${stored.programmeId} is not run by this deployment, so it funds no categories; ask the coordinator.`,
+      errors: [],
+    });
   }
   const errors = planErrors(request, rules);
   if (errors.length > 0) {
@@ -103,7 +110,14 @@ export const decideDraftPlan = (
     kind: 'change',
     change: {
       changes,
-      history: historyFor(stored, { at, by: actor.partnerId, action: 'plan_submitted', toStatus: stored.status, subject: planSk(drafted.version), note }),
+      history: historyFor(stored, {
+        at,
+        by: actor.partnerId,
+        action: 'plan_submitted',
+        toStatus: stored.status,
+        subject: planSk(drafted.version),
+        note,
+      }),
       note,
       records: [record(drafted), ...supersededDraft],
     },
@@ -132,7 +146,13 @@ export const decideApprovePlan = (
 
   const at = now.toISOString();
   const note = noteFor(actor, 'plan_approved', request.note, at);
-  const approved: PlanVersion = { ...latest, status: 'approved', decidedAt: at, decidedBy: actor.partnerId, ...(note === undefined ? {} : { noteId: note.id }) };
+  const approved: PlanVersion = {
+    ...latest,
+    status: 'approved',
+    decidedAt: at,
+    decidedBy: actor.partnerId,
+    ...(note === undefined ? {} : { noteId: note.id }),
+  };
   const previouslyApproved = plans.find((plan) => plan.version === stored.approvedPlanVersion);
   const status = statusAfter('approvePlan', stored, actor);
   const changes = { status, approvedPlanVersion: approved.version, planStatus: approved.status };
@@ -140,7 +160,14 @@ export const decideApprovePlan = (
     kind: 'change',
     change: {
       changes,
-      history: historyFor(stored, { at, by: actor.partnerId, action: 'plan_approved', toStatus: status, subject: planSk(approved.version), note }),
+      history: historyFor(stored, {
+        at,
+        by: actor.partnerId,
+        action: 'plan_approved',
+        toStatus: status,
+        subject: planSk(approved.version),
+        note,
+      }),
       note,
       records: [record(approved), ...(previouslyApproved === undefined ? [] : [record({ ...previouslyApproved, status: 'superseded' })])],
     },
@@ -166,13 +193,26 @@ export const decideReturnPlan = (
 
   const at = now.toISOString();
   const note = noteFor(actor, 'plan_returned', request.note, at);
-  const returned: PlanVersion = { ...latest, status: 'returned', decidedAt: at, decidedBy: actor.partnerId, ...(note === undefined ? {} : { noteId: note.id }) };
+  const returned: PlanVersion = {
+    ...latest,
+    status: 'returned',
+    decidedAt: at,
+    decidedBy: actor.partnerId,
+    ...(note === undefined ? {} : { noteId: note.id }),
+  };
   const changes = { planStatus: returned.status };
   return {
     kind: 'change',
     change: {
       changes,
-      history: historyFor(stored, { at, by: actor.partnerId, action: 'plan_returned', toStatus: stored.status, subject: planSk(returned.version), note }),
+      history: historyFor(stored, {
+        at,
+        by: actor.partnerId,
+        action: 'plan_returned',
+        toStatus: stored.status,
+        subject: planSk(returned.version),
+        note,
+      }),
       note,
       records: [record(returned)],
     },

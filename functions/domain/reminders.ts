@@ -2,9 +2,9 @@ import { type CaseItem, statusesAfterArrival } from '#events/case';
 import type { MonitoringVisit } from '#events/lifecycle';
 import { visitSk } from '#events/lifecycle';
 import type { ReminderEvent, ReminderNotification } from '#events/notification';
+import { visitOverdue } from './monitoring.ts';
 import { notificationIdFor } from './notifications/messages.ts';
 import { recipientsFor } from './notifications/recipients.ts';
-import { visitOverdue } from './monitoring.ts';
 import { planOverdue } from './reintegration-plan.ts';
 
 /**
@@ -41,11 +41,7 @@ export const overdueItems = (stored: ReminderCase, visits: readonly MonitoringVi
 };
 
 /** One message per recipient (the coordinators are given by the caller), each with the id a repeat would share. */
-export const reminderMessages = (
-  stored: ReminderCase,
-  overdue: OverdueItem,
-  coordinatorIds: readonly string[]
-): ReminderNotification[] =>
+export const reminderMessages = (stored: ReminderCase, overdue: OverdueItem, coordinatorIds: readonly string[]): ReminderNotification[] =>
   recipientsFor(overdue.event, { receiverId: stored.receiverId }, coordinatorIds).map((recipient) => ({
     kind: 'reminder',
     notificationId: notificationIdFor([stored.caseId, overdue.item], overdue.event, recipient),

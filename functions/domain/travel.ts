@@ -1,11 +1,5 @@
 import type { CaseItem } from '#events/case';
-import {
-  type ArrivalRequest,
-  type DepartureRecord,
-  type DepartureRequest,
-  type MonitoringVisit,
-  visitSk,
-} from '#events/lifecycle';
+import { type ArrivalRequest, type DepartureRecord, type DepartureRequest, type MonitoringVisit, visitSk } from '#events/lifecycle';
 import type { ReferralListItem } from '#events/referral-views';
 import { type CaseActor, type CaseRecord, type Decision, historyFor, refusalFor, refused } from './case-decision.ts';
 import { addDays } from './dates.ts';
@@ -51,7 +45,12 @@ export const decideDeparture = (
     kind: 'change',
     change: {
       changes: { status, departure },
-      history: historyFor(stored, { at, by: actor.partnerId, action: action === 'depart' ? 'departed' : 'departure_planned', toStatus: status }),
+      history: historyFor(stored, {
+        at,
+        by: actor.partnerId,
+        action: action === 'depart' ? 'departed' : 'departure_planned',
+        toStatus: status,
+      }),
     },
     response: referralListItem({ ...stored, status, updatedAt: at }),
   };

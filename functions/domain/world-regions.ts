@@ -59,9 +59,8 @@ export type WorldRegion = (typeof worldRegions)[number];
 export const continents = ['africa', 'americas', 'asia', 'europe', 'oceania'] as const satisfies readonly WorldRegion[];
 
 const membersOf = (region: WorldRegion): ReadonlySet<string> => {
-  const parts: readonly SubRegion[] = region in compositeRegions
-    ? compositeRegions[region as keyof typeof compositeRegions].parts
-    : [region as SubRegion];
+  const parts: readonly SubRegion[] =
+    region in compositeRegions ? compositeRegions[region as keyof typeof compositeRegions].parts : [region as SubRegion];
   return new Set(parts.flatMap((part) => subRegions[part].countries.split(' ')));
 };
 
@@ -72,6 +71,4 @@ export const countriesIn = (region: WorldRegion): ReadonlySet<string> => members
 export const isCountryInRegion = (country: string, region: WorldRegion): boolean => countriesIn(region).has(country);
 
 export const m49Code = (region: WorldRegion): string =>
-  region in compositeRegions
-    ? compositeRegions[region as keyof typeof compositeRegions].m49
-    : subRegions[region as SubRegion].m49;
+  region in compositeRegions ? compositeRegions[region as keyof typeof compositeRegions].m49 : subRegions[region as SubRegion].m49;

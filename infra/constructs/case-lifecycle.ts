@@ -35,8 +35,7 @@ export interface CaseLifecycleProps {
   readonly notificationsQueue: IQueue;
 }
 
-const pascalCase = (name: string): string =>
-  name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+const pascalCase = (name: string): string => name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 
 /**
  * The case after eligibility: the lifecycle routes (offer answers, travel, plan, visits, closure),
@@ -60,15 +59,19 @@ export class CaseLifecycle extends Construct {
       const fn = new HouseFunction(this, pascalCase(handler), {
         ...functionDefaults,
         entry: `${handler}.ts`,
-        description: apiRoutes.filter((route) => route.handler === handler).map(routeKeyOf).join(', '),
+        description: apiRoutes
+          .filter((route) => route.handler === handler)
+          .map(routeKeyOf)
+          .join(', '),
         environment: { ...casesTable, ...(handler === 'reassign-referral' ? partnersTable : {}) },
       });
       tables.grantReadWrite(tables.cases, fn);
       return fn;
     };
-    this.routeFunctions = Object.fromEntries(
-      lifecycleRouteHandlers.map((handler) => [handler, routeFunction(handler)])
-    ) as Record<LifecycleRouteHandler, HouseFunction>;
+    this.routeFunctions = Object.fromEntries(lifecycleRouteHandlers.map((handler) => [handler, routeFunction(handler)])) as Record<
+      LifecycleRouteHandler,
+      HouseFunction
+    >;
     // A reassignment checks that the new receiver is an active receiving partner.
     tables.grantRead(tables.partners, this.routeFunctions['reassign-referral']);
 

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -45,9 +45,7 @@ export class StakeholderNotifications extends Construct {
     });
     tables.grantRead(tables.partners, this.caseEvents);
     // Finding the coordinators scans the (small) partners table.
-    this.caseEvents.addToRolePolicy(
-      new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tables.partners.tableArn] })
-    );
+    this.caseEvents.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tables.partners.tableArn] }));
     queue.grantSendMessages(this.caseEvents);
     new CaseStreamConsumer(this, 'CaseEventsStream', {
       table: tables.cases,

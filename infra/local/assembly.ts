@@ -23,7 +23,7 @@ export function writeCloudAssembly(
   resources: Record<string, CfnResource> = {},
   stackName = 'fixture',
   /** Write over an existing assembly, as `cdk synth` does in watch mode. */
-  outDir = mkdtempSync(join(tmpdir(), 'trm-assembly-')),
+  outDir = mkdtempSync(join(tmpdir(), 'trm-assembly-'))
 ): string {
   const files: Record<string, unknown> = {};
   const allResources: Record<string, CfnResource> = { ...resources };
@@ -52,7 +52,7 @@ export function writeCloudAssembly(
     JSON.stringify({
       version: '55.0.0',
       artifacts: { [stackName]: { type: 'aws:cloudformation:stack', properties: { templateFile: `${stackName}.template.json` } } },
-    }),
+    })
   );
   return outDir;
 }

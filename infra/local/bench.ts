@@ -25,19 +25,19 @@ import { PartnerRepository } from '../../functions/adapters/partner-repository.t
 import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
 import { writeCloudAssembly } from './assembly.ts';
 import { workerEnvironment } from './lambda-runtime.ts';
+import { type LocalStack, startLocalStack } from './local-stack.ts';
 import { LOCAL_CREDENTIALS } from './provision.ts';
-import { startLocalStack, type LocalStack } from './local-stack.ts';
 import { resourcesOfType } from './resource-types.ts';
 import type { DemoPartner, Seeder } from './seed.ts';
 import { REPO_ROOT, synthesize } from './synth.ts';
-import { loadStackTemplate, LOCAL_REGION } from './template.ts';
+import { LOCAL_REGION, loadStackTemplate } from './template.ts';
 import { shortId } from './timing.ts';
 
-const CONCURRENT_PARTNERS = 50;
-const WARM_INVOCATIONS = 300;
-const INIT_RUNS = 7;
-const FOLLOW_UP_TIMEOUT_MS = 60_000;
-const QUIET_SPELL_MS = 10_000;
+const ConcurrentPartners = 50;
+const WarmInvocations = 300;
+const InitRuns = 7;
+const FollowUpTimeoutMs = 60_000;
+const QuietSpellMs = 10_000;
 
 const print = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -79,20 +79,20 @@ async function main(): Promise<void> {
         ['npm start to ready, empty state (--fresh)', seconds(startup.fresh)],
         ['npm start to ready, restart on kept state', seconds(startup.restart)],
         ['cdk synth when sources changed (added to the above)', seconds(synthMs)],
-      ],
+      ]
     );
 
     print('2. Runner overhead per warm invocation (no-op function)');
     table(['path', 'p50', 'p95'], await measureOverhead());
   }
 
-  print(`3. Bundles and module init (median of ${INIT_RUNS} cold processes) in ${cdkOutDir}`);
+  print(`3. Bundles and module init (median of ${InitRuns} cold processes) in ${cdkOutDir}`);
   table(
     ['function', 'bundle', 'SDK floor', 'bundle/floor', 'init', 'floor init', 'init/floor', "node -e ''"],
-    await measureBundles(cdkOutDir),
+    await measureBundles(cdkOutDir)
   );
 
-  print(`4. ${CONCURRENT_PARTNERS} partners submitting a referral at once`);
+  print(`4. ${ConcurrentPartners} partners submitting a referral at once`);
   await measureLoad(cdkOutDir);
 }
 
@@ -151,21 +151,25 @@ async function measureOverhead(): Promise<string[][]> {
       },
       Route: {
         Type: 'AWS::ApiGatewayV2::Route',
-        Properties: { ApiId: { Ref: 'Api' }, RouteKey: 'GET /noop', Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] } },
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          RouteKey: 'GET /noop',
+          Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] },
+        },
       },
     },
-    'bench',
+    'bench'
   );
   const stack = await startLocalStack({ cdkOutDir, port: 0, seeders: [], logDir: join(tmpdir(), 'trm-bench-logs') });
   try {
     const direct: number[] = [];
     const overHttp: number[] = [];
-    for (let i = 0; i < WARM_INVOCATIONS; i += 1) {
+    for (let i = 0; i < WarmInvocations; i += 1) {
       const started = performance.now();
       await stack.invoke('Noop', {});
       direct.push(performance.now() - started);
     }
-    for (let i = 0; i < WARM_INVOCATIONS; i += 1) {
+    for (let i = 0; i < WarmInvocations; i += 1) {
       const started = performance.now();
       await (await fetch(`${stack.apiUrl}/noop`)).arrayBuffer();
       overHttp.push(performance.now() - started);
@@ -182,7 +186,7 @@ async function measureOverhead(): Promise<string[][]> {
 /** Wall time of a fresh `node` process, median of several. */
 function processTime(args: string[], env: Record<string, string> = {}): number {
   const runs: number[] = [];
-  for (let i = 0; i < INIT_RUNS; i += 1) {
+  for (let i = 0; i < InitRuns; i += 1) {
     const started = performance.now();
     const result = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
     if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed`);
@@ -195,8 +199,11 @@ function processTime(args: string[], env: Record<string, string> = {}): number {
 function importTime(file: string, env: Record<string, string>): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now() - t));`;
   const runs: number[] = [];
-  for (let i = 0; i < INIT_RUNS; i += 1) {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+  for (let i = 0; i < InitRuns; i += 1) {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
     runs.push(Number(result.stdout));
   }
@@ -323,12 +330,12 @@ function benchPartners(count: number): Seeder {
 async function measureLoad(cdkOutDir: string): Promise<void> {
   const template = loadStackTemplate(cdkOutDir);
   const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-  const hasStreamConsumer = mappings.some(([, resource]) => JSON.stringify(resource.Properties?.['EventSourceArn']).includes('StreamArn'));
-  const hasQueueConsumer = mappings.some(([, resource]) => !JSON.stringify(resource.Properties?.['EventSourceArn']).includes('StreamArn'));
+  const hasStreamConsumer = mappings.some(([, resource]) => JSON.stringify(resource.Properties?.EventSourceArn).includes('StreamArn'));
+  const hasQueueConsumer = mappings.some(([, resource]) => !JSON.stringify(resource.Properties?.EventSourceArn).includes('StreamArn'));
   const stack = await startLocalStack({
     cdkOutDir,
     port: 0,
-    seeders: [benchPartners(CONCURRENT_PARTNERS)],
+    seeders: [benchPartners(ConcurrentPartners)],
     countRequests: true,
     logDir: join(tmpdir(), 'trm-bench-logs'),
   });
@@ -344,8 +351,15 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
           body,
         });
         const created = (await response.json()) as { id?: string; reference?: string };
-        return { status: response.status, begin, acceptedAt: performance.now(), id: created.id, reference: created.reference, key: partner.key };
-      }),
+        return {
+          status: response.status,
+          begin,
+          acceptedAt: performance.now(),
+          id: created.id,
+          reference: created.reference,
+          key: partner.key,
+        };
+      })
     );
     const wallMs = performance.now() - started;
     const accepted = submissions.filter((submission) => submission.status === 201);
@@ -357,21 +371,28 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
     ]);
     const counts = stack.requestCounter!.counts();
     const rows: string[][] = [
-      ['submission → 201', ms(median(toAccepted)), ms(percentile(toAccepted, 95)), `${accepted.length}/${submissions.length} accepted in ${seconds(wallMs)}`],
+      [
+        'submission → 201',
+        ms(median(toAccepted)),
+        ms(percentile(toAccepted, 95)),
+        `${accepted.length}/${submissions.length} accepted in ${seconds(wallMs)}`,
+      ],
       ['submission → eligibility decision', ...(decision ?? ['n/a yet', 'n/a yet', 'no stream consumer in the template'])],
       ['submission → email in the inbox', ...(email ?? ['n/a yet', 'n/a yet', 'no queue consumer in the template'])],
     ];
     table(['latency', 'p50', 'p95', 'note'], rows);
 
     const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
-    print(`AWS requests per referral made by the functions (HTTP and what it triggered), counted at the emulators: ${(total / CONCURRENT_PARTNERS).toFixed(1)}`);
+    print(
+      `AWS requests per referral made by the functions (HTTP and what it triggered), counted at the emulators: ${(total / ConcurrentPartners).toFixed(1)}`
+    );
     table(
       ['operation', 'per referral'],
       Object.entries(counts)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([operation, count]) => [operation, (count / CONCURRENT_PARTNERS).toFixed(2)]),
+        .map(([operation, count]) => [operation, (count / ConcurrentPartners).toFixed(2)])
     );
-    print(`(authorizer results are cached per key: each of the ${CONCURRENT_PARTNERS} partners costs one key lookup here)`);
+    print(`(authorizer results are cached per key: each of the ${ConcurrentPartners} partners costs one key lookup here)`);
   } finally {
     await stack.stop();
   }
@@ -386,8 +407,8 @@ type Accepted = { begin: number; id?: string; reference?: string; key: string };
 async function followUp(accepted: Accepted[], arrived: (pending: Accepted[]) => Promise<Accepted[]>): Promise<string[]> {
   const times = new Map<Accepted, number>();
   const started = Date.now();
-  while (times.size < accepted.length && Date.now() - started < FOLLOW_UP_TIMEOUT_MS) {
-    if (times.size === 0 && Date.now() - started > QUIET_SPELL_MS) break;
+  while (times.size < accepted.length && Date.now() - started < FollowUpTimeoutMs) {
+    if (times.size === 0 && Date.now() - started > QuietSpellMs) break;
     const now = performance.now();
     for (const submission of await arrived(accepted.filter((candidate) => !times.has(candidate)))) {
       times.set(submission, now - submission.begin);
@@ -395,7 +416,7 @@ async function followUp(accepted: Accepted[], arrived: (pending: Accepted[]) => 
     await delay(100);
   }
   const values = [...times.values()];
-  if (values.length === 0) return ['none', 'none', `nothing within ${QUIET_SPELL_MS / 1000} s`];
+  if (values.length === 0) return ['none', 'none', `nothing within ${QuietSpellMs / 1000} s`];
   return [ms(median(values)), ms(percentile(values, 95)), `${values.length}/${accepted.length}`];
 }
 
@@ -408,9 +429,11 @@ async function timeToDecision(stack: LocalStack, accepted: Accepted[]): Promise<
     return await followUp(accepted, async (pending) => {
       const decided = await Promise.all(
         pending.map(async (submission) => {
-          const { Item } = await documents.send(new GetCommand({ TableName: casesTable, Key: { pk: `CASE#${submission.id}`, sk: 'CASE' } }));
-          return Item?.['eligibility'] === undefined ? undefined : submission;
-        }),
+          const { Item } = await documents.send(
+            new GetCommand({ TableName: casesTable, Key: { pk: `CASE#${submission.id}`, sk: 'CASE' } })
+          );
+          return Item?.eligibility === undefined ? undefined : submission;
+        })
       );
       return decided.filter((submission): submission is Accepted => submission !== undefined);
     });

@@ -22,7 +22,8 @@ export class CheckpointStore {
   private readonly state: Record<string, MappingCheckpoints>;
 
   constructor(private readonly path?: string) {
-    this.state = path !== undefined && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, MappingCheckpoints>) : {};
+    this.state =
+      path !== undefined && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, MappingCheckpoints>) : {};
   }
 
   /** Checkpoints of a mapping; forgotten when its stream changed (the table was recreated). */

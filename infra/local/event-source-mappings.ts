@@ -1,6 +1,6 @@
-import { parseFilterPattern, type FilterPattern } from './event-filter.ts';
+import { type FilterPattern, parseFilterPattern } from './event-filter.ts';
 import { resourcesOfType } from './resource-types.ts';
-import { isRecord, resolveIntrinsics, type CfnTemplate, type ResourceContext } from './template.ts';
+import { type CfnTemplate, isRecord, type ResourceContext, resolveIntrinsics } from './template.ts';
 
 interface CommonMappingConfig {
   logicalId: string;
@@ -40,7 +40,7 @@ export interface QueueMappingConfig extends CommonMappingConfig {
 
 export type MappingConfig = StreamMappingConfig | QueueMappingConfig;
 
-const USED = new Set([
+const Used = new Set([
   'BatchSize',
   'BisectBatchOnFunctionError',
   'DestinationConfig',
@@ -56,8 +56,8 @@ const USED = new Set([
   'ScalingConfig',
   'StartingPosition',
 ]);
-const IGNORED = new Set(['KmsKeyArn', 'MetricsConfig', 'Tags']);
-const STREAM_ONLY = [
+const Ignored = new Set(['KmsKeyArn', 'MetricsConfig', 'Tags']);
+const StreamOnly = [
   'BisectBatchOnFunctionError',
   'DestinationConfig',
   'MaximumRecordAgeInSeconds',
@@ -74,36 +74,34 @@ const STREAM_ONLY = [
 export function readEventSourceMappings(
   template: CfnTemplate,
   ctx: ResourceContext,
-  findFunction: (reference: string) => string | undefined,
+  findFunction: (reference: string) => string | undefined
 ): MappingConfig[] {
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
     const at = `Resources.${logicalId}`;
     const raw = resource.Properties ?? {};
     for (const name of Object.keys(raw)) {
-      if (!USED.has(name) && !IGNORED.has(name)) {
+      if (!Used.has(name) && !Ignored.has(name)) {
         throw new Error(`${at}: unsupported AWS::Lambda::EventSourceMapping property ${name}`);
       }
     }
-    const properties = resolveIntrinsics(
-      Object.fromEntries(Object.entries(raw).filter(([name]) => USED.has(name))),
-      ctx,
-      { path: `${at}.Properties` },
-    ) as Record<string, unknown>;
-    const functionReference = String(properties['FunctionName'] ?? '');
+    const properties = resolveIntrinsics(Object.fromEntries(Object.entries(raw).filter(([name]) => Used.has(name))), ctx, {
+      path: `${at}.Properties`,
+    }) as Record<string, unknown>;
+    const functionReference = String(properties.FunctionName ?? '');
     const functionId = findFunction(functionReference);
     if (functionId === undefined) throw new Error(`${at}: FunctionName ${functionReference} is not a function of the template`);
-    const sourceArn = String(properties['EventSourceArn'] ?? '');
+    const sourceArn = String(properties.EventSourceArn ?? '');
     const common = {
       logicalId,
       functionId,
-      enabled: properties['Enabled'] !== false && properties['Enabled'] !== 'false',
-      filters: filtersOf(properties['FilterCriteria'], at),
-      reportBatchItemFailures: responseTypes(properties['FunctionResponseTypes'], at),
+      enabled: properties.Enabled !== false && properties.Enabled !== 'false',
+      filters: filtersOf(properties.FilterCriteria, at),
+      reportBatchItemFailures: responseTypes(properties.FunctionResponseTypes, at),
     };
     const table = findByAttribute(ctx, 'StreamArn', sourceArn);
     if (table !== undefined) return streamMapping(at, properties, common, sourceArn, table, ctx);
     const queue = findByAttribute(ctx, 'Arn', sourceArn);
-    if (queue !== undefined && ctx[queue]?.attributes['QueueUrl'] !== undefined) {
+    if (queue !== undefined && ctx[queue]?.attributes.QueueUrl !== undefined) {
       return queueMapping(at, properties, common, sourceArn, queue, ctx);
     }
     throw new Error(`${at}: EventSourceArn ${sourceArn} is neither a table stream nor a queue of the template`);
@@ -118,9 +116,9 @@ function streamMapping(
   common: Common,
   streamArn: string,
   tableId: string,
-  ctx: ResourceContext,
+  ctx: ResourceContext
 ): StreamMappingConfig {
-  const startingPosition = properties['StartingPosition'];
+  const startingPosition = properties.StartingPosition;
   if (startingPosition !== 'TRIM_HORIZON' && startingPosition !== 'LATEST') {
     throw new Error(`${at}: StartingPosition ${String(startingPosition)} is not supported for DynamoDB streams`);
   }
@@ -130,7 +128,7 @@ function streamMapping(
   if (maximumRecordAgeSeconds !== -1 && maximumRecordAgeSeconds < 60) {
     throw new Error(`${at}: MaximumRecordAgeInSeconds must be -1 or at least 60`);
   }
-  const onFailure = onFailureDestination(properties['DestinationConfig'], ctx, at);
+  const onFailure = onFailureDestination(properties.DestinationConfig, ctx, at);
   return {
     ...common,
     kind: 'dynamodb',
@@ -139,7 +137,7 @@ function streamMapping(
     startingPosition,
     batchSize: integer(properties, 'BatchSize', 100, 1, 10_000, at),
     batchingWindowMs: integer(properties, 'MaximumBatchingWindowInSeconds', 0, 0, 300, at) * 1000,
-    bisectBatchOnFunctionError: bool(properties['BisectBatchOnFunctionError']),
+    bisectBatchOnFunctionError: bool(properties.BisectBatchOnFunctionError),
     maximumRetryAttempts: integer(properties, 'MaximumRetryAttempts', -1, -1, 10_000, at),
     maximumRecordAgeSeconds,
     ...(onFailure === undefined ? {} : { onFailure }),
@@ -152,21 +150,21 @@ function queueMapping(
   common: Common,
   queueArn: string,
   queueId: string,
-  ctx: ResourceContext,
+  ctx: ResourceContext
 ): QueueMappingConfig {
-  for (const name of STREAM_ONLY) {
+  for (const name of StreamOnly) {
     if (properties[name] !== undefined) throw new Error(`${at}: ${name} does not apply to an SQS event source`);
   }
   const queue = ctx[queueId]!;
-  const fifo = (queue.attributes['QueueName'] ?? '').endsWith('.fifo');
+  const fifo = (queue.attributes.QueueName ?? '').endsWith('.fifo');
   const batchSize = integer(properties, 'BatchSize', 10, 1, fifo ? 10 : 10_000, at);
   const windowSeconds = integer(properties, 'MaximumBatchingWindowInSeconds', 0, 0, 300, at);
   if (fifo && windowSeconds > 0) throw new Error(`${at}: MaximumBatchingWindowInSeconds is not supported for FIFO queues`);
   if (batchSize > 10 && windowSeconds < 1) {
     throw new Error(`${at}: a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1`);
   }
-  const scaling = properties['ScalingConfig'];
-  const maximumConcurrency = isRecord(scaling) ? scaling['MaximumConcurrency'] : undefined;
+  const scaling = properties.ScalingConfig;
+  const maximumConcurrency = isRecord(scaling) ? scaling.MaximumConcurrency : undefined;
   if (maximumConcurrency !== undefined) {
     const value = Number(maximumConcurrency);
     if (!Number.isInteger(value) || value < 2 || value > 1000) {
@@ -177,7 +175,7 @@ function queueMapping(
     ...common,
     kind: 'sqs',
     queueArn,
-    queueUrl: queue.attributes['QueueUrl']!,
+    queueUrl: queue.attributes.QueueUrl!,
     queueId,
     fifo,
     batchSize,
@@ -188,11 +186,11 @@ function queueMapping(
 
 function filtersOf(criteria: unknown, at: string): FilterPattern[] {
   if (criteria === undefined) return [];
-  const filters = isRecord(criteria) ? criteria['Filters'] : undefined;
+  const filters = isRecord(criteria) ? criteria.Filters : undefined;
   if (!Array.isArray(filters)) throw new Error(`${at}.Properties.FilterCriteria: Filters must be a list`);
   return filters.map((filter, i) => {
     const where = `${at}.Properties.FilterCriteria.Filters[${i}]`;
-    const pattern = isRecord(filter) ? filter['Pattern'] : undefined;
+    const pattern = isRecord(filter) ? filter.Pattern : undefined;
     if (typeof pattern !== 'string') throw new Error(`${where}: Pattern must be a string`);
     return parseFilterPattern(pattern, where);
   });
@@ -207,18 +205,14 @@ function responseTypes(value: unknown, at: string): boolean {
   return types.length > 0;
 }
 
-function onFailureDestination(
-  config: unknown,
-  ctx: ResourceContext,
-  at: string,
-): { queueUrl: string; queueArn: string } | undefined {
+function onFailureDestination(config: unknown, ctx: ResourceContext, at: string): { queueUrl: string; queueArn: string } | undefined {
   if (config === undefined) return undefined;
-  const onFailure = isRecord(config) ? config['OnFailure'] : undefined;
-  const destination = isRecord(onFailure) ? onFailure['Destination'] : undefined;
+  const onFailure = isRecord(config) ? config.OnFailure : undefined;
+  const destination = isRecord(onFailure) ? onFailure.Destination : undefined;
   if (destination === undefined) return undefined;
   const queueArn = String(destination);
   const queue = findByAttribute(ctx, 'Arn', queueArn);
-  const queueUrl = queue === undefined ? undefined : ctx[queue]?.attributes['QueueUrl'];
+  const queueUrl = queue === undefined ? undefined : ctx[queue]?.attributes.QueueUrl;
   if (queueUrl === undefined) {
     throw new Error(`${at}: on-failure destination ${queueArn} is not a queue of the template (only SQS is emulated)`);
   }
@@ -229,14 +223,7 @@ function findByAttribute(ctx: ResourceContext, attribute: string, value: string)
   return Object.keys(ctx).find((id) => ctx[id]?.attributes[attribute] === value);
 }
 
-function integer(
-  properties: Record<string, unknown>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  at: string,
-): number {
+function integer(properties: Record<string, unknown>, name: string, fallback: number, min: number, max: number, at: string): number {
   const raw = properties[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);

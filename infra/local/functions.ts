@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { resolveFunctionEnvironment } from './provision.ts';
 import { resourcesOfType } from './resource-types.ts';
 import {
+  type CfnResource,
+  type CfnTemplate,
   isRecord,
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
-  resolveString,
-  type CfnResource,
-  type CfnTemplate,
   type ResourceContext,
+  resolveString,
 } from './template.ts';
 
 /** Everything needed to run one `AWS::Lambda::Function` of the template locally. */
@@ -34,7 +34,7 @@ export interface FunctionSpec {
 }
 
 /** Properties the local runtime honours. */
-const USED = new Set([
+const Used = new Set([
   'Code',
   'Environment',
   'FunctionName',
@@ -48,7 +48,7 @@ const USED = new Set([
 ]);
 
 /** Properties with no local behaviour. */
-const IGNORED = new Set([
+const Ignored = new Set([
   'Architectures',
   'CodeSigningConfigArn',
   'DeadLetterConfig',
@@ -63,14 +63,14 @@ const IGNORED = new Set([
   'TracingConfig',
 ]);
 
-const SUPPORTED_RUNTIMES = /^nodejs(18|20|22|24)\.x$/;
-const DEFAULT_TIMEOUT_SECONDS = 3;
-const DEFAULT_MEMORY_MB = 128;
-const MODULE_EXTENSIONS = ['.mjs', '.js', '.cjs'];
+const SupportedRuntimes = /^nodejs(18|20|22|24)\.x$/;
+const DefaultTimeoutSeconds = 3;
+const DefaultMemoryMb = 128;
+const ModuleExtensions = ['.mjs', '.js', '.cjs'];
 
 /** The name CloudFormation would generate is random; locally it is stable and readable. */
 export function localFunctionName(logicalId: string, properties: Record<string, unknown>, stackName: string): string {
-  const name = properties['FunctionName'];
+  const name = properties.FunctionName;
   if (typeof name === 'string') return name;
   return `${stackName}-${logicalId}`.slice(0, 64);
 }
@@ -88,19 +88,14 @@ export function functionReferences(template: CfnTemplate, stackName: string): Re
     resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
       const functionName = localFunctionName(logicalId, resource.Properties ?? {}, stackName);
       return [logicalId, { ref: functionName, attributes: { Arn: functionArn(functionName) } }];
-    }),
+    })
   );
 }
 
-export function readFunctionSpecs(
-  template: CfnTemplate,
-  cdkOutDir: string,
-  ctx: ResourceContext,
-  stackName: string,
-): FunctionSpec[] {
+export function readFunctionSpecs(template: CfnTemplate, cdkOutDir: string, ctx: ResourceContext, stackName: string): FunctionSpec[] {
   const assets = assetDirectories(cdkOutDir);
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) =>
-    functionSpec(template, logicalId, resource, { cdkOutDir, assets, ctx, stackName }),
+    functionSpec(template, logicalId, resource, { cdkOutDir, assets, ctx, stackName })
   );
 }
 
@@ -115,26 +110,26 @@ function functionSpec(
   template: CfnTemplate,
   logicalId: string,
   resource: CfnResource,
-  { cdkOutDir, assets, ctx, stackName }: SpecContext,
+  { cdkOutDir, assets, ctx, stackName }: SpecContext
 ): FunctionSpec {
   const properties = resource.Properties ?? {};
   const at = `Resources.${logicalId}`;
   for (const name of Object.keys(properties)) {
-    if (!USED.has(name) && !IGNORED.has(name)) {
+    if (!Used.has(name) && !Ignored.has(name)) {
       throw new Error(`${at}: unsupported AWS::Lambda::Function property ${name}`);
     }
   }
-  if (properties['PackageType'] !== undefined && properties['PackageType'] !== 'Zip') {
+  if (properties.PackageType !== undefined && properties.PackageType !== 'Zip') {
     throw new Error(`${at}: container image functions are not supported by the local stack`);
   }
-  const runtime = String(properties['Runtime'] ?? '');
-  if (!SUPPORTED_RUNTIMES.test(runtime)) throw new Error(`${at}: runtime ${runtime || '(none)'} is not supported locally`);
-  const handler = String(properties['Handler'] ?? '');
-  const codeDir = codeDirectory(logicalId, properties['Code'], assets, cdkOutDir);
+  const runtime = String(properties.Runtime ?? '');
+  if (!SupportedRuntimes.test(runtime)) throw new Error(`${at}: runtime ${runtime || '(none)'} is not supported locally`);
+  const handler = String(properties.Handler ?? '');
+  const codeDir = codeDirectory(logicalId, properties.Code, assets, cdkOutDir);
   const { handlerFile, handlerExport } = locateHandler(logicalId, codeDir, handler);
   const functionName = localFunctionName(logicalId, properties, stackName);
-  const reserved = properties['ReservedConcurrentExecutions'];
-  const loggingConfig = isRecord(properties['LoggingConfig']) ? properties['LoggingConfig'] : {};
+  const reserved = properties.ReservedConcurrentExecutions;
+  const loggingConfig = isRecord(properties.LoggingConfig) ? properties.LoggingConfig : {};
   return {
     logicalId,
     functionName,
@@ -144,11 +139,11 @@ function functionSpec(
     handlerExport,
     handler,
     runtime,
-    timeoutSeconds: Number(properties['Timeout'] ?? DEFAULT_TIMEOUT_SECONDS),
-    memoryMb: Number(properties['MemorySize'] ?? DEFAULT_MEMORY_MB),
+    timeoutSeconds: Number(properties.Timeout ?? DefaultTimeoutSeconds),
+    memoryMb: Number(properties.MemorySize ?? DefaultMemoryMb),
     environment: resolveFunctionEnvironment(template, logicalId, ctx, { stackName }),
     ...(reserved === undefined ? {} : { reservedConcurrency: Number(resolveString(reserved, ctx)) }),
-    logFormat: loggingConfig['LogFormat'] === 'JSON' ? 'JSON' : 'Text',
+    logFormat: loggingConfig.LogFormat === 'JSON' ? 'JSON' : 'Text',
   };
 }
 
@@ -169,10 +164,10 @@ function assetDirectories(cdkOutDir: string): Map<string, string> {
 /** `Code.S3Key` names the asset CDK bundled; inline code (`ZipFile`) has no asset and is refused. */
 function codeDirectory(logicalId: string, code: unknown, assets: Map<string, string>, cdkOutDir: string): string {
   const at = `Resources.${logicalId}.Properties.Code`;
-  if (!isRecord(code) || typeof code['S3Key'] !== 'string') {
+  if (!isRecord(code) || typeof code.S3Key !== 'string') {
     throw new Error(`${at}: only bundled assets (Code.S3Key) are supported locally`);
   }
-  const hash = code['S3Key'].replace(/\.zip$/, '');
+  const hash = code.S3Key.replace(/\.zip$/, '');
   const directory = assets.get(hash);
   if (directory === undefined) throw new Error(`${at}: asset ${hash} is not in the asset manifest of ${cdkOutDir}`);
   if (!existsSync(directory)) throw new Error(`${at}: asset directory ${directory} is missing (run cdk synth)`);
@@ -184,7 +179,7 @@ function locateHandler(logicalId: string, codeDir: string, handler: string): { h
   const dot = handler.lastIndexOf('.');
   if (dot <= 0) throw new Error(`Resources.${logicalId}.Properties.Handler: ${handler || '(none)'} is not module.export`);
   const modulePath = handler.slice(0, dot);
-  const handlerFile = MODULE_EXTENSIONS.map((extension) => join(codeDir, `${modulePath}${extension}`)).find(existsSync);
+  const handlerFile = ModuleExtensions.map((extension) => join(codeDir, `${modulePath}${extension}`)).find(existsSync);
   if (handlerFile === undefined) {
     throw new Error(`Resources.${logicalId}.Properties.Handler: no ${modulePath}.mjs/.js/.cjs in ${codeDir}`);
   }

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { resourcesOfType } from './resource-types.ts';
 import {
+  type CfnResource,
+  type CfnTemplate,
   isRecord,
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
-  resolveIntrinsics,
-  type CfnResource,
-  type CfnTemplate,
   type ResourceContext,
+  resolveIntrinsics,
 } from './template.ts';
 
 export interface AuthorizerConfig {
@@ -42,24 +42,24 @@ export interface HttpApiConfig {
 /** Payload format 2.0 request event, as HTTP API sends it to integrations. */
 type HttpApiEvent = Record<string, unknown> & { requestContext: Record<string, unknown> };
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
-const MAX_INTEGRATION_TIMEOUT_MS = 30_000;
-const TEXT_CONTENT = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+const MaxBodyBytes = 10 * 1024 * 1024;
+const MaxIntegrationTimeoutMs = 30_000;
+const TextContent = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 
-const API_PROPERTIES = { used: ['ProtocolType', 'Name'], ignored: ['Description', 'DisableExecuteApiEndpoint', 'Tags', 'Version'] };
-const STAGE_PROPERTIES = {
+const ApiProperties = { used: ['ProtocolType', 'Name'], ignored: ['Description', 'DisableExecuteApiEndpoint', 'Tags', 'Version'] };
+const StageProperties = {
   used: ['ApiId', 'StageName'],
   ignored: ['AccessLogSettings', 'AutoDeploy', 'DefaultRouteSettings', 'Description', 'RouteSettings', 'Tags', 'DeploymentId'],
 };
-const ROUTE_PROPERTIES = {
+const RouteProperties = {
   used: ['ApiId', 'AuthorizationType', 'AuthorizerId', 'RouteKey', 'Target'],
   ignored: ['ApiKeyRequired', 'OperationName'],
 };
-const INTEGRATION_PROPERTIES = {
+const IntegrationProperties = {
   used: ['ApiId', 'IntegrationType', 'IntegrationUri', 'PayloadFormatVersion', 'TimeoutInMillis'],
   ignored: ['ConnectionType', 'Description', 'IntegrationMethod', 'CredentialsArn'],
 };
-const AUTHORIZER_PROPERTIES = {
+const AuthorizerProperties = {
   used: [
     'ApiId',
     'AuthorizerPayloadFormatVersion',
@@ -80,15 +80,15 @@ const AUTHORIZER_PROPERTIES = {
 export function readHttpApi(
   template: CfnTemplate,
   ctx: ResourceContext,
-  findFunction: (reference: string) => string | undefined,
+  findFunction: (reference: string) => string | undefined
 ): HttpApiConfig | undefined {
   const apis = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
   if (apis.length === 0) return undefined;
   if (apis.length > 1) throw new Error(`Resources.${apis[1]![0]}: only one HTTP API per template is supported locally`);
   const [apiLogicalId, api] = apis[0]!;
-  const apiProps = properties(apiLogicalId, api, API_PROPERTIES, ctx);
-  if (apiProps['ProtocolType'] !== 'HTTP') {
-    throw new Error(`Resources.${apiLogicalId}: ProtocolType ${String(apiProps['ProtocolType'])} is not supported locally`);
+  const apiProps = properties(apiLogicalId, api, ApiProperties, ctx);
+  if (apiProps.ProtocolType !== 'HTTP') {
+    throw new Error(`Resources.${apiLogicalId}: ProtocolType ${String(apiProps.ProtocolType)} is not supported locally`);
   }
   const apiId = ctx[apiLogicalId]!.ref;
   // With one API per template, every stage, route, integration and authorizer is this API's.
@@ -98,22 +98,22 @@ export function readHttpApi(
   if (stages.length === 0) throw new Error(`Resources.${apiLogicalId}: the HTTP API has no stage, so no route of it is reachable`);
   if (stages.length > 1) throw new Error(`Resources.${stages[1]![0]}: only one stage per HTTP API is supported locally`);
   const [stageId, stage] = stages[0]!;
-  const stageName = String(properties(stageId, stage, STAGE_PROPERTIES, ctx)['StageName']);
+  const stageName = String(properties(stageId, stage, StageProperties, ctx).StageName);
 
   const authorizers = new Map(
     ofThisApi('AWS::ApiGatewayV2::Authorizer').map(([logicalId, resource]) => [
       ctx[logicalId]!.ref,
-      readAuthorizer(logicalId, properties(logicalId, resource, AUTHORIZER_PROPERTIES, ctx), findFunction),
-    ]),
+      readAuthorizer(logicalId, properties(logicalId, resource, AuthorizerProperties, ctx), findFunction),
+    ])
   );
   const integrations = new Map(
     ofThisApi('AWS::ApiGatewayV2::Integration').map(([logicalId, resource]) => [
       ctx[logicalId]!.ref,
-      readIntegration(logicalId, properties(logicalId, resource, INTEGRATION_PROPERTIES, ctx), findFunction),
-    ]),
+      readIntegration(logicalId, properties(logicalId, resource, IntegrationProperties, ctx), findFunction),
+    ])
   );
   const routes = ofThisApi('AWS::ApiGatewayV2::Route').map(([logicalId, resource]) =>
-    readRoute(logicalId, properties(logicalId, resource, ROUTE_PROPERTIES, ctx), integrations, authorizers),
+    readRoute(logicalId, properties(logicalId, resource, RouteProperties, ctx), integrations, authorizers)
   );
   return { logicalId: apiLogicalId, apiId, stageName, routes };
 }
@@ -122,7 +122,7 @@ function properties(
   logicalId: string,
   resource: CfnResource,
   rule: { used: string[]; ignored: string[] },
-  ctx: ResourceContext,
+  ctx: ResourceContext
 ): Record<string, unknown> {
   const raw = resource.Properties ?? {};
   for (const name of Object.keys(raw)) {
@@ -146,15 +146,16 @@ function functionOf(logicalId: string, uri: unknown, findFunction: (reference: s
 function readAuthorizer(
   logicalId: string,
   props: Record<string, unknown>,
-  findFunction: (reference: string) => string | undefined,
+  findFunction: (reference: string) => string | undefined
 ): AuthorizerConfig {
   const at = `Resources.${logicalId}`;
-  if (props['AuthorizerType'] !== 'REQUEST') throw new Error(`${at}: ${String(props['AuthorizerType'])} authorizers are not supported locally`);
-  if (props['AuthorizerPayloadFormatVersion'] !== '2.0') throw new Error(`${at}: authorizer payload format ${String(props['AuthorizerPayloadFormatVersion'])} is not supported locally`);
-  if (props['EnableSimpleResponses'] !== true && props['EnableSimpleResponses'] !== 'true') {
+  if (props.AuthorizerType !== 'REQUEST') throw new Error(`${at}: ${String(props.AuthorizerType)} authorizers are not supported locally`);
+  if (props.AuthorizerPayloadFormatVersion !== '2.0')
+    throw new Error(`${at}: authorizer payload format ${String(props.AuthorizerPayloadFormatVersion)} is not supported locally`);
+  if (props.EnableSimpleResponses !== true && props.EnableSimpleResponses !== 'true') {
     throw new Error(`${at}: only simple authorizer responses (EnableSimpleResponses) are supported locally`);
   }
-  const identitySources = (props['IdentitySource'] ?? []) as string[];
+  const identitySources = (props.IdentitySource ?? []) as string[];
   for (const source of identitySources) {
     if (!/^\$(request\.header|request\.querystring|context|stageVariables)\.[^.]+$/.test(source)) {
       throw new Error(`${at}: identity source ${source} is not supported locally`);
@@ -162,23 +163,25 @@ function readAuthorizer(
   }
   return {
     logicalId,
-    functionId: functionOf(logicalId, props['AuthorizerUri'], findFunction),
+    functionId: functionOf(logicalId, props.AuthorizerUri, findFunction),
     identitySources,
-    ttlSeconds: Number(props['AuthorizerResultTtlInSeconds'] ?? 0),
+    ttlSeconds: Number(props.AuthorizerResultTtlInSeconds ?? 0),
   };
 }
 
 function readIntegration(
   logicalId: string,
   props: Record<string, unknown>,
-  findFunction: (reference: string) => string | undefined,
+  findFunction: (reference: string) => string | undefined
 ): { functionId: string; timeoutMs: number } {
   const at = `Resources.${logicalId}`;
-  if (props['IntegrationType'] !== 'AWS_PROXY') throw new Error(`${at}: integration type ${String(props['IntegrationType'])} is not supported locally`);
-  if (props['PayloadFormatVersion'] !== '2.0') throw new Error(`${at}: payload format ${String(props['PayloadFormatVersion'])} is not supported locally`);
+  if (props.IntegrationType !== 'AWS_PROXY')
+    throw new Error(`${at}: integration type ${String(props.IntegrationType)} is not supported locally`);
+  if (props.PayloadFormatVersion !== '2.0')
+    throw new Error(`${at}: payload format ${String(props.PayloadFormatVersion)} is not supported locally`);
   return {
-    functionId: functionOf(logicalId, props['IntegrationUri'], findFunction),
-    timeoutMs: Math.min(Number(props['TimeoutInMillis'] ?? MAX_INTEGRATION_TIMEOUT_MS), MAX_INTEGRATION_TIMEOUT_MS),
+    functionId: functionOf(logicalId, props.IntegrationUri, findFunction),
+    timeoutMs: Math.min(Number(props.TimeoutInMillis ?? MaxIntegrationTimeoutMs), MaxIntegrationTimeoutMs),
   };
 }
 
@@ -186,17 +189,17 @@ function readRoute(
   logicalId: string,
   props: Record<string, unknown>,
   integrations: Map<string, { functionId: string; timeoutMs: number }>,
-  authorizers: Map<string, AuthorizerConfig>,
+  authorizers: Map<string, AuthorizerConfig>
 ): RouteConfig {
   const at = `Resources.${logicalId}`;
-  const routeKey = String(props['RouteKey']);
-  const target = /^integrations\/(.+)$/.exec(String(props['Target'] ?? ''))?.[1];
+  const routeKey = String(props.RouteKey);
+  const target = /^integrations\/(.+)$/.exec(String(props.Target ?? ''))?.[1];
   const integration = target === undefined ? undefined : integrations.get(target);
   if (integration === undefined) throw new Error(`${at}: route ${routeKey} has no integration of the template`);
-  const authorizationType = String(props['AuthorizationType'] ?? 'NONE');
+  const authorizationType = String(props.AuthorizationType ?? 'NONE');
   let authorizer: AuthorizerConfig | undefined;
   if (authorizationType === 'CUSTOM') {
-    authorizer = authorizers.get(String(props['AuthorizerId']));
+    authorizer = authorizers.get(String(props.AuthorizerId));
     if (authorizer === undefined) throw new Error(`${at}: route ${routeKey} names an authorizer the template does not have`);
   } else if (authorizationType !== 'NONE') {
     throw new Error(`${at}: ${authorizationType} authorization is not supported locally`);
@@ -220,7 +223,7 @@ function splitPath(path: string): string[] {
 export function matchRoute(
   routes: RouteConfig[],
   method: string,
-  path: string,
+  path: string
 ): { route: RouteConfig; pathParameters: Record<string, string> } | undefined {
   const segments = splitPath(path);
   let best: { route: RouteConfig; pathParameters: Record<string, string>; score: number[] } | undefined;
@@ -313,7 +316,7 @@ export class HttpApiServer {
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use: set PORT to another port`) : error),
+        reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use: set PORT to another port`) : error)
       );
       server.listen(port, host, () => resolve());
     });
@@ -352,7 +355,7 @@ export class HttpApiServer {
     if (route.authorizer !== undefined) {
       const decision = await this.authorize(route.authorizer, route, event);
       if (decision.status !== undefined) return gatewayError(response, decision.status, decision.message);
-      event.requestContext['authorizer'] = { lambda: decision.context };
+      event.requestContext.authorizer = { lambda: decision.context };
     }
     const result = await this.invokeWithin(route, event);
     if (result === 'timeout') return gatewayError(response, 503, 'Service Unavailable');
@@ -392,7 +395,7 @@ export class HttpApiServer {
   private async authorize(
     authorizer: AuthorizerConfig,
     route: RouteConfig,
-    event: HttpApiEvent,
+    event: HttpApiEvent
   ): Promise<{ status?: number; message: string; context?: Record<string, unknown> }> {
     const identity = authorizer.identitySources.map((source) => identityValue(source, event));
     if (identity.some((value) => value === undefined || value === '')) return { status: 401, message: 'Unauthorized' };
@@ -402,14 +405,14 @@ export class HttpApiServer {
     if (decision === undefined) {
       const result = await this.runtime.invoke(authorizer.functionId, authorizerEvent(event, identity as string[]), {
         trigger: `authorizer for ${route.routeKey}`,
-        summarize: (payload) => (isRecord(payload) && payload['isAuthorized'] === true ? 'authorized' : 'denied'),
+        summarize: (payload) => (isRecord(payload) && payload.isAuthorized === true ? 'authorized' : 'denied'),
       });
-      if (result.outcome !== 'ok' || !isRecord(result.payload) || typeof result.payload['isAuthorized'] !== 'boolean') {
+      if (result.outcome !== 'ok' || !isRecord(result.payload) || typeof result.payload.isAuthorized !== 'boolean') {
         return { status: 500, message: 'Internal Server Error' };
       }
-      const context = result.payload['context'];
+      const context = result.payload.context;
       decision = {
-        isAuthorized: result.payload['isAuthorized'],
+        isAuthorized: result.payload.isAuthorized,
         context: isRecord(context) ? context : {},
         expiresAt: Date.now() + authorizer.ttlSeconds * 1000,
       };
@@ -438,7 +441,11 @@ function buildEvent(input: EventInput): HttpApiEvent {
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
     if (name === 'cookie') {
-      cookies = [value].flat().flatMap((cookie) => cookie.split(';')).map((cookie) => cookie.trim()).filter(Boolean);
+      cookies = [value]
+        .flat()
+        .flatMap((cookie) => cookie.split(';'))
+        .map((cookie) => cookie.trim())
+        .filter(Boolean);
       continue;
     }
     headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -447,9 +454,9 @@ function buildEvent(input: EventInput): HttpApiEvent {
   const queryStringParameters: Record<string, string> = {};
   for (const key of new Set(query.keys())) queryStringParameters[key] = query.getAll(key).join(',');
   const now = new Date();
-  const host = headers['host'] ?? 'localhost';
+  const host = headers.host ?? 'localhost';
   const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || TEXT_CONTENT.test(contentType);
+  const isText = body.length === 0 || TextContent.test(contentType);
   return {
     version: '2.0',
     routeKey: route.routeKey,
@@ -484,27 +491,27 @@ function buildEvent(input: EventInput): HttpApiEvent {
 
 function authorizerEvent(event: HttpApiEvent, identitySource: string[]): Record<string, unknown> {
   const context = event.requestContext;
-  const http = context['http'] as { method: string; path: string };
+  const http = context.http as { method: string; path: string };
   return {
     version: '2.0',
     type: 'REQUEST',
-    routeArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${String(context['apiId'])}/${String(context['stage'])}/${http.method}${http.path}`,
+    routeArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${String(context.apiId)}/${String(context.stage)}/${http.method}${http.path}`,
     identitySource,
-    routeKey: event['routeKey'],
-    rawPath: event['rawPath'],
-    rawQueryString: event['rawQueryString'],
-    ...(event['cookies'] === undefined ? {} : { cookies: event['cookies'] }),
-    headers: event['headers'],
-    ...(event['queryStringParameters'] === undefined ? {} : { queryStringParameters: event['queryStringParameters'] }),
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    ...(event.cookies === undefined ? {} : { cookies: event.cookies }),
+    headers: event.headers,
+    ...(event.queryStringParameters === undefined ? {} : { queryStringParameters: event.queryStringParameters }),
     requestContext: context,
-    ...(event['pathParameters'] === undefined ? {} : { pathParameters: event['pathParameters'] }),
+    ...(event.pathParameters === undefined ? {} : { pathParameters: event.pathParameters }),
   };
 }
 
 function identityValue(source: string, event: HttpApiEvent): string | undefined {
   const [, scope, name] = /^\$(request\.header|request\.querystring|context|stageVariables)\.(.+)$/.exec(source) ?? [];
-  if (scope === 'request.header') return (event['headers'] as Record<string, string>)[name!.toLowerCase()];
-  if (scope === 'request.querystring') return (event['queryStringParameters'] as Record<string, string> | undefined)?.[name!];
+  if (scope === 'request.header') return (event.headers as Record<string, string>)[name!.toLowerCase()];
+  if (scope === 'request.querystring') return (event.queryStringParameters as Record<string, string> | undefined)?.[name!];
   if (scope === 'context') return stringAt(event.requestContext, name!);
   return undefined;
 }
@@ -520,25 +527,25 @@ function stringAt(value: Record<string, unknown>, path: string): string | undefi
  * Gateway would refuse (a malformed status or a body that is not a string).
  */
 export function renderResponse(payload: unknown): GatewayResponse | undefined {
-  if (!isRecord(payload) || payload['statusCode'] === undefined) {
+  if (!isRecord(payload) || payload.statusCode === undefined) {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(body) };
   }
-  const statusCode = Number(payload['statusCode']);
+  const statusCode = Number(payload.statusCode);
   if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
-  const body = payload['body'];
+  const body = payload.body;
   if (body !== undefined && body !== null && typeof body !== 'string') return undefined;
   const headers: Record<string, string> = {};
-  if (isRecord(payload['headers'])) {
-    for (const [name, value] of Object.entries(payload['headers'])) headers[name.toLowerCase()] = String(value);
+  if (isRecord(payload.headers)) {
+    for (const [name, value] of Object.entries(payload.headers)) headers[name.toLowerCase()] = String(value);
   }
-  const cookies = Array.isArray(payload['cookies']) ? payload['cookies'].map(String) : [];
+  const cookies = Array.isArray(payload.cookies) ? payload.cookies.map(String) : [];
   const text = typeof body === 'string' ? body : '';
   return {
     statusCode,
     headers,
     cookies,
-    body: payload['isBase64Encoded'] === true ? Buffer.from(text, 'base64') : Buffer.from(text),
+    body: payload.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text),
   };
 }
 
@@ -555,16 +562,16 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > MaxBodyBytes) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const Months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`. */
 function clfTime(date: Date): string {
   const pad = (value: number): string => String(value).padStart(2, '0');
-  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+  return `${pad(date.getUTCDate())}/${Months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,14 +10,14 @@ import type { InvokeMessage, WorkerError, WorkerMessage } from './lambda-protoco
 import { LOCAL_CREDENTIALS } from './provision.ts';
 import { LOCAL_REGION } from './template.ts';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
+const WorkerScript = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 /** Lambda gives the init phase 10 seconds whatever the function's timeout. */
-const INIT_TIMEOUT_MS = 10_000;
+const InitTimeoutMs = 10_000;
 /**
  * Any AWS service without an emulator is sent here, a closed local port, so a call to it fails
  * at once instead of reaching the real AWS.
  */
-const NOWHERE_ENDPOINT = 'http://127.0.0.1:9';
+const NowhereEndpoint = 'http://127.0.0.1:9';
 
 export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'crash';
 
@@ -81,9 +81,7 @@ export class LambdaRuntime {
    */
   load(specs: FunctionSpec[]): void {
     const previous = [...this.pools.values()];
-    this.pools = new Map(
-      specs.map((spec) => [spec.logicalId, new FunctionPool(spec, this.options, this.poolLimit(spec))]),
-    );
+    this.pools = new Map(specs.map((spec) => [spec.logicalId, new FunctionPool(spec, this.options, this.poolLimit(spec))]));
     previous.forEach((pool) => pool.retire());
     const queue = [...this.pools.values()];
     const warmNext = async (): Promise<void> => {
@@ -150,7 +148,7 @@ class FunctionPool {
   constructor(
     readonly spec: FunctionSpec,
     private readonly options: LambdaRuntimeOptions,
-    private readonly limit: number,
+    private readonly limit: number
   ) {}
 
   /** A fresh environment, idle once its init is done; an invocation may take it before that. */
@@ -249,10 +247,10 @@ class Worker {
   constructor(
     private readonly spec: FunctionSpec,
     options: LambdaRuntimeOptions,
-    onExit: () => void,
+    onExit: () => void
   ) {
     const log = openSync(join(options.logDir, `${spec.functionName}.log`), 'a');
-    this.child = fork(WORKER_SCRIPT, [spec.handlerFile, spec.handlerExport], {
+    this.child = fork(WorkerScript, [spec.handlerFile, spec.handlerExport], {
       cwd: spec.codeDir,
       env: workerEnvironment(spec, options.endpoints),
       execArgv: [`--max-old-space-size=${spec.memoryMb}`],
@@ -270,9 +268,9 @@ class Worker {
     });
     this.ready = new Promise((resolve) => {
       const timer = setTimeout(() => {
-        resolve(runtimeError('Runtime.InitTimeout', `init did not finish within ${INIT_TIMEOUT_MS / 1000} seconds`));
+        resolve(runtimeError('Runtime.InitTimeout', `init did not finish within ${InitTimeoutMs / 1000} seconds`));
         void this.kill();
-      }, INIT_TIMEOUT_MS);
+      }, InitTimeoutMs);
       const settle = (error: WorkerError | undefined): void => {
         clearTimeout(timer);
         resolve(error);
@@ -281,8 +279,7 @@ class Worker {
         if (message.type === 'ready') {
           this.initialized = true;
           settle(undefined);
-        }
-        else if (message.type === 'init-error') settle(message.error);
+        } else if (message.type === 'init-error') settle(message.error);
         else if ((message.type === 'result' || message.type === 'error') && message.requestId === this.current?.requestId) {
           this.current.settle(message);
         }
@@ -372,7 +369,7 @@ function traceId(): string {
  */
 export function workerEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints): Record<string, string> {
   return {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     TZ: 'UTC',
     AWS_REGION: LOCAL_REGION,
@@ -380,7 +377,7 @@ export function workerEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints)
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_SESSION_TOKEN: 'local',
-    AWS_ENDPOINT_URL: NOWHERE_ENDPOINT,
+    AWS_ENDPOINT_URL: NowhereEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,

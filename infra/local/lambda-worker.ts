@@ -7,13 +7,13 @@
  * argv: <module file> <export name>; the environment is the function's, set by the parent.
  */
 import { pathToFileURL } from 'node:url';
-import type { InvokeMessage, WorkerMessage, WorkerError } from './lambda-protocol.ts';
+import type { InvokeMessage, WorkerError, WorkerMessage } from './lambda-protocol.ts';
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
 const [, , moduleFile, exportName] = process.argv as [string, string, string, string];
-const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'local';
-const memoryLimitInMB = process.env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] ?? '128';
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
+const memoryLimitInMB = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '128';
 
 const send = (message: WorkerMessage): void => {
   process.send?.(message);
@@ -24,7 +24,10 @@ function toWorkerError(error: unknown, fallbackType: string): WorkerError {
     return {
       errorType: error.name || fallbackType,
       errorMessage: error.message,
-      stackTrace: (error.stack ?? '').split('\n').slice(1).map((line) => line.trim()),
+      stackTrace: (error.stack ?? '')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim()),
     };
   }
   return { errorType: fallbackType, errorMessage: String(error), stackTrace: [] };
@@ -63,8 +66,8 @@ function lambdaContext(message: InvokeMessage): Record<string, unknown> {
     invokedFunctionArn: message.invokedFunctionArn,
     memoryLimitInMB,
     awsRequestId: message.requestId,
-    logGroupName: process.env['AWS_LAMBDA_LOG_GROUP_NAME'],
-    logStreamName: process.env['AWS_LAMBDA_LOG_STREAM_NAME'],
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     getRemainingTimeInMillis: () => Math.max(0, message.deadlineMs - Date.now()),
   };
 }
@@ -75,7 +78,7 @@ function serialize(result: unknown): string {
 }
 
 async function run(handler: Handler, message: InvokeMessage): Promise<void> {
-  process.env['_X_AMZN_TRACE_ID'] = message.traceId;
+  process.env._X_AMZN_TRACE_ID = message.traceId;
   process.stdout.write(`START RequestId: ${message.requestId} Version: $LATEST\n`);
   const started = performance.now();
   let reply: WorkerMessage;
@@ -90,7 +93,7 @@ async function run(handler: Handler, message: InvokeMessage): Promise<void> {
   const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
   process.stdout.write(`END RequestId: ${message.requestId}\n`);
   process.stdout.write(
-    `REPORT RequestId: ${message.requestId}\tDuration: ${reply.durationMs.toFixed(2)} ms\tMemory Size: ${memoryLimitInMB} MB\tMax Memory Used: ${rssMb} MB\n`,
+    `REPORT RequestId: ${message.requestId}\tDuration: ${reply.durationMs.toFixed(2)} ms\tMemory Size: ${memoryLimitInMB} MB\tMax Memory Used: ${rssMb} MB\n`
   );
   send(reply);
 }

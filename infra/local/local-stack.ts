@@ -3,20 +3,20 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CheckpointStore } from './checkpoints.ts';
 import { startControlServer } from './control.ts';
-import { startEmulators, type Emulators, type LocalEndpoints } from './emulators.ts';
+import { type Emulators, type LocalEndpoints, startEmulators } from './emulators.ts';
 import { readEventSourceMappings } from './event-source-mappings.ts';
-import { functionReferences, readFunctionSpecs, type FunctionSpec } from './functions.ts';
-import { HttpApiServer, readHttpApi, type HttpApiConfig } from './http-api.ts';
-import { LambdaRuntime, type InvocationRecord, type InvokeResult } from './lambda-runtime.ts';
+import { type FunctionSpec, functionReferences, readFunctionSpecs } from './functions.ts';
+import { type HttpApiConfig, HttpApiServer, readHttpApi } from './http-api.ts';
+import { type InvocationRecord, type InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { provisionResources } from './provision.ts';
 import { QueueMapping } from './queue-mapping.ts';
-import { startRequestCounter, type RequestCounter } from './request-counter.ts';
+import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
-import { localRuleName, readRules, ruleArn, Scheduler, type RuleConfig } from './schedules.ts';
-import { runSeeders, seeders as defaultSeeders, type DemoPartner, type Seeder } from './seed.ts';
-import { StreamMapping, type MappingDependencies } from './stream-mapping.ts';
+import { localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
+import { type DemoPartner, seeders as defaultSeeders, runSeeders, type Seeder } from './seed.ts';
+import { type MappingDependencies, StreamMapping } from './stream-mapping.ts';
 import { REPO_ROOT, synthesize } from './synth.ts';
-import { loadStackTemplate, locateStackTemplate, type CfnTemplate, type ResourceContext } from './template.ts';
+import { type CfnTemplate, loadStackTemplate, locateStackTemplate, type ResourceContext } from './template.ts';
 import { shortId } from './timing.ts';
 
 export interface LocalStackOptions {
@@ -75,9 +75,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const DEFAULT_POLL_INTERVAL_MS = 250;
-const DEFAULT_RETRY_BASE_DELAY_MS = 250;
-const MAX_RECORDS_KEPT = 10_000;
+const DefaultPollIntervalMs = 250;
+const DefaultRetryBaseDelayMs = 250;
+const MaxRecordsKept = 10_000;
 
 interface Running {
   template: CfnTemplate;
@@ -111,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 async function start(
   options: LocalStackOptions,
   cleanups: Array<() => Promise<void> | void>,
-  cleanup: () => Promise<void>,
+  cleanup: () => Promise<void>
 ): Promise<LocalStack> {
   // Workers run in their asset directory: every path handed to them must be absolute.
   const cdkOutDir = resolve(options.cdkOutDir ?? (await synthesize({ outDir: 'cdk.out' })).cdkOutDir);
@@ -146,7 +146,7 @@ async function start(
     ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
     onInvocation: (record) => {
       invocations.push(record);
-      if (invocations.length > MAX_RECORDS_KEPT) invocations.shift();
+      if (invocations.length > MaxRecordsKept) invocations.shift();
       options.onInvocation?.(record);
     },
   });
@@ -162,8 +162,8 @@ async function start(
     endpoints: direct,
     checkpoints,
     clock: options.clock ?? Date.now,
-    retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
-    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? DefaultRetryBaseDelayMs,
+    pollIntervalMs: options.pollIntervalMs ?? DefaultPollIntervalMs,
     warn,
   };
   const scheduler = new Scheduler(runtime);
@@ -200,7 +200,7 @@ async function start(
     runtime.load(specs);
     http.use(api);
     const mappings = mappingConfigs.map((config) =>
-      config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies),
+      config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies)
     );
     return { template, stackName, resources, api, mappings, rules };
   };
@@ -275,7 +275,7 @@ async function start(
         null,
         2
       )}\n`,
-      { mode: 0o600 },
+      { mode: 0o600 }
     );
     // A stack.json left behind would point scripts at a stack that is gone.
     cleanups.splice(0, 0, () => rmSync(stackJson, { force: true }));
@@ -291,14 +291,13 @@ function resourceNameByPrefix(resources: ResourceContext, prefix: string): strin
 }
 
 function apiReferences(template: CfnTemplate, apiUrl: string): ResourceContext {
-  const id = (logicalId: string, length: number): string =>
-    createHash('sha256').update(logicalId).digest('hex').slice(0, length);
+  const id = (logicalId: string, length: number): string => createHash('sha256').update(logicalId).digest('hex').slice(0, length);
   const references: ResourceContext = {};
   for (const type of ['AWS::ApiGatewayV2::Authorizer', 'AWS::ApiGatewayV2::Integration', 'AWS::ApiGatewayV2::Route']) {
     for (const [logicalId] of resourcesOfType(template, type)) references[logicalId] = { ref: id(logicalId, 7), attributes: {} };
   }
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')) {
-    references[logicalId] = { ref: String(resource.Properties?.['StageName'] ?? '$default'), attributes: {} };
+    references[logicalId] = { ref: String(resource.Properties?.StageName ?? '$default'), attributes: {} };
   }
   for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
     references[logicalId] = { ref: id(logicalId, 10), attributes: { ApiEndpoint: apiUrl, ApiId: id(logicalId, 10) } };
@@ -311,7 +310,7 @@ function ruleReferences(template: CfnTemplate, stackName: string): ResourceConte
     resourcesOfType(template, 'AWS::Events::Rule').map(([logicalId, resource]) => {
       const name = localRuleName(logicalId, resource.Properties ?? {}, stackName);
       return [logicalId, { ref: name, attributes: { Arn: ruleArn(name) } }];
-    }),
+    })
   );
 }
 

@@ -1,17 +1,17 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
-  ResourceNotFoundException,
-  UpdateTableCommand,
-  UpdateTimeToLiveCommand,
-  type CreateTableCommandInput,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
+  ResourceNotFoundException,
   type StreamViewType,
   type TableDescription,
+  UpdateTableCommand,
   type UpdateTableCommandInput,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
@@ -24,15 +24,15 @@ import {
 import type { LocalEndpoints } from './emulators.ts';
 import { PASSED_OVER_TYPES, RUNTIME_TYPES } from './resource-types.ts';
 import {
+  type CfnResource,
+  type CfnTemplate,
   isRecord,
   LOCAL_REGION,
+  type ResolvedResource,
+  type ResourceContext,
   referencedLogicalIds,
   resolveIntrinsics,
   resolveString,
-  type CfnResource,
-  type CfnTemplate,
-  type ResolvedResource,
-  type ResourceContext,
 } from './template.ts';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -66,7 +66,7 @@ interface ResourceRule {
 }
 
 /** Queue properties that are SQS attributes of the same name. */
-const QUEUE_ATTRIBUTES = new Set([
+const QueueAttributes = new Set([
   'ContentBasedDeduplication',
   'DeduplicationScope',
   'DelaySeconds',
@@ -80,7 +80,7 @@ const QUEUE_ATTRIBUTES = new Set([
   'VisibilityTimeout',
 ]);
 
-const RULES: Record<string, ResourceRule> = {
+const Rules: Record<string, ResourceRule> = {
   'AWS::DynamoDB::Table': {
     used: new Set([
       'AttributeDefinitions',
@@ -107,7 +107,7 @@ const RULES: Record<string, ResourceRule> = {
     provision: provisionTable,
   },
   'AWS::SQS::Queue': {
-    used: new Set([...QUEUE_ATTRIBUTES, 'QueueName']),
+    used: new Set([...QueueAttributes, 'QueueName']),
     ignored: new Set(['KmsDataKeyReusePeriodSeconds', 'KmsMasterKeyId', 'SqsManagedSseEnabled', 'Tags']),
     provision: provisionQueue,
   },
@@ -120,7 +120,7 @@ const RULES: Record<string, ResourceRule> = {
 export async function provisionResources(
   template: CfnTemplate,
   endpoints: LocalEndpoints,
-  options: StackOptions = {},
+  options: StackOptions = {}
 ): Promise<ResourceContext> {
   const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const context: ProvisionContext = {
@@ -134,7 +134,7 @@ export async function provisionResources(
   try {
     for (const logicalId of provisioningOrder(template)) {
       const resource = template.Resources[logicalId] as CfnResource;
-      const rule = RULES[resource.Type] as ResourceRule;
+      const rule = Rules[resource.Type] as ResourceRule;
       const properties = usedProperties(logicalId, resource, rule, context);
       context.ctx[logicalId] = await rule.provision(logicalId, properties, context);
     }
@@ -153,29 +153,24 @@ export function resolveFunctionEnvironment(
   template: CfnTemplate,
   logicalId: string,
   ctx: ResourceContext,
-  options: StackOptions = {},
+  options: StackOptions = {}
 ): Record<string, string> {
   const resource = template.Resources[logicalId];
   if (resource?.Type !== 'AWS::Lambda::Function') {
     throw new Error(`Resources.${logicalId} is not an AWS::Lambda::Function`);
   }
-  const environment = resource.Properties?.['Environment'];
-  const variables = isRecord(environment) && isRecord(environment['Variables']) ? environment['Variables'] : {};
+  const environment = resource.Properties?.Environment;
+  const variables = isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {
       const path = `Resources.${logicalId}.Properties.Environment.Variables.${name}`;
       assertLocallyAvailable(value, path, template, ctx);
       return [name, resolveString(value, ctx, { path, stackName: options.stackName })];
-    }),
+    })
   );
 }
 
-function assertLocallyAvailable(
-  value: unknown,
-  path: string,
-  template: CfnTemplate,
-  ctx: ResourceContext,
-): void {
+function assertLocallyAvailable(value: unknown, path: string, template: CfnTemplate, ctx: ResourceContext): void {
   for (const id of referencedLogicalIds(value)) {
     const type = template.Resources[id]?.Type;
     if (!(id in ctx) && type !== undefined) {
@@ -206,7 +201,7 @@ function provisioningOrder(template: CfnTemplate): string[] {
 }
 
 function isProvisionable(logicalId: string, resource: CfnResource): boolean {
-  if (resource.Type in RULES) return true;
+  if (resource.Type in Rules) return true;
   if (PASSED_OVER_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type)) return false;
   throw new Error(`Resources.${logicalId}: type ${resource.Type} is not supported by the local stack`);
 }
@@ -216,12 +211,7 @@ function dependenciesOf(resource: CfnResource): string[] {
   return [...dependsOn, ...referencedLogicalIds(resource.Properties ?? {})];
 }
 
-function usedProperties(
-  logicalId: string,
-  resource: CfnResource,
-  rule: ResourceRule,
-  { ctx, stackName }: ProvisionContext,
-): Properties {
+function usedProperties(logicalId: string, resource: CfnResource, rule: ResourceRule, { ctx, stackName }: ProvisionContext): Properties {
   const properties: Properties = {};
   for (const [name, value] of Object.entries(resource.Properties ?? {})) {
     if (rule.ignored.has(name)) continue;
@@ -237,9 +227,9 @@ function usedProperties(
 async function provisionTable(
   logicalId: string,
   properties: Properties,
-  { dynamodb, namePrefix }: ProvisionContext,
+  { dynamodb, namePrefix }: ProvisionContext
 ): Promise<ResolvedResource> {
-  const tableName = typeof properties['TableName'] === 'string' ? properties['TableName'] : `${namePrefix}${logicalId}`;
+  const tableName = typeof properties.TableName === 'string' ? properties.TableName : `${namePrefix}${logicalId}`;
   const input = createTableInput(tableName, properties);
   const existing = await describeTable(dynamodb, tableName);
   if (existing === undefined) await dynamodb.send(new CreateTableCommand(input));
@@ -248,7 +238,7 @@ async function provisionTable(
   const table = await describeTable(dynamodb, tableName);
   const attributes: Record<string, string> = { Arn: required(table?.TableArn, `TableArn of ${tableName}`) };
   if (table?.LatestStreamArn !== undefined && table.StreamSpecification?.StreamEnabled === true) {
-    attributes['StreamArn'] = table.LatestStreamArn;
+    attributes.StreamArn = table.LatestStreamArn;
   }
   return { ref: tableName, attributes };
 }
@@ -270,13 +260,11 @@ async function reconcileTable(
   dynamodb: DynamoDBClient,
   logicalId: string,
   existing: TableDescription,
-  wanted: CreateTableCommandInput,
+  wanted: CreateTableCommandInput
 ): Promise<void> {
   const tableName = wanted.TableName as string;
   if (!sameKeySchema(existing.KeySchema, wanted.KeySchema)) {
-    throw new Error(
-      `Resources.${logicalId}: table ${tableName} kept from an earlier run has another key schema; start with --fresh`,
-    );
+    throw new Error(`Resources.${logicalId}: table ${tableName} kept from an earlier run has another key schema; start with --fresh`);
   }
   const existingIndexes = new Map((existing.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index]));
   const wantedIndexes = new Map((wanted.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index]));
@@ -318,10 +306,8 @@ function sameKeySchema(a: KeySchemaElement[] | undefined, b: KeySchemaElement[] 
 }
 
 async function reconcileTimeToLive(dynamodb: DynamoDBClient, tableName: string, properties: Properties): Promise<void> {
-  const ttl = properties['TimeToLiveSpecification'] as { AttributeName: string; Enabled: boolean } | undefined;
-  const { TimeToLiveDescription: current } = await dynamodb.send(
-    new DescribeTimeToLiveCommand({ TableName: tableName }),
-  );
+  const ttl = properties.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
+  const { TimeToLiveDescription: current } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   const enabled = current?.TimeToLiveStatus === 'ENABLED';
   const wanted = ttl?.Enabled === true;
   if (enabled && (!wanted || current?.AttributeName !== ttl?.AttributeName)) {
@@ -329,7 +315,7 @@ async function reconcileTimeToLive(dynamodb: DynamoDBClient, tableName: string, 
       new UpdateTimeToLiveCommand({
         TableName: tableName,
         TimeToLiveSpecification: { AttributeName: current?.AttributeName, Enabled: false },
-      }),
+      })
     );
   }
   if (wanted && (!enabled || current?.AttributeName !== ttl?.AttributeName)) {
@@ -337,7 +323,7 @@ async function reconcileTimeToLive(dynamodb: DynamoDBClient, tableName: string, 
       new UpdateTimeToLiveCommand({
         TableName: tableName,
         TimeToLiveSpecification: { AttributeName: ttl?.AttributeName, Enabled: true },
-      }),
+      })
     );
   }
 }
@@ -346,7 +332,7 @@ type Index = Pick<GlobalSecondaryIndex, 'IndexName' | 'KeySchema' | 'Projection'
 
 /** Every table is on-demand locally: capacity is not emulated, and it keeps indexes simple. */
 function createTableInput(tableName: string, properties: Properties): CreateTableCommandInput {
-  const stream = properties['StreamSpecification'] as { StreamViewType?: StreamViewType } | undefined;
+  const stream = properties.StreamSpecification as { StreamViewType?: StreamViewType } | undefined;
   // Per-index capacity and insights settings would clash with on-demand billing.
   const indexInput = ({ IndexName, KeySchema, Projection }: Index): Index => ({
     IndexName,
@@ -356,30 +342,25 @@ function createTableInput(tableName: string, properties: Properties): CreateTabl
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: properties['KeySchema'] as CreateTableCommandInput['KeySchema'],
-    AttributeDefinitions: properties['AttributeDefinitions'] as CreateTableCommandInput['AttributeDefinitions'],
-    GlobalSecondaryIndexes: (properties['GlobalSecondaryIndexes'] as Index[] | undefined)?.map(indexInput),
-    LocalSecondaryIndexes: (properties['LocalSecondaryIndexes'] as Index[] | undefined)?.map(indexInput),
-    StreamSpecification:
-      stream?.StreamViewType === undefined
-        ? undefined
-        : { StreamEnabled: true, StreamViewType: stream.StreamViewType },
+    KeySchema: properties.KeySchema as CreateTableCommandInput['KeySchema'],
+    AttributeDefinitions: properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    GlobalSecondaryIndexes: (properties.GlobalSecondaryIndexes as Index[] | undefined)?.map(indexInput),
+    LocalSecondaryIndexes: (properties.LocalSecondaryIndexes as Index[] | undefined)?.map(indexInput),
+    StreamSpecification: stream?.StreamViewType === undefined ? undefined : { StreamEnabled: true, StreamViewType: stream.StreamViewType },
   };
 }
 
 async function provisionQueue(
   logicalId: string,
   properties: Properties,
-  { sqs, endpoints, namePrefix }: ProvisionContext,
+  { sqs, endpoints, namePrefix }: ProvisionContext
 ): Promise<ResolvedResource> {
   const { QueueName: name } = properties;
   const queueName = typeof name === 'string' ? name : defaultQueueName(`${namePrefix}${logicalId}`, properties);
   const attributes = queueAttributes(properties);
   const queueUrl = onEndpointOrigin(await createOrUpdateQueue(sqs, queueName, attributes), endpoints.sqs);
-  const { Attributes: created } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const arn = required(created?.['QueueArn'], `QueueArn of ${queueName}`);
+  const { Attributes: created } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = required(created?.QueueArn, `QueueArn of ${queueName}`);
   return { ref: queueUrl, attributes: { Arn: arn, QueueName: queueName, QueueUrl: queueUrl } };
 }
 
@@ -401,7 +382,7 @@ async function createOrUpdateQueue(sqs: SQSClient, queueName: string, attributes
 
 /** CloudFormation gives unnamed FIFO queues the mandatory `.fifo` suffix too. */
 function defaultQueueName(logicalId: string, properties: Properties): string {
-  const fifo = properties['FifoQueue'] === true || properties['FifoQueue'] === 'true';
+  const fifo = properties.FifoQueue === true || properties.FifoQueue === 'true';
   return fifo ? `${logicalId}.fifo` : logicalId;
 }
 
@@ -409,7 +390,7 @@ function defaultQueueName(logicalId: string, properties: Properties): string {
 function queueAttributes(properties: Properties): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(properties)) {
-    if (!QUEUE_ATTRIBUTES.has(name)) continue;
+    if (!QueueAttributes.has(name)) continue;
     attributes[name] = isRecord(value) ? JSON.stringify(value) : String(value);
   }
   return attributes;

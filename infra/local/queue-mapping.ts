@@ -1,16 +1,16 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { QueueMappingConfig } from './event-source-mappings.ts';
 import { LOCAL_CREDENTIALS } from './provision.ts';
 import { batchItemFailures, type MappingDependencies } from './stream-mapping.ts';
 import { LOCAL_REGION } from './template.ts';
-import { shortId, sleep, StopSignal } from './timing.ts';
+import { StopSignal, shortId, sleep } from './timing.ts';
 
 /** Lambda starts this many concurrent pollers on a queue without a maximum concurrency. */
-const DEFAULT_POLLERS = 5;
+const DefaultPollers = 5;
 /** Long polling, kept short so a reload does not wait on an idle poller. */
-const WAIT_TIME_SECONDS = 2;
-const DELETE_BATCH_LIMIT = 10;
+const WaitTimeSeconds = 2;
+const DeleteBatchLimit = 10;
 
 /** An SQS message as Lambda delivers it. */
 export interface LambdaQueueRecord {
@@ -41,14 +41,14 @@ export class QueueMapping {
 
   constructor(
     readonly config: QueueMappingConfig,
-    private readonly deps: MappingDependencies,
+    private readonly deps: MappingDependencies
   ) {
     this.sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: deps.endpoints.sqs });
   }
 
   async start(): Promise<void> {
     if (!this.config.enabled) return;
-    const count = this.config.maximumConcurrency ?? DEFAULT_POLLERS;
+    const count = this.config.maximumConcurrency ?? DefaultPollers;
     this.pollers = Array.from({ length: count }, () => this.poll());
   }
 
@@ -83,7 +83,7 @@ export class QueueMapping {
     while (!this.stop.stopped && batch.length < this.config.batchSize) {
       const remainingMs = windowEnds === undefined ? undefined : windowEnds - Date.now();
       if (remainingMs !== undefined && remainingMs <= 0) break;
-      const waitSeconds = remainingMs === undefined ? WAIT_TIME_SECONDS : Math.min(WAIT_TIME_SECONDS, Math.floor(remainingMs / 1000));
+      const waitSeconds = remainingMs === undefined ? WaitTimeSeconds : Math.min(WaitTimeSeconds, Math.floor(remainingMs / 1000));
       const { Messages = [] } = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.config.queueUrl,
@@ -92,7 +92,7 @@ export class QueueMapping {
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
-        { abortSignal: this.stop.signal },
+        { abortSignal: this.stop.signal }
       );
       batch.push(...Messages);
       if (batch.length === 0) continue;
@@ -116,7 +116,7 @@ export class QueueMapping {
     const result = await this.deps.runtime.invoke(
       this.config.functionId,
       { Records: selected },
-      { trigger: this.label, summarize: (payload) => this.describe(selected, payload) },
+      { trigger: this.label, summarize: (payload) => this.describe(selected, payload) }
     );
     if (result.outcome !== 'ok') return;
     if (!this.config.reportBatchItemFailures) {
@@ -139,13 +139,13 @@ export class QueueMapping {
   }
 
   private async delete(records: LambdaQueueRecord[]): Promise<void> {
-    for (let i = 0; i < records.length; i += DELETE_BATCH_LIMIT) {
-      const chunk = records.slice(i, i + DELETE_BATCH_LIMIT);
+    for (let i = 0; i < records.length; i += DeleteBatchLimit) {
+      const chunk = records.slice(i, i + DeleteBatchLimit);
       const { Failed = [] } = await this.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.config.queueUrl,
           Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-        }),
+        })
       );
       if (Failed.length > 0) this.deps.warn(`${this.label}: ${Failed.length} message(s) could not be deleted`);
     }
@@ -167,7 +167,7 @@ export class QueueMapping {
             binaryListValues: (value.BinaryListValues ?? []).map((bytes) => Buffer.from(bytes).toString('base64')),
             dataType: value.DataType,
           },
-        ]),
+        ])
       ),
       md5OfBody: message.MD5OfBody ?? '',
       ...(message.MD5OfMessageAttributes === undefined ? {} : { md5OfMessageAttributes: message.MD5OfMessageAttributes }),

@@ -26,7 +26,7 @@ export async function startRequestCounter(targets: LocalEndpoints): Promise<Requ
       const server = createServer((req, res) => void forward(service, new URL(target), req, res, count));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return [service, server] as const;
-    }),
+    })
   );
   const endpoint = (server: Server): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const byService = Object.fromEntries(proxies.map(([service, server]) => [service, endpoint(server)])) as unknown as LocalEndpoints;
@@ -43,8 +43,8 @@ export async function startRequestCounter(targets: LocalEndpoints): Promise<Requ
             new Promise<void>((resolve) => {
               server.close(() => resolve());
               server.closeAllConnections();
-            }),
-        ),
+            })
+        )
       );
     },
   };
@@ -55,7 +55,7 @@ async function forward(
   target: URL,
   req: IncomingMessage,
   res: ServerResponse,
-  count: (name: string) => void,
+  count: (name: string) => void
 ): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -66,7 +66,7 @@ async function forward(
     (response) => {
       res.writeHead(response.statusCode ?? 502, response.headers);
       response.pipe(res);
-    },
+    }
   );
   upstream.on('error', () => {
     if (!res.headersSent) res.writeHead(502);

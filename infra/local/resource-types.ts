@@ -43,8 +43,7 @@ export const RUNTIME_TYPES: ReadonlySet<string> = new Set([
 /** Stops at the first resource whose type the local stack does not know, naming it. */
 export function assertKnownResourceTypes(template: CfnTemplate): void {
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const known =
-      PASSED_OVER_TYPES.has(resource.Type) || PROVISIONED_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type);
+    const known = PASSED_OVER_TYPES.has(resource.Type) || PROVISIONED_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type);
     if (!known) throw new Error(`Resources.${logicalId}: type ${resource.Type} is not supported by the local stack`);
   }
 }

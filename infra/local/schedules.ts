@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { resourcesOfType } from './resource-types.ts';
-import {
-  isRecord,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
-  resolveIntrinsics,
-  type CfnTemplate,
-  type ResourceContext,
-} from './template.ts';
-import { shortId, sleep, StopSignal } from './timing.ts';
+import { type CfnTemplate, isRecord, LOCAL_ACCOUNT_ID, LOCAL_REGION, type ResourceContext, resolveIntrinsics } from './template.ts';
+import { StopSignal, shortId, sleep } from './timing.ts';
 
 export type Schedule = { kind: 'rate'; everyMs: number } | { kind: 'cron'; fields: CronFields };
 
@@ -34,13 +27,13 @@ export interface RuleConfig {
   targets: Array<{ functionId: string; input?: unknown }>;
 }
 
-const RULE_PROPERTIES = {
+const RuleProperties = {
   used: ['Name', 'ScheduleExpression', 'State', 'Targets'],
   ignored: ['Description', 'EventBusName', 'RoleArn'],
 };
-const TARGET_PROPERTIES = new Set(['Arn', 'Id', 'Input', 'RetryPolicy']);
+const TargetProperties = new Set(['Arn', 'Id', 'Input', 'RetryPolicy']);
 /** Lambda retries a failed asynchronous invocation twice, about a minute, then two, apart. */
-const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+const AsyncRetryDelaysMs = [60_000, 120_000];
 
 /** `rate(5 minutes)`, `rate(1 hour)`, or a six-field EventBridge `cron(...)`, always UTC. */
 export function parseScheduleExpression(expression: string, where: string): Schedule {
@@ -57,10 +50,12 @@ export function parseScheduleExpression(expression: string, where: string): Sche
   const cron = /^cron\((.+)\)$/.exec(expression);
   if (cron === null) throw new Error(`${where}: schedule expression ${expression} is neither rate(...) nor cron(...)`);
   const parts = cron[1]!.trim().split(/\s+/);
-  if (parts.length !== 6) throw new Error(`${where}: ${expression} must have six fields (minutes hours day-of-month month day-of-week year)`);
+  if (parts.length !== 6)
+    throw new Error(`${where}: ${expression} must have six fields (minutes hours day-of-month month day-of-week year)`);
   const [minutes, hours, dom, month, dow, year] = parts as [string, string, string, string, string, string];
   if ((dom === '?') === (dow === '?')) throw new Error(`${where}: ${expression} needs ? in exactly one of day-of-month and day-of-week`);
-  const field = (text: string, min: number, max: number, names?: string[]): Set<number> => cronField(text, min, max, `${where}: ${expression}`, names);
+  const field = (text: string, min: number, max: number, names?: string[]): Set<number> =>
+    cronField(text, min, max, `${where}: ${expression}`, names);
   return {
     kind: 'cron',
     fields: {
@@ -125,7 +120,7 @@ export function ruleArn(name: string): string {
 }
 
 export function localRuleName(logicalId: string, properties: Record<string, unknown>, stackName: string): string {
-  return typeof properties['Name'] === 'string' ? properties['Name'] : `${stackName}-${logicalId}`.slice(0, 64);
+  return typeof properties.Name === 'string' ? properties.Name : `${stackName}-${logicalId}`.slice(0, 64);
 }
 
 /** Scheduled rules targeting functions. Event-pattern rules would need an event bus: refused. */
@@ -133,33 +128,33 @@ export function readRules(
   template: CfnTemplate,
   ctx: ResourceContext,
   stackName: string,
-  findFunction: (reference: string) => string | undefined,
+  findFunction: (reference: string) => string | undefined
 ): RuleConfig[] {
   return resourcesOfType(template, 'AWS::Events::Rule').map(([logicalId, resource]) => {
     const at = `Resources.${logicalId}`;
     const raw = resource.Properties ?? {};
     for (const name of Object.keys(raw)) {
       if (name === 'EventPattern') throw new Error(`${at}: event-pattern rules are not supported locally (no event bus)`);
-      if (!RULE_PROPERTIES.used.includes(name) && !RULE_PROPERTIES.ignored.includes(name)) {
+      if (!RuleProperties.used.includes(name) && !RuleProperties.ignored.includes(name)) {
         throw new Error(`${at}: unsupported AWS::Events::Rule property ${name}`);
       }
     }
     const properties = resolveIntrinsics(
-      Object.fromEntries(Object.entries(raw).filter(([name]) => RULE_PROPERTIES.used.includes(name))),
+      Object.fromEntries(Object.entries(raw).filter(([name]) => RuleProperties.used.includes(name))),
       ctx,
-      { path: `${at}.Properties`, stackName },
+      { path: `${at}.Properties`, stackName }
     ) as Record<string, unknown>;
-    const expression = String(properties['ScheduleExpression'] ?? '');
+    const expression = String(properties.ScheduleExpression ?? '');
     if (expression === '') throw new Error(`${at}: a rule without ScheduleExpression is not supported locally`);
-    const targets = (Array.isArray(properties['Targets']) ? properties['Targets'] : []).map((target, i) => {
+    const targets = (Array.isArray(properties.Targets) ? properties.Targets : []).map((target, i) => {
       const where = `${at}.Properties.Targets[${i}]`;
       if (!isRecord(target)) throw new Error(`${where}: not an object`);
       for (const name of Object.keys(target)) {
-        if (!TARGET_PROPERTIES.has(name)) throw new Error(`${where}: unsupported target property ${name}`);
+        if (!TargetProperties.has(name)) throw new Error(`${where}: unsupported target property ${name}`);
       }
-      const functionId = findFunction(String(target['Arn']));
-      if (functionId === undefined) throw new Error(`${where}: ${String(target['Arn'])} is not a function of the template`);
-      const input = target['Input'] === undefined ? undefined : (JSON.parse(String(target['Input'])) as unknown);
+      const functionId = findFunction(String(target.Arn));
+      if (functionId === undefined) throw new Error(`${where}: ${String(target.Arn)} is not a function of the template`);
+      const input = target.Input === undefined ? undefined : (JSON.parse(String(target.Input)) as unknown);
       return { functionId, ...(input === undefined ? {} : { input }) };
     });
     const name = localRuleName(logicalId, raw, stackName);
@@ -169,7 +164,7 @@ export function readRules(
       arn: ruleArn(name),
       expression,
       schedule: parseScheduleExpression(expression, `${at}.Properties.ScheduleExpression`),
-      enabled: properties['State'] === undefined || String(properties['State']).startsWith('ENABLED'),
+      enabled: properties.State === undefined || String(properties.State).startsWith('ENABLED'),
       targets,
     };
   });
@@ -213,7 +208,7 @@ export class Scheduler {
   /** Fires a rule now, by logical id (with or without CDK's hash) or name; resolves with the first attempt of each target. */
   async trigger(reference: string): Promise<InvokeResult[]> {
     const rule = this.rules.find(
-      (candidate) => candidate.logicalId === reference || shortId(candidate.logicalId) === reference || candidate.name === reference,
+      (candidate) => candidate.logicalId === reference || shortId(candidate.logicalId) === reference || candidate.name === reference
     );
     if (rule === undefined) throw new Error(`no scheduled rule ${reference} in the template`);
     return this.fire(rule, new Date(), 'on demand');
@@ -231,16 +226,19 @@ export class Scheduler {
     if (next === undefined || this.stop.stopped) return;
     // setTimeout holds 32-bit delays: far-away fires are reached in steps.
     const delay = Math.min(next.getTime() - Date.now(), 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (Date.now() < next.getTime()) {
-        this.scheduleNext(rule, after);
-        return;
-      }
-      // Nobody awaits a scheduled fire: an invocation cut short by a stop has nowhere to go.
-      this.fire(rule, next, 'schedule').catch(() => undefined);
-      this.scheduleNext(rule, next);
-    }, Math.max(0, delay));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (Date.now() < next.getTime()) {
+          this.scheduleNext(rule, after);
+          return;
+        }
+        // Nobody awaits a scheduled fire: an invocation cut short by a stop has nowhere to go.
+        this.fire(rule, next, 'schedule').catch(() => undefined);
+        this.scheduleNext(rule, next);
+      },
+      Math.max(0, delay)
+    );
     timer.unref();
     this.timers.add(timer);
   }
@@ -256,12 +254,12 @@ export class Scheduler {
         const first = await invoke(0);
         if (first.outcome !== 'ok') this.retry(invoke).catch(() => undefined);
         return first;
-      }),
+      })
     );
   }
 
   private async retry(invoke: (attempt: number) => Promise<InvokeResult>): Promise<void> {
-    for (const [i, delay] of ASYNC_RETRY_DELAYS_MS.entries()) {
+    for (const [i, delay] of AsyncRetryDelaysMs.entries()) {
       await sleep(delay, this.stop);
       if (this.stop.stopped) return;
       if ((await invoke(i + 1)).outcome === 'ok') return;

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '../../events/primitives.ts';
 import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
 import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
-import type { Role } from '../../events/primitives.ts';
 import { LOCAL_CREDENTIALS } from './provision.ts';
 import { LOCAL_REGION, type ResourceContext } from './template.ts';
 
@@ -45,7 +45,7 @@ interface DemoPartnerSpec {
 }
 
 /** Enough partners to walk a TACT or CARE case through every role. */
-const DEMO_PARTNERS: DemoPartnerSpec[] = [
+const DemoPartners: DemoPartnerSpec[] = [
   { id: 'demo-referrer-fr', name: 'Demo referrer, France', roles: ['referrer'], country: 'FR', language: 'fr' },
   { id: 'demo-referrer-es', name: 'Demo referrer, Spain', roles: ['referrer'], country: 'ES', language: 'es' },
   { id: 'demo-receiver-al', name: 'Demo receiver, Albania', roles: ['receiver'], country: 'AL', language: 'sq' },
@@ -73,7 +73,7 @@ export const partnersSeeder: Seeder = {
       keysPath !== undefined && existsSync(keysPath) ? (JSON.parse(readFileSync(keysPath, 'utf8')) as Record<string, StoredKey>) : {};
     const repository = new PartnerRepository(documentClient, tableName('DataPartners'));
     const partners: DemoPartner[] = [];
-    for (const spec of DEMO_PARTNERS) {
+    for (const spec of DemoPartners) {
       const { key, keyCreatedAt } = stored[spec.id] ?? { key: generatePartnerKey(), keyCreatedAt: now.toISOString() };
       stored[spec.id] = { key, keyCreatedAt };
       await repository.save({
@@ -102,15 +102,16 @@ export const seeders: Seeder[] = [partnersSeeder];
 
 export async function runSeeders(
   list: readonly Seeder[],
-  options: { dynamodbEndpoint: string; resources: ResourceContext; stateDir: string | undefined },
+  options: { dynamodbEndpoint: string; resources: ResourceContext; stateDir: string | undefined }
 ): Promise<SeedOutput> {
   const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: options.dynamodbEndpoint });
   const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tableName = (prefix: string): string => {
     const matches = Object.keys(options.resources).filter(
-      (id) => id.startsWith(prefix) && /^([0-9A-F]{8})?$/.test(id.slice(prefix.length)),
+      (id) => id.startsWith(prefix) && /^([0-9A-F]{8})?$/.test(id.slice(prefix.length))
     );
-    if (matches.length !== 1) throw new Error(`seeding: expected one table whose logical id starts with ${prefix}, found ${matches.length}`);
+    if (matches.length !== 1)
+      throw new Error(`seeding: expected one table whose logical id starts with ${prefix}, found ${matches.length}`);
     return options.resources[matches[0]!]!.ref;
   };
   const output: SeedOutput = {};

@@ -6,18 +6,18 @@
  *   npm start -- --no-watch    do not re-synthesize on changes
  *   PORT=8080 npm start        the API on another port (default 3000)
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bold, dim, formatInvocation, formatWarning } from './console.ts';
-import { startLocalStack, type LocalStack } from './local-stack.ts';
+import { type LocalStack, startLocalStack } from './local-stack.ts';
 import { APP_SOURCES, REPO_ROOT, synthesize } from './synth.ts';
 
-const DEFAULT_PORT = 3000;
-const WATCH_DEBOUNCE_MS = 300;
+const DefaultPort = 3000;
+const WatchDebounceMs = 300;
 // Long enough that a copy of the same Ctrl-C relayed late by npm or tsx on a loaded machine is not
 // taken for a second one.
-const FORCE_AFTER_MS = 10_000;
+const ForceAfterMs = 10_000;
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,8 +41,8 @@ async function main(): Promise<void> {
     throw new Error(`Node ${process.versions.node} found; run "npm start", which uses the project's Node 24`);
   }
   const stateDir = resolve(REPO_ROOT, flags['state-dir']);
-  const port = process.env['PORT'] === undefined ? DEFAULT_PORT : Number(process.env['PORT']);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT ${process.env['PORT']} is not a port number`);
+  const port = process.env.PORT === undefined ? DefaultPort : Number(process.env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT ${process.env.PORT} is not a port number`);
 
   // Signal handlers come first: stack.json appears while the stack starts, and a Ctrl-C sent as
   // soon as it appears must stop every child, not kill this process with them left behind.
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     }
     if (stoppingSince !== undefined) {
       // npm and tsx pass the same Ctrl-C on: only a later one means "do not wait".
-      if (Date.now() - stoppingSince > FORCE_AFTER_MS) process.exit(130);
+      if (Date.now() - stoppingSince > ForceAfterMs) process.exit(130);
       return;
     }
     stoppingSince = Date.now();
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       (error: unknown) => {
         print(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
-      },
+      }
     );
   };
   process.on('SIGINT', shutdown);
@@ -98,7 +98,9 @@ function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean,
   const referrer = stack.partners.find((partner) => partner.roles.includes('referrer'));
   print();
   const assembly = relative(REPO_ROOT, stack.cdkOutDir);
-  print(`${bold('Local stack ready')} in ${(elapsedMs / 1000).toFixed(1)} s ${dim(`(${assembly} ${synthesized ? 'synthesized' : 'reused'})`)}`);
+  print(
+    `${bold('Local stack ready')} in ${(elapsedMs / 1000).toFixed(1)} s ${dim(`(${assembly} ${synthesized ? 'synthesized' : 'reused'})`)}`
+  );
   print();
   print(`  API       ${bold(stack.apiUrl)}`);
   print(`  Inbox     ${bold(stack.inboxUrl)}  ${dim('every email SES was asked to send')}`);
@@ -155,10 +157,10 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
         pending = false;
         await reload();
       });
-    }, WATCH_DEBOUNCE_MS);
+    }, WatchDebounceMs);
   };
   const watchers: FSWatcher[] = APP_SOURCES.map((source) =>
-    watch(join(REPO_ROOT, source), { recursive: true }, (_event, file) => schedule(file === null ? null : join(REPO_ROOT, source, file))),
+    watch(join(REPO_ROOT, source), { recursive: true }, (_event, file) => schedule(file === null ? null : join(REPO_ROOT, source, file)))
   );
   return () => {
     clearTimeout(timer);

@@ -1,4 +1,5 @@
-import type { AttributeValue as StreamAttributeValue, _Record as SdkStreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import { randomUUID } from 'node:crypto';
+import type { _Record as SdkStreamRecord, AttributeValue as StreamAttributeValue } from '@aws-sdk/client-dynamodb-streams';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -7,14 +8,13 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { randomUUID } from 'node:crypto';
 import type { CheckpointStore, ShardCheckpoint } from './checkpoints.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { StreamMappingConfig } from './event-source-mappings.ts';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { LOCAL_CREDENTIALS } from './provision.ts';
 import { LOCAL_REGION } from './template.ts';
-import { shortId, sleep, StopSignal } from './timing.ts';
+import { StopSignal, shortId, sleep } from './timing.ts';
 
 export interface MappingDependencies {
   runtime: LambdaRuntime;
@@ -61,10 +61,10 @@ interface BatchPart {
   last?: InvokeResult;
 }
 
-const DISCOVERY_INTERVAL_MS = 1_000;
-const MAX_RETRY_DELAY_MS = 5_000;
+const DiscoveryIntervalMs = 1_000;
+const MaxRetryDelayMs = 5_000;
 /** DynamoDB Local stamps records to the minute; AWS to the second. */
-const CREATION_TIME_PRECISION_MS = 60_000;
+const CreationTimePrecisionMs = 60_000;
 
 /**
  * A DynamoDB stream event source mapping with Lambda's semantics: per shard, one batch in flight,
@@ -83,7 +83,7 @@ export class StreamMapping {
 
   constructor(
     readonly config: StreamMappingConfig,
-    private readonly deps: MappingDependencies,
+    private readonly deps: MappingDependencies
   ) {
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     this.streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: deps.endpoints.dynamodb });
@@ -120,7 +120,7 @@ export class StreamMapping {
 
   private async discover(): Promise<void> {
     while (!this.stop.stopped) {
-      await sleep(DISCOVERY_INTERVAL_MS, this.stop);
+      await sleep(DiscoveryIntervalMs, this.stop);
       if (this.stop.stopped) return;
       try {
         await this.discoverShards();
@@ -154,7 +154,7 @@ export class StreamMapping {
     let exclusiveStartShardId: string | undefined;
     do {
       const { StreamDescription } = await this.streams.send(
-        new DescribeStreamCommand({ StreamArn: this.config.streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+        new DescribeStreamCommand({ StreamArn: this.config.streamArn, ExclusiveStartShardId: exclusiveStartShardId })
       );
       shards.push(...(StreamDescription?.Shards ?? []));
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
@@ -221,10 +221,7 @@ export class StreamMapping {
    * filters drop in between are passed with them). Undefined while the batching window is open,
    * or when only filtered-out records wait and more may come.
    */
-  private nextBatch(
-    buffer: PendingRecord[],
-    moreMayCome: boolean,
-  ): { taken: PendingRecord[]; records: PendingRecord[] } | undefined {
+  private nextBatch(buffer: PendingRecord[], moreMayCome: boolean): { taken: PendingRecord[]; records: PendingRecord[] } | undefined {
     const records: PendingRecord[] = [];
     let taken = 0;
     for (const pending of buffer) {
@@ -246,11 +243,7 @@ export class StreamMapping {
    * Invokes until every record of the batch succeeded or was given up. False when the mapping
    * was stopped meanwhile: the batch was not finished and the checkpoint must stay.
    */
-  private async deliver(
-    shardId: string,
-    records: PendingRecord[],
-    checkpointAfter: (sequenceNumber: string) => void,
-  ): Promise<boolean> {
+  private async deliver(shardId: string, records: PendingRecord[], checkpointAfter: (sequenceNumber: string) => void): Promise<boolean> {
     const parts: BatchPart[] = [{ records, retries: 0, invocations: 0 }];
     // Parts are handled in stream order, so a finished part finishes everything before it too.
     const finish = (part: BatchPart): void => {
@@ -272,7 +265,7 @@ export class StreamMapping {
       const result = await this.deps.runtime.invoke(
         this.config.functionId,
         { Records: part.records.map((pending) => pending.record) },
-        { trigger: this.label, summarize: (payload) => this.describe(part.records, payload) },
+        { trigger: this.label, summarize: (payload) => this.describe(part.records, payload) }
       );
       if (this.stop.stopped && result.outcome !== 'ok') return false;
       part.invocations += 1;
@@ -288,7 +281,7 @@ export class StreamMapping {
       } else if (this.config.bisectBatchOnFunctionError && part.records.length > 1) {
         const middle = Math.ceil(part.records.length / 2);
         const halves = [part.records.slice(0, middle), part.records.slice(middle)].map(
-          (half): BatchPart => ({ records: half, retries: part.retries, invocations: part.invocations, last: result }),
+          (half): BatchPart => ({ records: half, retries: part.retries, invocations: part.invocations, last: result })
         );
         parts.splice(0, 1, ...halves);
         continue;
@@ -300,7 +293,7 @@ export class StreamMapping {
         finish(part);
         continue;
       }
-      await sleep(Math.min(this.deps.retryBaseDelayMs * 2 ** (part.retries - 1), MAX_RETRY_DELAY_MS), this.stop);
+      await sleep(Math.min(this.deps.retryBaseDelayMs * 2 ** (part.retries - 1), MaxRetryDelayMs), this.stop);
       if (this.stop.stopped) return false;
     }
     return true;
@@ -336,7 +329,7 @@ export class StreamMapping {
   /** The record's creation time as closely as it is known: stamped to the minute, or when first read. */
   private createdAt(pending: PendingRecord): number {
     const stamped = (pending.record.dynamodb.ApproximateCreationDateTime ?? 0) * 1000;
-    return Math.min(stamped + CREATION_TIME_PRECISION_MS, pending.readAt);
+    return Math.min(stamped + CreationTimePrecisionMs, pending.readAt);
   }
 
   /** AWS's invocation record for discarded stream records (only metadata, never the records). */
@@ -344,7 +337,7 @@ export class StreamMapping {
     shardId: string,
     records: PendingRecord[],
     condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded',
-    part: BatchPart,
+    part: BatchPart
   ): Promise<void> {
     const destination = this.config.onFailure;
     const first = records[0]!;
@@ -399,10 +392,8 @@ export class StreamMapping {
       new GetShardIteratorCommand({
         StreamArn: this.config.streamArn,
         ShardId: shardId,
-        ...(after === null
-          ? { ShardIteratorType: 'TRIM_HORIZON' }
-          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
-      }),
+        ...(after === null ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+      })
     );
     return ShardIterator;
   }
@@ -424,12 +415,12 @@ export class StreamMapping {
 /** The identifiers of a partial batch response; undefined when the response is malformed. */
 export function batchItemFailures(payload: unknown): string[] | undefined {
   if (payload === null || payload === undefined || typeof payload !== 'object') return [];
-  const failures = (payload as Record<string, unknown>)['batchItemFailures'];
+  const failures = (payload as Record<string, unknown>).batchItemFailures;
   if (failures === null || failures === undefined) return [];
   if (!Array.isArray(failures)) return undefined;
   const identifiers: string[] = [];
   for (const failure of failures) {
-    const identifier = typeof failure === 'object' && failure !== null ? (failure as Record<string, unknown>)['itemIdentifier'] : undefined;
+    const identifier = typeof failure === 'object' && failure !== null ? (failure as Record<string, unknown>).itemIdentifier : undefined;
     if (typeof identifier !== 'string' || identifier === '') return undefined;
     identifiers.push(identifier);
   }
@@ -443,7 +434,7 @@ export function toLambdaRecord(record: SdkStreamRecord, streamArn: string): Lamb
   const images = Object.fromEntries(
     Object.entries({ Keys, NewImage, OldImage })
       .filter(([, image]) => image !== undefined)
-      .map(([name, image]) => [name, wireImage(image as Record<string, StreamAttributeValue>)]),
+      .map(([name, image]) => [name, wireImage(image as Record<string, StreamAttributeValue>)])
   );
   return {
     ...rest,

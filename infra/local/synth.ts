@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +22,11 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * functions it bundles and the contracts they import. The local stack itself is not part of the app.
  */
 export const APP_SOURCES = ['infra', 'functions', 'events'] as const;
-const APP_FILES = ['cdk.json', 'package-lock.json'];
-const NOT_APP_SOURCES = [join('infra', 'local')];
+const AppFiles = ['cdk.json', 'package-lock.json'];
+const NotAppSources = [join('infra', 'local')];
 
-const SYNTH_TIMEOUT_MS = 300_000;
-const LOCK_WAIT_MS = SYNTH_TIMEOUT_MS + 30_000;
+const SynthTimeoutMs = 300_000;
+const LockWaitMs = SynthTimeoutMs + 30_000;
 
 export interface SynthesizeOptions {
   /** Output directory, relative to the repository root (`cdk.out` for `npm start`). */
@@ -66,12 +77,12 @@ export function isCloudAssemblyFresh(cdkOutDir: string): boolean {
 function newestSourceMtime(): number {
   let newest = 0;
   const visit = (path: string): void => {
-    if (NOT_APP_SOURCES.includes(relative(REPO_ROOT, path))) return;
+    if (NotAppSources.includes(relative(REPO_ROOT, path))) return;
     const stat = statSync(path);
     newest = Math.max(newest, stat.mtimeMs);
     if (stat.isDirectory()) readdirSync(path).forEach((name) => visit(join(path, name)));
   };
-  for (const source of [...APP_SOURCES, ...APP_FILES]) {
+  for (const source of [...APP_SOURCES, ...AppFiles]) {
     const path = join(REPO_ROOT, source);
     if (existsSync(path)) visit(path);
   }
@@ -84,7 +95,7 @@ async function runCdkSynth(outDir: string, logPath: string): Promise<void> {
   const log = openSync(logPath, 'w');
   const binDir = join(REPO_ROOT, 'node_modules', '.bin');
   // The app runs through `npx tsx`: make it use this Node and the project's binaries.
-  const path = [dirname(process.execPath), binDir, process.env['PATH'] ?? ''].join(delimiter);
+  const path = [dirname(process.execPath), binDir, process.env.PATH ?? ''].join(delimiter);
   const child = spawn(join(binDir, 'cdk'), ['synth', '--quiet', '--no-notices', '-o', outDir], {
     cwd: REPO_ROOT,
     env: { ...process.env, PATH: path },
@@ -94,7 +105,7 @@ async function runCdkSynth(outDir: string, logPath: string): Promise<void> {
   });
   closeSync(log);
   const killSynth = (): void => killGroup(child.pid);
-  const timer = setTimeout(killSynth, SYNTH_TIMEOUT_MS);
+  const timer = setTimeout(killSynth, SynthTimeoutMs);
   // An interrupted run must not leave a detached synthesis behind.
   process.once('exit', killSynth);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
@@ -106,8 +117,7 @@ async function runCdkSynth(outDir: string, logPath: string): Promise<void> {
   });
   if (code !== 0) {
     const tail = readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-30).join('\n');
-    const reason =
-      signal === 'SIGKILL' ? `timed out after ${SYNTH_TIMEOUT_MS}ms` : `exit code ${code}, signal ${signal}`;
+    const reason = signal === 'SIGKILL' ? `timed out after ${SynthTimeoutMs}ms` : `exit code ${code}, signal ${signal}`;
     throw new Error(`cdk synth failed (${reason}); last lines of ${logPath}:\n${tail}`);
   }
 }
@@ -123,7 +133,7 @@ function killGroup(pid: number | undefined): void {
 
 /** mkdir is atomic: whoever creates the directory holds the lock. A dead holder's lock is taken over. */
 async function acquireLock(lockDir: string): Promise<() => void> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + LockWaitMs;
   mkdirSync(dirname(lockDir), { recursive: true });
   for (;;) {
     try {

@@ -51,10 +51,7 @@ export function locateStackTemplate(cdkOutDir: string, stackName?: string): Stac
       templateFile: artifact.properties?.templateFile,
       id,
     }));
-  const candidates =
-    stackName === undefined
-      ? stacks
-      : stacks.filter((stack) => stack.stackName === stackName || stack.id === stackName);
+  const candidates = stackName === undefined ? stacks : stacks.filter((stack) => stack.stackName === stackName || stack.id === stackName);
   const names = stacks.map((s) => s.stackName).join(', ') || 'none';
   if (candidates.length !== 1) {
     const wanted = stackName === undefined ? 'exactly one stack' : `stack ${stackName}`;
@@ -73,7 +70,7 @@ export function loadStackTemplate(cdkOutDir: string, stackName?: string): CfnTem
 }
 
 /** Removes the enclosing key or list element, as CloudFormation does. */
-const NO_VALUE = Symbol('AWS::NoValue');
+const NoValue = Symbol('AWS::NoValue');
 
 type Resolver = (args: unknown, path: string, state: ResolveState) => unknown;
 
@@ -82,22 +79,14 @@ interface ResolveState {
   pseudo: Record<string, string>;
 }
 
-export function resolveIntrinsics(
-  value: unknown,
-  ctx: ResourceContext,
-  options: ResolveOptions = {},
-): unknown {
+export function resolveIntrinsics(value: unknown, ctx: ResourceContext, options: ResolveOptions = {}): unknown {
   const state: ResolveState = { ctx, pseudo: pseudoParameters(options) };
   const resolved = resolveValue(value, options.path ?? '$', state);
-  return resolved === NO_VALUE ? undefined : resolved;
+  return resolved === NoValue ? undefined : resolved;
 }
 
 /** Like resolveIntrinsics, for places where CloudFormation only accepts a string. */
-export function resolveString(
-  value: unknown,
-  ctx: ResourceContext,
-  options: ResolveOptions = {},
-): string {
+export function resolveString(value: unknown, ctx: ResourceContext, options: ResolveOptions = {}): string {
   const resolved = resolveIntrinsics(value, ctx, options);
   if (typeof resolved === 'number' || typeof resolved === 'boolean') return String(resolved);
   return expectString(resolved, options.path ?? '$');
@@ -115,20 +104,18 @@ function pseudoParameters(options: ResolveOptions): Record<string, string> {
 
 function resolveValue(value: unknown, path: string, state: ResolveState): unknown {
   if (Array.isArray(value)) {
-    return value
-      .map((item, i) => resolveValue(item, `${path}[${i}]`, state))
-      .filter((item) => item !== NO_VALUE);
+    return value.map((item, i) => resolveValue(item, `${path}[${i}]`, state)).filter((item) => item !== NoValue);
   }
   if (!isRecord(value)) return value;
   const intrinsic = intrinsicName(value);
   if (intrinsic !== undefined) {
-    const resolver = RESOLVERS[intrinsic];
+    const resolver = Resolvers[intrinsic];
     if (resolver === undefined) throw new Error(`unsupported intrinsic ${intrinsic} in ${path}`);
     return resolver(value[intrinsic], `${path}.${intrinsic}`, state);
   }
   const entries = Object.entries(value)
     .map(([key, item]) => [key, resolveValue(item, `${path}.${key}`, state)] as const)
-    .filter(([, item]) => item !== NO_VALUE);
+    .filter(([, item]) => item !== NoValue);
   return Object.fromEntries(entries);
 }
 
@@ -140,7 +127,7 @@ function intrinsicName(value: Record<string, unknown>): string | undefined {
   return key === 'Ref' || key.startsWith('Fn::') ? key : undefined;
 }
 
-const RESOLVERS: Record<string, Resolver> = {
+const Resolvers: Record<string, Resolver> = {
   Ref: (name, path, state) => resolveRef(expectString(name, path), path, state),
   'Fn::GetAtt': (args, path, state) => {
     const [logicalId, attribute] = getAttArguments(resolveValue(args, path, state), path);
@@ -174,7 +161,7 @@ const RESOLVERS: Record<string, Resolver> = {
 };
 
 function resolveRef(name: string, path: string, state: ResolveState): unknown {
-  if (name === 'AWS::NoValue') return NO_VALUE;
+  if (name === 'AWS::NoValue') return NoValue;
   const pseudo = state.pseudo[name];
   if (pseudo !== undefined) return pseudo;
   if (name.startsWith('AWS::')) throw new Error(`unsupported pseudo parameter ${name} in ${path}`);
@@ -203,12 +190,7 @@ function getAttArguments(args: unknown, path: string): [string, string] {
 }
 
 /** `${Name}` is a variable, pseudo parameter or Ref; `${Id.Attr}` a GetAtt; `${!Literal}` escapes. */
-function substitute(
-  template: string,
-  variables: Record<string, unknown>,
-  path: string,
-  state: ResolveState,
-): string {
+function substitute(template: string, variables: Record<string, unknown>, path: string, state: ResolveState): string {
   return template.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     if (name in variables) return expectString(variables[name], `${path}.${name}`);

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import type { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
-import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
 import type { PartnerItem } from '../../events/partner.ts';
 import { countryCode, partnerId, role } from '../../events/primitives.ts';
+import type { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
+import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
 
 /**
  * What ops can do to partners. A key is returned once, to be handed to the partner, and only its
@@ -48,9 +48,7 @@ export const setPartnerStatus = async (partners: PartnerRepository, id: string, 
 
 /** The list ops sees: never the key hash. */
 export const listPartners = async (partners: PartnerRepository) =>
-  (await partners.list())
-    .map(({ keyHash: _hash, ...partner }) => partner)
-    .sort((a, b) => a.partnerId.localeCompare(b.partnerId));
+  (await partners.list()).map(({ keyHash: _hash, ...partner }) => partner).sort((a, b) => a.partnerId.localeCompare(b.partnerId));
 
 const existing = async (partners: PartnerRepository, id: string): Promise<PartnerItem> => {
   const partner = await partners.get(id);

@@ -58,7 +58,11 @@ const repository = async (): Promise<PartnerRepository> => {
   return new PartnerRepository(DynamoDBDocumentClient.from(client), local.tables.partners);
 };
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const run = async (): Promise<unknown> => {
   const [command, id] = positionals;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
 import { loadLanguagePack, renderEmail } from '../../functions/domain/notifications/emails.ts';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { waitFor } from '../support/harness.ts';
 
 /*
@@ -54,8 +54,11 @@ describe('eligibility on the local stack', () => {
     // The stakeholders are told through the real path (stream, queue, mailer, SES), each in their
     // language: the referrer in French, the coordinator in English; and no personal data reaches them.
     const subjects = async (address: string) =>
-      ((await (await fetch(stack.inboxJsonUrl)).json()) as { emails: Array<{ destination: { to: string[] }; subject: string; body: { text?: string; html?: string } }> }).emails
-        .filter((email) => email.destination.to.includes(address) && email.body.text?.includes(`/${created.body.id}`));
+      (
+        (await (await fetch(stack.inboxJsonUrl)).json()) as {
+          emails: Array<{ destination: { to: string[] }; subject: string; body: { text?: string; html?: string } }>;
+        }
+      ).emails.filter((email) => email.destination.to.includes(address) && email.body.text?.includes(`/${created.body.id}`));
     const expectEmails = async (partnerId: string, language: 'fr' | 'en', events: Array<'submitted' | 'eligible'>) => {
       const pack = (await loadLanguagePack(language))!;
       const wanted = events.map((event) => {

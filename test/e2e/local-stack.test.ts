@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
 import { formatInvocation } from '../../infra/local/console.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 
 /*
  * The real template run by the local stack, used over HTTP as a partner would: the demo partners'

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,8 +35,18 @@ async function npmStart(...flags: string[]): Promise<{ child: ChildProcess; stac
   // not acknowledge a Ctrl-C within ~30 ms, which made the stop exit 130 on a loaded machine.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, '--cdk-out', relative(REPO_ROOT, inject('e2eCdkOut')), ...flags],
-    { cwd: REPO_ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--import',
+      'tsx',
+      'infra/local/start.ts',
+      '--no-watch',
+      '--state-dir',
+      stateDir,
+      '--cdk-out',
+      relative(REPO_ROOT, inject('e2eCdkOut')),
+      ...flags,
+    ],
+    { cwd: REPO_ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }
   );
   running.add(child);
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,7 +67,7 @@ async function interrupt(child: ChildProcess): Promise<number | null> {
 const reachable = (url: string) =>
   fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
     () => true,
-    () => false,
+    () => false
   );
 
 const referrerKey = (stack: StackJson) => stack.partners.find((partner) => partner.id === 'demo-referrer-fr')!.key;
@@ -69,7 +79,10 @@ describe('npm start', () => {
   it('starts empty with --fresh, writes stack.json once it serves, and prints the way in', async () => {
     // What an earlier run left: --fresh must not reuse it.
     const staleKey = `trm_${'s'.repeat(43)}`;
-    writeFileSync(join(stateDir, 'demo-partner-keys.json'), JSON.stringify({ 'demo-referrer-fr': { key: staleKey, keyCreatedAt: new Date().toISOString() } }));
+    writeFileSync(
+      join(stateDir, 'demo-partner-keys.json'),
+      JSON.stringify({ 'demo-referrer-fr': { key: staleKey, keyCreatedAt: new Date().toISOString() } })
+    );
     const { child, stack, output } = await npmStart('--fresh');
     expect(referrerKey(stack)).not.toBe(staleKey);
     expect(stack.partners.map((partner) => partner.id)).toContain('demo-referrer-fr');

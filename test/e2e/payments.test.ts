@@ -4,12 +4,12 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
 import { disbursementExample, paymentRequestExample } from '../../events/samples/payments.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
-import { approvePlanThroughRoutes } from './support/case-path.ts';
 import { type StoredEmail, toAndSubject } from '../support/inbox.ts';
+import { approvePlanThroughRoutes } from './support/case-path.ts';
 
 /*
  * One payment from request to disbursed through the local stack: the HTTP API (finance reading the
@@ -22,7 +22,9 @@ let stack: LocalStack;
 let documentClient: DynamoDBDocumentClient;
 
 const resourceRef = (logicalIdPrefix: string): string => {
-  const ids = Object.keys(stack.resources).filter((id) => id.startsWith(logicalIdPrefix) && /^[0-9A-F]{8}$/.test(id.slice(logicalIdPrefix.length)));
+  const ids = Object.keys(stack.resources).filter(
+    (id) => id.startsWith(logicalIdPrefix) && /^[0-9A-F]{8}$/.test(id.slice(logicalIdPrefix.length))
+  );
   if (ids.length !== 1) throw new Error(`expected one resource ${logicalIdPrefix}, found ${ids.join(', ') || 'none'}`);
   return stack.resources[ids[0]!]!.ref;
 };
@@ -74,10 +76,11 @@ describe('a reintegration payment through the local stack', () => {
     const paymentId = requested.body.id as string;
 
     // The payments queue's event source mapping runs the payments Lambda.
-    await waitFor(
-      async () => (await call('demo-coordinator', 'GET', `/v1/payments/${paymentId}`)).body.status === 'reserved',
-      { timeoutMs: 30_000, intervalMs: 200, description: 'the payment reserved' }
-    );
+    await waitFor(async () => (await call('demo-coordinator', 'GET', `/v1/payments/${paymentId}`)).body.status === 'reserved', {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'the payment reserved',
+    });
     expect((await call('demo-coordinator', 'POST', `/v1/payments/${paymentId}/approve`, {})).status).toBe(200);
     // Finance reads the bank details to make the transfer; the payment records that it did.
     const instructions = await fetch(`${stack.apiUrl}/v1/payments/${paymentId}/transfer-instructions`, {
@@ -85,7 +88,11 @@ describe('a reintegration payment through the local stack', () => {
     });
     expect(instructions.status).toBe(200);
     expect(instructions.headers.get('cache-control')).toBe('no-store');
-    expect(await instructions.json()).toMatchObject({ paymentId, payee: paymentRequestExample.payee, remittanceInformation: `Payment ${paymentId}` });
+    expect(await instructions.json()).toMatchObject({
+      paymentId,
+      payee: paymentRequestExample.payee,
+      remittanceInformation: `Payment ${paymentId}`,
+    });
     expect((await call('demo-finance', 'GET', `/v1/payments/${paymentId}`)).body.payeeDisclosures).toEqual([
       expect.objectContaining({ by: 'demo-finance', count: 1 }),
     ]);
@@ -100,7 +107,9 @@ describe('a reintegration payment through the local stack', () => {
     ]);
 
     const listed = await call('demo-receiver-al', 'GET', `/v1/referrals/${caseId}/payments`);
-    expect(listed.body.budget).toEqual([{ category: 'medical', currency: 'EUR', limit: 50_000, reserved: 0, disbursed: 12_500, available: 37_500 }]);
+    expect(listed.body.budget).toEqual([
+      { category: 'medical', currency: 'EUR', limit: 50_000, reserved: 0, disbursed: 12_500, available: 37_500 },
+    ]);
 
     // Finance is emailed each step it acts on, and the requester the decision and the transfer, through
     // the real path: the cases stream runs the payment notifier, the notifications queue runs the mailer.
@@ -117,7 +126,9 @@ describe('a reintegration payment through the local stack', () => {
       `${requester} | Case ${reference}: payment of €125.00 disbursed`,
     ].sort();
     const paymentEmails = async () =>
-      ((await (await fetch(stack.inboxJsonUrl)).json()) as { emails: StoredEmail[] }).emails.filter((email) => email.body.text?.includes(paymentLink));
+      ((await (await fetch(stack.inboxJsonUrl)).json()) as { emails: StoredEmail[] }).emails.filter((email) =>
+        email.body.text?.includes(paymentLink)
+      );
     const emails = await waitFor(
       async () => {
         const found = await paymentEmails();
@@ -144,16 +155,27 @@ describe('a reintegration payment through the local stack', () => {
     );
     expect(exported.body.entries).toHaveLength(ledger.length);
     for (const movement of ['reserved', 'disbursed']) {
-      const total = exported.body.controlTotals.find((candidate: { currency: string; category: string; movement: string }) =>
-        candidate.currency === 'EUR' && candidate.category === 'medical' && candidate.movement === movement
+      const total = exported.body.controlTotals.find(
+        (candidate: { currency: string; category: string; movement: string }) =>
+          candidate.currency === 'EUR' && candidate.category === 'medical' && candidate.movement === movement
       );
       const entries = ledger.filter((entry) => entry.currency === 'EUR' && entry.category === 'medical' && entry.movement === movement);
-      expect(total).toEqual({ currency: 'EUR', category: 'medical', movement, count: entries.length, sum: entries.reduce((sum, entry) => sum + entry.amount, 0) });
+      expect(total).toEqual({
+        currency: 'EUR',
+        category: 'medical',
+        movement,
+        count: entries.length,
+        sum: entries.reduce((sum, entry) => sum + entry.amount, 0),
+      });
     }
     expect(JSON.stringify(exported.body)).not.toContain(paymentRequestExample.payee.name);
 
     // Every payment function that ran along the way ended well.
-    const payments = stack.invocations.filter((record) => /^(PaymentProcessing|RequestPayment|ApprovePayment|RecordDisbursement|GetPayment|GetTransferInstructions|ListPayments|ExportPayments)/.test(record.functionId));
+    const payments = stack.invocations.filter((record) =>
+      /^(PaymentProcessing|RequestPayment|ApprovePayment|RecordDisbursement|GetPayment|GetTransferInstructions|ListPayments|ExportPayments)/.test(
+        record.functionId
+      )
+    );
     expect(payments.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)).toEqual([]);
   });
 });

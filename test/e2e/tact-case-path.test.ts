@@ -6,10 +6,10 @@ import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { loadLanguagePack, renderEmail } from '../../functions/domain/notifications/emails.ts';
 import { recipientsByEvent } from '../../functions/domain/notifications/recipients.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { waitFor } from '../support/harness.ts';
 import { distinctiveReferral, personalValuesOf } from '../support/personal-data.ts';
-import { dayFromToday, expectOk, partnerApi, type PartnerCall, waitForPlatform } from './support/case-path.ts';
+import { dayFromToday, expectOk, type PartnerCall, partnerApi, waitForPlatform } from './support/case-path.ts';
 import { type CaseIdentity, deliveriesOf, type ExpectedEmail, stakeholderEmails } from './support/stakeholder-emails.ts';
 
 /*
@@ -44,17 +44,22 @@ afterAll(async () => {
 
 describe('a TACT case from France to Albania through the local stack', () => {
   // A dozen steps, each waiting (boundedly) on the stream and the mailer: the whole path gets its own bound.
-  it('goes from submission to closure, each step by its partner, each stakeholder told in their language', { timeout: 300_000 }, async () => {
+  it('goes from submission to closure, each step by its partner, each stakeholder told in their language', {
+    timeout: 300_000,
+  }, async () => {
     expect(emails.coordinatorIds).toEqual([coordinator]);
     const sent: ExpectedEmail[] = [];
     /** Waits until every stakeholder of `event` has their email, word for word (duplicates are counted at the end). */
     const expectTold = async (event: NotificationEvent, identity: CaseIdentity) => {
       const expected = await emails.expectedFor(event, identity);
       expect(expected.length, `nobody to tell of ${event}`).toBeGreaterThan(0);
-      await waitFor(async () => {
-        const inbox = await emails.inbox();
-        return expected.every((email) => deliveriesOf(email, inbox).length > 0);
-      }, { timeoutMs: 45_000, intervalMs: 250, description: `the ${event} emails to ${expected.map((email) => email.recipient).join(', ')}` });
+      await waitFor(
+        async () => {
+          const inbox = await emails.inbox();
+          return expected.every((email) => deliveriesOf(email, inbox).length > 0);
+        },
+        { timeoutMs: 45_000, intervalMs: 250, description: `the ${event} emails to ${expected.map((email) => email.recipient).join(', ')}` }
+      );
       sent.push(...expected);
     };
 
@@ -67,7 +72,11 @@ describe('a TACT case from France to Albania through the local stack', () => {
     await expectTold('submitted', before);
 
     const offered = await waitForPlatform(call, referrer, caseId);
-    expect(offered).toMatchObject({ status: 'eligible', receiverId: receiver, eligibility: { outcome: 'eligible', reasons: [], decidedBy: 'system' } });
+    expect(offered).toMatchObject({
+      status: 'eligible',
+      receiverId: receiver,
+      eligibility: { outcome: 'eligible', reasons: [], decidedBy: 'system' },
+    });
     // Eligible before it was offered, so the receiver hears of the case with the offer.
     await expectTold('eligible', before);
     const identity = { ...before, receiverId: receiver };
@@ -141,7 +150,9 @@ describe('a TACT case from France to Albania through the local stack', () => {
     expect(final.visits.map((visit: { outcome: string; overdue: boolean }) => [visit.outcome, visit.overdue])).toEqual(
       schedule.map((_, index) => [outcomes[index % outcomes.length], false])
     );
-    expect(final.history.map((entry: { action: string; by: string; toStatus: string }) => [entry.action, entry.by, entry.toStatus])).toEqual([
+    expect(
+      final.history.map((entry: { action: string; by: string; toStatus: string }) => [entry.action, entry.by, entry.toStatus])
+    ).toEqual([
       ['submitted', referrer, 'submitted'],
       ['assessed', 'system', 'eligible'],
       ['offered', 'system', 'eligible'],
@@ -165,9 +176,12 @@ describe('a TACT case from France to Albania through the local stack', () => {
     const aboutCase = inbox.filter((email) => email.body.text?.includes(`/${caseId}`));
     const eventSubjects = await allEventSubjects(submitted.reference);
     const line = (to: readonly string[], subject: string) => `${[...to].sort().join(',')} | ${subject}`;
-    expect(aboutCase.filter((email) => eventSubjects.has(email.subject)).map((email) => line(email.destination.to, email.subject)).sort()).toEqual(
-      sent.map((email) => line(email.to, email.subject)).sort()
-    );
+    expect(
+      aboutCase
+        .filter((email) => eventSubjects.has(email.subject))
+        .map((email) => line(email.destination.to, email.subject))
+        .sort()
+    ).toEqual(sent.map((email) => line(email.to, email.subject)).sort());
     // Each in their language: the French referrer in French; the Albanian receiver's language has no
     // templates yet, so it reads English, as do the coordinator and finance (told of the closure).
     expect(Object.fromEntries(sent.map((email) => [email.recipient, email.language]))).toEqual({
@@ -186,13 +200,17 @@ describe('a TACT case from France to Albania through the local stack', () => {
   });
 
   it('ran every function without an error', () => {
-    expect(stack.invocations.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)).toEqual([]);
+    expect(
+      stack.invocations.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)
+    ).toEqual([]);
   });
 });
 
 /** The subject of every case event in every language the mailer has, for one reference. */
 const allEventSubjects = async (reference: string): Promise<Set<string>> => {
-  const languages = readdirSync(new URL('../../functions/domain/notifications/templates/', import.meta.url)).map((file) => file.replace(/\.ts$/, ''));
+  const languages = readdirSync(new URL('../../functions/domain/notifications/templates/', import.meta.url)).map((file) =>
+    file.replace(/\.ts$/, '')
+  );
   const subjects = new Set<string>();
   for (const language of languages) {
     const pack = (await loadLanguagePack(language))!;

@@ -10,8 +10,6 @@ describe('cdk-nag AWS Solutions checks', () => {
 
   it('stop synthesis when a resource breaks a rule (the checks really run)', () => {
     const addQueueWithoutDeadLetter = (stack: Stack) => new Queue(stack, 'QueueWithoutDeadLetter');
-    expect(() => synthesizeStack({ bundle: false, addToStack: addQueueWithoutDeadLetter })).toThrow(
-      /AwsSolutions-SQS3/
-    );
+    expect(() => synthesizeStack({ bundle: false, addToStack: addQueueWithoutDeadLetter })).toThrow(/AwsSolutions-SQS3/);
   });
 });

@@ -106,8 +106,8 @@ describe('mailer', () => {
 
 describe('queue consumers', () => {
   const queues = Object.fromEntries(resourcesOf('AWS::SQS::Queue'));
-  const sqsMappings = resourcesOf('AWS::Lambda::EventSourceMapping').filter(([, mapping]) =>
-    String(mapping.Properties.EventSourceArn?.['Fn::GetAtt']?.[0]) in queues
+  const sqsMappings = resourcesOf('AWS::Lambda::EventSourceMapping').filter(
+    ([, mapping]) => String(mapping.Properties.EventSourceArn?.['Fn::GetAtt']?.[0]) in queues
   );
 
   it('exist: the mailer at least', () => {

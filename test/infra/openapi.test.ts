@@ -43,7 +43,11 @@ describe('the OpenAPI document', () => {
 
   it('marks the export period as required and its format as optional', () => {
     const parameters = (document.paths['/v1/payments/export']?.get as any).parameters as Array<{ name: string; required: boolean }>;
-    expect(Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.required]))).toEqual({ from: true, to: true, format: false });
+    expect(Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.required]))).toEqual({
+      from: true,
+      to: true,
+      format: false,
+    });
   });
 
   it('marks partner routes as needing a key and public ones as not', () => {
@@ -72,7 +76,9 @@ describe('the OpenAPI document', () => {
     const success = operation.responses['200'];
     expect(success.headers['Cache-Control'].schema).toEqual({ type: 'string', const: 'no-store' });
     const { schema, example } = success.content['application/json'];
-    expect(schema.required).toEqual(expect.arrayContaining(['paymentId', 'caseReference', 'amount', 'currency', 'payee', 'remittanceInformation']));
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['paymentId', 'caseReference', 'amount', 'currency', 'payee', 'remittanceInformation'])
+    );
     expect(Object.keys(schema.properties)).not.toContain('purpose');
     expect(example.remittanceInformation).toBe(`Payment ${example.paymentId}`);
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['403', '404', '409']));

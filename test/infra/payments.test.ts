@@ -44,7 +44,9 @@ describe('the payments Lambda', () => {
 
   it('may read and write the cases table but send nowhere', () => {
     expect(functions[processorId]!.Properties.Environment.Variables).toHaveProperty('CASES_TABLE_NAME');
-    expect(actionsOf(processorId)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
+    expect(actionsOf(processorId)).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'])
+    );
     expect(actionsOf(processorId).filter((action) => action.startsWith('sqs:Send'))).toEqual([]);
   });
 });
@@ -73,7 +75,9 @@ describe('payment notifications', () => {
 
 describe("finance's daily digest", () => {
   it('runs once a day on a schedule', () => {
-    const rules = Object.values(resourcesOf('AWS::Events::Rule')).filter((rule) => JSON.stringify(rule.Properties.Targets).includes(digestId));
+    const rules = Object.values(resourcesOf('AWS::Events::Rule')).filter((rule) =>
+      JSON.stringify(rule.Properties.Targets).includes(digestId)
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties.ScheduleExpression).toBe('cron(0 6 * * ? *)');
     expect(rules[0]!.Properties.Targets).toEqual([

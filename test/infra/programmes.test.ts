@@ -24,8 +24,7 @@ const folderWith = (definitions: Record<string, unknown>) => {
   return { directory, registered: Object.fromEntries(Object.keys(definitions).map((file) => [file, {}])) };
 };
 
-const loadWith = (definitions: Record<string, unknown>, config = configOf('dev')) =>
-  loadStageProgrammes(config, folderWith(definitions));
+const loadWith = (definitions: Record<string, unknown>, config = configOf('dev')) => loadStageProgrammes(config, folderWith(definitions));
 
 describe('programme definitions at synth', () => {
   it('load the seeded CARE and TACT with the windows of each stage', () => {
@@ -41,14 +40,34 @@ describe('programme definitions at synth', () => {
   });
 
   it.each([
-    ['an assistance cap above the assessment cap', (care: any) => (care.caps.assistance = 300), 'caps.assistance: must not exceed the assessment cap'],
+    [
+      'an assistance cap above the assessment cap',
+      (care: any) => (care.caps.assistance = 300),
+      'caps.assistance: must not exceed the assessment cap',
+    ],
     ['a missing field', (care: any) => delete care.acceptsMinors, 'acceptsMinors: is required'],
     ['a forgotten cap', (care: any) => delete care.caps.assessment, 'caps.assessment: is required'],
     ['an unknown region', (care: any) => (care.origin.regions = ['atlantis']), 'origin.regions[0]: must be one of:'],
-    ['a bad host country', (care: any) => (care.hostCountries = ['FR', 'XX']), 'hostCountries[1]: must be an ISO 3166-1 alpha-2 country code'],
-    ['a repeated category', (care: any) => care.reintegration.categories.push({ category: 'medical', limit: 1 }), 'reintegration.categories: must not repeat a category'],
-    ['a window closing before it opens', (care: any) => (care.window = { opensOn: '2026-01-01', closesOn: '2025-01-01' }), 'window.closesOn: must not be before opensOn'],
-    ['visits out of order', (care: any) => (care.monitoring.visitDaysAfterArrival = [90, 30]), 'monitoring.visitDaysAfterArrival: must be in increasing order'],
+    [
+      'a bad host country',
+      (care: any) => (care.hostCountries = ['FR', 'XX']),
+      'hostCountries[1]: must be an ISO 3166-1 alpha-2 country code',
+    ],
+    [
+      'a repeated category',
+      (care: any) => care.reintegration.categories.push({ category: 'medical', limit: 1 }),
+      'reintegration.categories: must not repeat a category',
+    ],
+    [
+      'a window closing before it opens',
+      (care: any) => (care.window = { opensOn: '2026-01-01', closesOn: '2025-01-01' }),
+      'window.closesOn: must not be before opensOn',
+    ],
+    [
+      'visits out of order',
+      (care: any) => (care.monitoring.visitDaysAfterArrival = [90, 30]),
+      'monitoring.visitDaysAfterArrival: must be in increasing order',
+    ],
     ['an unknown field', (care: any) => (care.budget = 1), 'budget: is not a known field'],
   ])('stop on %s, naming the file and the field', (_label, breakIt, message) => {
     const care = seeded('care.json');
@@ -96,7 +115,10 @@ describe('programme definitions at synth', () => {
   });
 
   it('stop the stack itself, so `cdk synth` stops', () => {
-    const stages = { ...cdkJson.context.stages, dev: { ...cdkJson.context.stages.dev, programmeWindows: { ZZZ: { opensOn: '2026-01-01' } } } };
+    const stages = {
+      ...cdkJson.context.stages,
+      dev: { ...cdkJson.context.stages.dev, programmeWindows: { ZZZ: { opensOn: '2026-01-01' } } },
+    };
     const app = new App({ context: { ...cdkJson.context, stages, 'aws:cdk:bundling-stacks': [] } });
     const config = loadStageConfig((key) => app.node.tryGetContext(key));
     expect(() => new ReferralStack(app, 'trm-dev', { config })).toThrow(ProgrammeDefinitionError);

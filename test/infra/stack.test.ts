@@ -108,8 +108,7 @@ describe('queues', () => {
 });
 
 describe('case lifecycle', () => {
-  const functionWithEntry = (description: string) =>
-    functions.find(([, fn]) => String(fn.Properties.Description).startsWith(description))!;
+  const functionWithEntry = (description: string) => functions.find(([, fn]) => String(fn.Properties.Description).startsWith(description))!;
 
   it('runs the reminders job daily from an EventBridge schedule, retrying a failed run', () => {
     const [remindersId, reminders] = functionWithEntry('Daily reminders');
@@ -122,7 +121,9 @@ describe('case lifecycle', () => {
       State: 'ENABLED',
       Targets: [{ Arn: { 'Fn::GetAtt': [remindersId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
     });
-    expect(reminders.Properties.Environment.Variables.NOTIFICATIONS_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^NotificationsQueue/) });
+    expect(reminders.Properties.Environment.Variables.NOTIFICATIONS_QUEUE_URL).toEqual({
+      Ref: expect.stringMatching(/^NotificationsQueue/),
+    });
     // The coordinators are each reminded by partner id: the job lists them from the partners table.
     expect(reminders.Properties.Environment.Variables.PARTNERS_TABLE_NAME).toEqual({ Ref: expect.stringMatching(/^DataPartners/) });
     const roleId = reminders.Properties.Role['Fn::GetAtt'][0] as string;
@@ -130,7 +131,9 @@ describe('case lifecycle', () => {
       .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
     expect(
-      statements.some((statement) => [statement.Action].flat().includes('dynamodb:Scan') && JSON.stringify(statement.Resource).includes('DataPartners'))
+      statements.some(
+        (statement) => [statement.Action].flat().includes('dynamodb:Scan') && JSON.stringify(statement.Resource).includes('DataPartners')
+      )
     ).toBe(true);
     dev.template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',

@@ -1,15 +1,15 @@
-import { placeCase } from '../support/case-setup.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaseStatus, caseStatuses } from '../../events/case.ts';
-import type { RouteKey } from '../../events/routes.ts';
-import { notificationMessageSchema } from '../../events/notification.ts';
-import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { visitSk } from '../../events/lifecycle.ts';
+import { notificationMessageSchema } from '../../events/notification.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
+import type { RouteKey } from '../../events/routes.ts';
+import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { addDays } from '../../functions/domain/dates.ts';
-import { registerPartner, type Response } from '../support/api.ts';
+import { type Response, registerPartner } from '../support/api.ts';
+import { placeCase } from '../support/case-setup.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, type StoredEmail, toAndSubject } from '../support/inbox.ts';
 import { api, dayFromToday, drainNotifications, platform } from '../support/lifecycle.ts';
@@ -69,7 +69,9 @@ const acceptedCase = async (body: unknown = tactReferral()): Promise<string> => 
 /** A case that arrived `daysAgo` days ago, through the routes. */
 const arrivedCase = async (daysAgo = 0): Promise<string> => {
   const id = await acceptedCase();
-  expect((await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: dayFromToday(-daysAgo) } })).status).toBe(200);
+  expect(
+    (await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: dayFromToday(-daysAgo) } })).status
+  ).toBe(200);
   const arrival = { arrivedOn: dayFromToday(-daysAgo), reception: [{ service: 'airport_reception', providedOn: dayFromToday(-daysAgo) }] };
   expect((await api.call('POST /v1/referrals/{id}/arrival', { key: receiver.key, id, body: arrival })).status).toBe(200);
   return id;
@@ -82,14 +84,49 @@ describe('every lifecycle route refuses a case in a status it does not fit: 409 
   const routes: Array<{ routeKey: RouteKey; acts: CaseStatus[]; caller: () => Partner; body: () => unknown }> = [
     { routeKey: 'POST /v1/referrals/{id}/accept', acts: ['eligible', 'accepted'], caller: () => receiver, body: () => samples.accept },
     { routeKey: 'POST /v1/referrals/{id}/decline', acts: ['eligible', 'declined'], caller: () => receiver, body: () => samples.decline },
-    { routeKey: 'POST /v1/referrals/{id}/reassign', acts: ['eligible'], caller: () => coordinator, body: () => ({ receiverId: otherReceiver.partnerId }) },
+    {
+      routeKey: 'POST /v1/referrals/{id}/reassign',
+      acts: ['eligible'],
+      caller: () => coordinator,
+      body: () => ({ receiverId: otherReceiver.partnerId }),
+    },
     { routeKey: 'POST /v1/referrals/{id}/departure', acts: ['accepted'], caller: () => referrer, body: () => samples.departure },
-    { routeKey: 'POST /v1/referrals/{id}/arrival', acts: ['departed', 'arrived', 'reintegrating', 'monitoring'], caller: () => receiver, body: () => samples.arrival },
-    { routeKey: 'PUT /v1/referrals/{id}/plan', acts: ['arrived', 'reintegrating', 'monitoring'], caller: () => receiver, body: () => samples.plan },
-    { routeKey: 'POST /v1/referrals/{id}/plan/approve', acts: ['arrived', 'reintegrating', 'monitoring'], caller: () => coordinator, body: () => samples.approvePlan },
-    { routeKey: 'POST /v1/referrals/{id}/plan/return', acts: ['arrived', 'reintegrating', 'monitoring'], caller: () => coordinator, body: () => samples.returnPlan },
-    { routeKey: 'POST /v1/referrals/{id}/monitoring-visits', acts: ['arrived', 'reintegrating', 'monitoring'], caller: () => receiver, body: () => samples.visit },
-    { routeKey: 'POST /v1/referrals/{id}/close', acts: ['departed', 'arrived', 'reintegrating', 'monitoring'], caller: () => coordinator, body: () => samples.close },
+    {
+      routeKey: 'POST /v1/referrals/{id}/arrival',
+      acts: ['departed', 'arrived', 'reintegrating', 'monitoring'],
+      caller: () => receiver,
+      body: () => samples.arrival,
+    },
+    {
+      routeKey: 'PUT /v1/referrals/{id}/plan',
+      acts: ['arrived', 'reintegrating', 'monitoring'],
+      caller: () => receiver,
+      body: () => samples.plan,
+    },
+    {
+      routeKey: 'POST /v1/referrals/{id}/plan/approve',
+      acts: ['arrived', 'reintegrating', 'monitoring'],
+      caller: () => coordinator,
+      body: () => samples.approvePlan,
+    },
+    {
+      routeKey: 'POST /v1/referrals/{id}/plan/return',
+      acts: ['arrived', 'reintegrating', 'monitoring'],
+      caller: () => coordinator,
+      body: () => samples.returnPlan,
+    },
+    {
+      routeKey: 'POST /v1/referrals/{id}/monitoring-visits',
+      acts: ['arrived', 'reintegrating', 'monitoring'],
+      caller: () => receiver,
+      body: () => samples.visit,
+    },
+    {
+      routeKey: 'POST /v1/referrals/{id}/close',
+      acts: ['departed', 'arrived', 'reintegrating', 'monitoring'],
+      caller: () => coordinator,
+      body: () => samples.close,
+    },
     { routeKey: 'POST /v1/referrals/{id}/reopen', acts: ['closed'], caller: () => coordinator, body: () => samples.reopen },
   ];
   const caseIn = {} as Record<CaseStatus, string>;
@@ -108,7 +145,18 @@ describe('every lifecycle route refuses a case in a status it does not fit: 409 
           arrival: { arrivedOn: dayFromToday(-1), reception: [] },
           closure: { exitReason: 'other', closedAt: new Date().toISOString(), closedBy: 'test-setup', statusBeforeClosure: 'monitoring' },
         },
-        [{ sk: 'PLAN#000001', caseId: id, version: 1, status: 'submitted', currency: 'EUR', items: [{ category: 'medical', amount: 100 }], draftedAt: new Date().toISOString(), draftedBy: 'test-setup' }]
+        [
+          {
+            sk: 'PLAN#000001',
+            caseId: id,
+            version: 1,
+            status: 'submitted',
+            currency: 'EUR',
+            items: [{ category: 'medical', amount: 100 }],
+            draftedAt: new Date().toISOString(),
+            draftedBy: 'test-setup',
+          },
+        ]
       );
       caseIn[status] = id;
     }
@@ -144,7 +192,12 @@ describe('role restrictions inside a case', () => {
   it('a coordinator who also drafted the plan cannot approve it: 403', async () => {
     const both = await registerPartner(['receiver', 'coordinator'], 'AL');
     const id = await submit();
-    await moveCase(id, { status: 'arrived', receiverId: both.partnerId, arrival: { arrivedOn: today, reception: [] }, planDueOn: dayFromToday(30) });
+    await moveCase(id, {
+      status: 'arrived',
+      receiverId: both.partnerId,
+      arrival: { arrivedOn: today, reception: [] },
+      planDueOn: dayFromToday(30),
+    });
     expect((await api.call('PUT /v1/referrals/{id}/plan', { key: both.key, id, body: samples.plan })).status).toBe(200);
     expectProblem(await api.call('POST /v1/referrals/{id}/plan/approve', { key: both.key, id, body: {} }), 403);
     expect((await api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} })).status).toBe(200);
@@ -169,7 +222,9 @@ describe('offer', () => {
     stream.close();
     const { case: offered, history } = (await cases.get(id))!;
     expect(offered).toMatchObject({ status: 'eligible', receiverId: ukraine.partnerId });
-    expect(history.filter((entry) => entry.action === 'offered')).toEqual([expect.objectContaining({ by: 'system', subject: ukraine.partnerId })]);
+    expect(history.filter((entry) => entry.action === 'offered')).toEqual([
+      expect.objectContaining({ by: 'system', subject: ukraine.partnerId }),
+    ]);
   });
 
   it('without a registered receiver the case stays eligible for the coordinator, and the history says so once', async () => {
@@ -186,7 +241,11 @@ describe('offer', () => {
     ]);
 
     const morocco = await registerPartner(['receiver'], 'MA');
-    const reassigned = await api.call('POST /v1/referrals/{id}/reassign', { key: coordinator.key, id, body: { receiverId: morocco.partnerId } });
+    const reassigned = await api.call('POST /v1/referrals/{id}/reassign', {
+      key: coordinator.key,
+      id,
+      body: { receiverId: morocco.partnerId },
+    });
     expect(reassigned.status).toBe(200);
     expect((await cases.get(id))!.case.receiverId).toBe(morocco.partnerId);
   });
@@ -206,7 +265,10 @@ describe('offer', () => {
     ['a referrer', async () => referrer.partnerId],
     ['a receiver in another country', async () => (await registerPartner(['receiver'], 'UA')).partnerId],
     ['a disabled receiver', async () => (await registerPartner(['receiver'], 'AL', 'disabled')).partnerId],
-    ['a receiver working for another programme', async () => (await registerPartner(['receiver'], 'AL', 'active', { programmes: ['CARE'] })).partnerId],
+    [
+      'a receiver working for another programme',
+      async () => (await registerPartner(['receiver'], 'AL', 'active', { programmes: ['CARE'] })).partnerId,
+    ],
     ['a partner that does not exist', async () => 'nobody-here'],
   ])('a reassignment to %s is refused: 422 naming receiverId', async (_label, receiverId) => {
     const id = await submit();
@@ -233,7 +295,9 @@ describe('offer', () => {
   it('concurrent acceptances make one acceptance', async () => {
     const id = await submit();
     await moveCase(id, { status: 'eligible', receiverId: receiver.partnerId });
-    const responses = await Promise.all(Array.from({ length: 5 }, () => api.call('POST /v1/referrals/{id}/accept', { key: receiver.key, id, body: {} })));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => api.call('POST /v1/referrals/{id}/accept', { key: receiver.key, id, body: {} }))
+    );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
     expect((await cases.get(id))!.history.filter((entry) => entry.action === 'accepted')).toHaveLength(1);
   });
@@ -244,22 +308,35 @@ describe('departure and arrival', () => {
     const id = await acceptedCase();
     const planned = await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { plannedOn: dayFromToday(10) } });
     expect(planned.body.status).toBe('accepted');
-    const problem = expectProblem(await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: dayFromToday(1) } }), 422);
+    const problem = expectProblem(
+      await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: dayFromToday(1) } }),
+      422
+    );
     expect(problem.errors).toEqual([{ path: 'departedOn', message: 'must not be in the future' }]);
     expectProblem(await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: {} }), 400);
   });
 
   it('a child whose return needs an escort departs only escorted', async () => {
     const id = await acceptedCase(careMinorReferral());
-    const problem = expectProblem(await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: today } }), 422);
+    const problem = expectProblem(
+      await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: today } }),
+      422
+    );
     expect(problem.errors).toEqual([{ path: 'escorted', message: expect.stringContaining('escort') }]);
-    expect((await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: today, escorted: true } })).body.status).toBe('departed');
+    expect(
+      (await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: today, escorted: true } })).body
+        .status
+    ).toBe('departed');
   });
 
   it('arrival schedules the visits, sets the plan deadline, and takes reception services given later', async () => {
     const id = await acceptedCase();
     await api.call('POST /v1/referrals/{id}/departure', { key: referrer.key, id, body: { departedOn: '2026-01-30' } });
-    const early = await api.call('POST /v1/referrals/{id}/arrival', { key: receiver.key, id, body: { arrivedOn: '2026-01-29', reception: [] } });
+    const early = await api.call('POST /v1/referrals/{id}/arrival', {
+      key: receiver.key,
+      id,
+      body: { arrivedOn: '2026-01-29', reception: [] },
+    });
     expect(expectProblem(early, 422).errors).toEqual([{ path: 'arrivedOn', message: 'must not be before the recorded departure' }]);
 
     const first = { arrivedOn: '2026-01-31', reception: [{ service: 'airport_reception', providedOn: '2026-01-31' }] };
@@ -267,7 +344,11 @@ describe('departure and arrival', () => {
     const later = { arrivedOn: '2026-01-31', reception: [...first.reception, { service: 'onward_transport', providedOn: '2026-02-02' }] };
     expect((await api.call('POST /v1/referrals/{id}/arrival', { key: receiver.key, id, body: later })).status).toBe(200);
     expect((await api.call('POST /v1/referrals/{id}/arrival', { key: receiver.key, id, body: later })).status).toBe(200);
-    const otherDay = await api.call('POST /v1/referrals/{id}/arrival', { key: receiver.key, id, body: { ...later, arrivedOn: '2026-02-01' } });
+    const otherDay = await api.call('POST /v1/referrals/{id}/arrival', {
+      key: receiver.key,
+      id,
+      body: { ...later, arrivedOn: '2026-02-01' },
+    });
     expect(expectProblem(otherDay, 409).currentStatus).toBeUndefined();
 
     const view = await read(id);
@@ -287,7 +368,13 @@ describe('departure and arrival', () => {
 describe('the reintegration plan', () => {
   it("is refused over the programme's limits, naming each item", async () => {
     const id = await arrivedCase();
-    const body = { currency: 'EUR', items: [{ category: 'business_startup', amount: 999_999 }, { category: 'jewellery', amount: 100 }] };
+    const body = {
+      currency: 'EUR',
+      items: [
+        { category: 'business_startup', amount: 999_999 },
+        { category: 'jewellery', amount: 100 },
+      ],
+    };
     const problem = expectProblem(await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body }), 422);
     expect(problem.errors.map((error: { path: string }) => error.path)).toEqual(['items[0].amount', 'items[1].category']);
     expect((await cases.get(id))!.plans).toEqual([]);
@@ -299,14 +386,25 @@ describe('the reintegration plan', () => {
     expect((await call('PUT /v1/referrals/{id}/plan', receiver.key, samples.plan)).body).toMatchObject({ version: 1, status: 'submitted' });
     // The same plan again is a retry, not a new version.
     expect((await call('PUT /v1/referrals/{id}/plan', receiver.key, samples.plan)).body).toMatchObject({ version: 1, status: 'submitted' });
-    expect((await call('POST /v1/referrals/{id}/plan/approve', coordinator.key, {})).body).toMatchObject({ version: 1, status: 'approved', approvedVersion: 1 });
+    expect((await call('POST /v1/referrals/{id}/plan/approve', coordinator.key, {})).body).toMatchObject({
+      version: 1,
+      status: 'approved',
+      approvedVersion: 1,
+    });
     expect((await read(id)).status).toBe('reintegrating');
     expectProblem(await call('POST /v1/referrals/{id}/plan/return', coordinator.key, { note: 'Nothing to return.' }), 409);
 
     const change = { currency: 'EUR', items: [{ category: 'business_startup', amount: 150_000 }] };
-    expect((await call('PUT /v1/referrals/{id}/plan', receiver.key, change)).body).toMatchObject({ version: 2, status: 'submitted', approvedVersion: 1 });
+    expect((await call('PUT /v1/referrals/{id}/plan', receiver.key, change)).body).toMatchObject({
+      version: 2,
+      status: 'submitted',
+      approvedVersion: 1,
+    });
     expect((await cases.get(id))!.case).toMatchObject({ approvedPlanVersion: 1, planVersion: 2, planStatus: 'submitted' });
-    expect((await call('POST /v1/referrals/{id}/plan/approve', coordinator.key, {})).body).toMatchObject({ version: 2, approvedVersion: 2 });
+    expect((await call('POST /v1/referrals/{id}/plan/approve', coordinator.key, {})).body).toMatchObject({
+      version: 2,
+      approvedVersion: 2,
+    });
     expect((await call('POST /v1/referrals/{id}/plan/approve', coordinator.key, {})).status).toBe(200);
 
     const { plans, history } = (await cases.get(id))!;
@@ -314,7 +412,10 @@ describe('the reintegration plan', () => {
       [1, 'superseded'],
       [2, 'approved'],
     ]);
-    expect(history.filter((entry) => entry.action === 'plan_approved').map((entry) => entry.subject)).toEqual(['PLAN#000001', 'PLAN#000002']);
+    expect(history.filter((entry) => entry.action === 'plan_approved').map((entry) => entry.subject)).toEqual([
+      'PLAN#000001',
+      'PLAN#000002',
+    ]);
   });
 
   it('a return needs a note; the receiver then submits a new version', async () => {
@@ -322,15 +423,21 @@ describe('the reintegration plan', () => {
     await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body: samples.plan });
     const noNote = expectProblem(await api.call('POST /v1/referrals/{id}/plan/return', { key: coordinator.key, id, body: {} }), 400);
     expect(noNote.errors).toEqual([{ path: 'note', message: 'is required' }]);
-    expect((await api.call('POST /v1/referrals/{id}/plan/return', { key: coordinator.key, id, body: samples.returnPlan })).body.status).toBe('returned');
+    expect(
+      (await api.call('POST /v1/referrals/{id}/plan/return', { key: coordinator.key, id, body: samples.returnPlan })).body.status
+    ).toBe('returned');
     expectProblem(await api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} }), 409);
-    expect((await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body: samples.plan })).body).toMatchObject({ version: 2 });
+    expect((await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body: samples.plan })).body).toMatchObject({
+      version: 2,
+    });
   });
 
   it('concurrent approvals approve once', async () => {
     const id = await arrivedCase();
     await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body: samples.plan });
-    const responses = await Promise.all(Array.from({ length: 4 }, () => api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} })));
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () => api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} }))
+    );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     expect((await cases.get(id))!.history.filter((entry) => entry.action === 'plan_approved')).toHaveLength(1);
   });
@@ -346,11 +453,19 @@ describe('monitoring visits', () => {
     const firstDay = -scheduled;
     const first = await visit(dayFromToday(firstDay));
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ number: 1, visitedOn: dayFromToday(firstDay), outcome: 'on_track', recordedBy: receiver.partnerId, overdue: false });
+    expect(first.body).toMatchObject({
+      number: 1,
+      visitedOn: dayFromToday(firstDay),
+      outcome: 'on_track',
+      recordedBy: receiver.partnerId,
+      overdue: false,
+    });
     expect((await read(id)).status).toBe('arrived');
     expect((await visit(dayFromToday(firstDay))).status).toBe(200);
     expectProblem(await visit(dayFromToday(firstDay), 'at_risk'), 409);
-    expect(expectProblem(await visit(dayFromToday(firstDay - 1)), 422).errors).toEqual([{ path: 'visitedOn', message: 'must not be before the arrival' }]);
+    expect(expectProblem(await visit(dayFromToday(firstDay - 1)), 422).errors).toEqual([
+      { path: 'visitedOn', message: 'must not be before the arrival' },
+    ]);
     expect(expectProblem(await visit(dayFromToday(1)), 422).errors).toEqual([{ path: 'visitedOn', message: 'must not be in the future' }]);
     for (let day = firstDay + 1; day <= 0; day += 1) expect((await visit(dayFromToday(day))).status).toBe(201);
     const view = await read(id);
@@ -365,7 +480,9 @@ describe('monitoring visits', () => {
     await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body: samples.plan });
     await api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} });
     const body = { visitedOn: dayFromToday(-1), outcome: 'needs_support' };
-    const responses = await Promise.all(Array.from({ length: 4 }, () => api.call('POST /v1/referrals/{id}/monitoring-visits', { key: receiver.key, id, body })));
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () => api.call('POST /v1/referrals/{id}/monitoring-visits', { key: receiver.key, id, body }))
+    );
     expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 201]);
     const stored = (await cases.get(id))!;
     expect(stored.case.status).toBe('monitoring');
@@ -376,12 +493,26 @@ describe('monitoring visits', () => {
 describe('closure', () => {
   it('closes with an exit reason and reopens to where the case was', async () => {
     const id = await arrivedCase();
-    expect((await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 're_migrated' } })).body.status).toBe('closed');
-    expect((await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 're_migrated' } })).status).toBe(200);
-    expect(expectProblem(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'completed' } }), 409).currentStatus).toBe('closed');
-    expect(expectProblem(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'bored' } }), 400).errors[0].path).toBe('exitReason');
+    expect(
+      (await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 're_migrated' } })).body.status
+    ).toBe('closed');
+    expect(
+      (await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 're_migrated' } })).status
+    ).toBe(200);
+    expect(
+      expectProblem(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'completed' } }), 409)
+        .currentStatus
+    ).toBe('closed');
+    expect(
+      expectProblem(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'bored' } }), 400)
+        .errors[0].path
+    ).toBe('exitReason');
     expect((await api.call('POST /v1/referrals/{id}/reopen', { key: coordinator.key, id, body: {} })).body.status).toBe('arrived');
-    expect((await read(id)).closure).toMatchObject({ exitReason: 're_migrated', statusBeforeClosure: 'arrived', reopenedBy: coordinator.partnerId });
+    expect((await read(id)).closure).toMatchObject({
+      exitReason: 're_migrated',
+      statusBeforeClosure: 'arrived',
+      reopenedBy: coordinator.partnerId,
+    });
   });
 });
 
@@ -404,24 +535,30 @@ describe('the daily reminders job', () => {
     const queued = drained.received.map((message) => JSON.parse(message.Body!) as Record<string, any>);
     const ours = queued.filter((message) => [overdue, onTime].includes(message.caseId));
     for (const message of ours) {
-      expect(notificationMessageSchema.parse(message)).toMatchObject({ kind: 'reminder', caseId: overdue, reference: expect.stringMatching(/^TACT-FR-/) });
+      expect(notificationMessageSchema.parse(message)).toMatchObject({
+        kind: 'reminder',
+        caseId: overdue,
+        reference: expect.stringMatching(/^TACT-FR-/),
+      });
       expect(message.event).toBe(message.item === 'PLAN' ? 'plan_overdue' : 'visit_overdue');
     }
     const toUs = ours.filter((message) => [receiver.partnerId, coordinator.partnerId].includes(message.recipient.partnerId));
     expect(toUs.map((message) => `${message.item} → ${message.recipient.role} ${message.recipient.partnerId}`).sort()).toEqual(
-      overdueItems
-        .flatMap((item) => [`${item} → receiver ${receiver.partnerId}`, `${item} → coordinator ${coordinator.partnerId}`])
-        .sort()
+      overdueItems.flatMap((item) => [`${item} → receiver ${receiver.partnerId}`, `${item} → coordinator ${coordinator.partnerId}`]).sort()
     );
     const { person } = tactReferral();
     expect(JSON.stringify(queued)).not.toContain(person.familyName);
 
     const { reference } = await read(overdue);
-    const subjects = ['reintegration plan overdue', 'monitoring visit 1 overdue', 'monitoring visit 2 overdue', 'monitoring visit 3 overdue'].map(
-      (what) => `Case ${reference}: ${what}`
-    );
+    const subjects = [
+      'reintegration plan overdue',
+      'monitoring visit 1 overdue',
+      'monitoring visit 2 overdue',
+      'monitoring visit 3 overdue',
+    ].map((what) => `Case ${reference}: ${what}`);
     const expected = [receiver, coordinator].flatMap((partner) => subjects.map((subject) => `${partner.emails[0]} | ${subject}`)).sort();
-    const mine = (emails: StoredEmail[]) => emails.filter((email) => [receiver.emails[0], coordinator.emails[0]].includes(email.destination.to[0]!));
+    const mine = (emails: StoredEmail[]) =>
+      emails.filter((email) => [receiver.emails[0], coordinator.emails[0]].includes(email.destination.to[0]!));
     const emails = await waitFor(
       async () => {
         const found = mine(await emailsAbout(overdue));
@@ -430,7 +567,9 @@ describe('the daily reminders job', () => {
       { description: `${expected.length} reminder emails` }
     );
     expect(toAndSubject(emails)).toEqual(expected);
-    const visit = emails.find((email) => email.subject.endsWith('monitoring visit 1 overdue') && email.destination.to[0] === receiver.emails[0])!;
+    const visit = emails.find(
+      (email) => email.subject.endsWith('monitoring visit 1 overdue') && email.destination.to[0] === receiver.emails[0]
+    )!;
     expect(visit.body.text).toContain('Carry out the visit and record it in the case.');
     expect(visit.body.text).toContain(`/${overdue}`);
     // The coordinators registered by other files are reminded too: each once as well.
@@ -439,7 +578,11 @@ describe('the daily reminders job', () => {
     expect(await emailsAbout(onTime)).toEqual([]);
 
     // A visit recorded and a plan approved later do not bring the reminders back; a new day does not repeat them.
-    await api.call('POST /v1/referrals/{id}/monitoring-visits', { key: receiver.key, id: overdue, body: { visitedOn: today, outcome: 'on_track' } });
+    await api.call('POST /v1/referrals/{id}/monitoring-visits', {
+      key: receiver.key,
+      id: overdue,
+      body: { visitedOn: today, outcome: 'on_track' },
+    });
     const tomorrow = new Date(now.getTime() + 24 * 60 * 60 * 1000);
     await platform.runReminders(tomorrow);
     expect((await drainNotifications()).filter((message) => message.caseId === overdue)).toEqual([]);
@@ -468,7 +611,13 @@ afterAll(() => {
   expect(text).toContain('reminder sent');
   expect(text).toContain('case offered');
   for (const sample of [tactReferral(), careMinorReferral()]) {
-    for (const value of [sample.person.givenName, sample.person.familyName, sample.person.dateOfBirth, sample.person.phone, 'shelter is full']) {
+    for (const value of [
+      sample.person.givenName,
+      sample.person.familyName,
+      sample.person.dateOfBirth,
+      sample.person.phone,
+      'shelter is full',
+    ]) {
       if (value !== undefined) expect(text).not.toContain(value);
     }
   }

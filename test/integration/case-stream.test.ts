@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { tactReferral } from '../../events/samples/index.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
+import { tactReferral } from '../../events/samples/index.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');

@@ -35,7 +35,8 @@ const statusesOf = async (caseIds: string[]) => {
   return found.map((item) => item!.status);
 };
 
-const tally = (values: string[]) => values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
+const tally = (values: string[]) =>
+  values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
 
 const historyOf = async (caseId: string) => (await cases.get(caseId))!.history;
 
@@ -107,13 +108,21 @@ describe('the eligibility engine on real stream records', () => {
     const minor = careMinorReferral();
     people.push(minor.person);
     const careChild = await submitCase({ ...minor, programmeId: care.id }, 'referrer-eligibility-test');
-    const [presumed] = await submitAll(1, { programmeId: care.id, hostCountry: 'ES', originCountry: 'BR', victimStatus: { status: 'presumed' } });
+    const [presumed] = await submitAll(1, {
+      programmeId: care.id,
+      hostCountry: 'ES',
+      originCountry: 'BR',
+      victimStatus: { status: 'presumed' },
+    });
     const [unknown] = await submitAll(1, { programmeId: 'NOSUCHPROGRAMME', hostCountry: 'FR', originCountry: 'AL' });
 
     await deliver(engine, forEngine(await stream.next()));
 
     const decided = async (caseId: string) => (await cases.getCase(caseId))!;
-    expect((await decided(fromAustria!.caseId)).eligibility).toMatchObject({ outcome: 'ineligible', reasons: ['HOST_COUNTRY_NOT_COVERED'] });
+    expect((await decided(fromAustria!.caseId)).eligibility).toMatchObject({
+      outcome: 'ineligible',
+      reasons: ['HOST_COUNTRY_NOT_COVERED'],
+    });
     expect((await decided(careChild.caseId)).eligibility).toMatchObject({
       outcome: 'ineligible',
       reasons: ['NO_DATA_SHARING_CONSENT', 'MINORS_NOT_ACCEPTED'],
@@ -238,7 +247,12 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
     );
     expect(promoted).toHaveLength(3);
     // Oldest first: the three at the head of the waitlist.
-    expect(promoted.map(({ id }) => id).sort()).toEqual(waitlist.slice(0, 3).map((entry) => entry.caseId).sort());
+    expect(promoted.map(({ id }) => id).sort()).toEqual(
+      waitlist
+        .slice(0, 3)
+        .map((entry) => entry.caseId)
+        .sort()
+    );
     expect((await cases.waitlist(care.id)).map((entry) => entry.caseId)).toEqual(waitlist.slice(3).map((entry) => entry.caseId));
     for (const { history } of promoted) expect(history.filter((entry) => entry.action === 'promoted')).toHaveLength(1);
 
@@ -266,7 +280,12 @@ describe('withdrawal through the repository (what the withdraw route will call)'
     await deliver(engine, forEngine(await stream.next()));
     expect(await statusesOf([first!.caseId, second!.caseId])).toEqual(['eligible', 'waitlisted']);
 
-    const result = await cases.takeAction(second!.caseId, { action: 'withdraw', by: 'referrer-eligibility-test', actors: ['referrer'], reason: 'safety' });
+    const result = await cases.takeAction(second!.caseId, {
+      action: 'withdraw',
+      by: 'referrer-eligibility-test',
+      actors: ['referrer'],
+      reason: 'safety',
+    });
     expect(result).toMatchObject({ outcome: 'done', from: 'waitlisted', to: 'withdrawn' });
     expect(await cases.placeCounters(small.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 0 });
     expect(await cases.waitlist(small.id)).toEqual([]);

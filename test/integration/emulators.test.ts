@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
-import {
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  ListTablesCommand,
-} from '@aws-sdk/client-dynamodb';
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { referencedLogicalIds, resolveString, type CfnResource, type CfnTemplate } from '../../infra/local/template.ts';
+import { type CfnResource, type CfnTemplate, referencedLogicalIds, resolveString } from '../../infra/local/template.ts';
 import { captureLogs, functionEnvironment, resource, resourceName, waitFor } from '../support/harness.ts';
 
 /*
@@ -60,8 +55,7 @@ describe('tables', () => {
   it.each(tables)('%s has the key schema, indexes and stream of the template', async (logicalId, resource) => {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: expectedName(logicalId, 'TableName') }));
     expect(Table?.KeySchema).toEqual(property(resource, 'KeySchema'));
-    const indexNames = (indexes: unknown) =>
-      ((indexes ?? []) as { IndexName?: string }[]).map((index) => index.IndexName).sort();
+    const indexNames = (indexes: unknown) => ((indexes ?? []) as { IndexName?: string }[]).map((index) => index.IndexName).sort();
     expect(indexNames(Table?.GlobalSecondaryIndexes)).toEqual(indexNames(property(resource, 'GlobalSecondaryIndexes')));
     const stream = property(resource, 'StreamSpecification') as { StreamViewType: string } | undefined;
     const expectedStream = stream && { StreamEnabled: true, StreamViewType: stream.StreamViewType };
@@ -70,7 +64,9 @@ describe('tables', () => {
   });
 
   it.each(tables)('%s has time to live where the template says', async (logicalId, resource) => {
-    const { TimeToLiveDescription } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: expectedName(logicalId, 'TableName') }));
+    const { TimeToLiveDescription } = await dynamodb.send(
+      new DescribeTimeToLiveCommand({ TableName: expectedName(logicalId, 'TableName') })
+    );
     const ttl = property(resource, 'TimeToLiveSpecification') as { AttributeName: string; Enabled: boolean } | undefined;
     if (ttl?.Enabled === true) {
       expect(TimeToLiveDescription).toMatchObject({ AttributeName: ttl.AttributeName, TimeToLiveStatus: 'ENABLED' });
@@ -83,9 +79,9 @@ describe('tables', () => {
 describe('queues', () => {
   it.each(queues)('%s exists with the FIFO setting and visibility timeout of the template', async (logicalId, resource) => {
     const attributes = await queueAttributes(logicalId);
-    expect(attributes['FifoQueue'] ?? 'false').toBe(String(property(resource, 'FifoQueue') ?? false));
+    expect(attributes.FifoQueue ?? 'false').toBe(String(property(resource, 'FifoQueue') ?? false));
     const visibilityTimeout = property(resource, 'VisibilityTimeout');
-    if (visibilityTimeout !== undefined) expect(attributes['VisibilityTimeout']).toBe(String(visibilityTimeout));
+    if (visibilityTimeout !== undefined) expect(attributes.VisibilityTimeout).toBe(String(visibilityTimeout));
   });
 
   const redriven = queues.filter(([, resource]) => property(resource, 'RedrivePolicy') !== undefined);
@@ -95,11 +91,11 @@ describe('queues', () => {
     const [deadLetterId] = referencedLogicalIds(redrivePolicy) as Set<string>;
     const deadLetter = await queueAttributes(deadLetterId as string);
     const attributes = await queueAttributes(logicalId);
-    expect(JSON.parse(attributes['RedrivePolicy'] ?? '{}')).toEqual({
-      deadLetterTargetArn: deadLetter['QueueArn'],
+    expect(JSON.parse(attributes.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: deadLetter.QueueArn,
       maxReceiveCount: redrivePolicy.maxReceiveCount,
     });
-    expect(deadLetter['FifoQueue']).toBe(attributes['FifoQueue']);
+    expect(deadLetter.FifoQueue).toBe(attributes.FifoQueue);
   });
 });
 
@@ -118,10 +114,8 @@ describe('harness', () => {
 
   it('reaches every provisioned queue URL through the environment-configured client', async () => {
     for (const [id] of queues) {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: resource(id).ref, AttributeNames: ['QueueArn'] }),
-      );
-      expect(Attributes?.['QueueArn']).toBe(resource(id).attributes['Arn']);
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: resource(id).ref, AttributeNames: ['QueueArn'] }));
+      expect(Attributes?.QueueArn).toBe(resource(id).attributes.Arn);
     }
   });
 
@@ -132,14 +126,14 @@ describe('harness', () => {
         Source: 'sender@example.org',
         Destination: { ToAddresses: ['receiver@example.org'] },
         Message: { Subject: { Data: subject }, Body: { Text: { Data: 'hello' } } },
-      }),
+      })
     );
     const email = await waitFor(
       async () => {
         const inbox = (await (await fetch(inject('inboxUrl'))).json()) as { emails: { subject: string }[] };
         return inbox.emails.find((candidate) => candidate.subject === subject);
       },
-      { timeoutMs: 5_000, description: 'the email in the SES inbox' },
+      { timeoutMs: 5_000, description: 'the email in the SES inbox' }
     );
     expect(email.subject).toBe(subject);
   });
@@ -149,7 +143,7 @@ describe('harness', () => {
       () => {
         throw new Error('not yet');
       },
-      { timeoutMs: 200, intervalMs: 50, description: 'the impossible' },
+      { timeoutMs: 200, intervalMs: 50, description: 'the impossible' }
     );
     await expect(failing).rejects.toThrow('waitFor timed out after 200ms waiting for the impossible; last error: not yet');
   });

@@ -94,9 +94,7 @@ describe('SES failing for the first attempts', () => {
 
     expect(sendEmailsSince(start)).toHaveLength(3);
     expect(drained.rounds.flatMap((round) => round.failedIds)).toEqual([]);
-    expect(toAndSubject(await emailsAbout(message.caseId))).toEqual([
-      `${tirana.emails[0]} | Referral ${message.reference} is eligible`,
-    ]);
+    expect(toAndSubject(await emailsAbout(message.caseId))).toEqual([`${tirana.emails[0]} | Referral ${message.reference} is eligible`]);
   });
 
   it('unavailable for longer than the SDK retries: SQS delivers the message again, and the email arrives once with its record', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { lambdaContext } from '../../events/samples/http-api.ts';
 import type { NotificationEvent } from '../../events/notification.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
+import { lambdaContext } from '../../events/samples/http-api.ts';
 import { bearer, callRoute, registerPartner } from '../support/api.ts';
 import { applyCaseAction } from '../support/case-actions.ts';
 import { openCaseStream, streamEvent } from '../support/case-stream.ts';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaseStatus } from '../../events/case.ts';
+import type { Role } from '../../events/primitives.ts';
+import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
-import type { CaseStatus } from '../../events/case.ts';
-import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
-import type { Role } from '../../events/primitives.ts';
-import { bearer, callPublicRoute, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
+import { bearer, callPublicRoute, callRoute, type Response, registerPartner, routeHandler } from '../support/api.ts';
 import { placeCase } from '../support/case-setup.ts';
 import { captureLogs } from '../support/harness.ts';
 import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
@@ -25,7 +25,10 @@ const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
 const partnersTable = new PartnerRepository(documentClient, process.env.PARTNERS_TABLE_NAME!);
 
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
-const partners = {} as Record<'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'spareReceiver' | 'coordinator' | 'finance', Partner>;
+const partners = {} as Record<
+  'referrer' | 'otherReferrer' | 'receiver' | 'otherReceiver' | 'spareReceiver' | 'coordinator' | 'finance',
+  Partner
+>;
 const byRole = (role: Role): Partner =>
   ({ referrer: partners.referrer, receiver: partners.receiver, coordinator: partners.coordinator, finance: partners.finance })[role];
 
@@ -38,7 +41,12 @@ const submit = async (partner: Partner, body: unknown = tactReferral()) =>
   });
 
 const read = async (partner: Partner | { key: string }, id: string) =>
-  callRoute(await routeHandler('get-referral'), { method: 'GET', route: '/v1/referrals/{id}', pathParameters: { id }, headers: bearer(partner.key) });
+  callRoute(await routeHandler('get-referral'), {
+    method: 'GET',
+    route: '/v1/referrals/{id}',
+    pathParameters: { id },
+    headers: bearer(partner.key),
+  });
 
 const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 'changed_mind' }) =>
   callRoute(await routeHandler('withdraw-referral'), {
@@ -64,10 +72,24 @@ const today = new Date().toISOString().slice(0, 10);
 const samples = lifecycleSamples(today);
 const submittedPlan = (caseId: string): CaseExtras => ({
   changes: { planVersion: 1, planStatus: 'submitted' },
-  records: [{ sk: 'PLAN#000001', caseId, version: 1, status: 'submitted', currency: 'EUR', items: [{ category: 'medical', amount: 1000 }], draftedAt: new Date().toISOString(), draftedBy: 'test-setup' }],
+  records: [
+    {
+      sk: 'PLAN#000001',
+      caseId,
+      version: 1,
+      status: 'submitted',
+      currency: 'EUR',
+      items: [{ category: 'medical', amount: 1000 }],
+      draftedAt: new Date().toISOString(),
+      draftedBy: 'test-setup',
+    },
+  ],
 });
 type CaseExtras = { changes: Record<string, unknown>; records: Array<{ sk: string } & Record<string, unknown>> };
-const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string; query?: string }> = {
+const routeSetups: Record<
+  string,
+  { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string; query?: string }
+> = {
   'create-referral': { body: () => tactReferral() },
   'decide-referral': { status: 'needs_review', body: () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }) },
   'programme-figures': { body: () => undefined, pathId: 'TACT' },
@@ -86,7 +108,9 @@ const routeSetups: Record<string, { status?: CaseStatus; body: () => unknown; ex
     status: 'closed',
     body: () => samples.reopen,
     extra: () => ({
-      changes: { closure: { exitReason: 'other', closedAt: new Date().toISOString(), closedBy: 'test-setup', statusBeforeClosure: 'monitoring' } },
+      changes: {
+        closure: { exitReason: 'other', closedAt: new Date().toISOString(), closedBy: 'test-setup', statusBeforeClosure: 'monitoring' },
+      },
       records: [],
     }),
   },
@@ -109,15 +133,17 @@ const expectProblem = (response: Response, status: number) => {
 let assignedCase: string;
 
 beforeAll(async () => {
-  const entries = await Promise.all([
-    ['referrer', registerPartner(['referrer'], 'FR')],
-    ['otherReferrer', registerPartner(['referrer'], 'ES')],
-    ['receiver', registerPartner(['receiver'], 'AL')],
-    ['otherReceiver', registerPartner(['receiver'], 'AL')],
-    ['spareReceiver', registerPartner(['receiver'], 'AL')],
-    ['coordinator', registerPartner(['coordinator'], 'FR')],
-    ['finance', registerPartner(['finance'], 'FR')],
-  ].map(async ([name, partner]) => [name, await partner] as const));
+  const entries = await Promise.all(
+    [
+      ['referrer', registerPartner(['referrer'], 'FR')],
+      ['otherReferrer', registerPartner(['referrer'], 'ES')],
+      ['receiver', registerPartner(['receiver'], 'AL')],
+      ['otherReceiver', registerPartner(['receiver'], 'AL')],
+      ['spareReceiver', registerPartner(['receiver'], 'AL')],
+      ['coordinator', registerPartner(['coordinator'], 'FR')],
+      ['finance', registerPartner(['finance'], 'FR')],
+    ].map(async ([name, partner]) => [name, await partner] as const)
+  );
   Object.assign(partners, Object.fromEntries(entries));
   assignedCase = (await submit(partners.referrer)).body.id;
   await moveCase(assignedCase, { status: 'eligible', receiverId: partners.receiver.partnerId });
@@ -152,7 +178,11 @@ describe('API5 function-level authorization: every partner route × every role',
     }
     const caseId = (await submit(partners.referrer)).body.id;
     const extra = setup?.extra?.(caseId);
-    await moveCase(caseId, { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes }, extra?.records);
+    await moveCase(
+      caseId,
+      { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes },
+      extra?.records
+    );
     return caseId;
   };
 
@@ -181,7 +211,7 @@ describe('API5 function-level authorization: every partner route × every role',
 });
 
 describe('API1 object-level authorization', () => {
-  it("another referrer, an unassigned receiver and an unknown id all get the same 404", async () => {
+  it('another referrer, an unassigned receiver and an unknown id all get the same 404', async () => {
     const responses = [
       await read(partners.otherReferrer, assignedCase),
       await read(partners.otherReceiver, assignedCase),
@@ -217,14 +247,16 @@ describe('API1 object-level authorization', () => {
 });
 
 describe('API3 property-level authorization', () => {
-  it.each([['status', 'eligible'], ['id', randomUUID()], ['referrerId', 'someone-else'], ['reference', 'TACT-FR-000001']])(
-    'a server-owned field (%s) in the body is refused',
-    async (field, value) => {
-      const response = await submit(partners.referrer, { ...tactReferral(), [field]: value });
-      expectProblem(response, 400);
-      expect(response.body.errors).toContainEqual({ path: field, message: 'is not a known field' });
-    }
-  );
+  it.each([
+    ['status', 'eligible'],
+    ['id', randomUUID()],
+    ['referrerId', 'someone-else'],
+    ['reference', 'TACT-FR-000001'],
+  ])('a server-owned field (%s) in the body is refused', async (field, value) => {
+    const response = await submit(partners.referrer, { ...tactReferral(), [field]: value });
+    expectProblem(response, 400);
+    expect(response.body.errors).toContainEqual({ path: field, message: 'is not a known field' });
+  });
 
   it('finance sees the case without any personal data', async () => {
     const response = await read(partners.finance, assignedCase);
@@ -233,7 +265,13 @@ describe('API3 property-level authorization', () => {
       ['createdAt', 'history', 'hostCountry', 'id', 'originCountry', 'programmeId', 'receiverId', 'reference', 'status', 'updatedAt'].sort()
     );
     const sample = tactReferral();
-    for (const value of [sample.person.givenName, sample.person.familyName, sample.person.dateOfBirth, sample.person.phone, sample.destinationLocality]) {
+    for (const value of [
+      sample.person.givenName,
+      sample.person.familyName,
+      sample.person.dateOfBirth,
+      sample.person.phone,
+      sample.destinationLocality,
+    ]) {
       expect(response.raw).not.toContain(value);
     }
   });
@@ -288,7 +326,14 @@ describe('API2 authentication', () => {
 
   it('onboarding refuses an invalid partner with the field named', async () => {
     await expect(
-      createPartner(partnersTable, { partnerId: 'ngo-x', name: 'X', roles: ['referrer'], country: 'XX', language: 'fr', emails: ['a@b.example'] })
+      createPartner(partnersTable, {
+        partnerId: 'ngo-x',
+        name: 'X',
+        roles: ['referrer'],
+        country: 'XX',
+        language: 'fr',
+        emails: ['a@b.example'],
+      })
     ).rejects.toThrow(/country/);
   });
 });
@@ -381,7 +426,11 @@ describe('consent and the round trip', () => {
   it("API.md's example body round-trips every field", async () => {
     const body: Record<string, any> = {
       ...tactReferral(),
-      minor: { bestInterestsDetermination: { completedOn: '2026-10-20', returnInBestInterests: true }, guardianConsent: true, escortRequired: true },
+      minor: {
+        bestInterestsDetermination: { completedOn: '2026-10-20', returnInBestInterests: true },
+        guardianConsent: true,
+        escortRequired: true,
+      },
       needs: ['medical', 'housing', 'childcare', 'training', 'job_placement', 'business_startup'],
     };
     const created = await submit(partners.referrer, body);
@@ -392,7 +441,10 @@ describe('consent and the round trip', () => {
 
   it('a referral without consent to return is refused and nothing is stored', async () => {
     const referrer = await registerPartner(['referrer'], 'FR');
-    const response = await submit(referrer, { ...tactReferral(), consent: { voluntaryReturn: false, dataSharing: true, givenOn: '2026-11-02' } });
+    const response = await submit(referrer, {
+      ...tactReferral(),
+      consent: { voluntaryReturn: false, dataSharing: true, givenOn: '2026-11-02' },
+    });
     expectProblem(response, 422);
     expect(response.body.errors).toEqual([{ path: 'consent.voluntaryReturn', message: 'must be true' }]);
     expect((await list(referrer)).body.items).toEqual([]);
@@ -424,7 +476,13 @@ afterAll(() => {
   const text = logs.text();
   expect(text).toContain('referral withdrawn');
   for (const sample of [tactReferral(), careMinorReferral()]) {
-    for (const value of [sample.person.givenName, sample.person.familyName, sample.person.dateOfBirth, sample.person.phone, 'Threats from the network']) {
+    for (const value of [
+      sample.person.givenName,
+      sample.person.familyName,
+      sample.person.dateOfBirth,
+      sample.person.phone,
+      'Threats from the network',
+    ]) {
       if (value !== undefined) expect(text).not.toContain(value);
     }
   }

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 /** `npm run partner` as ops run it: a separate process, against the local stack described in `.local/stack.json`. */
 const run = promisify(execFile);
@@ -31,8 +30,19 @@ describe('npm run partner', () => {
 
   it('creates a partner and shows its key once', async () => {
     const { stdout, stderr } = await partner(
-      'create', '--id', id, '--name', 'NGO Marseille', '--roles', 'referrer', '--country', 'FR', '--language', 'fr',
-      '--email', 'casework@ngo-marseille.example.org'
+      'create',
+      '--id',
+      id,
+      '--name',
+      'NGO Marseille',
+      '--roles',
+      'referrer',
+      '--country',
+      'FR',
+      '--language',
+      'fr',
+      '--email',
+      'casework@ngo-marseille.example.org'
     );
     expect(JSON.parse(stdout)).toEqual({ partnerId: id, key: expect.stringMatching(/^trm_[A-Za-z0-9_-]{43}$/) });
     expect(stderr).toContain('shown once');
@@ -51,7 +61,21 @@ describe('npm run partner', () => {
   });
 
   it('refuses bad input with one line naming the field, and exits non-zero', async () => {
-    const failure = await partner('create', '--id', 'x-1', '--name', 'X', '--roles', 'boss', '--country', 'FR', '--language', 'fr', '--email', 'a@b.example').then(
+    const failure = await partner(
+      'create',
+      '--id',
+      'x-1',
+      '--name',
+      'X',
+      '--roles',
+      'boss',
+      '--country',
+      'FR',
+      '--language',
+      'fr',
+      '--email',
+      'a@b.example'
+    ).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error
     );

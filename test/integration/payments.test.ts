@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
-import { tactReferral } from '../../events/samples/index.ts';
-import { lambdaContext } from '../../events/samples/http-api.ts';
 import { notificationMessageSchema } from '../../events/notification.ts';
-import { bearer, callRoute, registerPartner, type Response, routeHandler } from '../support/api.ts';
+import { lambdaContext } from '../../events/samples/http-api.ts';
+import { tactReferral } from '../../events/samples/index.ts';
+import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
+import { bearer, callRoute, type Response, registerPartner, routeHandler } from '../support/api.ts';
 import { openCaseStream, streamEvent } from '../support/case-stream.ts';
 import { captureLogs, resource, waitFor } from '../support/harness.ts';
 import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
-import { queuePoller } from '../support/sqs-poller.ts';
 import {
   deleteMessages,
   drainPaymentsQueue,
@@ -23,8 +22,8 @@ import {
   listPayments,
   moveCase,
   notifierRecords,
-  paymentsQueueUrl,
   paymentStep,
+  paymentsQueueUrl,
   receive,
   releaseMessages,
   requestPayment,
@@ -34,6 +33,7 @@ import {
   transferInstructions,
   writeApprovedPlan,
 } from '../support/payments.ts';
+import { queuePoller } from '../support/sqs-poller.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -64,7 +64,9 @@ const expectProblem = (response: Response, status: number, type?: string) => {
 };
 
 const budgetOf = async (caseId: string, category: string) =>
-  (await itemsOfCase(caseId, `BUDGET#${category}`))[0] as { limit: number; reserved: number; disbursed: number; available: number; planVersion: number } | undefined;
+  (await itemsOfCase(caseId, `BUDGET#${category}`))[0] as
+    | { limit: number; reserved: number; disbursed: number; available: number; planVersion: number }
+    | undefined;
 
 const ledgerOf = async (caseId: string) => itemsOfCase(caseId, 'LEDGER#');
 
@@ -190,7 +192,11 @@ describe('POST /v1/referrals/{id}/payments', () => {
     ['an amount that is not whole minor units', { amount: 12.5 }, 'amount'],
     ['a zero amount', { amount: 0 }, 'amount'],
     ['a currency that is not ISO 4217', { currency: 'euro' }, 'currency'],
-    ['an IBAN with a wrong check number', { payee: { kind: 'provider', name: 'Klinika', iban: 'AL48212110090000000235698741' } }, 'payee.iban'],
+    [
+      'an IBAN with a wrong check number',
+      { payee: { kind: 'provider', name: 'Klinika', iban: 'AL48212110090000000235698741' } },
+      'payee.iban',
+    ],
     ['an unknown payee kind', { payee: { kind: 'landlord', name: 'X' } }, 'payee.kind'],
     ['an unknown field', { status: 'approved' }, 'status'],
   ])('%s is 400 naming the field, without echoing it, and nothing is stored', async (_label, changes, path) => {
@@ -227,7 +233,14 @@ describe('the payments Lambda', () => {
     ]);
     expect(await budgetOf(caseId, 'medical')).toMatchObject({ limit: 50_000, reserved: 20_000, disbursed: 0, available: 30_000 });
     expect(await ledgerOf(caseId)).toEqual([
-      expect.objectContaining({ paymentId: payment.id, movement: 'reserved', amount: 20_000, reservedDelta: 20_000, disbursedDelta: 0, by: 'system' }),
+      expect.objectContaining({
+        paymentId: payment.id,
+        movement: 'reserved',
+        amount: 20_000,
+        reservedDelta: 20_000,
+        disbursedDelta: 0,
+        by: 'system',
+      }),
     ]);
   });
 
@@ -248,9 +261,24 @@ describe('the payments Lambda', () => {
   });
 
   it.each([
-    ['OVER_BUDGET', 'an amount above what the category has left', async () => givenReintegratingCase({ referrer, receiver }), { amount: 50_001 }],
-    ['CATEGORY_NOT_IN_PLAN', 'a category the plan does not fund', async () => givenReintegratingCase({ referrer, receiver }), { category: 'childcare' }],
-    ['CURRENCY_MISMATCH', 'a currency other than the plan’s', async () => givenReintegratingCase({ referrer, receiver }), { currency: 'ALL' }],
+    [
+      'OVER_BUDGET',
+      'an amount above what the category has left',
+      async () => givenReintegratingCase({ referrer, receiver }),
+      { amount: 50_001 },
+    ],
+    [
+      'CATEGORY_NOT_IN_PLAN',
+      'a category the plan does not fund',
+      async () => givenReintegratingCase({ referrer, receiver }),
+      { category: 'childcare' },
+    ],
+    [
+      'CURRENCY_MISMATCH',
+      'a currency other than the plan’s',
+      async () => givenReintegratingCase({ referrer, receiver }),
+      { currency: 'ALL' },
+    ],
     [
       'PLAN_NOT_APPROVED',
       'a case without an approved plan',
@@ -281,78 +309,83 @@ describe('the payments Lambda', () => {
     expect(budget?.reserved ?? 0).toBe(0);
   });
 
-  it(
-    '100 requests sent at once, together over the budget, each delivered twice: the budget is used exactly or under, never over; each request is reserved once or rejected once with OVER_BUDGET',
-    async () => {
-      const limit = 100_000;
-      const caseId = await givenReintegratingCase({ referrer, receiver }, { currency: 'EUR', items: [{ category: 'medical', amount: limit }] });
-      const amounts = Array.from({ length: 100 }, (_, index) => 1_500 + index * 37);
-      expect(sum(amounts)).toBeGreaterThan(2 * limit);
+  it('100 requests sent at once, together over the budget, each delivered twice: the budget is used exactly or under, never over; each request is reserved once or rejected once with OVER_BUDGET', async () => {
+    const limit = 100_000;
+    const caseId = await givenReintegratingCase(
+      { referrer, receiver },
+      { currency: 'EUR', items: [{ category: 'medical', amount: limit }] }
+    );
+    const amounts = Array.from({ length: 100 }, (_, index) => 1_500 + index * 37);
+    expect(sum(amounts)).toBeGreaterThan(2 * limit);
 
-      const responses = await Promise.all(amounts.map((amount) => requestPayment(receiver, caseId, paymentRequest({ amount }))));
-      expect(responses.map((response) => response.status)).toEqual(amounts.map(() => 202));
-      const paymentIds = new Set(responses.map((response) => response.body.id as string));
-      expect(paymentIds.size).toBe(100);
+    const responses = await Promise.all(amounts.map((amount) => requestPayment(receiver, caseId, paymentRequest({ amount }))));
+    expect(responses.map((response) => response.status)).toEqual(amounts.map(() => 202));
+    const paymentIds = new Set(responses.map((response) => response.body.id as string));
+    expect(paymentIds.size).toBe(100);
 
-      // The real messages, in the queue's order; a FIFO group hands out the next ones only once these are gone.
-      const messages: Message[] = [];
-      await waitFor(
-        async () => {
-          const batch = await receive(paymentsQueueUrl());
-          messages.push(...batch);
-          await deleteMessages(paymentsQueueUrl(), batch);
-          return messages.length >= 100;
-        },
-        { timeoutMs: 60_000, intervalMs: 10, description: 'the 100 payment messages' }
-      );
-      expect(messages.map((message) => JSON.parse(message.Body!).paymentId).sort()).toEqual([...paymentIds].sort());
+    // The real messages, in the queue's order; a FIFO group hands out the next ones only once these are gone.
+    const messages: Message[] = [];
+    await waitFor(
+      async () => {
+        const batch = await receive(paymentsQueueUrl());
+        messages.push(...batch);
+        await deleteMessages(paymentsQueueUrl(), batch);
+        return messages.length >= 100;
+      },
+      { timeoutMs: 60_000, intervalMs: 10, description: 'the 100 payment messages' }
+    );
+    expect(messages.map((message) => JSON.parse(message.Body!).paymentId).sort()).toEqual([...paymentIds].sort());
 
-      // Each message delivered twice, once in a batch of ten in queue order and once on its own, all 110
-      // deliveries at once: far more concurrency than a FIFO group ever gets, so only the conditional
-      // transactions stand between the requests and the budget.
-      const records = messages.map((message) => sqsRecordOf(message));
-      const batches = Array.from({ length: 10 }, (_, index) => records.slice(index * 10, index * 10 + 10));
-      const deliveries = [...batches, ...records.map((record) => [record])];
-      let failed = (await Promise.all(deliveries.map((batch) => invokePaymentsLambda(batch)))).flat();
-      // What failed comes back, as the event source mapping would redeliver it.
-      for (let round = 0; failed.length > 0 && round < 10; round += 1) {
-        const again = records.filter((record) => failed.includes(record.messageId));
-        failed = (await Promise.all([again, again].map((batch) => invokePaymentsLambda(batch)))).flat();
-      }
-      expect(failed).toEqual([]);
+    // Each message delivered twice, once in a batch of ten in queue order and once on its own, all 110
+    // deliveries at once: far more concurrency than a FIFO group ever gets, so only the conditional
+    // transactions stand between the requests and the budget.
+    const records = messages.map((message) => sqsRecordOf(message));
+    const batches = Array.from({ length: 10 }, (_, index) => records.slice(index * 10, index * 10 + 10));
+    const deliveries = [...batches, ...records.map((record) => [record])];
+    let failed = (await Promise.all(deliveries.map((batch) => invokePaymentsLambda(batch)))).flat();
+    // What failed comes back, as the event source mapping would redeliver it.
+    for (let round = 0; failed.length > 0 && round < 10; round += 1) {
+      const again = records.filter((record) => failed.includes(record.messageId));
+      failed = (await Promise.all([again, again].map((batch) => invokePaymentsLambda(batch)))).flat();
+    }
+    expect(failed).toEqual([]);
 
-      const stored = (await itemsOfCase(caseId, 'PAYMENT#')).map((item) => item as { paymentId: string; status: string; reasonCode?: string; amount: number; steps: { status: string }[] });
-      expect(stored).toHaveLength(100);
-      const reserved = stored.filter((payment) => payment.status === 'reserved');
-      const rejected = stored.filter((payment) => payment.status === 'rejected');
-      expect(reserved.length + rejected.length).toBe(100);
-      expect(reserved.length).toBeGreaterThan(0);
-      expect(rejected.length).toBeGreaterThan(0);
-      expect(rejected.every((payment) => payment.reasonCode === 'OVER_BUDGET')).toBe(true);
-      for (const payment of stored) {
-        expect(payment.steps.filter((step) => step.status === 'reserved' || step.status === 'rejected')).toHaveLength(1);
-      }
+    const stored = (await itemsOfCase(caseId, 'PAYMENT#')).map(
+      (item) => item as { paymentId: string; status: string; reasonCode?: string; amount: number; steps: { status: string }[] }
+    );
+    expect(stored).toHaveLength(100);
+    const reserved = stored.filter((payment) => payment.status === 'reserved');
+    const rejected = stored.filter((payment) => payment.status === 'rejected');
+    expect(reserved.length + rejected.length).toBe(100);
+    expect(reserved.length).toBeGreaterThan(0);
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((payment) => payment.reasonCode === 'OVER_BUDGET')).toBe(true);
+    for (const payment of stored) {
+      expect(payment.steps.filter((step) => step.status === 'reserved' || step.status === 'rejected')).toHaveLength(1);
+    }
 
-      const budget = (await budgetOf(caseId, 'medical'))!;
-      expect(budget.reserved).toBe(sum(reserved.map((payment) => payment.amount)));
-      expect(budget.reserved).toBeLessThanOrEqual(limit);
-      expect(budget.available).toBe(limit - budget.reserved);
-      // Every refusal was right: nothing was released meanwhile, so what is left now is at most what was left then.
-      for (const payment of rejected) expect(payment.amount).toBeGreaterThan(budget.available);
+    const budget = (await budgetOf(caseId, 'medical'))!;
+    expect(budget.reserved).toBe(sum(reserved.map((payment) => payment.amount)));
+    expect(budget.reserved).toBeLessThanOrEqual(limit);
+    expect(budget.available).toBe(limit - budget.reserved);
+    // Every refusal was right: nothing was released meanwhile, so what is left now is at most what was left then.
+    for (const payment of rejected) expect(payment.amount).toBeGreaterThan(budget.available);
 
-      const ledger = await ledgerOf(caseId);
-      expect(ledger).toHaveLength(reserved.length);
-      expect(new Set(ledger.map((entry) => entry.paymentId))).toEqual(new Set(reserved.map((payment) => payment.paymentId)));
-      expect(sum(ledger.map((entry) => entry.reservedDelta))).toBe(budget.reserved);
-    },
-    180_000
-  );
+    const ledger = await ledgerOf(caseId);
+    expect(ledger).toHaveLength(reserved.length);
+    expect(new Set(ledger.map((entry) => entry.paymentId))).toEqual(new Set(reserved.map((payment) => payment.paymentId)));
+    expect(sum(ledger.map((entry) => entry.reservedDelta))).toBe(budget.reserved);
+  }, 180_000);
 
   /** A stored payment whose case does not exist: processing it fails every time. */
   const orphanPayment = async () => {
     const orphan = newPayment(
       paymentRequest({ amount: 2_000 }),
-      { paymentId: randomUUID(), case: { caseId: randomUUID(), reference: 'TACT-FR-999999', programmeId: 'TACT' }, requestedBy: receiver.partnerId },
+      {
+        paymentId: randomUUID(),
+        case: { caseId: randomUUID(), reference: 'TACT-FR-999999', programmeId: 'TACT' },
+        requestedBy: receiver.partnerId,
+      },
       new Date()
     );
     await payments.create(orphan);
@@ -434,13 +467,23 @@ describe('the payments Lambda', () => {
   it('a newer approved plan re-bases the budget and keeps what is already committed', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
     await requestAndProcess(caseId, paymentRequest({ amount: 30_000 }));
-    const v2 = await writeApprovedPlan(caseId, { version: 2, currency: 'EUR', items: [{ category: 'medical', amount: 40_000 }] }, coordinator.partnerId);
+    const v2 = await writeApprovedPlan(
+      caseId,
+      { version: 2, currency: 'EUR', items: [{ category: 'medical', amount: 40_000 }] },
+      coordinator.partnerId
+    );
     await moveCase(caseId, { approvedPlanVersion: v2.version });
 
-    expect(await requestAndProcess(caseId, paymentRequest({ amount: 10_001 }))).toMatchObject({ status: 'rejected', reasonCode: 'OVER_BUDGET' });
+    expect(await requestAndProcess(caseId, paymentRequest({ amount: 10_001 }))).toMatchObject({
+      status: 'rejected',
+      reasonCode: 'OVER_BUDGET',
+    });
     expect(await requestAndProcess(caseId, paymentRequest({ amount: 10_000 }))).toMatchObject({ status: 'reserved', planVersion: 2 });
     expect(await budgetOf(caseId, 'medical')).toMatchObject({ planVersion: 2, limit: 40_000, reserved: 40_000, available: 0 });
-    expect(await requestAndProcess(caseId, paymentRequest({ category: 'housing' }))).toMatchObject({ status: 'rejected', reasonCode: 'CATEGORY_NOT_IN_PLAN' });
+    expect(await requestAndProcess(caseId, paymentRequest({ category: 'housing' }))).toMatchObject({
+      status: 'rejected',
+      reasonCode: 'CATEGORY_NOT_IN_PLAN',
+    });
   });
 });
 
@@ -562,7 +605,9 @@ describe('four eyes', () => {
     ]);
     for (const response of responses) expect([200, 409]).toContain(response.status);
     const final = (await getPayment(coordinator, payment.id)).body;
-    expect(final.steps.filter((step: { status: string }) => step.status === 'approved' || step.status === 'rejected').length).toBeGreaterThanOrEqual(1);
+    expect(
+      final.steps.filter((step: { status: string }) => step.status === 'approved' || step.status === 'rejected').length
+    ).toBeGreaterThanOrEqual(1);
     const budget = (await budgetOf(caseId, 'medical'))!;
     const ledger = await ledgerOf(caseId);
     expect(ledger.filter((entry) => entry.movement === 'released').length).toBe(final.status === 'rejected' ? 1 : 0);
@@ -613,7 +658,13 @@ describe('a closed case', () => {
     const reserved = await requestAndProcess(caseId);
     const stored = await payments.get(reserved.id);
     expect((await closeCase(caseId)).status).toBe(200);
-    const decision = decideReview(stored!, { partnerId: coordinator.partnerId, rolesOnCase: ['coordinator'] }, { action: 'approve' }, new Date(), 'reintegrating');
+    const decision = decideReview(
+      stored!,
+      { partnerId: coordinator.partnerId, rolesOnCase: ['coordinator'] },
+      { action: 'approve' },
+      new Date(),
+      'reintegrating'
+    );
     expect(decision.kind).toBe('apply');
     expect(await payments.applyReview(stored!, (decision as Extract<typeof decision, { kind: 'apply' }>).change)).toBe('conflict');
     expect((await getPayment(coordinator, reserved.id)).body.status).toBe('reserved');
@@ -681,7 +732,9 @@ describe('GET /v1/payments/{id}/transfer-instructions', () => {
 
     // The payment says who saw the bank details and when, to finance and coordinators alike, never what.
     const forFinance = await getPayment(finance, payment.id);
-    expect(forFinance.body.payeeDisclosures).toEqual([{ by: finance.partnerId, firstAt: expect.any(String), lastAt: expect.any(String), count: 1 }]);
+    expect(forFinance.body.payeeDisclosures).toEqual([
+      { by: finance.partnerId, firstAt: expect.any(String), lastAt: expect.any(String), count: 1 },
+    ]);
     const [sitting] = forFinance.body.payeeDisclosures;
     expect(sitting.lastAt).toBe(sitting.firstAt);
     for (const value of personalValues) expect(forFinance.raw).not.toContain(value);
@@ -800,7 +853,9 @@ describe('GET /v1/payments/export', () => {
       })
     );
     expect(exported.body.entries).toHaveLength(Items.length);
-    expect(new Set(exported.body.entries.map((entry: { entryId: string }) => entry.entryId))).toEqual(new Set(Items.map((item) => item.entryId)));
+    expect(new Set(exported.body.entries.map((entry: { entryId: string }) => entry.entryId))).toEqual(
+      new Set(Items.map((item) => item.entryId))
+    );
     const ledgerTotals = new Map<string, { count: number; sum: number }>();
     for (const item of Items) {
       const key = `${item.currency}/${item.category}/${item.movement}`;
@@ -808,13 +863,25 @@ describe('GET /v1/payments/export', () => {
       ledgerTotals.set(key, { count: total.count + 1, sum: total.sum + item.amount });
     }
     expect(
-      new Map(exported.body.controlTotals.map((total: any) => [`${total.currency}/${total.category}/${total.movement}`, { count: total.count, sum: total.sum }]))
+      new Map(
+        exported.body.controlTotals.map((total: any) => [
+          `${total.currency}/${total.category}/${total.movement}`,
+          { count: total.count, sum: total.sum },
+        ])
+      )
     ).toEqual(ledgerTotals);
     // This test's movements are in it.
-    expect(exported.body.entries.filter((entry: { caseId: string }) => entry.caseId === caseId).map((entry: { movement: string }) => entry.movement).sort()).toEqual(
-      ['disbursed', 'released', 'reserved', 'reserved'].sort()
-    );
-    expect(exported.body.entries.find((entry: { movement: string; paymentId: string }) => entry.movement === 'disbursed' && entry.paymentId === paid.id)).toMatchObject({
+    expect(
+      exported.body.entries
+        .filter((entry: { caseId: string }) => entry.caseId === caseId)
+        .map((entry: { movement: string }) => entry.movement)
+        .sort()
+    ).toEqual(['disbursed', 'released', 'reserved', 'reserved'].sort());
+    expect(
+      exported.body.entries.find(
+        (entry: { movement: string; paymentId: string }) => entry.movement === 'disbursed' && entry.paymentId === paid.id
+      )
+    ).toMatchObject({
       transferReference: 'SEPA-2026-11-000412',
       disbursedOn: today(),
     });
@@ -822,14 +889,22 @@ describe('GET /v1/payments/export', () => {
     const csv = await exportPayments(finance, `from=${from}&to=${to}&format=csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const rows = csv.raw.trimEnd().split('\r\n').map((line) => line.split(','));
+    const rows = csv.raw
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','));
     const header = rows[0]!;
     const column = (row: string[], name: string) => row[header.indexOf(name)];
     expect(rows.filter((row) => column(row, 'record') === 'entry')).toHaveLength(Items.length);
     const csvTotals = rows.filter((row) => column(row, 'record') === 'total');
-    expect(new Map(csvTotals.map((row) => [`${column(row, 'currency')}/${column(row, 'category')}/${column(row, 'movement')}`, { count: Number(column(row, 'count')), sum: Number(column(row, 'amount')) }]))).toEqual(
-      ledgerTotals
-    );
+    expect(
+      new Map(
+        csvTotals.map((row) => [
+          `${column(row, 'currency')}/${column(row, 'category')}/${column(row, 'movement')}`,
+          { count: Number(column(row, 'count')), sum: Number(column(row, 'amount')) },
+        ])
+      )
+    ).toEqual(ledgerTotals);
 
     for (const raw of [exported.raw, csv.raw]) {
       expect(raw).not.toContain(paymentRequestExample.payee.name);
@@ -871,7 +946,9 @@ describe('notifications', () => {
     expect((await paymentStep(coordinator, 'approve', paid.id)).status).toBe(200);
     expect((await paymentStep(finance, 'disbursed', paid.id, disbursementExample(today()))).status).toBe(200);
     const reviewed = await requestAndProcess(caseId, paymentRequest({ amount: 3_000 }));
-    expect((await paymentStep(coordinator, 'reject', reviewed.id, { reason: 'missing_documents', note: 'Send the invoice.' })).status).toBe(200);
+    expect((await paymentStep(coordinator, 'reject', reviewed.id, { reason: 'missing_documents', note: 'Send the invoice.' })).status).toBe(
+      200
+    );
     const refused = await requestAndProcess(caseId, paymentRequest({ amount: 90_000 }));
     expect(refused.status).toBe('rejected');
 
@@ -913,7 +990,9 @@ describe('notifications', () => {
     expect(bySubject('payment of €125.00 awaiting approval').body.text).toContain(paymentLink(caseId, paid.id));
     expect(bySubject('payment of €125.00 to disburse').body.text).toContain('confirm the disbursement with the transfer reference');
     expect(bySubject('payment of €30.00 rejected').body.text).toContain('rejected: supporting documents are missing (missing_documents).');
-    expect(bySubject('payment of €900.00 rejected').body.text).toContain('rejected: the amount is more than what remains of the category budget (OVER_BUDGET).');
+    expect(bySubject('payment of €900.00 rejected').body.text).toContain(
+      'rejected: the amount is more than what remains of the category budget (OVER_BUDGET).'
+    );
     expect(bySubject('payment of €900.00 rejected').body.html).toContain(`<a href="${paymentLink(caseId, refused.id)}">`);
 
     // A later redelivery of the same records (a retried batch) queues the same ids, and the mailer sends nothing more.
@@ -951,7 +1030,10 @@ describe('notifications', () => {
     const { handler: digest } = await import('../../functions/payments-digest.ts');
     const day = `2031-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
     const scheduled = { time: `${day}T06:00:00Z`, 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
-    const outcomes = await Promise.all([digest(scheduled as never, lambdaContext('Digest')), digest(scheduled as never, lambdaContext('Digest'))]);
+    const outcomes = await Promise.all([
+      digest(scheduled as never, lambdaContext('Digest')),
+      digest(scheduled as never, lambdaContext('Digest')),
+    ]);
     expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual(['already-sent', 'sent']);
     expect((await digest(scheduled as never, lambdaContext('Digest'))).outcome).toBe('already-sent');
 
@@ -959,7 +1041,9 @@ describe('notifications', () => {
     expect(queued).toHaveLength(1);
     const message = notificationMessageSchema.parse(queued[0]);
     if (message.kind !== 'payment_digest') throw new Error('not a digest');
-    expect(message.open).toContainEqual(expect.objectContaining({ id: open.id, caseId, status: 'reserved', amount: 12_500, caseReference: open.caseReference }));
+    expect(message.open).toContainEqual(
+      expect.objectContaining({ id: open.id, caseId, status: 'reserved', amount: 12_500, caseReference: open.caseReference })
+    );
     const requestedTimes = message.open.map((entry) => entry.requestedAt);
     expect(requestedTimes).toEqual([...requestedTimes].sort());
     expect(message.totalOpen).toBeGreaterThanOrEqual(message.open.length);
@@ -994,7 +1078,12 @@ afterAll(async () => {
   expect(queuedBodies.length).toBeGreaterThanOrEqual(16);
   expect(text).toContain('notification sent');
   const sent = [...emails.map((email) => [email.subject, email.body.text, email.body.html].join('\n')), ...queuedBodies].join('\n');
-  for (const value of [paymentRequestExample.payee.name, paymentRequestExample.payee.iban!, paymentRequestExample.purpose, 'Send the invoice.']) {
+  for (const value of [
+    paymentRequestExample.payee.name,
+    paymentRequestExample.payee.iban!,
+    paymentRequestExample.purpose,
+    'Send the invoice.',
+  ]) {
     expect(sent).not.toContain(value);
   }
   // The capture works: the handlers' own lines are in it.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { bearer, callRoute, registerPartner, type Response } from '../support/api.ts';
+import { bearer, callRoute, type Response, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 
 const logs = captureLogs();
@@ -50,7 +50,12 @@ const casesOf = async (referrerId: string) => {
 const expectProblem = (response: Response, status: number) => {
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toBe('application/problem+json');
-  expect(response.body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status, detail: expect.any(String) });
+  expect(response.body).toMatchObject({
+    type: expect.stringMatching(/^https:\/\//),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+  });
 };
 
 describe('POST /v1/referrals then GET /v1/referrals/{id}', () => {
@@ -72,9 +77,7 @@ describe('POST /v1/referrals then GET /v1/referrals/{id}', () => {
     const fetched = await read(paris.key, created.body.id);
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ ...created.body, ...body });
-    expect(fetched.body.history).toEqual([
-      { at: created.body.createdAt, by: paris.partnerId, action: 'submitted', toStatus: 'submitted' },
-    ]);
+    expect(fetched.body.history).toEqual([{ at: created.body.createdAt, by: paris.partnerId, action: 'submitted', toStatus: 'submitted' }]);
   });
 
   it('numbers references per programme and host country without gaps between successful submissions', async () => {
@@ -101,9 +104,7 @@ describe('Idempotency-Key', () => {
   it('the same key sent concurrently creates exactly one case', async () => {
     const referrer = await registerPartner(['referrer'], 'FR');
     const key = randomUUID();
-    const responses = await Promise.all(
-      Array.from({ length: 8 }, () => submit(referrer.key, tactReferral(), { 'Idempotency-Key': key }))
-    );
+    const responses = await Promise.all(Array.from({ length: 8 }, () => submit(referrer.key, tactReferral(), { 'Idempotency-Key': key })));
     const created = responses.filter((response) => response.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(new Set(created.map((response) => response.body.id)).size).toBe(1);
@@ -128,9 +129,7 @@ describe('Idempotency-Key', () => {
   it('a request refused as in progress does not free the key for a third request', async () => {
     const referrer = await registerPartner(['referrer'], 'FR');
     const key = randomUUID();
-    const burst = await Promise.all(
-      Array.from({ length: 6 }, () => submit(referrer.key, tactReferral(), { 'Idempotency-Key': key }))
-    );
+    const burst = await Promise.all(Array.from({ length: 6 }, () => submit(referrer.key, tactReferral(), { 'Idempotency-Key': key })));
     expect(burst.some((response) => response.status === 201)).toBe(true);
     const late = await submit(referrer.key, tactReferral(), { 'Idempotency-Key': key });
     expect(late.status).toBe(201);
@@ -217,7 +216,7 @@ describe('authentication and roles', () => {
   });
 
   it.each([
-    ['an unknown key', () => 'trm_' + 'A'.repeat(43)],
+    ['an unknown key', () => `trm_${'A'.repeat(43)}`],
     ['a malformed key', () => 'let-me-in'],
     ['a disabled partner', () => disabled.key],
   ])('%s is 401 with a problem document', async (_label, key) => {

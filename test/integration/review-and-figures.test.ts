@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, callRoute, registerPartner, type Response } from '../support/api.ts';
+import { bearer, callRoute, type Response, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
@@ -54,7 +54,10 @@ const submitAndAssess = async (wiring: Wiring, referrals: Array<Record<string, u
     const person = distinctPerson(referral.person as Record<string, unknown> | undefined);
     people.push(person);
     submitted.push(
-      await submitCase({ programmeId: wiring.programme.id, hostCountry: 'ES', originCountry: 'NG', ...referral, person }, referrer.partnerId)
+      await submitCase(
+        { programmeId: wiring.programme.id, hostCountry: 'ES', originCountry: 'NG', ...referral, person },
+        referrer.partnerId
+      )
     );
   }
   const responses = await deliver(wiring.engine, forEngine(await stream.next()));
@@ -149,7 +152,10 @@ describe('POST /v1/referrals/{id}/decision', () => {
 
     const response = await decision(wiring, coordinator.key, inReview!.caseId, { outcome: 'eligible', note: 'Risk reassessed as medium.' });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ status: 'waitlisted', eligibility: { outcome: 'waitlisted', reasons: ['ASSISTANCE_CAP_REACHED'] } });
+    expect(response.body).toMatchObject({
+      status: 'waitlisted',
+      eligibility: { outcome: 'waitlisted', reasons: ['ASSISTANCE_CAP_REACHED'] },
+    });
     expect(await cases.placeCounters(wiring.programme.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 1 });
   });
 
@@ -160,7 +166,10 @@ describe('POST /v1/referrals/{id}/decision', () => {
     expect(await cases.getCase(inReview!.caseId)).toMatchObject({ status: 'needs_review', assistancePlace: true });
     expect((await cases.getCase(waiting!.caseId))!.status).toBe('waitlisted');
 
-    const response = await decision(wiring, coordinator.key, inReview!.caseId, { outcome: 'ineligible', note: 'Not a victim of trafficking.' });
+    const response = await decision(wiring, coordinator.key, inReview!.caseId, {
+      outcome: 'ineligible',
+      note: 'Not a victim of trafficking.',
+    });
     expect(response.body).toMatchObject({ status: 'ineligible' });
     const released = forPromotion(await stream.next());
     expect(released).toHaveLength(1);

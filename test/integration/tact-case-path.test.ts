@@ -49,15 +49,17 @@ describe('a TACT case from France to Albania', () => {
     const offered = expectOk(await api.call('GET /v1/referrals/{id}', { key: tirana.key, id }));
     expect(offered).toMatchObject({ status: 'eligible', receiverId: tirana.partnerId });
 
-    expectOk(await api.call('POST /v1/referrals/{id}/accept', { key: tirana.key, id, body: { note: 'We will meet her at Rinas airport.' } }));
+    expectOk(
+      await api.call('POST /v1/referrals/{id}/accept', { key: tirana.key, id, body: { note: 'We will meet her at Rinas airport.' } })
+    );
 
     // Dates in the past, so that every visit of TACT's schedule (3, 6 and 12 months after arrival) is due today.
     const arrivedOn = dayFromToday(-(schedule.at(-1)! + 34));
     const departedOn = addDays(arrivedOn, -1);
     expectOk(await api.call('POST /v1/referrals/{id}/departure', { key: paris.key, id, body: { plannedOn: departedOn } }));
-    expect(expectOk(await api.call('POST /v1/referrals/{id}/departure', { key: paris.key, id, body: { departedOn, escorted: false } })).status).toBe(
-      'departed'
-    );
+    expect(
+      expectOk(await api.call('POST /v1/referrals/{id}/departure', { key: paris.key, id, body: { departedOn, escorted: false } })).status
+    ).toBe('departed');
     expectOk(
       await api.call('POST /v1/referrals/{id}/arrival', {
         key: tirana.key,
@@ -86,8 +88,13 @@ describe('a TACT case from France to Albania', () => {
       ],
       note: 'Rent for six months and a hairdressing course.',
     };
-    expect(expectOk(await api.call('PUT /v1/referrals/{id}/plan', { key: tirana.key, id, body: draft }))).toMatchObject({ version: 1, status: 'submitted' });
-    expectOk(await api.call('POST /v1/referrals/{id}/plan/return', { key: coordinator.key, id, body: { note: 'Add the medical follow-up.' } }));
+    expect(expectOk(await api.call('PUT /v1/referrals/{id}/plan', { key: tirana.key, id, body: draft }))).toMatchObject({
+      version: 1,
+      status: 'submitted',
+    });
+    expectOk(
+      await api.call('POST /v1/referrals/{id}/plan/return', { key: coordinator.key, id, body: { note: 'Add the medical follow-up.' } })
+    );
     const revised = { ...draft, items: [...draft.items, { category: 'medical', amount: 30_000 }] };
     expectOk(await api.call('PUT /v1/referrals/{id}/plan', { key: tirana.key, id, body: revised }));
     const approved = expectOk(await api.call('POST /v1/referrals/{id}/plan/approve', { key: coordinator.key, id, body: {} }));
@@ -99,9 +106,10 @@ describe('a TACT case from France to Albania', () => {
       expectOk(await api.call('POST /v1/referrals/{id}/monitoring-visits', { key: tirana.key, id, body }), 201);
     }
     expectOk(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'completed' } }));
-    expect(expectOk(await api.call('POST /v1/referrals/{id}/reopen', { key: coordinator.key, id, body: { note: 'A last visit is needed.' } })).status).toBe(
-      'monitoring'
-    );
+    expect(
+      expectOk(await api.call('POST /v1/referrals/{id}/reopen', { key: coordinator.key, id, body: { note: 'A last visit is needed.' } }))
+        .status
+    ).toBe('monitoring');
     expectOk(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'completed' } }));
 
     const final = expectOk(await api.call('GET /v1/referrals/{id}', { key: paris.key, id }));
@@ -120,7 +128,9 @@ describe('a TACT case from France to Albania', () => {
     expect(final.visits.map((visit: { outcome: string; overdue: boolean }) => [visit.outcome, visit.overdue])).toEqual(
       schedule.map((_, index) => [outcomeOf(index), false])
     );
-    expect(final.history.map((entry: { action: string; by: string; toStatus: string }) => [entry.action, entry.by, entry.toStatus])).toEqual([
+    expect(
+      final.history.map((entry: { action: string; by: string; toStatus: string }) => [entry.action, entry.by, entry.toStatus])
+    ).toEqual([
       ['submitted', paris.partnerId, 'submitted'],
       ['assessEligible', 'system', 'eligible'],
       ['offered', 'system', 'eligible'],
@@ -144,7 +154,11 @@ describe('a TACT case from France to Albania', () => {
     expect(JSON.stringify(final.history)).not.toContain('Rinas');
 
     // Closed: nothing but reopening.
-    const late = await api.call('POST /v1/referrals/{id}/monitoring-visits', { key: tirana.key, id, body: { visitedOn: dayFromToday(0), outcome: 'on_track' } });
+    const late = await api.call('POST /v1/referrals/{id}/monitoring-visits', {
+      key: tirana.key,
+      id,
+      body: { visitedOn: dayFromToday(0), outcome: 'on_track' },
+    });
     expect(late.status).toBe(409);
     expect(late.body.currentStatus).toBe('closed');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CfnResource } from '../../infra/local/template.ts';
-import { startFixtureStack, type FixtureStack } from './support/fixture-stack.ts';
+import { type FixtureStack, startFixtureStack } from './support/fixture-stack.ts';
 
 /*
  * The HTTP API of a fixture template, served by the local stack and called over HTTP: routes,
@@ -24,9 +24,7 @@ const route = (logicalId: string, routeKey: string, integrationId: string, autho
   api(logicalId, 'AWS::ApiGatewayV2::Route', {
     RouteKey: routeKey,
     Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
-    ...(authorizerId === undefined
-      ? { AuthorizationType: 'NONE' }
-      : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } }),
+    ...(authorizerId === undefined ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } }),
   });
 const authorizer = (logicalId: string, ttlSeconds: number) =>
   api(logicalId, 'AWS::ApiGatewayV2::Authorizer', {
@@ -38,7 +36,15 @@ const authorizer = (logicalId: string, ttlSeconds: number) =>
     AuthorizerUri: {
       'Fn::Join': [
         '',
-        ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['Authorizer', 'Arn'] }, '/invocations'],
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':apigateway:',
+          { Ref: 'AWS::Region' },
+          ':lambda:path/2015-03-31/functions/',
+          { 'Fn::GetAtt': ['Authorizer', 'Arn'] },
+          '/invocations',
+        ],
       ],
     },
     Name: logicalId,
@@ -105,9 +111,9 @@ describe('payload format 2.0 events', () => {
         http: { method: 'GET', path: '/items/a%20b', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
       },
     });
-    expect(event['headers']['x-trace-me']).toBe('yes');
-    expect(event['headers']['cookie']).toBeUndefined();
-    expect(event['body']).toBeUndefined();
+    expect(event.headers['x-trace-me']).toBe('yes');
+    expect(event.headers.cookie).toBeUndefined();
+    expect(event.body).toBeUndefined();
   });
 
   it('carry a text body as it is and a binary body base64-encoded', async () => {
@@ -119,22 +125,22 @@ describe('payload format 2.0 events', () => {
       body: new Uint8Array([137, 80, 78, 71]),
     });
     expect(binary).toMatchObject({ isBase64Encoded: true, body: Buffer.from([137, 80, 78, 71]).toString('base64') });
-    expect(binary['pathParameters']).toEqual({ path: 'deep/photo.png' });
+    expect(binary.pathParameters).toEqual({ path: 'deep/photo.png' });
   });
 });
 
 describe('routes', () => {
   it('prefer a literal path to a parameter, a parameter to $default', async () => {
-    expect((await echo('/items/special', { headers: bearer('alice') }))['routeKey']).toBe('GET /items/special');
-    expect((await echo('/items/42', { headers: bearer('alice') }))['routeKey']).toBe('GET /items/{id}');
-    expect((await echo('/elsewhere/entirely'))['routeKey']).toBe('$default');
-    expect((await echo('/items', { method: 'DELETE' }))['routeKey']).toBe('$default');
+    expect((await echo('/items/special', { headers: bearer('alice') })).routeKey).toBe('GET /items/special');
+    expect((await echo('/items/42', { headers: bearer('alice') })).routeKey).toBe('GET /items/{id}');
+    expect((await echo('/elsewhere/entirely')).routeKey).toBe('$default');
+    expect((await echo('/items', { method: 'DELETE' })).routeKey).toBe('$default');
   });
 
   it('run public routes without the authorizer', async () => {
     const before = authorizerCalls();
     const event = await echo('/public/echo');
-    expect(event['requestContext']['authorizer']).toBeUndefined();
+    expect(event.requestContext.authorizer).toBeUndefined();
     expect(authorizerCalls()).toBe(before);
   });
 });
@@ -159,7 +165,7 @@ describe('the Lambda authorizer', () => {
 
   it('hands its context to the route at requestContext.authorizer.lambda, with its own REQUEST event', async () => {
     const event = await echo('/items/7', { headers: bearer('carol') });
-    expect(event['requestContext']['authorizer']).toEqual({
+    expect(event.requestContext.authorizer).toEqual({
       lambda: {
         caller: 'carol',
         type: 'REQUEST',

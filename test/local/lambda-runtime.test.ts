@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFixtureStack, type FixtureStack } from './support/fixture-stack.ts';
+import { type FixtureStack, startFixtureStack } from './support/fixture-stack.ts';
 
 /*
  * The function runtime on a fixture template: each function runs its bundle from the cloud
@@ -50,7 +50,7 @@ describe('the execution environment', () => {
     const { env } = result.payload as { env: Record<string, string> };
     const endpoints = inject('localEmulators').endpoints;
     expect(env).toMatchObject({
-      TABLE_NAME: stack.resources['Things']!.ref,
+      TABLE_NAME: stack.resources.Things!.ref,
       GREETING: 'hello-eu-west-3',
       AWS_REGION: 'eu-west-3',
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
@@ -62,16 +62,16 @@ describe('the execution environment', () => {
       _HANDLER: 'index.handler',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    expect(stack.resources['Things']!.ref).toMatch(/Things$/);
+    expect(stack.resources.Things!.ref).toMatch(/Things$/);
   });
 
   it('does not hand the developer’s own AWS settings to functions', async () => {
-    process.env['AWS_PROFILE'] = 'someone-real';
+    process.env.AWS_PROFILE = 'someone-real';
     const result = await invoke('Probe', {});
-    delete process.env['AWS_PROFILE'];
+    delete process.env.AWS_PROFILE;
     const { env } = result.payload as { env: Record<string, string> };
-    expect(env['AWS_PROFILE']).toBeUndefined();
-    expect(env['AWS_ACCESS_KEY_ID']).toBe('local');
+    expect(env.AWS_PROFILE).toBeUndefined();
+    expect(env.AWS_ACCESS_KEY_ID).toBe('local');
   });
 
   it('gives the Lambda context with the function’s name, memory and remaining time', async () => {
@@ -85,8 +85,8 @@ describe('the execution environment', () => {
       logGroupName: '/aws/lambda/fixture-Probe',
       awsRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
-    expect(context['remainingMs']).toBeGreaterThan(1_000);
-    expect(context['remainingMs']).toBeLessThanOrEqual(2_000);
+    expect(context.remainingMs).toBeGreaterThan(1_000);
+    expect(context.remainingMs).toBeLessThanOrEqual(2_000);
     // The bundle runs from its asset directory, as from /var/task, with the heap its memory allows.
     expect(cwd).toContain(`${stack.cdkOutDir}/asset.`);
     expect(heapLimitMb).toBeLessThan(400);
@@ -150,7 +150,10 @@ describe('concurrency', () => {
     const results = await Promise.all([1, 2, 3].map(() => invoke('Serial', { action: 'sleep', ms: 100 })));
     const pids = new Set(results.map((result) => (result.payload as { pid: number }).pid));
     expect(pids.size).toBe(1);
-    const runs = stack.invocationsOf('Serial').slice(-3).sort((a, b) => a.startedAt - b.startedAt);
+    const runs = stack
+      .invocationsOf('Serial')
+      .slice(-3)
+      .sort((a, b) => a.startedAt - b.startedAt);
     for (let i = 1; i < runs.length; i += 1) {
       const previous = runs[i - 1]!;
       // Millisecond rounding of start times is the only slack.

@@ -1,14 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { startEmulators, type LocalEndpoints } from '../../infra/local/emulators.ts';
+import { type LocalEndpoints, startEmulators } from '../../infra/local/emulators.ts';
 import { LOCAL_CREDENTIALS, provisionResources } from '../../infra/local/provision.ts';
-import { LOCAL_REGION, type CfnTemplate } from '../../infra/local/template.ts';
+import { type CfnTemplate, LOCAL_REGION } from '../../infra/local/template.ts';
 
 /*
  * `npm start` keeps DynamoDB on disk under .local/, so provisioning meets the tables of the last
@@ -70,14 +70,14 @@ describe('provisioning against the data of an earlier run', () => {
       const resources = await provisionResources(grown, endpoints);
       // Twice in a row, as a reload in watch mode does.
       const again = await provisionResources(grown, endpoints);
-      expect(again['Cases']?.attributes['StreamArn']).toBe(resources['Cases']?.attributes['StreamArn']);
+      expect(again.Cases?.attributes.StreamArn).toBe(resources.Cases?.attributes.StreamArn);
       const { dynamodb, documents } = clients(endpoints);
       const { Item } = await documents.send(new GetCommand({ TableName: 'Cases', Key: { pk: 'CASE#1' } }));
       expect(Item).toEqual({ pk: 'CASE#1', status: 'submitted' });
       const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: 'Cases' }));
       expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['byStatus']);
       expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
-      expect(resources['Cases']?.attributes['StreamArn']).toBe(Table?.LatestStreamArn);
+      expect(resources.Cases?.attributes.StreamArn).toBe(Table?.LatestStreamArn);
       const { TimeToLiveDescription } = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: 'Cases' }));
       expect(TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
     });
@@ -95,7 +95,7 @@ describe('provisioning against the data of an earlier run', () => {
       ],
     });
     await expect(provisionResources(rekeyed, endpoints, { namePrefix })).rejects.toThrow(
-      new RegExp(`^Resources\\.Cases: table ${namePrefix}Cases kept from an earlier run has another key schema; start with --fresh$`),
+      new RegExp(`^Resources\\.Cases: table ${namePrefix}Cases kept from an earlier run has another key schema; start with --fresh$`)
     );
   });
 
@@ -104,12 +104,12 @@ describe('provisioning against the data of an earlier run', () => {
     const namePrefix = `t${randomUUID().slice(0, 8)}-`;
     await provisionResources(table(), endpoints, { namePrefix });
     const changed = table();
-    changed.Resources['Work']!.Properties = { VisibilityTimeout: 90 };
+    changed.Resources.Work!.Properties = { VisibilityTimeout: 90 };
     const resources = await provisionResources(changed, endpoints, { namePrefix });
     const { sqs } = clients(endpoints);
     const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: resources['Work']!.ref, AttributeNames: ['VisibilityTimeout'] }),
+      new GetQueueAttributesCommand({ QueueUrl: resources.Work!.ref, AttributeNames: ['VisibilityTimeout'] })
     );
-    expect(Attributes?.['VisibilityTimeout']).toBe('90');
+    expect(Attributes?.VisibilityTimeout).toBe('90');
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CfnResource } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
 import { queue, queueDepth, receiveAll, sendMessages } from './support/aws.ts';
-import { startFixtureStack, type FixtureStack } from './support/fixture-stack.ts';
+import { type FixtureStack, startFixtureStack } from './support/fixture-stack.ts';
 
 /*
  * SQS event source mappings with Lambda's semantics, each on a small fixture template: a queue
@@ -58,12 +58,15 @@ async function queueStack(options: QueueStackOptions = {}): Promise<FixtureStack
     },
   });
   stacks.push(stack);
-  return Object.assign(stack, { queueUrl: stack.resources['Queue']!.ref, deadLetterUrl: stack.resources['DeadLetter']!.ref });
+  return Object.assign(stack, { queueUrl: stack.resources.Queue!.ref, deadLetterUrl: stack.resources.DeadLetter!.ref });
 }
 
 const batches = (stack: FixtureStack): Batch[] => stack.observations<Batch>().filter((line) => line.type === 'batch');
 const effects = (stack: FixtureStack): string[] =>
-  stack.observations<{ type: string; id: string }>().filter((line) => line.type === 'effect').map((line) => line.id);
+  stack
+    .observations<{ type: string; id: string }>()
+    .filter((line) => line.type === 'effect')
+    .map((line) => line.id);
 const waitForEffects = (stack: FixtureStack, count: number) =>
   waitFor(() => effects(stack).length >= count && effects(stack), { timeoutMs: 20_000, description: `${count} effects` });
 const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
@@ -89,7 +92,10 @@ describe('batching', () => {
   it('never puts more messages in a batch than BatchSize, and delivers each once', async () => {
     const stack = await queueStack({ mapping: { BatchSize: 3 } });
     const sent = ids('m', 25);
-    await sendMessages(stack.queueUrl, sent.map((id) => ({ id })));
+    await sendMessages(
+      stack.queueUrl,
+      sent.map((id) => ({ id }))
+    );
     await waitForEffects(stack, sent.length);
     expect(Math.max(...batches(stack).map((batch) => batch.ids.length))).toBeLessThanOrEqual(3);
     expect(effects(stack).sort()).toEqual([...sent].sort());
@@ -98,10 +104,17 @@ describe('batching', () => {
   it('gathers messages for the batching window before invoking with fewer than BatchSize', async () => {
     const stack = await queueStack({ mapping: { BatchSize: 50, MaximumBatchingWindowInSeconds: 2 } });
     const sentAt = Date.now();
-    await sendMessages(stack.queueUrl, ids('m', 3).map((id) => ({ id })));
+    await sendMessages(
+      stack.queueUrl,
+      ids('m', 3).map((id) => ({ id }))
+    );
     await waitForEffects(stack, 3);
     for (const batch of batches(stack)) expect(batch.start - sentAt).toBeGreaterThanOrEqual(1_950);
-    expect(batches(stack).flatMap((batch) => batch.ids).sort()).toEqual(ids('m', 3));
+    expect(
+      batches(stack)
+        .flatMap((batch) => batch.ids)
+        .sort()
+    ).toEqual(ids('m', 3));
   });
 
   it('deletes messages the filter criteria reject, without invoking for them', async () => {
@@ -147,10 +160,16 @@ describe('failures', () => {
   it('fails the whole batch when a partial response names a message that is not in it', async () => {
     const stack = await queueStack({ mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
     await sendMessages(stack.queueUrl, [{ id: 'a' }, { id: 'x', behaviour: 'bad-identifier' }]);
-    await waitFor(() => batches(stack).flatMap((batch) => batch.ids).filter((id) => id === 'a').length >= 2, {
-      timeoutMs: 20_000,
-      description: 'a redelivered',
-    });
+    await waitFor(
+      () =>
+        batches(stack)
+          .flatMap((batch) => batch.ids)
+          .filter((id) => id === 'a').length >= 2,
+      {
+        timeoutMs: 20_000,
+        description: 'a redelivered',
+      }
+    );
   });
 
   it('sends a poison message to the dead-letter queue after maxReceiveCount, every other message processed once', async () => {
@@ -181,7 +200,9 @@ describe('FIFO queues', () => {
     const processed = effects(stack);
     expect(processed.filter((id) => id.startsWith('g1'))).toEqual(['g1-1', 'g1-2', 'g1-3', 'g1-4']);
     expect(processed.filter((id) => id.startsWith('g2'))).toEqual(['g2-1', 'g2-2', 'g2-3', 'g2-4']);
-    const g1Deliveries = batches(stack).flatMap((batch) => batch.ids).filter((id) => id.startsWith('g1'));
+    const g1Deliveries = batches(stack)
+      .flatMap((batch) => batch.ids)
+      .filter((id) => id.startsWith('g1'));
     expect(g1Deliveries).toEqual(['g1-1', 'g1-2', 'g1-2', 'g1-3', 'g1-4']);
   });
 });
@@ -189,14 +210,20 @@ describe('FIFO queues', () => {
 describe('maximum concurrency', () => {
   it('never runs more batches at once than ScalingConfig.MaximumConcurrency', async () => {
     const stack = await queueStack({ sleepMs: 300, mapping: { BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } } });
-    await sendMessages(stack.queueUrl, ids('m', 8).map((id) => ({ id })));
+    await sendMessages(
+      stack.queueUrl,
+      ids('m', 8).map((id) => ({ id }))
+    );
     await waitForEffects(stack, 8);
     expect(maxOverlap(batches(stack))).toBe(2);
   });
 
   it('runs more batches at once without it (so the limit above is what held them back)', async () => {
     const stack = await queueStack({ sleepMs: 300, mapping: { BatchSize: 1 } });
-    await sendMessages(stack.queueUrl, ids('m', 8).map((id) => ({ id })));
+    await sendMessages(
+      stack.queueUrl,
+      ids('m', 8).map((id) => ({ id }))
+    );
     await waitForEffects(stack, 8);
     expect(maxOverlap(batches(stack))).toBeGreaterThan(2);
   });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { writeCloudAssembly } from '../../infra/local/assembly.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import type { CfnResource } from '../../infra/local/template.ts';
 
 /*
@@ -20,7 +20,12 @@ const httpApi = (routes: string[]): Record<string, CfnResource> => ({
   Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'Api' }, StageName: '$default' } },
   Integration: {
     Type: 'AWS::ApiGatewayV2::Integration',
-    Properties: { ApiId: { Ref: 'Api' }, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['Handler', 'Arn'] }, PayloadFormatVersion: '2.0' },
+    Properties: {
+      ApiId: { Ref: 'Api' },
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': ['Handler', 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    },
   },
   ...Object.fromEntries(
     routes.map((routeKey, i) => [
@@ -29,7 +34,7 @@ const httpApi = (routes: string[]): Record<string, CfnResource> => ({
         Type: 'AWS::ApiGatewayV2::Route',
         Properties: { ApiId: { Ref: 'Api' }, RouteKey: routeKey, Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] } },
       },
-    ]),
+    ])
   ),
 });
 
@@ -52,7 +57,7 @@ describe('reloading after a new synth', () => {
       { Handler: { code: version(3) } },
       { ...httpApi(['GET /v']), Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } },
       'reload',
-      cdkOutDir,
+      cdkOutDir
     );
     await expect(stack!.reload()).rejects.toThrow(/^Resources\.Bucket: type AWS::S3::Bucket is not supported/);
     expect(await (await fetch(`${stack!.apiUrl}/w`)).text()).toBe('version 2');

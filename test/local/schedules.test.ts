@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/harness.ts';
-import { startFixtureStack, type FixtureStack } from './support/fixture-stack.ts';
+import { type FixtureStack, startFixtureStack } from './support/fixture-stack.ts';
 
 /*
  * Scheduled EventBridge rules of a fixture template: the target function gets EventBridge's

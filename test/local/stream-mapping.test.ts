@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CfnResource } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
 import { putItems, queue, receiveAll, streamedTable, updateItem } from './support/aws.ts';
-import { startFixtureStack, type FixtureStack } from './support/fixture-stack.ts';
+import { type FixtureStack, startFixtureStack } from './support/fixture-stack.ts';
 
 /*
  * DynamoDB stream event source mappings with Lambda's semantics, each on a small fixture template:
@@ -38,7 +38,7 @@ const mapping = (properties: Record<string, unknown>, functionId = 'Consumer'): 
 async function streamStack(
   mappingProperties: Record<string, unknown>,
   consumer: { mode?: 'report' | 'throw'; sleepMs?: number } = {},
-  options: Parameters<typeof startFixtureStack>[1] = {},
+  options: Parameters<typeof startFixtureStack>[1] = {}
 ): Promise<FixtureStack & { table: string; onFailureUrl: string }> {
   const stack = await startFixtureStack(
     {
@@ -50,15 +50,18 @@ async function streamStack(
         },
       },
     },
-    options,
+    options
   );
   stacks.push(stack);
-  return Object.assign(stack, { table: stack.resources['Table']!.ref, onFailureUrl: stack.resources['OnFailure']!.ref });
+  return Object.assign(stack, { table: stack.resources.Table!.ref, onFailureUrl: stack.resources.OnFailure!.ref });
 }
 
 const batches = (stack: FixtureStack): Batch[] => stack.observations<Batch>().filter((line) => line.type === 'batch');
 const effects = (stack: FixtureStack): string[] =>
-  stack.observations<{ type: string; id: string }>().filter((line) => line.type === 'effect').map((line) => line.id);
+  stack
+    .observations<{ type: string; id: string }>()
+    .filter((line) => line.type === 'effect')
+    .map((line) => line.id);
 const items = (...ids: string[]) => ids.map((id) => ({ id, behaviour: id.startsWith('poison') ? 'poison' : 'ok' }));
 const waitForEffects = (stack: FixtureStack, count: number) =>
   waitFor(() => effects(stack).length >= count && effects(stack), { timeoutMs: 20_000, description: `${count} effects` });
@@ -139,7 +142,7 @@ describe('ordering and checkpoints', () => {
         resources: { Table: streamedTable(), OnFailure: queue(), Mapping: mapping({}) },
         functions: { Consumer: { code: 'batch.mjs' } },
       },
-      { stateDir, namePrefix: first.table.replace(/Table$/, '') },
+      { stateDir, namePrefix: first.table.replace(/Table$/, '') }
     );
     stacks.push(second);
     await waitForEffects(second, 1);
@@ -171,7 +174,7 @@ describe('ordering and checkpoints', () => {
     });
     const probe = await startFixtureStack(template('TRIM_HORIZON'));
     stacks.push(probe);
-    const table = probe.resources['Table']!.ref;
+    const table = probe.resources.Table!.ref;
     await putItems(table, items('before'));
     await waitForEffects(probe, 1);
     const namePrefix = table.replace(/Table$/, '');
@@ -237,7 +240,7 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
         MaximumRetryAttempts: 2,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['OnFailure', 'Arn'] } } },
       },
-      { mode: 'throw' },
+      { mode: 'throw' }
     );
     await putItems(stack.table, items('a', 'b', 'c', 'poison', 'd', 'e'));
     const failures: Array<{ body: string }> = [];
@@ -271,7 +274,7 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
         approximateArrivalOfFirstRecord: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         approximateArrivalOfLastRecord: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         batchSize: 1,
-        streamArn: stack.resources['Table']!.attributes['StreamArn'],
+        streamArn: stack.resources.Table!.attributes.StreamArn,
       },
     });
     expect(record.DDBStreamBatchInfo.startSequenceNumber).toBe(record.DDBStreamBatchInfo.endSequenceNumber);
@@ -288,7 +291,7 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
         MaximumRetryAttempts: 1,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['OnFailure', 'Arn'] } } },
       },
-      { mode: 'throw' },
+      { mode: 'throw' }
     );
     await putItems(stack.table, items('a', 'poison'));
     const failures: Array<{ body: string }> = [];
@@ -314,7 +317,7 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['OnFailure', 'Arn'] } } },
       },
       { mode: 'throw' },
-      { clock: () => Date.now() + offsetMs },
+      { clock: () => Date.now() + offsetMs }
     );
     await putItems(stack.table, items('poison'));
     await waitFor(() => batches(stack).length >= 2, { timeoutMs: 20_000, description: 'a retry' });

@@ -20,7 +20,11 @@ const mappingOnTable = (extra: Record<string, unknown>): CfnResource => ({
 });
 
 const cases: Array<[string, Record<string, CfnResource>, RegExp]> = [
-  ['an unknown resource type', { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } }, /^Resources\.Bucket: type AWS::S3::Bucket is not supported/],
+  [
+    'an unknown resource type',
+    { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } },
+    /^Resources\.Bucket: type AWS::S3::Bucket is not supported/,
+  ],
   [
     'an intrinsic it cannot resolve',
     {
@@ -95,14 +99,13 @@ const cases: Array<[string, Record<string, CfnResource>, RegExp]> = [
 
 describe('start-up stops on what the local stack cannot reproduce', () => {
   it.each(cases)('%s, with one line naming it', async (name, resources, message) => {
-    const functions =
-      name.startsWith('an environment variable')
-        ? { Consumer: { code: 'batch.mjs', environment: { TOPIC_ARN: { Ref: 'Topic' } } } }
-        : consumer;
+    const functions = name.startsWith('an environment variable')
+      ? { Consumer: { code: 'batch.mjs', environment: { TOPIC_ARN: { Ref: 'Topic' } } } }
+      : consumer;
     const started = startFixtureStack({ resources, functions });
     const error = await started.then(
       (stack) => stack.stop().then(() => new Error('started')),
-      (failure: unknown) => failure as Error,
+      (failure: unknown) => failure as Error
     );
     expect(error.message).toMatch(message);
     expect(error.message).not.toContain('\n');

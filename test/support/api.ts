@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { authorizerEvent, type HttpRequest, httpApiEvent, lambdaContext } from '../../events/samples/http-api.ts';
 import type { PartnerItem } from '../../events/partner.ts';
 import type { Role } from '../../events/primitives.ts';
+import { authorizerEvent, type HttpRequest, httpApiEvent, lambdaContext } from '../../events/samples/http-api.ts';
 
 /**
  * Calls route handlers in-process the way HTTP API would: a request without an Authorization header
@@ -41,9 +41,7 @@ export const routeHandler = async (handler: string): Promise<Handler> =>
 const invoke = async (route: Handler, request: HttpRequest, authorizerContext: object): Promise<Response> => {
   const result = (await route(httpApiEvent(request, authorizerContext), lambdaContext('Route'))) as APIGatewayProxyStructuredResultV2;
   const raw = typeof result.body === 'string' ? result.body : '';
-  const headers = Object.fromEntries(
-    Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)])
-  );
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
   // Bodies in another media type (a CSV export) are left in `raw`.
   const isJson = /json/.test(headers['content-type'] ?? 'application/json');
   return { status: result.statusCode ?? 200, headers, body: raw && isJson ? JSON.parse(raw) : undefined, raw };

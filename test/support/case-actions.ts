@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { caseActions, type CaseAction } from '../../functions/domain/case-lifecycle.ts';
+import { type CaseAction, caseActions } from '../../functions/domain/case-lifecycle.ts';
 
 /**
  * Moves a case the way the lifecycle routes will once they exist: one transaction that updates the

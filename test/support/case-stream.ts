@@ -1,9 +1,4 @@
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
@@ -38,8 +33,7 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
   };
 
   const iteratorFor = async (shardId: string, type: 'LATEST' | 'TRIM_HORIZON') =>
-    (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type })))
-      .ShardIterator;
+    (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type }))).ShardIterator;
 
   // DynamoDB Local numbers stream records across all tables: once another table is written, an
   // iterator into a shard that was still empty points before the shard's first record and reads
@@ -47,9 +41,7 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
   const emptyAtOpen = new Set<string>();
   for (const shardId of await shardIds()) {
     iterators.set(shardId, await iteratorFor(shardId, 'LATEST'));
-    const first = await client.send(
-      new GetRecordsCommand({ ShardIterator: await iteratorFor(shardId, 'TRIM_HORIZON'), Limit: 1 })
-    );
+    const first = await client.send(new GetRecordsCommand({ ShardIterator: await iteratorFor(shardId, 'TRIM_HORIZON'), Limit: 1 }));
     if ((first.Records ?? []).length === 0) emptyAtOpen.add(shardId);
   }
 
@@ -72,9 +64,7 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
           continue;
         }
         if ((page.Records ?? []).length > 0) emptyAtOpen.delete(shardId);
-        records.push(
-          ...(page.Records ?? []).map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord)
-        );
+        records.push(...(page.Records ?? []).map((record) => ({ ...record, eventSourceARN: streamArn }) as DynamoDBRecord));
         if ((page.Records ?? []).length === 0) {
           iterators.set(shardId, page.NextShardIterator);
           break;

@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import cdkJson from '../../cdk.json' with { type: 'json' };
-import type { NewCase } from '../../functions/domain/referral-case.ts';
-import { programmeCatalogue } from '../../functions/domain/programmes.ts';
 import { type ProgrammeDefinition, programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { tactReferral } from '../../events/samples/index.ts';
+import { programmeCatalogue } from '../../functions/domain/programmes.ts';
+import type { NewCase } from '../../functions/domain/referral-case.ts';
 import { streamEvent } from './case-stream.ts';
 
 /**
@@ -31,8 +31,7 @@ export const catalogueWith = (...definitions: ProgrammeDefinition[]) =>
     ...Object.fromEntries(definitions.map((definition) => [definition.id, { opensOn: '2026-11-01' }])),
   });
 
-const randomLetters = (length: number): string =>
-  [...randomBytes(length)].map((byte) => String.fromCharCode(97 + (byte % 26))).join('');
+const randomLetters = (length: number): string => [...randomBytes(length)].map((byte) => String.fromCharCode(97 + (byte % 26))).join('');
 
 /** An invented adult nobody else in the tests shares a name with. */
 export const distinctPerson = (changes: Record<string, unknown> = {}) => ({
@@ -48,10 +47,7 @@ export const distinctPerson = (changes: Record<string, unknown> = {}) => ({
 let sequence = 0;
 
 /** A submitted case written the way intake writes it, from a referral body that passes the contract. */
-export const submitCase = async (
-  referral: Record<string, unknown>,
-  referrerId: string
-): Promise<NewCase> => {
+export const submitCase = async (referral: Record<string, unknown>, referrerId: string): Promise<NewCase> => {
   const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
   const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
   const { newCaseFromReferral } = await import('../../functions/domain/referral-case.ts');

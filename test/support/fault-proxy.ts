@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, request as forward } from 'node:http';
+import { createServer, request as forward, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -33,7 +33,12 @@ export const startFaultProxy = async (target: string) => {
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
-      const proxied = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body: body.toString('utf8') };
+      const proxied = {
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        headers: incoming.headers,
+        body: body.toString('utf8'),
+      };
       requests.push(proxied);
       const fault = rule(proxied);
       if (fault !== undefined) {
@@ -42,7 +47,13 @@ export const startFaultProxy = async (target: string) => {
         return;
       }
       const upstream = forward(
-        { host: targetUrl.hostname, port: targetUrl.port, method: proxied.method, path: proxied.path, headers: { ...incoming.headers, host: targetUrl.host } },
+        {
+          host: targetUrl.hostname,
+          port: targetUrl.port,
+          method: proxied.method,
+          path: proxied.path,
+          headers: { ...incoming.headers, host: targetUrl.host },
+        },
         (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);

@@ -1,13 +1,8 @@
 import type { TestProject } from 'vitest/node';
-import { startEmulators, type LocalEndpoints } from '../../infra/local/emulators.ts';
+import { type LocalEndpoints, startEmulators } from '../../infra/local/emulators.ts';
 import { provisionResources, resolveFunctionEnvironment } from '../../infra/local/provision.ts';
 import { synthesize } from '../../infra/local/synth.ts';
-import {
-  loadStackTemplate,
-  locateStackTemplate,
-  type CfnTemplate,
-  type ResourceContext,
-} from '../../infra/local/template.ts';
+import { type CfnTemplate, loadStackTemplate, locateStackTemplate, type ResourceContext } from '../../infra/local/template.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,11 +17,11 @@ declare module 'vitest' {
   }
 }
 
-const CDK_OUT = 'cdk.out.test';
+const CdkOut = 'cdk.out.test';
 
 /** Synthesizes the real app, and provisions its tables and queues in fresh emulators. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { cdkOutDir } = await synthesize({ outDir: CDK_OUT });
+  const { cdkOutDir } = await synthesize({ outDir: CdkOut });
   const { stackName, templatePath } = locateStackTemplate(cdkOutDir);
   const template = loadStackTemplate(cdkOutDir, stackName);
   const emulators = await startEmulators();
@@ -47,11 +42,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 function functionEnvironments(
   template: CfnTemplate,
   resources: ResourceContext,
-  stackName: string,
+  stackName: string
 ): Record<string, Record<string, string>> {
   return Object.fromEntries(
     Object.entries(template.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-      .map(([id]) => [id, resolveFunctionEnvironment(template, id, resources, { stackName })]),
+      .map(([id]) => [id, resolveFunctionEnvironment(template, id, resources, { stackName })])
   );
 }

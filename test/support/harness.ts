@@ -15,7 +15,7 @@ export function resource(logicalIdPrefix: string): ResolvedResource {
 /** Physical name of a table or queue (a queue's ref is its URL, not its name). */
 export function resourceName(logicalIdPrefix: string): string {
   const { ref, attributes } = resource(logicalIdPrefix);
-  return attributes['QueueName'] ?? ref;
+  return attributes.QueueName ?? ref;
 }
 
 /**
@@ -71,7 +71,7 @@ export interface CapturedLogs {
   stop(): void;
 }
 
-const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+const ConsoleMethods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 
 /**
  * Records everything written to stdout and stderr, still letting it through. Powertools' logger
@@ -82,7 +82,7 @@ export function captureLogs(): CapturedLogs {
   const chunks: string[] = [];
   const restorers = [
     ...[process.stdout, process.stderr].map((stream) => wrapStreamWrite(stream, chunks)),
-    ...CONSOLE_METHODS.map((method) => wrapConsoleMethod(method, chunks)),
+    ...ConsoleMethods.map((method) => wrapConsoleMethod(method, chunks)),
   ];
   return {
     text: () => chunks.join(''),
@@ -101,7 +101,7 @@ function wrapStreamWrite(stream: NodeJS.WriteStream, chunks: string[]): () => vo
   };
 }
 
-function wrapConsoleMethod(method: (typeof CONSOLE_METHODS)[number], chunks: string[]): () => void {
+function wrapConsoleMethod(method: (typeof ConsoleMethods)[number], chunks: string[]): () => void {
   const original = console[method];
   console[method] = (...args: unknown[]) => {
     chunks.push(`${format(...args)}\n`);

@@ -9,11 +9,11 @@ import {
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { inject } from 'vitest';
-import { tactReferral } from '../../events/samples/index.ts';
-import { lambdaContext } from '../../events/samples/http-api.ts';
 import { type PlanVersion, planSk, planVersionSchema } from '../../events/plan.ts';
+import { lambdaContext } from '../../events/samples/http-api.ts';
+import { tactReferral } from '../../events/samples/index.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
-import { bearer, callRoute, type registerPartner, type Response, routeHandler } from './api.ts';
+import { bearer, callRoute, type Response, type registerPartner, routeHandler } from './api.ts';
 import { placeCase } from './case-setup.ts';
 import { resource } from './harness.ts';
 
@@ -56,7 +56,9 @@ export const writeApprovedPlan = async (
     decidedAt: at,
     decidedBy: approvedBy,
   });
-  await documentClient.send(new PutCommand({ TableName: tableName(), Item: { pk: `CASE#${caseId}`, sk: planSk(version.version), ...version } }));
+  await documentClient.send(
+    new PutCommand({ TableName: tableName(), Item: { pk: `CASE#${caseId}`, sk: planSk(version.version), ...version } })
+  );
   return version;
 };
 
@@ -77,7 +79,13 @@ export const submitReferral = async (referrer: Partner): Promise<string> => {
 /** A case in reintegration, assigned to `receiver`, with an approved plan (version 1 unless said otherwise). */
 export const givenReintegratingCase = async (
   parties: { referrer: Partner; receiver: Partner },
-  plan: { currency: string; items: PlanVersion['items'] } = { currency: 'EUR', items: [{ category: 'medical', amount: 50_000 }, { category: 'housing', amount: 80_000 }] }
+  plan: { currency: string; items: PlanVersion['items'] } = {
+    currency: 'EUR',
+    items: [
+      { category: 'medical', amount: 50_000 },
+      { category: 'housing', amount: 80_000 },
+    ],
+  }
 ): Promise<string> => {
   const caseId = await submitReferral(parties.referrer);
   const approved = await writeApprovedPlan(caseId, plan, 'coordinator-setup');
@@ -247,8 +255,14 @@ export const drainPaymentsQueue = async (maxBatches = 200): Promise<string[]> =>
     if (messages.length === 0) return failed;
     const failures = new Set(await invokePaymentsLambda(messages.map((message) => sqsRecordOf(message))));
     failed.push(...failures);
-    await deleteMessages(queueUrl, messages.filter((message) => !failures.has(message.MessageId!)));
-    await releaseMessages(queueUrl, messages.filter((message) => failures.has(message.MessageId!)));
+    await deleteMessages(
+      queueUrl,
+      messages.filter((message) => !failures.has(message.MessageId!))
+    );
+    await releaseMessages(
+      queueUrl,
+      messages.filter((message) => failures.has(message.MessageId!))
+    );
   }
   throw new Error(`the payments queue was not empty after ${maxBatches} batches`);
 };

@@ -23,7 +23,10 @@ export const distinctiveReferral = (): Record<string, any> => {
 
 /** The personal values of a referral, with the other spellings a template or a log could give them. */
 export const personalValuesOf = (referral: Record<string, any>): string[] => {
-  const { givenName, familyName, dateOfBirth, phone } = referral.person as Record<'givenName' | 'familyName' | 'dateOfBirth' | 'phone', string>;
+  const { givenName, familyName, dateOfBirth, phone } = referral.person as Record<
+    'givenName' | 'familyName' | 'dateOfBirth' | 'phone',
+    string
+  >;
   const [year, month, day] = dateOfBirth.split('-') as [string, string, string];
   return [
     givenName,

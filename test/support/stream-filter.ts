@@ -12,11 +12,11 @@ import type { CfnTemplate } from '../../infra/local/template.ts';
 export const templateFilter = (functionLogicalIdPrefix: string) => {
   const template = JSON.parse(readFileSync(inject('templatePath'), 'utf8')) as CfnTemplate;
   const mappings = Object.values(template.Resources).filter((resource) => {
-    const target = resource.Properties?.['FunctionName'] as { Ref?: string } | undefined;
+    const target = resource.Properties?.FunctionName as { Ref?: string } | undefined;
     return resource.Type === 'AWS::Lambda::EventSourceMapping' && target?.Ref?.startsWith(functionLogicalIdPrefix) === true;
   });
   if (mappings.length !== 1) throw new Error(`expected one event source mapping for ${functionLogicalIdPrefix}, found ${mappings.length}`);
-  const criteria = mappings[0]!.Properties?.['FilterCriteria'] as { Filters: Array<{ Pattern: string }> } | undefined;
+  const criteria = mappings[0]!.Properties?.FilterCriteria as { Filters: Array<{ Pattern: string }> } | undefined;
   const patterns = (criteria?.Filters ?? []).map((filter) => JSON.parse(filter.Pattern) as unknown);
   return (records: DynamoDBRecord[]): DynamoDBRecord[] =>
     patterns.length === 0 ? records : records.filter((record) => patterns.some((pattern) => matches(record, pattern)));

@@ -13,9 +13,7 @@ import { ReferralStack } from '../../infra/stack.ts';
  * cdk-nag's AWS Solutions checks applied: synthesis throws on any unacknowledged finding. `bundle: false` skips esbuild for the tests that only
  * read the template.
  */
-export const synthesizeStack = (
-  options: { stage?: string; bundle?: boolean; addToStack?: (stack: ReferralStack) => void } = {}
-) => {
+export const synthesizeStack = (options: { stage?: string; bundle?: boolean; addToStack?: (stack: ReferralStack) => void } = {}) => {
   const outdir = mkdtempSync(join(tmpdir(), 'trm-synth-'));
   const context: Record<string, unknown> = { ...cdkJson.context, stage: options.stage ?? 'dev' };
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Actor, type CaseAction, caseActions, type CaseFacts, checkTransition } from '../../functions/domain/case-lifecycle.ts';
-import { caseStatuses, type CaseStatus } from '../../events/case.ts';
+import { type CaseStatus, caseStatuses } from '../../events/case.ts';
+import { type Actor, type CaseAction, type CaseFacts, caseActions, checkTransition } from '../../functions/domain/case-lifecycle.ts';
 
 /**
  * The lifecycle as DESIGN.md and the issue describe it, written out independently of the module:
@@ -134,7 +134,10 @@ describe('preconditions', () => {
   });
 
   it('reopening needs the closure on record, and the status comes first', () => {
-    expect(checkTransition('reopen', 'closed', ['coordinator'], {})).toMatchObject({ reason: 'precondition', precondition: 'closureRecorded' });
+    expect(checkTransition('reopen', 'closed', ['coordinator'], {})).toMatchObject({
+      reason: 'precondition',
+      precondition: 'closureRecorded',
+    });
     expect(checkTransition('reopen', 'monitoring', ['coordinator'], {})).toMatchObject({ reason: 'status', currentStatus: 'monitoring' });
   });
 });

@@ -4,7 +4,12 @@ import { counterDeltas, holdsAssistancePlaceAfter, promotion } from '../../funct
 
 describe('what lifecycle transitions do to places', () => {
   it('withdrawing or declining a case that holds a place gives it back', () => {
-    for (const [from, to] of [['eligible', 'withdrawn'], ['accepted', 'withdrawn'], ['eligible', 'declined'], ['needs_review', 'withdrawn']] as const) {
+    for (const [from, to] of [
+      ['eligible', 'withdrawn'],
+      ['accepted', 'withdrawn'],
+      ['eligible', 'declined'],
+      ['needs_review', 'withdrawn'],
+    ] as const) {
       const change = placeChangeOf(from, to, true);
       expect(counterDeltas(change), `${from} -> ${to}`).toEqual({ assessed: 0, assisted: -1, waitlisted: 0 });
       expect(holdsAssistancePlaceAfter(true, change)).toBe(false);
@@ -21,7 +26,11 @@ describe('what lifecycle transitions do to places', () => {
   });
 
   it('moving along the assisted stages keeps the place', () => {
-    for (const [from, to] of [['eligible', 'accepted'], ['accepted', 'departed'], ['monitoring', 'closed']] as const) {
+    for (const [from, to] of [
+      ['eligible', 'accepted'],
+      ['accepted', 'departed'],
+      ['monitoring', 'closed'],
+    ] as const) {
       expect(counterDeltas(placeChangeOf(from, to, true))).toEqual({ assessed: 0, assisted: 0, waitlisted: 0 });
     }
   });

@@ -3,7 +3,7 @@ import cdkJson from '../../cdk.json' with { type: 'json' };
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { type Assessment, assessReferral, type ReferralFacts } from '../../functions/domain/eligibility.ts';
-import { planAssessment, planReview, type PlaceCounters } from '../../functions/domain/places.ts';
+import { type PlaceCounters, planAssessment, planReview } from '../../functions/domain/places.ts';
 import { programmeCatalogue } from '../../functions/domain/programmes.ts';
 import { type ReasonCode, reasonCodes } from '../../functions/domain/reason-codes.ts';
 
@@ -107,7 +107,8 @@ describe('TACT: France, Greece, Italy, Poland and Spain to Albania, Morocco and 
 });
 
 describe('CARE: Austria, France, Portugal, Spain and the United Kingdom to Africa, Asia and South America', () => {
-  const careReferral = (changes: Partial<ReferralFacts> = {}) => adult({ programmeId: 'CARE', hostCountry: 'ES', originCountry: 'NG', ...changes });
+  const careReferral = (changes: Partial<ReferralFacts> = {}) =>
+    adult({ programmeId: 'CARE', hostCountry: 'ES', originCountry: 'NG', ...changes });
 
   it.each([
     ['Spain to Nigeria', 'ES', 'NG'],
@@ -162,7 +163,9 @@ describe.each([
   });
 
   it('a high-risk return is needs_review with HIGH_RISK_REVIEW; a medium one is not', () => {
-    expectAssessment(adult({ ...route, riskAssessment: { level: 'high', completedOn: '2026-11-19' } }), programme(), 'needs_review', ['HIGH_RISK_REVIEW']);
+    expectAssessment(adult({ ...route, riskAssessment: { level: 'high', completedOn: '2026-11-19' } }), programme(), 'needs_review', [
+      'HIGH_RISK_REVIEW',
+    ]);
     expectAssessment(adult({ ...route, riskAssessment: { level: 'medium', completedOn: '2026-11-19' } }), programme(), 'eligible', []);
   });
 
@@ -212,7 +215,11 @@ describe('caps (CARE: 260 assessed, 130 assisted; TACT states none)', () => {
 
   it('the 131st eligible referral is waitlisted with ASSISTANCE_CAP_REACHED', () => {
     const plan = planAssessment(eligible, care.caps, counters(130, 130, 0));
-    expect(plan).toMatchObject({ to: 'waitlisted', reasons: ['ASSISTANCE_CAP_REACHED'], places: { takeAssessment: true, joinWaitlist: true, takeAssistance: false } });
+    expect(plan).toMatchObject({
+      to: 'waitlisted',
+      reasons: ['ASSISTANCE_CAP_REACHED'],
+      places: { takeAssessment: true, joinWaitlist: true, takeAssistance: false },
+    });
     covered.add('ASSISTANCE_CAP_REACHED');
   });
 
@@ -222,7 +229,11 @@ describe('caps (CARE: 260 assessed, 130 assisted; TACT states none)', () => {
 
   it('the 261st referral is ineligible with ASSESSMENT_CAP_REACHED and takes no place', () => {
     const plan = planAssessment(eligible, care.caps, counters(260, 130, 20));
-    expect(plan).toMatchObject({ to: 'ineligible', reasons: ['ASSESSMENT_CAP_REACHED'], places: { takeAssessment: false, joinWaitlist: false } });
+    expect(plan).toMatchObject({
+      to: 'ineligible',
+      reasons: ['ASSESSMENT_CAP_REACHED'],
+      places: { takeAssessment: false, joinWaitlist: false },
+    });
     covered.add('ASSESSMENT_CAP_REACHED');
   });
 
@@ -252,8 +263,14 @@ describe('caps (CARE: 260 assessed, 130 assisted; TACT states none)', () => {
   });
 
   it('a coordinator’s eligible decision keeps a reserved place, takes a free one, or waits like everyone else', () => {
-    expect(planReview('eligible', true, care.caps, counters(140, 130, 3))).toMatchObject({ to: 'eligible', places: { takeAssistance: false } });
-    expect(planReview('eligible', false, care.caps, counters(40, 30, 0))).toMatchObject({ to: 'eligible', places: { takeAssistance: true } });
+    expect(planReview('eligible', true, care.caps, counters(140, 130, 3))).toMatchObject({
+      to: 'eligible',
+      places: { takeAssistance: false },
+    });
+    expect(planReview('eligible', false, care.caps, counters(40, 30, 0))).toMatchObject({
+      to: 'eligible',
+      places: { takeAssistance: true },
+    });
     expect(planReview('eligible', false, care.caps, counters(140, 130, 0))).toMatchObject({
       to: 'waitlisted',
       reasons: ['ASSISTANCE_CAP_REACHED'],

@@ -129,7 +129,7 @@ describe('patterns the template may hold', () => {
   ])('refuses %s, naming where it is', (_name, raw, message) => {
     expect(() => parseFilterPattern(raw, 'Resources.Mapping.Properties.FilterCriteria.Filters[0]')).toThrow(message);
     expect(() => parseFilterPattern(raw, 'Resources.Mapping.Properties.FilterCriteria.Filters[0]')).toThrow(
-      /^Resources\.Mapping\.Properties\.FilterCriteria\.Filters\[0\]/,
+      /^Resources\.Mapping\.Properties\.FilterCriteria\.Filters\[0\]/
     );
   });
 });

@@ -51,7 +51,14 @@ describe('programme figures', () => {
   });
 
   it('withhold every count from 1 to 4, totals included, and keep zeros', () => {
-    const figures = programmeFigures(care, [...many(3), ...many(2, { status: 'ineligible', assessmentPlace: false, assistancePlace: false, reasons: ['HOST_COUNTRY_NOT_COVERED'] })], now);
+    const figures = programmeFigures(
+      care,
+      [
+        ...many(3),
+        ...many(2, { status: 'ineligible', assessmentPlace: false, assistancePlace: false, reasons: ['HOST_COUNTRY_NOT_COVERED'] }),
+      ],
+      now
+    );
     expect(figures.totals).toEqual({ assessed: null, assisted: null, waitlisted: 0, needsReview: 0, ineligible: null });
     expect(figures.ineligibleByReason).toEqual({ HOST_COUNTRY_NOT_COVERED: null });
     expect(figures.bySex.male).toEqual({ assessed: 0, assisted: 0, waitlisted: 0, needsReview: 0, ineligible: 0 });
@@ -85,7 +92,11 @@ describe('programme figures', () => {
   });
 
   it('break down by host country, origin country, sex and age band', () => {
-    const figures = programmeFigures(care, [...many(6, { originCountry: 'BR', ageBand: '18_24' }), ...many(5, { originCountry: 'VN', sex: 'male' })], now);
+    const figures = programmeFigures(
+      care,
+      [...many(6, { originCountry: 'BR', ageBand: '18_24' }), ...many(5, { originCountry: 'VN', sex: 'male' })],
+      now
+    );
     expect(Object.keys(figures.byHostCountry)).toEqual(['AT', 'FR', 'PT', 'ES', 'GB']);
     expect(figures.byOriginCountry).toMatchObject({ BR: { assisted: 6 }, VN: { assisted: 5 } });
     expect(figures.bySex).toMatchObject({ female: { assisted: 6 }, male: { assisted: 5 }, other: { assisted: 0 } });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { referralRequestSchema } from '../../events/referral.ts';
 import type { CaseItem } from '../../events/case.ts';
 import { type MonitoringVisit, visitSk } from '../../events/lifecycle.ts';
 import { notificationMessageSchema } from '../../events/notification.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
+import { referralRequestSchema } from '../../events/referral.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { decideVisit } from '../../functions/domain/monitoring.ts';
@@ -59,14 +59,22 @@ describe('offer', () => {
       partner('a-referrer', { roles: ['referrer'], programmes: ['TACT'] }),
     ];
     expect(chooseReceiver(candidates, { programmeId: 'TACT', originCountry: 'AL' })).toBe('b-tact');
-    expect(chooseReceiver(candidates.filter((c) => c.partnerId !== 'b-tact'), { programmeId: 'TACT', originCountry: 'AL' })).toBe('a-any-programme');
+    expect(
+      chooseReceiver(
+        candidates.filter((c) => c.partnerId !== 'b-tact'),
+        { programmeId: 'TACT', originCountry: 'AL' }
+      )
+    ).toBe('a-any-programme');
     expect(chooseReceiver(candidates, { programmeId: 'TACT', originCountry: 'UA' })).toBeUndefined();
   });
 
   it('without a receiver, records once that none is registered', () => {
     const stored = aCase({ status: 'eligible', receiverId: undefined });
     const first = decideOffer(stored, [], [], now);
-    expect(first).toMatchObject({ kind: 'change', change: { changes: {}, history: { action: 'offer_unmatched', reason: 'NO_RECEIVER_REGISTERED' } } });
+    expect(first).toMatchObject({
+      kind: 'change',
+      change: { changes: {}, history: { action: 'offer_unmatched', reason: 'NO_RECEIVER_REGISTERED' } },
+    });
     const history = first.kind === 'change' ? [first.change.history] : [];
     expect(decideOffer(stored, history, [], now).kind).toBe('unchanged');
   });
@@ -77,8 +85,17 @@ describe('departure and arrival', () => {
     const stored = aCase({ status: 'accepted', minor: { guardianConsent: true, escortRequired: true } });
     const refused = decideDeparture(stored, { partnerId: 'referrer-fr-1', rolesOnCase: ['referrer'] }, { departedOn: today }, today, now);
     expect(refused).toMatchObject({ kind: 'refused', refusal: { reason: 'invalid', errors: [{ path: 'escorted' }] } });
-    const escorted = decideDeparture(stored, { partnerId: 'referrer-fr-1', rolesOnCase: ['referrer'] }, { departedOn: today, escorted: true }, today, now);
-    expect(escorted).toMatchObject({ kind: 'change', change: { changes: { status: 'departed', departure: { departedOn: today, escorted: true } } } });
+    const escorted = decideDeparture(
+      stored,
+      { partnerId: 'referrer-fr-1', rolesOnCase: ['referrer'] },
+      { departedOn: today, escorted: true },
+      today,
+      now
+    );
+    expect(escorted).toMatchObject({
+      kind: 'change',
+      change: { changes: { status: 'departed', departure: { departedOn: today, escorted: true } } },
+    });
   });
 
   it('arrival sets the plan deadline and schedules the visits from the programme', () => {
@@ -133,7 +150,10 @@ describe('the reintegration plan', () => {
     ).toEqual([
       { path: 'currency', message: `must be ${tact.reintegration.currency}, the programme's currency` },
       { path: 'items[0].amount', message: `must be at most ${limitOf('medical')}, the programme's limit for medical` },
-      { path: 'items[1].category', message: `must be a category the programme funds: ${tact.reintegration.categories.map((funded) => funded.category).join(', ')}` },
+      {
+        path: 'items[1].category',
+        message: `must be a category the programme funds: ${tact.reintegration.categories.map((funded) => funded.category).join(', ')}`,
+      },
       { path: 'items[3].category', message: 'appears more than once' },
     ]);
   });
@@ -148,7 +168,15 @@ describe('the reintegration plan', () => {
 
   it('is not approved by the partner who drafted it', () => {
     const stored = aCase({ status: 'arrived', planVersion: 1, planStatus: 'submitted' });
-    const plan = { caseId: stored.caseId, version: 1, status: 'submitted' as const, currency: 'EUR', items: [{ category: 'medical', amount: 100 }], draftedAt: now.toISOString(), draftedBy: 'both-roles' };
+    const plan = {
+      caseId: stored.caseId,
+      version: 1,
+      status: 'submitted' as const,
+      currency: 'EUR',
+      items: [{ category: 'medical', amount: 100 }],
+      draftedAt: now.toISOString(),
+      draftedBy: 'both-roles',
+    };
     const decision = decideApprovePlan(stored, [plan], { partnerId: 'both-roles', rolesOnCase: ['receiver', 'coordinator'] }, {}, now);
     expect(decision).toMatchObject({ kind: 'refused', refusal: { reason: 'role' } });
   });
@@ -160,7 +188,14 @@ describe('the reintegration plan', () => {
       { ...base, version: 1, status: 'approved' as const, items: [{ category: 'medical', amount: 100 }] },
       { ...base, version: 2, status: 'submitted' as const, items: [{ category: 'medical', amount: 200 }] },
     ];
-    const decision = decideDraftPlan(stored, plans, receiver, { currency: 'EUR', items: [{ category: 'medical', amount: 300 }] }, tact, now);
+    const decision = decideDraftPlan(
+      stored,
+      plans,
+      receiver,
+      { currency: 'EUR', items: [{ category: 'medical', amount: 300 }] },
+      tact,
+      now
+    );
     expect(decision.kind).toBe('change');
     if (decision.kind !== 'change') return;
     expect(decision.change.changes).toEqual({ planVersion: 3, planStatus: 'submitted' });
@@ -191,7 +226,11 @@ describe('monitoring visits', () => {
 
   it('beyond the schedule, a visit is added unscheduled', () => {
     const stored = aCase({ status: 'monitoring', arrival: { arrivedOn: '2027-01-31', reception: [] }, visitCount: 3 });
-    const done = scheduled(stored.caseId).map((visit, index) => ({ ...visit, visitedOn: `2027-0${index + 2}-01`, outcome: 'on_track' as const }));
+    const done = scheduled(stored.caseId).map((visit, index) => ({
+      ...visit,
+      visitedOn: `2027-0${index + 2}-01`,
+      outcome: 'on_track' as const,
+    }));
     const decision = decideVisit(stored, done, receiver, { visitedOn: '2027-06-01', outcome: 'on_track' }, now);
     expect(decision).toMatchObject({ kind: 'change', change: { changes: { visitCount: 4 } }, response: { number: 4 } });
     expect(decision.kind === 'change' && decision.response.dueOn).toBeUndefined();
@@ -199,7 +238,9 @@ describe('monitoring visits', () => {
 
   it('the same day again is a retry with the same outcome, and a conflict with another', () => {
     const stored = aCase({ status: 'monitoring', visitCount: 3 });
-    expect(decideVisit(stored, scheduled(stored.caseId), receiver, { visitedOn: '2027-04-28', outcome: 'on_track' }, now).kind).toBe('unchanged');
+    expect(decideVisit(stored, scheduled(stored.caseId), receiver, { visitedOn: '2027-04-28', outcome: 'on_track' }, now).kind).toBe(
+      'unchanged'
+    );
     expect(decideVisit(stored, scheduled(stored.caseId), receiver, { visitedOn: '2027-04-28', outcome: 'at_risk' }, now)).toMatchObject({
       kind: 'refused',
       refusal: { reason: 'conflict' },
@@ -208,7 +249,12 @@ describe('monitoring visits', () => {
 });
 
 describe('reminders', () => {
-  const stored = { caseId: 'c0ffee00-0000-4000-8000-000000000001', reference: 'TACT-FR-000042', programmeId: 'TACT', receiverId: 'receiver-al-1' };
+  const stored = {
+    caseId: 'c0ffee00-0000-4000-8000-000000000001',
+    reference: 'TACT-FR-000042',
+    programmeId: 'TACT',
+    receiverId: 'receiver-al-1',
+  };
 
   it('lists the overdue plan and each overdue visit, and nothing for a closed case', () => {
     const visits: MonitoringVisit[] = [
@@ -234,7 +280,14 @@ describe('reminders', () => {
     ]);
     for (const message of messages) {
       expect(notificationMessageSchema.parse(message)).toEqual(message);
-      expect(message).toMatchObject({ kind: 'reminder', event: 'visit_overdue', caseId: stored.caseId, reference: stored.reference, item: 'VISIT#001', dueOn: '2027-04-30' });
+      expect(message).toMatchObject({
+        kind: 'reminder',
+        event: 'visit_overdue',
+        caseId: stored.caseId,
+        reference: stored.reference,
+        item: 'VISIT#001',
+        dueOn: '2027-04-30',
+      });
     }
     expect(new Set(messages.map((message) => message.notificationId)).size).toBe(3);
     // Another run, another day: the same ids; another item: other ids.
@@ -242,7 +295,9 @@ describe('reminders', () => {
       messages[0]!.notificationId,
       messages[2]!.notificationId,
     ]);
-    const plan = reminderMessages({ ...stored, status: 'arrived' }, { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' }, ['coordinator-fr-1']);
+    const plan = reminderMessages({ ...stored, status: 'arrived' }, { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' }, [
+      'coordinator-fr-1',
+    ]);
     expect(plan.map((message) => message.notificationId)).not.toContain(messages[0]!.notificationId);
     const { givenName, familyName, dateOfBirth, phone } = tactReferral().person;
     for (const value of [givenName, familyName, dateOfBirth, phone, tactReferral().destinationLocality]) {
@@ -252,8 +307,9 @@ describe('reminders', () => {
 
   it('a case without a receiver reminds the coordinators alone', () => {
     const { receiverId: _none, ...unassigned } = stored;
-    const messages = reminderMessages({ ...unassigned, status: 'arrived' }, { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' }, ['coordinator-fr-1']);
+    const messages = reminderMessages({ ...unassigned, status: 'arrived' }, { item: 'PLAN', event: 'plan_overdue', dueOn: '2027-03-02' }, [
+      'coordinator-fr-1',
+    ]);
     expect(messages.map((message) => message.recipient)).toEqual([{ role: 'coordinator', partnerId: 'coordinator-fr-1' }]);
   });
-
 });

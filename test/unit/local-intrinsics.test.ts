@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { referencedLogicalIds, resolveIntrinsics, resolveString, type ResourceContext } from '../../infra/local/template.ts';
+import { type ResourceContext, referencedLogicalIds, resolveIntrinsics, resolveString } from '../../infra/local/template.ts';
 
 const ctx: ResourceContext = {
   Cases1234ABCD: {
@@ -42,13 +42,13 @@ describe('resolveIntrinsics', () => {
 
   it('resolves Fn::Join over resolved items', () => {
     expect(resolve({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: 'Cases1234ABCD' }]] })).toBe(
-      'arn:aws:s3:::cases-table',
+      'arn:aws:s3:::cases-table'
     );
   });
 
   it('resolves Fn::Sub in string form', () => {
     expect(resolve({ 'Fn::Sub': 'arn:${AWS::Partition}:x:${AWS::Region}:${AWS::AccountId}:${Cases1234ABCD}' })).toBe(
-      'arn:aws:x:eu-west-3:000000000000:cases-table',
+      'arn:aws:x:eu-west-3:000000000000:cases-table'
     );
     expect(resolve({ 'Fn::Sub': '${Queue5678EF01.Arn}' })).toBe('arn:aws:sqs:eu-west-3:000000000000:jobs');
     expect(resolve({ 'Fn::Sub': 'literal ${!NotAVariable}' })).toBe('literal ${NotAVariable}');
@@ -67,7 +67,7 @@ describe('resolveIntrinsics', () => {
 
   it('throws one line naming an unsupported intrinsic and where it is', () => {
     expect(() => resolve({ Nested: { 'Fn::ImportValue': 'shared-key' } })).toThrow(
-      /^unsupported intrinsic Fn::ImportValue in Resources\.Fn\.Properties\.X\.Nested$/,
+      /^unsupported intrinsic Fn::ImportValue in Resources\.Fn\.Properties\.X\.Nested$/
     );
     expect(() => resolve({ 'Fn::If': ['IsProd', 'a', 'b'] })).toThrow('unsupported intrinsic Fn::If');
     expect(() => resolve({ Ref: 'AWS::NotificationARNs' })).toThrow('unsupported pseudo parameter AWS::NotificationARNs');

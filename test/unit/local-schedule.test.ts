@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextCronTime, parseScheduleExpression, type CronFields } from '../../infra/local/schedules.ts';
+import { type CronFields, nextCronTime, parseScheduleExpression } from '../../infra/local/schedules.ts';
 
 const cron = (expression: string): CronFields => {
   const schedule = parseScheduleExpression(expression, 'test');

@@ -12,10 +12,10 @@ import {
   digestEvents,
   kindOfEvent,
   maxDigestPayments,
-  notificationEvents,
-  notificationMessageSchema,
   type NotificationEvent,
   type NotificationMessage,
+  notificationEvents,
+  notificationMessageSchema,
   paymentChangeImageSchema,
   paymentEvents,
   type Recipient,
@@ -39,12 +39,7 @@ import {
   renderNotification,
   TemplateError,
 } from '../../functions/domain/notifications/emails.ts';
-import {
-  caseChangeOf,
-  eventForStatusChange,
-  notificationIdFor,
-  notificationsFor,
-} from '../../functions/domain/notifications/messages.ts';
+import { caseChangeOf, eventForStatusChange, notificationIdFor, notificationsFor } from '../../functions/domain/notifications/messages.ts';
 import { recipientsByEvent, recipientsFor } from '../../functions/domain/notifications/recipients.ts';
 import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
 import { newPayment, paymentIdFor } from '../../functions/domain/payments.ts';
@@ -118,8 +113,26 @@ const samplePayment: PaymentImage = {
 };
 const otherCaseId = '9a1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
 const sampleOpen: OpenPayment[] = [
-  { id: paymentIdFor('receiver-al-1', 'key-9'), caseId: otherCaseId, caseReference: 'TACT-FR-000200', category: 'business_startup', amount: 200_000, currency: 'EUR', status: 'approved', requestedAt: '2027-06-10T08:00:00.000Z' },
-  { id: paymentId, caseId, caseReference: 'TACT-FR-000123', category: 'medical', amount: 12_500, currency: 'EUR', status: 'reserved', requestedAt: '2027-06-01T08:00:00.000Z' },
+  {
+    id: paymentIdFor('receiver-al-1', 'key-9'),
+    caseId: otherCaseId,
+    caseReference: 'TACT-FR-000200',
+    category: 'business_startup',
+    amount: 200_000,
+    currency: 'EUR',
+    status: 'approved',
+    requestedAt: '2027-06-10T08:00:00.000Z',
+  },
+  {
+    id: paymentId,
+    caseId,
+    caseReference: 'TACT-FR-000123',
+    category: 'medical',
+    amount: 12_500,
+    currency: 'EUR',
+    status: 'reserved',
+    requestedAt: '2027-06-01T08:00:00.000Z',
+  },
 ];
 const sampleMessages = everyMessage(sampleCase, { ...sampleCase, status: 'arrived', planDueOn: '2027-03-02' }, samplePayment, sampleOpen);
 const sampleOf = (event: NotificationEvent, role: RecipientRole = recipientsByEvent[event][0]!) =>
@@ -219,11 +232,11 @@ describe('who hears what', () => {
   });
 
   it('withdrawal tells everyone involved so far', () => {
-    expect(recipientsFor('withdrawn', parties, ['coordinator-1']).map((recipient) => recipient.role).sort()).toEqual([
-      'coordinator',
-      'receiver',
-      'referrer',
-    ]);
+    expect(
+      recipientsFor('withdrawn', parties, ['coordinator-1'])
+        .map((recipient) => recipient.role)
+        .sort()
+    ).toEqual(['coordinator', 'receiver', 'referrer']);
   });
 
   it('closure tells finance once, without a partner id', () => {
@@ -265,10 +278,7 @@ describe('who hears what', () => {
 
   it('a new row is all it takes to tell someone else', () => {
     const table = { ...recipientsByEvent, submitted: ['finance', 'referrer'] as const };
-    expect(recipientsFor('submitted', parties, [], table)).toEqual([
-      { role: 'finance' },
-      { role: 'referrer', partnerId: 'referrer-fr-1' },
-    ]);
+    expect(recipientsFor('submitted', parties, [], table)).toEqual([{ role: 'finance' }, { role: 'referrer', partnerId: 'referrer-fr-1' }]);
   });
 });
 
@@ -360,10 +370,16 @@ describe('notification messages', () => {
     expect(notificationMessageSchema.safeParse({ ...sampleOf('eligible'), event: 'payment_approved' }).success).toBe(false);
     expect(notificationMessageSchema.safeParse({ ...sampleOf('plan_overdue'), item: 'NOTE#1' }).success).toBe(false);
     const digest = sampleOf('payment_digest');
-    expect(notificationMessageSchema.safeParse({ ...digest, recipient: { role: 'coordinator', partnerId: 'coordinator-1' } }).success).toBe(false);
+    expect(notificationMessageSchema.safeParse({ ...digest, recipient: { role: 'coordinator', partnerId: 'coordinator-1' } }).success).toBe(
+      false
+    );
     if (digest.kind !== 'payment_digest') throw new Error('not the digest');
-    expect(notificationMessageSchema.safeParse({ ...digest, open: [{ ...digest.open[0], payee: { name: 'Someone' } }] }).success).toBe(false);
-    expect(notificationMessageSchema.safeParse({ ...digest, open: Array.from({ length: maxDigestPayments + 1 }, () => digest.open[0]) }).success).toBe(false);
+    expect(notificationMessageSchema.safeParse({ ...digest, open: [{ ...digest.open[0], payee: { name: 'Someone' } }] }).success).toBe(
+      false
+    );
+    expect(
+      notificationMessageSchema.safeParse({ ...digest, open: Array.from({ length: maxDigestPayments + 1 }, () => digest.open[0]) }).success
+    ).toBe(false);
     const { kind: _kind, ...withoutKind } = sampleOf('eligible');
     expect(notificationMessageSchema.safeParse(withoutKind).success).toBe(false);
   });
@@ -382,28 +398,35 @@ describe('templates', () => {
     }
   });
 
-  it.each(languages)('%s renders every email from its message: the reference or day, the right link, what to do, no placeholder left', async (language) => {
-    const pack = await packFor(language);
-    for (const message of sampleMessages) {
-      const email = renderNotification(pack, message, links);
-      const where = `${language}: ${message.event} for the ${message.recipient.role}`;
-      expect(email.html, where).toContain(`<html lang="${language}"`);
-      expect(email.text, where).toContain(pack.events[message.event].todo[message.recipient.role]!);
-      for (const part of [email.subject, email.text, email.html]) expect(part, where).not.toMatch(/\{\w+\}/);
-      const link =
-        message.kind === 'payment' ? paymentLinkOf(message.paymentId) : message.kind === 'payment_digest' ? paymentLinkOf(paymentId) : `${links.caseBaseUrl}/${caseId}`;
-      expect(email.text, where).toContain(link);
-      expect(email.html, where).toContain(`<a href="${link}">${link}</a>`);
-      if (message.kind === 'payment_digest') {
-        expect(email.subject, where).toContain(String(message.totalOpen));
-      } else {
-        expect(email.subject, where).toContain(message.reference);
-        expect(email.text, where).toContain(message.reference);
+  it.each(languages)(
+    '%s renders every email from its message: the reference or day, the right link, what to do, no placeholder left',
+    async (language) => {
+      const pack = await packFor(language);
+      for (const message of sampleMessages) {
+        const email = renderNotification(pack, message, links);
+        const where = `${language}: ${message.event} for the ${message.recipient.role}`;
+        expect(email.html, where).toContain(`<html lang="${language}"`);
+        expect(email.text, where).toContain(pack.events[message.event].todo[message.recipient.role]!);
+        for (const part of [email.subject, email.text, email.html]) expect(part, where).not.toMatch(/\{\w+\}/);
+        const link =
+          message.kind === 'payment'
+            ? paymentLinkOf(message.paymentId)
+            : message.kind === 'payment_digest'
+              ? paymentLinkOf(paymentId)
+              : `${links.caseBaseUrl}/${caseId}`;
+        expect(email.text, where).toContain(link);
+        expect(email.html, where).toContain(`<a href="${link}">${link}</a>`);
+        if (message.kind === 'payment_digest') {
+          expect(email.subject, where).toContain(String(message.totalOpen));
+        } else {
+          expect(email.subject, where).toContain(message.reference);
+          expect(email.text, where).toContain(message.reference);
+        }
       }
     }
-  });
+  );
 
-  it('a payment email gives the amount in the reader\'s format, the category by name and the payment\'s link', async () => {
+  it("a payment email gives the amount in the reader's format, the category by name and the payment's link", async () => {
     const [en, fr] = [await packFor('en'), await packFor('fr')];
     const message = sampleOf('payment_awaiting_approval');
     const english = renderNotification(en, message, links);
@@ -415,15 +438,18 @@ describe('templates', () => {
     expect(french.text).toContain('soins médicaux');
   });
 
-  it('a rejection says why, by the reason\'s text and its code', async () => {
+  it("a rejection says why, by the reason's text and its code", async () => {
     const email = renderNotification(await packFor('en'), sampleOf('payment_rejected'), links);
     expect(email.text).toContain('has been rejected: the amount is more than what remains of the category budget (OVER_BUDGET).');
-    const onReview = paymentNotifications({ status: 'reserved' }, { ...samplePayment, status: 'rejected', reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'payee_not_verified' })[0]!;
+    const onReview = paymentNotifications(
+      { status: 'reserved' },
+      { ...samplePayment, status: 'rejected', reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'payee_not_verified' }
+    )[0]!;
     const french = renderNotification(await packFor('fr'), onReview, links);
     expect(french.text).toContain("a été rejetée : le bénéficiaire n'a pas pu être vérifié (payee_not_verified).");
   });
 
-  it('a reminder gives the due date in the reader\'s format, and the visit by its number', async () => {
+  it("a reminder gives the due date in the reader's format, and the visit by its number", async () => {
     const [en, fr] = [await packFor('en'), await packFor('fr')];
     const visit = sampleOf('visit_overdue');
     expect(renderNotification(en, visit, links).subject).toBe('Case TACT-FR-000123: monitoring visit 2 overdue');
@@ -458,15 +484,19 @@ describe('templates', () => {
 
   it.each(languages)('%s names every reintegration category the programmes fund', async (language) => {
     const pack = await packFor(language);
-    const categories = Object.values(programmeDefinitionFiles).flatMap(
-      (programme) => (programme as { reintegration: { categories: Array<{ category: string }> } }).reintegration.categories.map((entry) => entry.category)
+    const categories = Object.values(programmeDefinitionFiles).flatMap((programme) =>
+      (programme as { reintegration: { categories: Array<{ category: string }> } }).reintegration.categories.map((entry) => entry.category)
     );
     expect(categories.length).toBeGreaterThan(3);
     for (const category of categories) expect(pack.categories[category], `${language}: ${category}`).toBeDefined();
   });
 
   it('a category no pack names is shown by its code', async () => {
-    const { variables } = emailContentOf({ ...sampleOf('payment_approved'), category: 'legal_aid' } as NotificationMessage, await packFor('en'), links);
+    const { variables } = emailContentOf(
+      { ...sampleOf('payment_approved'), category: 'legal_aid' } as NotificationMessage,
+      await packFor('en'),
+      links
+    );
     expect(variables.category).toBe('legal_aid');
   });
 
@@ -492,12 +522,18 @@ describe('templates', () => {
     expect(() => renderEmail(broken, 'submitted', 'referrer', variables)).toThrow(/\{givenName\}/);
   });
 
-  it("a template using a variable its kind of message does not give fails to render, naming it", async () => {
+  it('a template using a variable its kind of message does not give fails to render, naming it', async () => {
     const pack = await packFor('en');
-    const amountInCase: LanguagePack = { ...pack, events: { ...pack.events, eligible: { ...pack.events.eligible, happened: 'Case {reference}: {amount}' } } };
+    const amountInCase: LanguagePack = {
+      ...pack,
+      events: { ...pack.events, eligible: { ...pack.events.eligible, happened: 'Case {reference}: {amount}' } },
+    };
     expect(() => renderNotification(amountInCase, sampleOf('eligible'), links)).toThrow(/eligible: unknown template variable \{amount\}/);
     // A plan has no visit number.
-    const itemInPlan: LanguagePack = { ...pack, events: { ...pack.events, plan_overdue: { ...pack.events.plan_overdue, subject: 'Case {reference}: {item}' } } };
+    const itemInPlan: LanguagePack = {
+      ...pack,
+      events: { ...pack.events, plan_overdue: { ...pack.events.plan_overdue, subject: 'Case {reference}: {item}' } },
+    };
     expect(() => renderNotification(itemInPlan, sampleOf('plan_overdue'), links)).toThrow(/\{item\}/);
     const reasonInApproval: LanguagePack = {
       ...pack,
@@ -571,7 +607,14 @@ describe('no personal data in a notification', () => {
     reasonCode: 'REJECTED_ON_REVIEW',
     reviewReason: 'payee_not_verified',
   };
-  paymentItem.steps.push({ status: 'rejected', at: '2027-06-02T08:00:00.000Z', by: 'coordinator-1', reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'payee_not_verified', note });
+  paymentItem.steps.push({
+    status: 'rejected',
+    at: '2027-06-02T08:00:00.000Z',
+    by: 'coordinator-1',
+    reasonCode: 'REJECTED_ON_REVIEW',
+    reviewReason: 'payee_not_verified',
+    note,
+  });
   const personalValues = [...personalValuesOf(referral), payee.name, payee.iban, purpose, note];
 
   const streamRecord = (image: Record<string, unknown>): DynamoDBRecord => ({
@@ -598,27 +641,50 @@ describe('no personal data in a notification', () => {
     expectNoPersonalValue('the stream image the case-events consumer reads', JSON.stringify(image), personalValues);
     const payment = streamImage(paymentRecord, 'NewImage', paymentChangeImageSchema)!;
     expect(Object.keys(payment).sort()).toEqual(
-      ['amount', 'caseId', 'caseReference', 'category', 'currency', 'paymentId', 'reasonCode', 'requestedBy', 'reviewReason', 'status'].sort()
+      [
+        'amount',
+        'caseId',
+        'caseReference',
+        'category',
+        'currency',
+        'paymentId',
+        'reasonCode',
+        'requestedBy',
+        'reviewReason',
+        'status',
+      ].sort()
     );
     expectNoPersonalValue('the stream image the payment-events consumer reads', JSON.stringify(payment), personalValues);
   });
 
-  it.each(languages)('%s: every template for every event and recipient, rendered from that case and payment, has none of them', async (language) => {
-    const pack = await packFor(language);
-    const image = streamImage(record, 'NewImage', caseChangeImageSchema)!;
-    const payment = streamImage(paymentRecord, 'NewImage', paymentChangeImageSchema)!;
-    // The reminders job is handed the whole case item here: what it copies is what a message may say.
-    const reminded = { ...item, status: 'arrived' as const, planDueOn: '2027-03-02' };
-    const open = { id: paymentId, caseId, caseReference: paymentItem.caseReference, category: paymentItem.category, amount: paymentItem.amount, currency: paymentItem.currency, status: 'reserved' as const, requestedAt: paymentItem.requestedAt };
-    const messages = everyMessage(image, reminded, payment, [open]);
-    expect(messages.filter((message) => message.event === 'payment_rejected')[0]).toMatchObject({ reviewReason: 'payee_not_verified' });
-    const told = messages.map((message) => `${message.event}/${message.recipient.role}`);
-    expect(told.sort()).toEqual(toldCombinations.map(([event, role]) => `${event}/${role}`).sort());
-    for (const message of messages) {
-      const email = renderNotification(pack, message, links);
-      const where = `${language}: ${message.event} for the ${message.recipient.role}`;
-      expectNoPersonalValue(`the queue message (${where})`, JSON.stringify(message), personalValues);
-      expectNoPersonalValue(`the email (${where})`, [email.subject, email.text, email.html].join('\n'), personalValues);
+  it.each(languages)(
+    '%s: every template for every event and recipient, rendered from that case and payment, has none of them',
+    async (language) => {
+      const pack = await packFor(language);
+      const image = streamImage(record, 'NewImage', caseChangeImageSchema)!;
+      const payment = streamImage(paymentRecord, 'NewImage', paymentChangeImageSchema)!;
+      // The reminders job is handed the whole case item here: what it copies is what a message may say.
+      const reminded = { ...item, status: 'arrived' as const, planDueOn: '2027-03-02' };
+      const open = {
+        id: paymentId,
+        caseId,
+        caseReference: paymentItem.caseReference,
+        category: paymentItem.category,
+        amount: paymentItem.amount,
+        currency: paymentItem.currency,
+        status: 'reserved' as const,
+        requestedAt: paymentItem.requestedAt,
+      };
+      const messages = everyMessage(image, reminded, payment, [open]);
+      expect(messages.filter((message) => message.event === 'payment_rejected')[0]).toMatchObject({ reviewReason: 'payee_not_verified' });
+      const told = messages.map((message) => `${message.event}/${message.recipient.role}`);
+      expect(told.sort()).toEqual(toldCombinations.map(([event, role]) => `${event}/${role}`).sort());
+      for (const message of messages) {
+        const email = renderNotification(pack, message, links);
+        const where = `${language}: ${message.event} for the ${message.recipient.role}`;
+        expectNoPersonalValue(`the queue message (${where})`, JSON.stringify(message), personalValues);
+        expectNoPersonalValue(`the email (${where})`, [email.subject, email.text, email.html].join('\n'), personalValues);
+      }
     }
-  });
+  );
 });

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isValidIban } from '../../functions/domain/iban.ts';
-import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
-import { notificationIdFor } from '../../functions/domain/notifications/messages.ts';
 import { maxDigestPayments, notificationMessageSchema } from '../../events/notification.ts';
+import type { BudgetItem, PaymentItem, PaymentStatus } from '../../events/payment.ts';
+import { exportQuerySchema, paymentRequestSchema, transferInstructionsSchema } from '../../events/payment.ts';
+import type { PlanVersion } from '../../events/plan.ts';
+import { paymentRequest, transferInstructionsExample } from '../../events/samples/payments.ts';
+import { isValidIban } from '../../functions/domain/iban.ts';
+import { notificationIdFor } from '../../functions/domain/notifications/messages.ts';
+import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
 import {
   budgetViews,
   controlTotals,
@@ -21,10 +25,6 @@ import {
   paymentView,
   type ReviewRequest,
 } from '../../functions/domain/payments.ts';
-import type { BudgetItem, PaymentItem, PaymentStatus } from '../../events/payment.ts';
-import { exportQuerySchema, paymentRequestSchema, transferInstructionsSchema } from '../../events/payment.ts';
-import type { PlanVersion } from '../../events/plan.ts';
-import { paymentRequest, transferInstructionsExample } from '../../events/samples/payments.ts';
 
 /** The status of the case a payment under review belongs to, unless a test says it is closed. */
 const caseOpen = 'reintegrating' as const;
@@ -63,7 +63,11 @@ const budget = (changes: Partial<BudgetItem> = {}): BudgetItem => ({
 const payment = (changes: Partial<PaymentItem> = {}): PaymentItem => ({
   ...newPayment(
     paymentRequest({ amount: 12_500 }),
-    { paymentId: paymentIdFor('receiver-al', 'key-1'), case: { caseId, reference: 'TACT-FR-000123', programmeId: 'TACT' }, requestedBy: 'receiver-al' },
+    {
+      paymentId: paymentIdFor('receiver-al', 'key-1'),
+      case: { caseId, reference: 'TACT-FR-000123', programmeId: 'TACT' },
+      requestedBy: 'receiver-al',
+    },
     new Date('2026-11-10T09:00:00.000Z')
   ),
   ...changes,
@@ -85,12 +89,21 @@ describe('payment ids', () => {
     expect(isSameRequest(stored, caseId, paymentRequest({ amount: 12_500 }))).toBe(true);
     expect(isSameRequest(stored, caseId, paymentRequest({ amount: 12_501 }))).toBe(false);
     expect(isSameRequest(stored, '99999999-2222-4333-8444-555555555555', paymentRequest({ amount: 12_500 }))).toBe(false);
-    expect(isSameRequest(stored, caseId, paymentRequest({ amount: 12_500, payee: { kind: 'beneficiary', name: 'Someone else' } }))).toBe(false);
+    expect(isSameRequest(stored, caseId, paymentRequest({ amount: 12_500, payee: { kind: 'beneficiary', name: 'Someone else' } }))).toBe(
+      false
+    );
   });
 });
 
 describe('reservation', () => {
-  const decide = (changes: { payment?: Partial<PaymentItem>; case?: Partial<typeof reintegrating> & { status?: any }; plan?: PlanVersion | undefined; budget?: BudgetItem | undefined } = {}) =>
+  const decide = (
+    changes: {
+      payment?: Partial<PaymentItem>;
+      case?: Partial<typeof reintegrating> & { status?: any };
+      plan?: PlanVersion | undefined;
+      budget?: BudgetItem | undefined;
+    } = {}
+  ) =>
     decideReservation({
       payment: payment(changes.payment),
       case: { ...reintegrating, ...changes.case },
@@ -137,7 +150,11 @@ describe('reservation', () => {
 
   it('re-bases the budget on a newer approved plan, keeping what is committed', () => {
     const committed = budget({ reserved: 10_000, disbursed: 30_000, available: 10_000 });
-    const decision = decide({ case: { approvedPlanVersion: 2 }, plan: plan({ version: 2, items: [{ category: 'medical', amount: 45_000 }] }), budget: committed });
+    const decision = decide({
+      case: { approvedPlanVersion: 2 },
+      plan: plan({ version: 2, items: [{ category: 'medical', amount: 45_000 }] }),
+      budget: committed,
+    });
     expect(decision).toEqual({
       kind: 'align-budget',
       expected: committed,
@@ -206,7 +223,9 @@ describe('ledger', () => {
     );
     const csv = exportCsv([entry], controlTotals([entry]));
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('record,at,entryId,programmeId,caseReference,caseId,paymentId,category,currency,movement,amount,count,planVersion,by,transferReference,disbursedOn');
+    expect(lines[0]).toBe(
+      'record,at,entryId,programmeId,caseReference,caseId,paymentId,category,currency,movement,amount,count,planVersion,by,transferReference,disbursedOn'
+    );
     expect(lines[1]).toContain(`,"'=HYPERLINK(""x""),1",`);
     expect(lines[2]).toBe('total,,,,,,,medical,EUR,disbursed,12500,1,,,,');
     expect(csv.endsWith('\r\n')).toBe(true);
@@ -225,8 +244,12 @@ describe("reviewers' steps", () => {
   const disburse: ReviewRequest = { action: 'disburse', transferReference: 'SEPA-1', disbursedOn: '2026-11-20' };
 
   it('four eyes: the requester may not approve, reject or confirm its own payment, whatever roles it holds', () => {
-    expect(decideReview(reserved, requesterWithFinance, { action: 'approve' }, now, caseOpen)).toEqual({ kind: 'requester-may-not-review' });
-    expect(decideReview(reserved, requesterWithFinance, { action: 'reject', reason: 'other' }, now, caseOpen)).toEqual({ kind: 'requester-may-not-review' });
+    expect(decideReview(reserved, requesterWithFinance, { action: 'approve' }, now, caseOpen)).toEqual({
+      kind: 'requester-may-not-review',
+    });
+    expect(decideReview(reserved, requesterWithFinance, { action: 'reject', reason: 'other' }, now, caseOpen)).toEqual({
+      kind: 'requester-may-not-review',
+    });
     expect(decideReview(approved, requesterWithFinance, disburse, now, caseOpen)).toEqual({ kind: 'requester-may-not-review' });
   });
 
@@ -254,7 +277,10 @@ describe("reviewers' steps", () => {
   ] as const)('%s is not possible from %s', (action, status) => {
     const request: ReviewRequest = action === 'disburse' ? disburse : action === 'reject' ? { action, reason: 'other' } : { action };
     const actor = action === 'cancel' ? coordinator : finance;
-    expect(decideReview(payment({ status, planVersion: 1 }), actor, request, now, caseOpen)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
+    expect(decideReview(payment({ status, planVersion: 1 }), actor, request, now, caseOpen)).toEqual({
+      kind: 'not-allowed-in-status',
+      currentStatus: status,
+    });
   });
 
   it('on a closed case no money leaves: approving, disbursing and the transfer instructions wait for a reopening; rejecting and cancelling still release', () => {
@@ -269,10 +295,14 @@ describe("reviewers' steps", () => {
 
   it('repeating a step already taken changes nothing; confirming a disbursement differently is refused', () => {
     expect(decideReview(approved, finance, { action: 'approve' }, now, caseOpen)).toEqual({ kind: 'unchanged' });
-    expect(decideReview(payment({ status: 'rejected' }), finance, { action: 'reject', reason: 'other' }, now, caseOpen)).toEqual({ kind: 'unchanged' });
+    expect(decideReview(payment({ status: 'rejected' }), finance, { action: 'reject', reason: 'other' }, now, caseOpen)).toEqual({
+      kind: 'unchanged',
+    });
     const paid = payment({ status: 'disbursed', planVersion: 1, transferReference: 'SEPA-1', disbursedOn: '2026-11-20' });
     expect(decideReview(paid, finance, disburse, now, caseOpen)).toEqual({ kind: 'unchanged' });
-    expect(decideReview(paid, finance, { ...disburse, transferReference: 'SEPA-2' } as ReviewRequest, now, caseOpen)).toEqual({ kind: 'already-disbursed-differently' });
+    expect(decideReview(paid, finance, { ...disburse, transferReference: 'SEPA-2' } as ReviewRequest, now, caseOpen)).toEqual({
+      kind: 'already-disbursed-differently',
+    });
   });
 
   it('approving moves no money; rejecting or cancelling a held amount releases it; rejecting a request not yet reserved releases nothing', () => {
@@ -302,7 +332,13 @@ describe("reviewers' steps", () => {
       change: {
         status: 'disbursed',
         fields: { transferReference: 'SEPA-1', disbursedOn: '2026-11-20' },
-        ledger: { movement: 'disbursed', reservedDelta: -12_500, disbursedDelta: 12_500, transferReference: 'SEPA-1', disbursedOn: '2026-11-20' },
+        ledger: {
+          movement: 'disbursed',
+          reservedDelta: -12_500,
+          disbursedDelta: 12_500,
+          transferReference: 'SEPA-1',
+          disbursedOn: '2026-11-20',
+        },
       },
     });
   });
@@ -313,11 +349,18 @@ describe("reviewers' steps", () => {
       path: 'disbursedOn',
       message: 'must not be in the future',
     });
-    expect(decideReview(approved, finance, { ...disburse, disbursedOn: '2026-11-09' } as ReviewRequest, now, caseOpen)).toMatchObject({ kind: 'invalid', path: 'disbursedOn' });
+    expect(decideReview(approved, finance, { ...disburse, disbursedOn: '2026-11-09' } as ReviewRequest, now, caseOpen)).toMatchObject({
+      kind: 'invalid',
+      path: 'disbursedOn',
+    });
   });
 
   it('open statuses are the ones someone still has to act on', () => {
-    expect((['requested', 'reserved', 'approved', 'disbursed', 'rejected', 'cancelled'] as const).filter(isOpen)).toEqual(['requested', 'reserved', 'approved']);
+    expect((['requested', 'reserved', 'approved', 'disbursed', 'rejected', 'cancelled'] as const).filter(isOpen)).toEqual([
+      'requested',
+      'reserved',
+      'approved',
+    ]);
   });
 });
 
@@ -333,7 +376,11 @@ describe('transfer instructions', () => {
     const decision = decideTransferInstructions(approved, finance, now, caseOpen);
     expect(decision).toEqual({
       kind: 'disclose',
-      record: { kind: 'open-sitting', index: 0, sitting: { by: 'finance-fr', firstAt: now.toISOString(), lastAt: now.toISOString(), count: 1 } },
+      record: {
+        kind: 'open-sitting',
+        index: 0,
+        sitting: { by: 'finance-fr', firstAt: now.toISOString(), lastAt: now.toISOString(), count: 1 },
+      },
       instructions: {
         paymentId: approved.paymentId,
         caseReference: 'TACT-FR-000123',
@@ -344,12 +391,16 @@ describe('transfer instructions', () => {
       },
     });
     const remittance = decision.kind === 'disclose' ? decision.instructions.remittanceInformation : '';
-    for (const value of [approved.purpose, approved.caseReference, approved.programmeId, approved.payee.name]) expect(remittance).not.toContain(value);
+    for (const value of [approved.purpose, approved.caseReference, approved.programmeId, approved.payee.name])
+      expect(remittance).not.toContain(value);
   });
 
   it('only while the payment is approved: before approval or once paid, rejected or cancelled the status is named', () => {
     for (const status of ['requested', 'reserved', 'disbursed', 'rejected', 'cancelled'] as const) {
-      expect(decideTransferInstructions(payment({ status }), finance, now, caseOpen)).toEqual({ kind: 'not-allowed-in-status', currentStatus: status });
+      expect(decideTransferInstructions(payment({ status }), finance, now, caseOpen)).toEqual({
+        kind: 'not-allowed-in-status',
+        currentStatus: status,
+      });
     }
   });
 
@@ -371,21 +422,33 @@ describe('transfer instructions', () => {
       at: later(disclosureSittingMs - 1).toISOString(),
     });
     const after = decideTransferInstructions(seen, finance, later(disclosureSittingMs), caseOpen);
-    expect(after.kind === 'disclose' && after.record).toMatchObject({ kind: 'open-sitting', index: 2, sitting: { by: 'finance-fr', count: 1 } });
+    expect(after.kind === 'disclose' && after.record).toMatchObject({
+      kind: 'open-sitting',
+      index: 2,
+      sitting: { by: 'finance-fr', count: 1 },
+    });
     const other = decideTransferInstructions(seen, otherFinance, later(2_000), caseOpen);
     expect(other.kind === 'disclose' && other.record).toMatchObject({ kind: 'continue-sitting', index: 1, sitting: theirs });
   });
 
   it("a clock behind the sitting's last view never moves it back", () => {
     const sitting = { by: 'finance-fr', firstAt: now.toISOString(), lastAt: later(5_000).toISOString(), count: 3 };
-    const decision = decideTransferInstructions(payment({ status: 'approved', payeeDisclosures: [sitting] }), finance, later(4_000), caseOpen);
+    const decision = decideTransferInstructions(
+      payment({ status: 'approved', payeeDisclosures: [sitting] }),
+      finance,
+      later(4_000),
+      caseOpen
+    );
     expect(decision.kind === 'disclose' && decision.record).toMatchObject({ kind: 'continue-sitting', at: sitting.lastAt });
   });
 });
 
 describe('views', () => {
   it('finance sees no payee name or account, no purpose, no notes', () => {
-    const withNote = payment({ status: 'approved', steps: [...payment().steps, { status: 'approved', at: now.toISOString(), by: 'coordinator-fr', note: 'Invoice seen.' }] });
+    const withNote = payment({
+      status: 'approved',
+      steps: [...payment().steps, { status: 'approved', at: now.toISOString(), by: 'coordinator-fr', note: 'Invoice seen.' }],
+    });
     const view = paymentFinanceView(withNote);
     expect(JSON.stringify(view)).not.toContain(withNote.payee.name);
     expect(JSON.stringify(view)).not.toContain(withNote.payee.iban!);
@@ -398,7 +461,10 @@ describe('views', () => {
 
   it("the budget left is the plan's amount minus reserved and disbursed, per category", () => {
     expect(
-      budgetViews(plan(), [budget({ reserved: 1_000, disbursed: 2_000, available: 47_000 }), budget({ category: 'childcare', reserved: 300, limit: 300, available: 0 })])
+      budgetViews(plan(), [
+        budget({ reserved: 1_000, disbursed: 2_000, available: 47_000 }),
+        budget({ category: 'childcare', reserved: 300, limit: 300, available: 0 }),
+      ])
     ).toEqual([
       { category: 'medical', currency: 'EUR', limit: 50_000, reserved: 1_000, disbursed: 2_000, available: 47_000 },
       { category: 'housing', currency: 'EUR', limit: 80_000, reserved: 0, disbursed: 0, available: 80_000 },
@@ -413,7 +479,13 @@ describe('notifications', () => {
 
   it.each([
     ['reserved', [['payment_awaiting_approval', 'finance']]],
-    ['approved', [['payment_awaiting_disbursement', 'finance'], ['payment_approved', 'requester']]],
+    [
+      'approved',
+      [
+        ['payment_awaiting_disbursement', 'finance'],
+        ['payment_approved', 'requester'],
+      ],
+    ],
     ['rejected', [['payment_rejected', 'requester']]],
     ['disbursed', [['payment_disbursed', 'requester']]],
     ['cancelled', []],
@@ -423,7 +495,15 @@ describe('notifications', () => {
     expect(messages.map((message) => [message.event, message.recipient.role])).toEqual(expected);
     for (const message of messages) {
       expect(notificationMessageSchema.parse(message)).toEqual(message);
-      expect(message).toMatchObject({ kind: 'payment', paymentId: after.paymentId, caseId, reference: 'TACT-FR-000123', amount: 12_500, currency: 'EUR', category: 'medical' });
+      expect(message).toMatchObject({
+        kind: 'payment',
+        paymentId: after.paymentId,
+        caseId,
+        reference: 'TACT-FR-000123',
+        amount: 12_500,
+        currency: 'EUR',
+        category: 'medical',
+      });
       if (message.recipient.role === 'requester') expect(message.recipient.partnerId).toBe('receiver-al');
       expect(message.notificationId).toBe(notificationIdFor([after.paymentId], message.event, message.recipient));
       expect(JSON.stringify(message)).not.toContain(after.payee.name);
@@ -438,16 +518,22 @@ describe('notifications', () => {
     const approved = paymentNotifications({ status: 'reserved' }, payment({ status: 'approved' }));
     const ids = [...reserved, ...approved].map((message) => message.notificationId);
     expect(new Set(ids).size).toBe(3);
-    const other = paymentNotifications({ status: 'requested' }, payment({ status: 'reserved', paymentId: paymentIdFor('receiver-al', 'key-2') }));
+    const other = paymentNotifications(
+      { status: 'requested' },
+      payment({ status: 'reserved', paymentId: paymentIdFor('receiver-al', 'key-2') })
+    );
     expect(other[0]!.notificationId).not.toBe(reserved[0]!.notificationId);
   });
 
-  it('a rejection carries its codes, never the reviewer\'s note', () => {
+  it("a rejection carries its codes, never the reviewer's note", () => {
     const rejected = payment({
       status: 'rejected',
       reasonCode: 'REJECTED_ON_REVIEW',
       reviewReason: 'missing_documents',
-      steps: [...payment().steps, { ...at('rejected'), reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'missing_documents', note: 'Send the invoice.' }],
+      steps: [
+        ...payment().steps,
+        { ...at('rejected'), reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'missing_documents', note: 'Send the invoice.' },
+      ],
     });
     const [message] = paymentNotifications({ status: 'reserved' }, rejected);
     expect(message).toMatchObject({ event: 'payment_rejected', reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'missing_documents' });
@@ -460,12 +546,36 @@ describe('notifications', () => {
 
   it('the digest lists the oldest open payments first, under one id per day', () => {
     const open = [
-      { id: paymentIdFor('a', '2'), caseId, caseReference: 'TACT-FR-000002', category: 'medical', amount: 1, currency: 'EUR', status: 'approved' as const, requestedAt: '2026-11-02T00:00:00.000Z' },
-      { id: paymentIdFor('a', '1'), caseId, caseReference: 'TACT-FR-000001', category: 'medical', amount: 2, currency: 'EUR', status: 'reserved' as const, requestedAt: '2026-11-01T00:00:00.000Z' },
+      {
+        id: paymentIdFor('a', '2'),
+        caseId,
+        caseReference: 'TACT-FR-000002',
+        category: 'medical',
+        amount: 1,
+        currency: 'EUR',
+        status: 'approved' as const,
+        requestedAt: '2026-11-02T00:00:00.000Z',
+      },
+      {
+        id: paymentIdFor('a', '1'),
+        caseId,
+        caseReference: 'TACT-FR-000001',
+        category: 'medical',
+        amount: 2,
+        currency: 'EUR',
+        status: 'reserved' as const,
+        requestedAt: '2026-11-01T00:00:00.000Z',
+      },
     ];
     const digest = paymentDigest('2026-11-20', open)!;
     expect(notificationMessageSchema.parse(digest)).toEqual(digest);
-    expect(digest).toMatchObject({ kind: 'payment_digest', event: 'payment_digest', day: '2026-11-20', totalOpen: 2, recipient: { role: 'finance' } });
+    expect(digest).toMatchObject({
+      kind: 'payment_digest',
+      event: 'payment_digest',
+      day: '2026-11-20',
+      totalOpen: 2,
+      recipient: { role: 'finance' },
+    });
     expect(digest.notificationId).toBe(notificationIdFor(['2026-11-20'], 'payment_digest', { role: 'finance' }));
     expect(paymentDigest('2026-11-20', [...open].reverse())!.notificationId).toBe(digest.notificationId);
     expect(paymentDigest('2026-11-21', open)!.notificationId).not.toBe(digest.notificationId);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isIsoCountryCode } from '../../functions/domain/countries.ts';
-import { reasonCatalogue, reasonCodes } from '../../functions/domain/reason-codes.ts';
-import { continents, countriesIn, isCountryInRegion, m49Code, worldRegions } from '../../functions/domain/world-regions.ts';
-import { coversOriginCountry, programmeCatalogue } from '../../functions/domain/programmes.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
+import { isIsoCountryCode } from '../../functions/domain/countries.ts';
+import { coversOriginCountry, programmeCatalogue } from '../../functions/domain/programmes.ts';
+import { reasonCatalogue, reasonCodes } from '../../functions/domain/reason-codes.ts';
+import { continents, countriesIn, isCountryInRegion, m49Code, worldRegions } from '../../functions/domain/world-regions.ts';
 
 describe('reason codes', () => {
   it.each(reasonCodes)('%s has a one-line explanation in English and in French', (code) => {
@@ -29,7 +29,8 @@ describe('UN M49 world regions', () => {
   );
 
   it('list only ISO 3166-1 codes', () => {
-    for (const region of worldRegions) for (const country of countriesIn(region)) expect(isIsoCountryCode(country), `${region}: ${country}`).toBe(true);
+    for (const region of worldRegions)
+      for (const country of countriesIn(region)) expect(isIsoCountryCode(country), `${region}: ${country}`).toBe(true);
   });
 
   it('put every country but Antarctica in exactly one continental region', () => {

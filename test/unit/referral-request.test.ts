@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { referralRequestSchema } from '../../events/referral.ts';
+import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { fieldErrors } from '../../functions/commons/schema-errors.ts';
 import { ageOn } from '../../functions/domain/dates.ts';
 import { formatReference, newCaseFromReferral, referralSummary } from '../../functions/domain/referral-case.ts';
-import { referralRequestSchema } from '../../events/referral.ts';
-import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 
 const errorsOf = (body: unknown) => {
   const result = referralRequestSchema.safeParse(body);
@@ -47,9 +47,7 @@ describe('the referral contract', () => {
     ['originCountry', 'ALB'],
   ])('refuses %s = %s as a country', (field, value) => {
     const body = { ...tactReferral(), [field]: value };
-    expect(errorsOf(body)).toEqual([
-      { path: field, message: 'must be an ISO 3166-1 alpha-2 country code, e.g. FR' },
-    ]);
+    expect(errorsOf(body)).toEqual([{ path: field, message: 'must be an ISO 3166-1 alpha-2 country code, e.g. FR' }]);
   });
 
   it.each(['2001-02-29', '2001-13-01', '17/05/2001', '2001-5-17'])('refuses %s as a date of birth', (value) => {
@@ -67,9 +65,7 @@ describe('the referral contract', () => {
   it('requires the minor block for a 17-year-old, and not for someone 18 today', () => {
     const seventeen = tactReferral();
     seventeen.person.dateOfBirth = yearsAgoPlusDays(18, 1);
-    expect(errorsOf(seventeen)).toEqual([
-      { path: 'minor', message: 'is required because the person is under 18 today' },
-    ]);
+    expect(errorsOf(seventeen)).toEqual([{ path: 'minor', message: 'is required because the person is under 18 today' }]);
     const eighteenToday = tactReferral();
     eighteenToday.person.dateOfBirth = yearsAgoPlusDays(18, 0);
     expect(errorsOf(eighteenToday)).toEqual([]);

@@ -114,7 +114,10 @@ export const renderEmail = (
   if (todo === undefined) {
     throw new TemplateError(`${pack.language}: ${event} has no text for the ${role}`);
   }
-  for (const [name, opener] of [['openCase', pack.openCase], ['openPayment', pack.openPayment]] as const) {
+  for (const [name, opener] of [
+    ['openCase', pack.openCase],
+    ['openPayment', pack.openPayment],
+  ] as const) {
     if (!opener.includes('{link}')) throw new TemplateError(`${pack.language}: ${name} does not use {link}`);
   }
   const line = template.line;

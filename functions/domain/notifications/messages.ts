@@ -11,10 +11,7 @@ const renamedTransitions: Partial<Record<`${CaseStatus}>${CaseStatus}`, CaseEven
  * The event a change of a case item is, or undefined when its status did not change (an edit that
  * keeps the status, such as a departure being planned, notifies nobody). A new case is its first status.
  */
-export const eventForStatusChange = (
-  before: CaseStatus | undefined,
-  after: CaseStatus
-): CaseEvent | undefined => {
+export const eventForStatusChange = (before: CaseStatus | undefined, after: CaseStatus): CaseEvent | undefined => {
   if (before === after) return undefined;
   if (before === undefined) return after;
   return renamedTransitions[`${before}>${after}`] ?? after;
@@ -29,13 +26,9 @@ export interface CaseChange {
  * The change a stream record's two images describe, if it is one people are told about: a change
  * of status, or a case that keeps its status but is given to another receiver.
  */
-export const caseChangeOf = (
-  oldImage: CaseChangeImage | undefined,
-  newImage: CaseChangeImage | undefined
-): CaseChange | undefined => {
+export const caseChangeOf = (oldImage: CaseChangeImage | undefined, newImage: CaseChangeImage | undefined): CaseChange | undefined => {
   if (newImage === undefined) return undefined;
-  const reassigned =
-    oldImage !== undefined && newImage.receiverId !== undefined && newImage.receiverId !== oldImage.receiverId;
+  const reassigned = oldImage !== undefined && newImage.receiverId !== undefined && newImage.receiverId !== oldImage.receiverId;
   const event = eventForStatusChange(oldImage?.status, newImage.status) ?? (reassigned ? 'reassigned' : undefined);
   return event === undefined ? undefined : { event, case: newImage };
 };
@@ -53,7 +46,9 @@ export const caseChangeOf = (
  */
 export const notificationIdFor = (subject: readonly string[], event: NotificationEvent, recipient: Recipient): string => {
   const recipientKey = recipient.role === 'finance' ? 'finance' : `partner:${recipient.partnerId}`;
-  return createHash('sha256').update([...subject, event, recipientKey].join('|')).digest('hex');
+  return createHash('sha256')
+    .update([...subject, event, recipientKey].join('|'))
+    .digest('hex');
 };
 
 /** One message per recipient of the change. */

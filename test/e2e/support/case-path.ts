@@ -89,7 +89,10 @@ export const approvePlanThroughRoutes = async (stack: LocalStack, caseId: string
   expectOk(await call(receiverId, 'POST', `${path}/accept`, {}));
   expectOk(await call(referrerId, 'POST', `${path}/departure`, { departedOn: travelledOn, escorted: false }));
   expectOk(
-    await call(receiverId, 'POST', `${path}/arrival`, { arrivedOn: travelledOn, reception: [{ service: 'airport_reception', providedOn: travelledOn }] })
+    await call(receiverId, 'POST', `${path}/arrival`, {
+      arrivedOn: travelledOn,
+      reception: [{ service: 'airport_reception', providedOn: travelledOn }],
+    })
   );
   expectOk(await call(receiverId, 'PUT', `${path}/plan`, plan));
   return expectOk(await call(coordinatorId, 'POST', `${path}/plan/approve`, {}));

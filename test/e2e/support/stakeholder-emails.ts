@@ -35,7 +35,11 @@ export interface CaseIdentity extends Parties {
 export const stakeholderEmails = async (stack: LocalStack) => {
   const mailer = stack.functions().find((spec) => spec.environment.FINANCE_ADDRESS !== undefined);
   if (mailer === undefined) throw new Error('no function of the template has FINANCE_ADDRESS: where is the mailer?');
-  const { FINANCE_ADDRESS: financeAddress, CASE_BASE_URL: caseBaseUrl, PARTNERS_TABLE_NAME: partnersTable } = mailer.environment as Record<string, string>;
+  const {
+    FINANCE_ADDRESS: financeAddress,
+    CASE_BASE_URL: caseBaseUrl,
+    PARTNERS_TABLE_NAME: partnersTable,
+  } = mailer.environment as Record<string, string>;
   const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.dynamodb });
   const partners = new PartnerRepository(DynamoDBDocumentClient.from(client), partnersTable!);
   const coordinatorIds = await partners.activeIdsWithRole('coordinator');

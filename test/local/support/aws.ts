@@ -1,14 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../infra/local/provision.ts';
-import { LOCAL_REGION, type CfnResource } from '../../../infra/local/template.ts';
+import { type CfnResource, LOCAL_REGION } from '../../../infra/local/template.ts';
 
 const clientConfig = () => ({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
 export const documentClient = DynamoDBDocumentClient.from(
-  new DynamoDBClient({ ...clientConfig(), endpoint: inject('localEmulators').endpoints.dynamodb }),
+  new DynamoDBClient({ ...clientConfig(), endpoint: inject('localEmulators').endpoints.dynamodb })
 );
 export const sqs = new SQSClient({ ...clientConfig(), endpoint: inject('localEmulators').endpoints.sqs });
 
@@ -27,7 +27,7 @@ export const queue = (properties: Record<string, unknown> = {}): CfnResource => 
 
 /** Writes items one after another, so their stream records come in this order. */
 export async function putItems(tableName: string, items: Array<Record<string, unknown>>): Promise<void> {
-  for (const item of items) await documentClient.send(new PutCommand({ TableName: tableName, Item: { pk: item['id'], ...item } }));
+  for (const item of items) await documentClient.send(new PutCommand({ TableName: tableName, Item: { pk: item.id, ...item } }));
 }
 
 export async function updateItem(tableName: string, id: string, behaviour: string): Promise<void> {
@@ -37,7 +37,7 @@ export async function updateItem(tableName: string, id: string, behaviour: strin
       Key: { pk: id },
       UpdateExpression: 'SET behaviour = :behaviour',
       ExpressionAttributeValues: { ':behaviour': behaviour },
-    }),
+    })
   );
 }
 
@@ -50,9 +50,9 @@ export async function sendMessages(queueUrl: string, bodies: Array<Record<string
         Entries: bodies.slice(i, i + 10).map(({ group, ...body }, index) => ({
           Id: String(index),
           MessageBody: JSON.stringify(body),
-          ...(group === undefined ? {} : { MessageGroupId: group, MessageDeduplicationId: String(body['id']) }),
+          ...(group === undefined ? {} : { MessageGroupId: group, MessageDeduplicationId: String(body.id) }),
         })),
-      }),
+      })
     );
     if (Failed.length > 0) throw new Error(`could not send ${Failed.length} messages`);
   }
@@ -63,10 +63,17 @@ export async function receiveAll(queueUrl: string): Promise<Array<{ body: string
   const messages: Array<{ body: string; receiveCount: number }> = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        MessageSystemAttributeNames: ['All'],
+      })
     );
     if (Messages.length === 0) return messages;
-    messages.push(...Messages.map((message) => ({ body: message.Body ?? '', receiveCount: Number(message.Attributes?.ApproximateReceiveCount) })));
+    messages.push(
+      ...Messages.map((message) => ({ body: message.Body ?? '', receiveCount: Number(message.Attributes?.ApproximateReceiveCount) }))
+    );
   }
 }
 
@@ -75,7 +82,7 @@ export async function queueDepth(queueUrl: string): Promise<number> {
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
+    })
   );
   return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
 }

@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import type { InvocationRecord } from '../../../infra/local/lambda-runtime.ts';
 import { writeCloudAssembly } from '../../../infra/local/assembly.ts';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../infra/local/local-stack.ts';
+import type { InvocationRecord } from '../../../infra/local/lambda-runtime.ts';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../../infra/local/local-stack.ts';
 import type { CfnResource } from '../../../infra/local/template.ts';
 
-const FIXTURES = new URL('../fixtures/', import.meta.url);
+const Fixtures = new URL('../fixtures/', import.meta.url);
 
 export interface FixtureFunction {
   /** A file of test/local/fixtures, bundled as the function's `index.mjs`. */
@@ -35,16 +35,13 @@ export interface FixtureStack extends LocalStack {
  * Starts the local stack on a fixture template against the project's shared emulators. Every
  * function gets RECORD_FILE, a file its handler appends what it saw to.
  */
-export async function startFixtureStack(
-  fixture: FixtureTemplate,
-  options: Partial<LocalStackOptions> = {},
-): Promise<FixtureStack> {
+export async function startFixtureStack(fixture: FixtureTemplate, options: Partial<LocalStackOptions> = {}): Promise<FixtureStack> {
   const recordFile = join(mkdtempSync(join(tmpdir(), 'trm-fixture-records-')), 'records.jsonl');
   const functions = Object.fromEntries(
     Object.entries(fixture.functions).map(([id, fn]) => [
       id,
       {
-        code: readFileSync(new URL(fn.code, FIXTURES), 'utf8'),
+        code: readFileSync(new URL(fn.code, Fixtures), 'utf8'),
         ...(fn.timeout === undefined ? {} : { timeout: fn.timeout }),
         ...(fn.memorySize === undefined ? {} : { memorySize: fn.memorySize }),
         environment: { RECORD_FILE: recordFile, ...fn.environment },
@@ -53,7 +50,7 @@ export async function startFixtureStack(
           ...(fn.reservedConcurrency === undefined ? {} : { ReservedConcurrentExecutions: fn.reservedConcurrency }),
         },
       },
-    ]),
+    ])
   );
   const resources = { ...fixture.resources, FixtureRole: { Type: 'AWS::IAM::Role', Properties: {} } };
   const cdkOutDir = writeCloudAssembly(functions, resources);

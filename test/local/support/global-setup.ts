@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startEmulators, type LocalEndpoints } from '../../../infra/local/emulators.ts';
+import { type LocalEndpoints, startEmulators } from '../../../infra/local/emulators.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -182,7 +182,9 @@ export default {
     payment_awaiting_disbursement: {
       subject: 'Case {reference}: payment of {amount} to disburse',
       happened: 'The payment of {amount} for {category} in case {reference} has been approved.',
-      todo: { finance: 'Transfer the money to the payee recorded in the payment, then confirm the disbursement with the transfer reference.' },
+      todo: {
+        finance: 'Transfer the money to the payee recorded in the payment, then confirm the disbursement with the transfer reference.',
+      },
     },
     payment_approved: {
       subject: 'Case {reference}: payment of {amount} approved',

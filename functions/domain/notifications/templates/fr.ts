@@ -143,7 +143,7 @@ export default {
       subject: 'Dossier {reference} clôturé',
       happened: 'Le dossier {reference} a été clôturé. Le motif de sortie est consigné dans le dossier.',
       todo: {
-        receiver: "Plus rien à enregistrer : aucun paiement ne peut plus être demandé pour ce dossier.",
+        receiver: 'Plus rien à enregistrer : aucun paiement ne peut plus être demandé pour ce dossier.',
         referrer: forInformation,
         coordinator: forInformation,
         finance: "Ne versez plus aucun paiement pour ce dossier ; vérifiez s'il reste des paiements en cours.",
@@ -182,7 +182,9 @@ export default {
     payment_awaiting_disbursement: {
       subject: 'Dossier {reference} : paiement de {amount} à verser',
       happened: 'Le paiement de {amount} (catégorie : {category}) pour le dossier {reference} a été approuvé.',
-      todo: { finance: 'Virez la somme au bénéficiaire enregistré dans le paiement, puis confirmez le versement avec la référence du virement.' },
+      todo: {
+        finance: 'Virez la somme au bénéficiaire enregistré dans le paiement, puis confirmez le versement avec la référence du virement.',
+      },
     },
     payment_approved: {
       subject: 'Dossier {reference} : paiement de {amount} approuvé',
