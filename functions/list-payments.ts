@@ -1,8 +1,8 @@
 import { CaseRepository } from '#adapters/case-repository';
+import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
 import { PlanRepository } from '#adapters/plan-repository';
-import { decodeCursor, encodeCursor } from '#commons/cursor';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { paymentCaseForCaller } from '#commons/payment-access';

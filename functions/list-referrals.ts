@@ -1,6 +1,6 @@
 import { CaseRepository } from '#adapters/case-repository';
+import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { documentClient } from '#adapters/dynamodb';
-import { decodeCursor, encodeCursor } from '#commons/cursor';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { forbidden } from '#commons/problem';

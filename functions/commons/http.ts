@@ -3,12 +3,14 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { InvalidCursorError } from '#adapters/cursor';
 import type { AuthorizerContext } from '#events/partner';
 import type { Role } from '#events/primitives';
 import { logger } from './powertools.ts';
 import {
   forbidden,
   internalError,
+  invalidCursor,
   invalidRequest,
   ProblemError,
   payloadTooLarge,
@@ -47,11 +49,13 @@ export const apiRoute = <TContext extends Context = Context>() =>
 const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult> => ({
   onError: (request) => {
     const error = request.error;
-    if (error instanceof ProblemError) {
+    if (error instanceof InvalidCursorError) request.error = invalidCursor();
+    if (request.error instanceof ProblemError) {
+      const problem = request.error;
       logger.info('request refused', {
-        status: error.statusCode,
-        problem: error.problem.type,
-        fields: error.problem.errors?.map((fieldError) => fieldError.path),
+        status: problem.statusCode,
+        problem: problem.problem.type,
+        fields: problem.problem.errors?.map((fieldError) => fieldError.path),
       });
       return;
     }

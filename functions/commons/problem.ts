@@ -110,3 +110,9 @@ export const internalError = (): ProblemError =>
     status: 500,
     detail: 'The request could not be completed. It is safe to retry with the same Idempotency-Key.',
   });
+
+/** A pagination cursor the repositories did not make for this list (see functions/adapters/cursor.ts). */
+export const invalidCursor = (): ProblemError =>
+  invalidRequest('The cursor does not belong to this list.', [
+    { path: 'query.cursor', message: 'is not a cursor from this list; start again without it' },
+  ]);

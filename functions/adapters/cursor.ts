@@ -1,9 +1,15 @@
-import { invalidRequest } from './problem.ts';
-
 /**
- * Opaque pagination cursors: the last key of a page, base64url-encoded. A cursor is only accepted
- * back for the same index partition it came from; anything else is a 400, never a DynamoDB error.
+ * Opaque pagination cursors, made and checked by the repositories only: the last key of a page,
+ * base64url-encoded. A cursor is only accepted back for the same index partition it came from;
+ * anything else is an `InvalidCursorError` (a 400 at the HTTP boundary), never a DynamoDB error.
  */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+  constructor() {
+    super('the cursor does not belong to this list');
+  }
+}
+
 export const encodeCursor = (key: Record<string, string>): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 
 export const decodeCursor = (
@@ -23,10 +29,6 @@ export const decodeCursor = (
     Object.keys(key).length === expected.keyNames.length &&
     expected.keyNames.every((name) => typeof (key as Record<string, unknown>)[name] === 'string') &&
     (key as Record<string, string>)[expected.partition.name] === expected.partition.value;
-  if (!isValid) {
-    throw invalidRequest('The cursor does not belong to this list.', [
-      { path: 'query.cursor', message: 'is not a cursor from this list; start again without it' },
-    ]);
-  }
+  if (!isValid) throw new InvalidCursorError();
   return key as Record<string, string>;
 };
