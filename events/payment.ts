@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
-import { isValidIban } from '#domain/iban';
+import { isValidIban } from './iban.ts';
 import { currencyCode, minorUnits, planCategory } from './plan.ts';
 import { caseId, isoDate, isoDateTime, partnerId, programmeId, text } from './primitives.ts';
 
 /**
  * Reintegration payments: the request a receiving partner makes against the approved plan, the
- * payment as stored (with its payee, which is personal data and never leaves the payment item
- * except to full-view callers), the message on the FIFO payments queue (ids and amounts only),
- * the per-category budget, the append-only ledger and the views partners get.
+ * payment record the cases table's stream carries to the payment-events consumer (with its payee,
+ * which is personal data and never leaves the payment except to full-view callers), the message on
+ * the FIFO payments queue (ids and amounts only), the ledger export and the views partners get.
+ * How they are stored is functions/adapters/payment-items.ts's business.
  */
 
 /** Payment ids look like case ids (a UUID), derived from the requester and its Idempotency-Key. */
@@ -118,7 +119,7 @@ export type StepAttempts = z.infer<typeof stepAttemptsSchema>;
 /**
  * One sitting in which a finance partner was shown a payment's transfer instructions (the payee's
  * name and account): who and when, never what. Views soon after a sitting's first one
- * (`disclosureSittingMs` in functions/domain/payments.ts) are counted in it, so a reload or a
+ * (`disclosureSittingMs` in functions/domain/transfer-instructions.ts) are counted in it, so a reload or a
  * client's retry adds to `count` instead of making a new entry.
  */
 export const payeeDisclosureSchema = z.object({
@@ -129,7 +130,7 @@ export const payeeDisclosureSchema = z.object({
 });
 export type PayeeDisclosure = z.infer<typeof payeeDisclosureSchema>;
 
-/** `CASE#<case>` / `PAYMENT#<payment>` */
+/** A payment, as stored and as the stream carries it (events/notification.ts picks what a consumer reads of it). */
 export const paymentItemSchema = z.object({
   entity: z.literal('PAYMENT'),
   paymentId,
@@ -169,52 +170,8 @@ export const paymentMessageSchema = z.strictObject({
 });
 export type PaymentMessage = z.infer<typeof paymentMessageSchema>;
 
-/**
- * `CASE#<case>` / `BUDGET#<category>`: what is committed in a category of the case. DynamoDB
- * conditions cannot add, so `available` (limit − reserved − disbursed) is kept beside the counters
- * and moved by every update in the same expression; a reservation is conditioned on
- * `available >= amount`. `planVersion` is the approved plan the limit comes from: a newer approved
- * version re-bases the limit while keeping what is already committed.
- */
-export const budgetItemSchema = z.object({
-  caseId,
-  category: planCategory,
-  currency: currencyCode,
-  planVersion: z.int().check(z.positive()),
-  limit: z.int().check(z.minimum(0)),
-  reserved: z.int().check(z.minimum(0)),
-  disbursed: z.int().check(z.minimum(0)),
-  available: z.int(),
-});
-export type BudgetItem = z.infer<typeof budgetItemSchema>;
-
 export const ledgerMovements = ['reserved', 'released', 'disbursed'] as const;
 export type LedgerMovement = (typeof ledgerMovements)[number];
-
-/**
- * `CASE#<case>` / `LEDGER#<time>#<payment>#<movement>`: one money movement, written in the same
- * transaction as the payment's status change and the budget's counters, never changed afterwards.
- * `reservedDelta` and `disbursedDelta` are what it did to the budget's counters.
- */
-export const ledgerEntrySchema = z.object({
-  entryId: z.string(),
-  at: isoDateTime,
-  caseId,
-  caseReference: z.string(),
-  programmeId,
-  paymentId,
-  category: planCategory,
-  currency: currencyCode,
-  movement: z.enum(ledgerMovements),
-  amount: minorUnits,
-  reservedDelta: z.int(),
-  disbursedDelta: z.int(),
-  planVersion: z.int().check(z.positive()),
-  by: paymentActors,
-  transferReference: z.optional(transferReference),
-  disbursedOn: z.optional(isoDate),
-});
-export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
 export const maxPaymentPageSize = 200;
 export const defaultPaymentPageSize = 50;
@@ -339,7 +296,26 @@ export type TransferInstructions = z.infer<typeof transferInstructionsSchema>;
 
 export const requestedPaymentSchema = z.object({ id: paymentId, status: paymentStatus });
 
-export const exportEntrySchema = z.omit(ledgerEntrySchema, { reservedDelta: true, disbursedDelta: true });
+/**
+ * One money movement of the ledger as finance exports it (functions/domain/payment-ledger.ts keeps
+ * it with what it did to the budget's counters).
+ */
+export const exportEntrySchema = z.object({
+  entryId: z.string(),
+  at: isoDateTime,
+  caseId,
+  caseReference: z.string(),
+  programmeId,
+  paymentId,
+  category: planCategory,
+  currency: currencyCode,
+  movement: z.enum(ledgerMovements),
+  amount: minorUnits,
+  planVersion: z.int().check(z.positive()),
+  by: paymentActors,
+  transferReference: z.optional(transferReference),
+  disbursedOn: z.optional(isoDate),
+});
 export type ExportEntry = z.infer<typeof exportEntrySchema>;
 
 /** Count and sum of one movement in one currency and category. */

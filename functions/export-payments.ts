@@ -1,13 +1,13 @@
 import { documentClient } from '#adapters/dynamodb';
-import { PaymentRepository } from '#adapters/payment-repository';
+import { LedgerRepository } from '#adapters/ledger-repository';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { ProblemError } from '#commons/problem';
-import { controlTotals, exportCsv, exportEntry } from '#domain/payments';
+import { controlTotals, exportCsv, exportEntry } from '#domain/payment-export';
 import { exportQuerySchema, type PaymentExport } from '#events/payment';
 import { rolesFor } from '#events/routes';
 
-const payments = new PaymentRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+const ledger = new LedgerRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 
 /** Keeps a response well inside Lambda's 6 MB; a programme's year is far below it. */
 const maxEntries = 10_000;
@@ -18,8 +18,8 @@ const maxEntries = 10_000;
  */
 const exportPayments = async (event: ApiEvent): Promise<ApiResult> => {
   const query = parseQuery(event, exportQuerySchema);
-  const ledger = await payments.ledgerBetween(query.from, query.to, maxEntries);
-  if (ledger.length > maxEntries) {
+  const movements = await ledger.ledgerBetween(query.from, query.to, maxEntries);
+  if (movements.length > maxEntries) {
     throw new ProblemError({
       type: 'export-too-large',
       title: 'Too many entries for one export',
@@ -27,8 +27,8 @@ const exportPayments = async (event: ApiEvent): Promise<ApiResult> => {
       detail: `The period holds more than ${maxEntries} ledger entries. Export a shorter period.`,
     });
   }
-  const entries = ledger.map(exportEntry);
-  const totals = controlTotals(ledger);
+  const entries = movements.map(exportEntry);
+  const totals = controlTotals(movements);
   if (query.format === 'csv') {
     return {
       statusCode: 200,

@@ -4,7 +4,7 @@ import { PaymentRepository } from '#adapters/payment-repository';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
 import { paymentForCaller } from '#commons/payment-access';
-import { paymentViewFor } from '#domain/payments';
+import { paymentViewFor } from '#domain/payment-views';
 import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');

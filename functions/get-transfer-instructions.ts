@@ -3,11 +3,12 @@ import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
+import { lostRace, optimistically } from '#commons/optimistic';
 import { paymentForCaller } from '#commons/payment-access';
 import { caseClosed, fourEyes } from '#commons/payment-review';
 import { logger } from '#commons/powertools';
 import { conflict, forbidden } from '#commons/problem';
-import { decideTransferInstructions } from '#domain/payments';
+import { decideTransferInstructions } from '#domain/transfer-instructions';
 import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
@@ -23,29 +24,30 @@ const maxAttempts = 3;
  * without the payment saying so; the answer is never to be cached.
  */
 const getTransferInstructions = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
-  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const found = await paymentForCaller(payments, cases, event, context.partner);
-    const decision = decideTransferInstructions(
-      found.payment,
-      { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase },
-      new Date(),
-      found.case.status
-    );
-    switch (decision.kind) {
-      case 'not-allowed-for-role':
-        throw forbidden('Only finance may see the transfer instructions of a payment.');
-      case 'requester-may-not-transfer':
-        throw fourEyes('The transfer is made by someone other than the partner that requested the payment.');
-      case 'not-allowed-in-status':
-        throw conflict(
-          `The payment is ${decision.currentStatus}: transfer instructions are given only while it is approved.`,
-          {},
-          decision.currentStatus
-        );
-      case 'case-closed':
-        throw caseClosed('paid');
-      case 'disclose':
-        if ((await payments.recordPayeeDisclosure(found.payment, decision.record)) === 'applied') {
+  return optimistically(
+    async () => {
+      const found = await paymentForCaller(payments, cases, event, context.partner);
+      const decision = decideTransferInstructions(
+        found.payment,
+        { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase },
+        new Date(),
+        found.case.status
+      );
+      switch (decision.kind) {
+        case 'not-allowed-for-role':
+          throw forbidden('Only finance may see the transfer instructions of a payment.');
+        case 'requester-may-not-transfer':
+          throw fourEyes('The transfer is made by someone other than the partner that requested the payment.');
+        case 'not-allowed-in-status':
+          throw conflict(
+            `The payment is ${decision.currentStatus}: transfer instructions are given only while it is approved.`,
+            {},
+            decision.currentStatus
+          );
+        case 'case-closed':
+          throw caseClosed('paid');
+        case 'disclose':
+          if ((await payments.recordPayeeDisclosure(found.payment, decision.record)) === 'conflict') return lostRace;
           logger.info('transfer instructions disclosed', {
             paymentId: found.payment.paymentId,
             caseId: found.payment.caseId,
@@ -53,10 +55,14 @@ const getTransferInstructions = async (event: ApiEvent, context: PartnerRequestC
             newSitting: decision.record.kind === 'open-sitting',
           });
           return json(200, decision.instructions, { 'Cache-Control': 'no-store' });
-        }
+      }
+    },
+    {
+      attempts: maxAttempts,
+      exhausted: () =>
+        conflict('The payment changed while its transfer instructions were being given. Retry the request.', { 'Retry-After': '1' }),
     }
-  }
-  throw conflict('The payment changed while its transfer instructions were being given. Retry the request.', { 'Retry-After': '1' });
+  );
 };
 
 export const handler = apiRoute<PartnerRequestContext>()

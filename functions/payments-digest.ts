@@ -3,14 +3,14 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
 import { NotificationQueue } from '#adapters/notification-queue';
-import { PaymentRepository } from '#adapters/payment-repository';
+import { PaymentDigestRepository } from '#adapters/payment-digest-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { todayIso } from '#domain/dates';
 import { paymentDigest } from '#domain/payment-notifications';
 
-const payments = new PaymentRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+const digests = new PaymentDigestRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
 /** A claim older than this was left by an invocation that died before sending; another may take over. */
@@ -27,19 +27,19 @@ export const handler = middy<ScheduledEvent, { day: string; outcome: 'sent' | 'n
   .handler(async (event) => {
     const now = new Date();
     const day = todayIso(new Date(event.time));
-    if (!(await payments.claimDigest(day, now, staleClaimMs))) {
+    if (!(await digests.claimDigest(day, now, staleClaimMs))) {
       logger.info('payment digest already sent', { day });
       return { day, outcome: 'already-sent' };
     }
     try {
-      const open = await payments.openPayments();
+      const open = await digests.openPayments();
       const digest = paymentDigest(day, open);
       if (digest !== undefined) await notifications.send([digest]);
-      await payments.markDigestSent(day, now);
+      await digests.markDigestSent(day, now);
       logger.info('payment digest done', { day, open: open.length, notificationId: digest?.notificationId });
       return { day, outcome: digest === undefined ? 'nothing-open' : 'sent' };
     } catch (error) {
-      await payments.releaseDigestClaim(day);
+      await digests.releaseDigestClaim(day);
       throw error;
     }
   });

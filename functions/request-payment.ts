@@ -18,7 +18,7 @@ import { idempotentRoute } from '#commons/idempotency';
 import { paymentCaseForCaller } from '#commons/payment-access';
 import { logger } from '#commons/powertools';
 import { forbidden, idempotencyKeyReused } from '#commons/problem';
-import { isSameRequest, newPayment, paymentIdFor } from '#domain/payments';
+import { isSameRequest, newPayment, paymentIdFor } from '#domain/payment-request';
 import { paymentRequestSchema } from '#events/payment';
 import { rolesFor } from '#events/routes';
 

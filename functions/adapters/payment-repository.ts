@@ -1,64 +1,38 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
-  paginateQuery,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { type DisclosureRecord, isOpen, type PaymentChange } from '#domain/payments';
-import { type OpenPayment, openPaymentSchema } from '#events/notification';
+import { isOpen } from '#domain/payment-lifecycle';
+import type { PaymentChange } from '#domain/payment-review';
+import type { DisclosureRecord } from '#domain/transfer-instructions';
+import { type PaymentItem, paymentItemSchema } from '#events/payment';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
-  type BudgetItem,
-  budgetItemSchema,
-  type LedgerEntry,
-  ledgerEntrySchema,
-  type PaymentItem,
-  type PaymentStep,
-  paymentItemSchema,
-  type ReservationRefusal,
-} from '#events/payment';
-import { queryAll } from './dynamodb-queries.ts';
-
-/**
- * The only code that reads or writes payments, budgets and the ledger, and so the only code that
- * touches a payee's name and account. Every money movement is one transaction: the payment's
- * status (conditioned on the status it was read in), the category budget's counters (conditioned
- * on what is available) and the ledger entry that records it, or none of them.
- *
- * Items, all in the cases table:
- * - `CASE#<case>` / `PAYMENT#<payment>`: the payment, with its payee, steps and who was shown the payee
- * - `PAYMENT#<payment>` / `PAYMENT`: which case a payment belongs to (payment routes carry only its id)
- * - `CASE#<case>` / `BUDGET#<category>`: the category's counters (events/payment.ts)
- * - `CASE#<case>` / `LEDGER#<time>#<payment>#<movement>`: append-only movements
- * - `DIGEST#PAYMENTS` / `<day>`: the marker that makes the daily digest go out once
- *
- * The `finance` index (partition `financePartition`, sort `sk`) holds the ledger by month
- * (`LEDGER#<yyyy-mm>`) for the export, and the open payments (`OPEN_PAYMENT`) for the digest; it
- * projects neither the payee nor the purpose.
- */
-export const financeIndexName = 'finance';
-const openPaymentsPartition = 'OPEN_PAYMENT';
-const ledgerPartition = (at: string): string => `LEDGER#${at.slice(0, 7)}`;
-
-const casePk = (caseId: string): string => `CASE#${caseId}`;
-const paymentKey = (caseId: string, paymentId: string) => ({ pk: casePk(caseId), sk: `PAYMENT#${paymentId}` });
-const pointerKey = (paymentId: string) => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYMENT' });
-const budgetKey = (caseId: string, category: string) => ({ pk: casePk(caseId), sk: `BUDGET#${category}` });
-const ledgerKey = (entry: LedgerEntry) => ({ pk: casePk(entry.caseId), sk: `LEDGER#${entry.at}#${entry.paymentId}#${entry.movement}` });
-const digestKey = (day: string) => ({ pk: 'DIGEST#PAYMENTS', sk: day });
+  budgetKey,
+  caseKey,
+  casePk,
+  isConditionFailure,
+  ledgerPut,
+  openPaymentsPartition,
+  paymentKey,
+  paymentPrefix,
+  pointerKey,
+  type TransactItems,
+  transact,
+  type WriteOutcome,
+} from './payment-items.ts';
 
 const pointerSchema = z.object({ caseId: z.string() });
 
-/** A transaction that lost its condition: the caller reads again and decides afresh. */
-export type WriteOutcome = 'applied' | 'conflict';
-
+/**
+ * The payments themselves: made, found, listed, and moved by reviewers' steps and disclosures of
+ * the payee. The items and the transactions are described in payment-items.ts.
+ */
 export class PaymentRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -111,163 +85,28 @@ export class PaymentRepository {
     return Item === undefined ? undefined : paymentItemSchema.parse(Item);
   }
 
-  /** One page of a case's payments, in payment id order. */
+  /**
+   * One page of a case's payments, in payment id order. The cursor is one this method answered for
+   * the same case; any other is an InvalidCursorError.
+   */
   async listForCase(
     caseId: string,
-    page: { limit: number; cursor?: Record<string, string> | undefined }
-  ): Promise<{ items: PaymentItem[]; nextKey?: Record<string, string> }> {
+    page: { limit: number; cursor?: string | undefined }
+  ): Promise<{ items: PaymentItem[]; nextCursor?: string }> {
+    const partition = { name: 'pk', value: casePk(caseId) };
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': casePk(caseId), ':prefix': 'PAYMENT#' },
+        ExpressionAttributeValues: { ':pk': partition.value, ':prefix': paymentPrefix },
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor,
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, { keyNames: ['pk', 'sk'], partition }),
       })
     );
     return {
       items: (result.Items ?? []).map((item) => paymentItemSchema.parse(item)),
-      ...(result.LastEvaluatedKey === undefined ? {} : { nextKey: result.LastEvaluatedKey as Record<string, string> }),
+      ...(result.LastEvaluatedKey === undefined ? {} : { nextCursor: encodeCursor(result.LastEvaluatedKey as Record<string, string>) }),
     };
-  }
-
-  async budgets(caseId: string): Promise<BudgetItem[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': casePk(caseId), ':prefix': 'BUDGET#' },
-        ConsistentRead: true,
-      })
-    );
-    return Items.map((item) => budgetItemSchema.parse(item));
-  }
-
-  async getBudget(caseId: string, category: string): Promise<BudgetItem | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: budgetKey(caseId, category), ConsistentRead: true })
-    );
-    return Item === undefined ? undefined : budgetItemSchema.parse(Item);
-  }
-
-  /**
-   * Creates a category's budget from the approved plan, or re-bases it on a newer approved plan,
-   * keeping its counters; conditioned on the budget being exactly as it was read. No money moves,
-   * so no ledger entry.
-   */
-  async alignBudget(budget: BudgetItem, expected: BudgetItem | undefined): Promise<WriteOutcome> {
-    try {
-      if (expected === undefined) {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...budgetKey(budget.caseId, budget.category), ...budget },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          })
-        );
-      } else {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: budgetKey(budget.caseId, budget.category),
-            UpdateExpression: 'SET currency = :currency, planVersion = :planVersion, #limit = :limit, available = :available',
-            ConditionExpression: 'planVersion = :expectedVersion AND reserved = :reserved AND disbursed = :disbursed',
-            ExpressionAttributeNames: { '#limit': 'limit' },
-            ExpressionAttributeValues: {
-              ':currency': budget.currency,
-              ':planVersion': budget.planVersion,
-              ':limit': budget.limit,
-              ':available': budget.available,
-              ':expectedVersion': expected.planVersion,
-              ':reserved': expected.reserved,
-              ':disbursed': expected.disbursed,
-            },
-          })
-        );
-      }
-      return 'applied';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'conflict';
-      throw error;
-    }
-  }
-
-  /**
-   * Reserves the amount: budget (`available >= amount` in the plan version decided on), payment
-   * (still `requested`), ledger entry and the case's version (unchanged since the decision) in one
-   * transaction.
-   */
-  async reserve(input: {
-    payment: PaymentItem;
-    planVersion: number;
-    caseVersion: number;
-    step: PaymentStep;
-    ledger: LedgerEntry;
-  }): Promise<WriteOutcome> {
-    const { payment, planVersion, step, ledger } = input;
-    return this.transact([
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: budgetKey(payment.caseId, payment.category),
-          UpdateExpression: 'SET reserved = reserved + :amount, available = available - :amount',
-          ConditionExpression: 'planVersion = :planVersion AND available >= :amount',
-          ExpressionAttributeValues: { ':amount': payment.amount, ':planVersion': planVersion },
-        },
-      },
-      this.reservationOutcome(payment, step, { planVersion }),
-      this.ledgerPut(ledger),
-      this.caseUnchanged(payment.caseId, input.caseVersion),
-    ]);
-  }
-
-  /**
-   * Rejects a request that cannot be reserved, conditioned on the facts it was refused for: the
-   * case unchanged, and for OVER_BUDGET the budget still short of the amount.
-   */
-  async refuse(input: {
-    payment: PaymentItem;
-    code: ReservationRefusal;
-    caseVersion: number;
-    step: PaymentStep;
-    overBudget?: { planVersion: number } | undefined;
-  }): Promise<WriteOutcome> {
-    const { payment, step } = input;
-    return this.transact([
-      this.reservationOutcome(payment, step, { reasonCode: input.code }),
-      this.caseUnchanged(payment.caseId, input.caseVersion),
-      ...(input.overBudget === undefined
-        ? []
-        : [
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: budgetKey(payment.caseId, payment.category),
-                ConditionExpression: 'planVersion = :planVersion AND available < :amount',
-                ExpressionAttributeValues: { ':planVersion': input.overBudget.planVersion, ':amount': payment.amount },
-              },
-            },
-          ]),
-    ]);
-  }
-
-  /** Counts a delivery of the reservation step that failed, with the error's name (never its message). */
-  async recordFailedAttempt(payment: Pick<PaymentItem, 'caseId' | 'paymentId'>, errorName: string, at: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: paymentKey(payment.caseId, payment.paymentId),
-          UpdateExpression:
-            'SET attempts.reserve.#count = attempts.reserve.#count + :one, attempts.reserve.lastAttemptAt = :at, attempts.reserve.lastError = :error',
-          ConditionExpression: '#status = :requested',
-          ExpressionAttributeNames: { '#count': 'count', '#status': 'status' },
-          ExpressionAttributeValues: { ':one': 1, ':at': at, ':error': errorName, ':requested': 'requested' },
-        })
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
   }
 
   /**
@@ -287,7 +126,7 @@ export class PaymentRepository {
       ...fields.map((_, index) => `#f${index} = :f${index}`),
       ...(stillOpen ? ['financePartition = :open'] : []),
     ];
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    const items: TransactItems = [
       {
         Update: {
           TableName: this.tableName,
@@ -308,11 +147,11 @@ export class PaymentRepository {
       },
     ];
     if (change.status === 'approved' || change.status === 'disbursed') {
-      // The case was read open; a closure committed since must stop the money (domain/payments movesMoneyOut).
+      // The case was read open; a closure committed since must stop the money (movesMoneyOut in domain/payment-review.ts).
       items.push({
         ConditionCheck: {
           TableName: this.tableName,
-          Key: { pk: `CASE#${payment.caseId}`, sk: 'CASE' },
+          Key: caseKey(payment.caseId),
           ConditionExpression: '#status <> :closed',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':closed': 'closed' },
@@ -338,10 +177,10 @@ export class PaymentRepository {
             },
           },
         },
-        this.ledgerPut(change.ledger)
+        ledgerPut(this.tableName, change.ledger)
       );
     }
-    return this.transact(items);
+    return transact(this.client, items);
   }
 
   /**
@@ -386,180 +225,4 @@ export class PaymentRepository {
       throw error;
     }
   }
-
-  /** Ledger entries whose time falls on the days from `from` to `to` (UTC), oldest first; at most `max` + 1. */
-  async ledgerBetween(from: string, to: string, max: number): Promise<LedgerEntry[]> {
-    const entries: LedgerEntry[] = [];
-    for (const month of monthsBetween(from, to)) {
-      const pages = paginateQuery(
-        { client: this.client },
-        {
-          TableName: this.tableName,
-          IndexName: financeIndexName,
-          KeyConditionExpression: 'financePartition = :partition AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':partition': `LEDGER#${month}`, ':from': `LEDGER#${from}`, ':to': `LEDGER#${to}~` },
-        }
-      );
-      for await (const page of pages) {
-        entries.push(...(page.Items ?? []).map((item) => ledgerEntrySchema.parse(item)));
-        // One more than the caller takes tells it the range holds more.
-        if (entries.length > max) return entries;
-      }
-    }
-    return entries;
-  }
-
-  /** Every payment someone still has to act on. */
-  async openPayments(): Promise<OpenPayment[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.tableName,
-      IndexName: financeIndexName,
-      KeyConditionExpression: 'financePartition = :partition',
-      ExpressionAttributeValues: { ':partition': openPaymentsPartition },
-    });
-    return items.map((item) => openPaymentSchema.parse(pickOpenPayment(item)));
-  }
-
-  /**
-   * Claims the day's digest. A claim that was never marked sent (the function died between
-   * claiming and sending) can be taken over after `staleAfterMs`.
-   */
-  async claimDigest(day: string, now: Date, staleAfterMs: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...digestKey(day), state: 'claimed', claimedAt: now.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND claimedAt < :staleBefore)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':claimed': 'claimed', ':staleBefore': new Date(now.getTime() - staleAfterMs).toISOString() },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async markDigestSent(day: string, now: Date): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: digestKey(day),
-        UpdateExpression: 'SET #state = :sent, sentAt = :now',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':now': now.toISOString() },
-      })
-    );
-  }
-
-  /** Gives the day's claim back after a failed send, so the retry can send it. */
-  async releaseDigestClaim(day: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: digestKey(day),
-        ConditionExpression: '#state = :claimed',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':claimed': 'claimed' },
-      })
-    );
-  }
-
-  /** The payment leaving `requested`, by the payments Lambda; counts the delivery that did it. */
-  private reservationOutcome(
-    payment: PaymentItem,
-    step: PaymentStep,
-    fields: { planVersion: number } | { reasonCode: ReservationRefusal }
-  ) {
-    const [[field, value]] = Object.entries(fields) as [[string, string | number]];
-    const stillOpen = isOpen(step.status);
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: paymentKey(payment.caseId, payment.paymentId),
-        UpdateExpression:
-          'SET #status = :status, #field = :value, steps = list_append(steps, :step), updatedAt = :at, version = version + :one, ' +
-          'attempts.reserve.#count = attempts.reserve.#count + :one, attempts.reserve.lastAttemptAt = :at' +
-          (stillOpen ? '' : ' REMOVE financePartition'),
-        ConditionExpression: '#status = :requested',
-        ExpressionAttributeNames: { '#status': 'status', '#field': field, '#count': 'count' },
-        ExpressionAttributeValues: {
-          ':status': step.status,
-          ':value': value,
-          ':step': [step],
-          ':at': step.at,
-          ':one': 1,
-          ':requested': 'requested',
-        },
-      },
-    };
-  }
-
-  private ledgerPut(entry: LedgerEntry) {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { ...ledgerKey(entry), entity: 'LEDGER', ...entry, financePartition: ledgerPartition(entry.at) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-  }
-
-  private caseUnchanged(caseId: string, caseVersion: number) {
-    return {
-      ConditionCheck: {
-        TableName: this.tableName,
-        Key: { pk: casePk(caseId), sk: 'CASE' },
-        ConditionExpression: '#version = :caseVersion',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':caseVersion': caseVersion },
-      },
-    };
-  }
-
-  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<WriteOutcome> {
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'applied';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) return 'conflict';
-      throw error;
-    }
-  }
 }
-
-/** A failed condition, alone or as one reason a transaction was cancelled. */
-const isConditionFailure = (error: unknown): boolean =>
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException') ||
-  (error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
-
-const pickOpenPayment = (item: Record<string, unknown>) => ({
-  id: item.paymentId,
-  caseId: item.caseId,
-  caseReference: item.caseReference,
-  category: item.category,
-  amount: item.amount,
-  currency: item.currency,
-  status: item.status,
-  requestedAt: item.requestedAt,
-});
-
-/** `YYYY-MM` of every month the days from `from` to `to` touch. */
-export const monthsBetween = (from: string, to: string): string[] => {
-  const months: string[] = [];
-  let [year, month] = from.split('-').map(Number) as [number, number];
-  const last = to.slice(0, 7);
-  for (;;) {
-    const current = `${year}-${String(month).padStart(2, '0')}`;
-    months.push(current);
-    if (current >= last) return months;
-    month += 1;
-    if (month > 12) {
-      month = 1;
-      year += 1;
-    }
-  }
-};

@@ -1,7 +1,7 @@
 import type { CaseRepository } from '#adapters/case-repository';
 import type { PaymentRepository } from '#adapters/payment-repository';
 import { rolesOnCase } from '#domain/access-policy';
-import { type PaymentViewKind, paymentViewKindFor } from '#domain/payments';
+import { type PaymentViewKind, paymentViewKindFor } from '#domain/payment-views';
 import { paymentId } from '#events/payment';
 import { caseId } from '#events/primitives';
 import type { ApiEvent, Partner } from './http.ts';

@@ -2,10 +2,13 @@ import type * as z from 'zod/mini';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
-import { decideReview, paymentViewFor, type ReviewAction, type ReviewRequest } from '#domain/payments';
+import type { ReviewAction } from '#domain/payment-lifecycle';
+import { decideReview, type ReviewRequest } from '#domain/payment-review';
+import { paymentViewFor } from '#domain/payment-views';
 import { type RouteKey, rolesFor } from '#events/routes';
 import { requiredEnv } from './env.ts';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseJsonBody, partnerWithRole } from './http.ts';
+import { lostRace, optimistically } from './optimistic.ts';
 import { paymentForCaller } from './payment-access.ts';
 import { logger } from './powertools.ts';
 import { conflict, forbidden, invalidRequest, ProblemError } from './problem.ts';
@@ -51,36 +54,37 @@ export const paymentReviewRoute = <Schema extends z.ZodMiniType>(
 
   const review = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
     const request = toRequest(parseJsonBody(event, schema));
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const found = await paymentForCaller(payments, cases, event, context.partner);
-      const decision = decideReview(
-        found.payment,
-        { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase },
-        request,
-        new Date(),
-        found.case.status
-      );
-      switch (decision.kind) {
-        case 'not-allowed-for-role':
-          throw forbidden(whoMay[request.action]);
-        case 'requester-may-not-review':
-          throw fourEyes();
-        case 'not-allowed-in-status':
-          throw conflict(
-            `The payment is ${decision.currentStatus}: it cannot be ${stepName[request.action]} now.`,
-            {},
-            decision.currentStatus
-          );
-        case 'already-disbursed-differently':
-          throw conflict('The payment was already confirmed as disbursed with another transfer reference or date.', {}, 'disbursed');
-        case 'case-closed':
-          throw caseClosed(stepName[request.action]);
-        case 'invalid':
-          throw invalidRequest('The body does not fit this payment; see errors.', [{ path: decision.path, message: decision.message }]);
-        case 'unchanged':
-          return json(200, paymentViewFor(found.payment, found.view));
-        case 'apply': {
-          if ((await payments.applyReview(found.payment, decision.change)) === 'applied') {
+    return optimistically(
+      async () => {
+        const found = await paymentForCaller(payments, cases, event, context.partner);
+        const decision = decideReview(
+          found.payment,
+          { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase },
+          request,
+          new Date(),
+          found.case.status
+        );
+        switch (decision.kind) {
+          case 'not-allowed-for-role':
+            throw forbidden(whoMay[request.action]);
+          case 'requester-may-not-review':
+            throw fourEyes();
+          case 'not-allowed-in-status':
+            throw conflict(
+              `The payment is ${decision.currentStatus}: it cannot be ${stepName[request.action]} now.`,
+              {},
+              decision.currentStatus
+            );
+          case 'already-disbursed-differently':
+            throw conflict('The payment was already confirmed as disbursed with another transfer reference or date.', {}, 'disbursed');
+          case 'case-closed':
+            throw caseClosed(stepName[request.action]);
+          case 'invalid':
+            throw invalidRequest('The body does not fit this payment; see errors.', [{ path: decision.path, message: decision.message }]);
+          case 'unchanged':
+            return json(200, paymentViewFor(found.payment, found.view));
+          case 'apply': {
+            if ((await payments.applyReview(found.payment, decision.change)) === 'conflict') return lostRace;
             logger.info('payment step taken', {
               paymentId: found.payment.paymentId,
               caseId: found.payment.caseId,
@@ -91,9 +95,12 @@ export const paymentReviewRoute = <Schema extends z.ZodMiniType>(
             return json(200, paymentViewFor(updated ?? found.payment, found.view));
           }
         }
+      },
+      {
+        attempts: maxAttempts,
+        exhausted: () => conflict('The payment changed while this step was being taken. Retry the request.', { 'Retry-After': '1' }),
       }
-    }
-    throw conflict('The payment changed while this step was being taken. Retry the request.', { 'Retry-After': '1' });
+    );
   };
 
   return apiRoute<PartnerRequestContext>()

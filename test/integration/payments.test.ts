@@ -38,7 +38,9 @@ import { queuePoller } from '../support/sqs-poller.ts';
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
-const { decideReview, decideTransferInstructions, newPayment } = await import('../../functions/domain/payments.ts');
+const { decideReview } = await import('../../functions/domain/payment-review.ts');
+const { decideTransferInstructions } = await import('../../functions/domain/transfer-instructions.ts');
+const { newPayment } = await import('../../functions/domain/payment-request.ts');
 const { handler: mailer } = await import('../../functions/mailer.ts');
 const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
 /** Every message the notifications queue carried in this file, for the personal-data check at the end. */

@@ -42,7 +42,7 @@ import {
 import { caseChangeOf, eventForStatusChange, notificationIdFor, notificationsFor } from '../../functions/domain/notifications/messages.ts';
 import { recipientsByEvent, recipientsFor } from '../../functions/domain/notifications/recipients.ts';
 import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
-import { newPayment, paymentIdFor } from '../../functions/domain/payments.ts';
+import { newPayment, paymentIdFor } from '../../functions/domain/payment-request.ts';
 import { newCaseFromReferral } from '../../functions/domain/referral-case.ts';
 import { reminderMessages } from '../../functions/domain/reminders.ts';
 import { distinctiveReferral, expectNoPersonalValue, personalValuesOf } from '../support/personal-data.ts';

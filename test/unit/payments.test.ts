@@ -1,30 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { isValidIban } from '../../events/iban.ts';
 import { maxDigestPayments, notificationMessageSchema } from '../../events/notification.ts';
-import type { BudgetItem, PaymentItem, PaymentStatus } from '../../events/payment.ts';
+import type { PaymentItem, PaymentStatus } from '../../events/payment.ts';
 import { exportQuerySchema, paymentRequestSchema, transferInstructionsSchema } from '../../events/payment.ts';
 import type { PlanVersion } from '../../events/plan.ts';
 import { paymentRequest, transferInstructionsExample } from '../../events/samples/payments.ts';
-import { isValidIban } from '../../functions/domain/iban.ts';
 import { notificationIdFor } from '../../functions/domain/notifications/messages.ts';
+import { type BudgetItem, budgetViews, decideReservation } from '../../functions/domain/payment-budget.ts';
+import { controlTotals, exportCsv, exportEntry } from '../../functions/domain/payment-export.ts';
+import { ledgerEntry } from '../../functions/domain/payment-ledger.ts';
+import { isOpen } from '../../functions/domain/payment-lifecycle.ts';
 import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
-import {
-  budgetViews,
-  controlTotals,
-  decideReservation,
-  decideReview,
-  decideTransferInstructions,
-  disclosureSittingMs,
-  exportCsv,
-  exportEntry,
-  isOpen,
-  isSameRequest,
-  ledgerEntry,
-  newPayment,
-  paymentFinanceView,
-  paymentIdFor,
-  paymentView,
-  type ReviewRequest,
-} from '../../functions/domain/payments.ts';
+import { isSameRequest, newPayment, paymentIdFor } from '../../functions/domain/payment-request.ts';
+import { decideReview, type ReviewRequest } from '../../functions/domain/payment-review.ts';
+import { paymentFinanceView, paymentView } from '../../functions/domain/payment-views.ts';
+import { decideTransferInstructions, disclosureSittingMs } from '../../functions/domain/transfer-instructions.ts';
 
 /** The status of the case a payment under review belongs to, unless a test says it is closed. */
 const caseOpen = 'reintegrating' as const;

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { CaseItem } from '#events/case';
+import type { PaymentItem, PaymentRequest } from '#events/payment';
+
+/** A receiving partner's request for a payment: its id, the payment it makes, and whether a retry is the same request. */
+
+/**
+ * The payment id for a partner's Idempotency-Key. Deterministic, so a request retried after a
+ * failure between storing the payment and queueing it finds the same payment instead of making a
+ * second one; the requester is part of it, so two partners' keys never collide.
+ */
+export const paymentIdFor = (partnerId: string, idempotencyKey: string): string => {
+  const hex = createHash('sha256').update(`payment\n${partnerId}\n${idempotencyKey}`).digest('hex');
+  // RFC 9562 version 8 (custom), variant 10xx.
+  const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
+export const newPayment = (
+  request: PaymentRequest,
+  context: { paymentId: string; case: Pick<CaseItem, 'caseId' | 'reference' | 'programmeId'>; requestedBy: string },
+  now: Date
+): PaymentItem => {
+  const at = now.toISOString();
+  return {
+    entity: 'PAYMENT',
+    paymentId: context.paymentId,
+    caseId: context.case.caseId,
+    caseReference: context.case.reference,
+    programmeId: context.case.programmeId,
+    requestedBy: context.requestedBy,
+    requestedAt: at,
+    category: request.category,
+    amount: request.amount,
+    currency: request.currency,
+    purpose: request.purpose,
+    payee: request.payee,
+    status: 'requested',
+    steps: [{ status: 'requested', at, by: context.requestedBy }],
+    attempts: { reserve: { count: 0 } },
+    updatedAt: at,
+    version: 1,
+  };
+};
+
+/** Whether a stored payment is the one this request describes (same case, same body). */
+export const isSameRequest = (stored: PaymentItem, caseId: string, request: PaymentRequest): boolean =>
+  stored.caseId === caseId &&
+  stored.category === request.category &&
+  stored.amount === request.amount &&
+  stored.currency === request.currency &&
+  stored.purpose === request.purpose &&
+  stored.payee.kind === request.payee.kind &&
+  stored.payee.name === request.payee.name &&
+  stored.payee.iban === request.payee.iban;
