@@ -30,6 +30,7 @@ const notifyOfChange = async (record: DynamoDBRecord): Promise<void> => {
 /**
  * Turns payments' status changes on the cases table's stream into notifications: the change and
  * the notification cannot drift apart, because the notification is read from the committed change.
- * Wired with filters on `PAYMENT#` items, partial batch failures, bisect and an on-failure queue.
+ * Wired with filters on payment items (functions/adapters/payment-items.ts), partial batch failures,
+ * bisect and an on-failure queue.
  */
 export const handler = streamConsumer(() => notifyOfChange);

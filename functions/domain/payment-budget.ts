@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
 import type { CaseItem } from '#events/case';
 import type { BudgetView, PaymentItem, ReservationRefusal } from '#events/payment';
-import type { PlanVersion } from '#events/plan';
-import { currencyCode, planCategory } from '#events/plan';
+import { currencyCode, type PlanVersion, planCategory } from '#events/plan';
 import { caseId } from '#events/primitives';
 
 /**
