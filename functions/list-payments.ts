@@ -27,7 +27,7 @@ const listPayments = async (event: ApiEvent, context: PartnerRequestContext): Pr
       cursor: query.cursor,
     }),
     approvedPlanVersion === undefined ? undefined : plans.getVersion(caseId, approvedPlanVersion),
-    categoryBudgets.budgets(caseId),
+    categoryBudgets.forCase(caseId),
   ]);
   return json(200, {
     items: page.items.map((payment) => paymentViewFor(payment, found.view)),

@@ -26,7 +26,8 @@ export class BudgetRepository {
     private readonly tableName: string
   ) {}
 
-  async budgets(caseId: string): Promise<BudgetItem[]> {
+  /** Every category budget of the case. */
+  async forCase(caseId: string): Promise<BudgetItem[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
