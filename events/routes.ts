@@ -27,8 +27,9 @@ import { withdrawRequestSchema } from './withdrawal.ts';
 
 /**
  * Every route of the partner API, once. The stack wires each route to its function from this table,
- * the handlers take their allowed roles from it, and the OpenAPI document is generated from it, so
- * a route cannot exist in one place and be missing from another.
+ * the handlers take their allowed roles from the permission it names (`rolesFor`), and the OpenAPI
+ * document is generated from it (functions/commons/openapi.ts), so a route cannot exist in one
+ * place and be missing from another.
  */
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT';
