@@ -18,25 +18,30 @@ import {
   paymentRejectRequestSchema,
   paymentRequestSchema,
 } from './payment.ts';
+import { type Permission, rolesGranted } from './permissions.ts';
 import { planRequestSchema } from './plan.ts';
 import type { Role } from './primitives.ts';
-import { roles } from './primitives.ts';
 import { referralRequestSchema } from './referral.ts';
 import { listReferralsQuerySchema } from './referral-list.ts';
 import { withdrawRequestSchema } from './withdrawal.ts';
 
 /**
  * Every route of the partner API, once. The stack wires each route to its function from this table,
- * the handlers take their allowed roles from it, and the OpenAPI document is generated from it, so
- * a route cannot exist in one place and be missing from another.
+ * the handlers take their allowed roles from the permission it names (`rolesFor`), and the OpenAPI
+ * document is generated from it (functions/commons/openapi.ts), so a route cannot exist in one
+ * place and be missing from another.
  */
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
   /** The entry file under `functions/` (without `.ts`) that serves the route. */
   handler: string;
-  /** Roles that may call the route, or `public` for routes without a partner key. */
-  roles: readonly Role[] | 'public';
+  /**
+   * What the route does, as the permission table names it (events/permissions.ts): the roles that
+   * may call it follow. A route whose body chooses between actions (a planned or an actual
+   * departure) names each; `public` routes take no partner key.
+   */
+  permission: Permission | readonly Permission[] | 'public';
   summary: string;
   body?: z.ZodMiniType;
   query?: z.ZodMiniType;
@@ -44,14 +49,12 @@ export interface ApiRoute {
   successStatus: number;
 }
 
-const everyRole = roles;
-
 export const apiRoutes = [
   {
     method: 'POST',
     path: '/v1/referrals',
     handler: 'create-referral',
-    roles: ['referrer'],
+    permission: 'case.submit',
     summary: 'Submit a referral',
     body: referralRequestSchema,
     idempotencyKey: 'required',
@@ -61,7 +64,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/referrals',
     handler: 'list-referrals',
-    roles: everyRole,
+    permission: 'case.read',
     summary: "The caller's cases, newest first, optionally by status",
     query: listReferralsQuerySchema,
     successStatus: 200,
@@ -70,7 +73,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/referrals/{id}',
     handler: 'get-referral',
-    roles: everyRole,
+    permission: 'case.read',
     summary: 'A case with its status, consent record and history (finance: without personal data)',
     successStatus: 200,
   },
@@ -78,7 +81,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/withdraw',
     handler: 'withdraw-referral',
-    roles: ['referrer', 'coordinator'],
+    permission: 'case.withdraw',
     summary: 'The person no longer wants to return (until departure; withdrawing twice is one withdrawal)',
     body: withdrawRequestSchema,
     successStatus: 200,
@@ -88,7 +91,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/accept',
     handler: 'accept-referral',
-    roles: ['receiver'],
+    permission: 'case.accept',
     summary: 'The receiving partner the case is offered to takes it',
     body: noteOnlyRequestSchema,
     successStatus: 200,
@@ -97,7 +100,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/decline',
     handler: 'decline-referral',
-    roles: ['receiver'],
+    permission: 'case.decline',
     summary: 'The receiving partner the case is offered to declines it with a reason; the assistance place is freed',
     body: declineRequestSchema,
     successStatus: 200,
@@ -106,7 +109,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/reassign',
     handler: 'reassign-referral',
-    roles: ['coordinator'],
+    permission: 'case.reassign',
     summary: 'Offer an eligible case to another receiving partner (one in its country of origin working for its programme)',
     body: reassignRequestSchema,
     successStatus: 200,
@@ -115,7 +118,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/departure',
     handler: 'record-departure',
-    roles: ['referrer'],
+    permission: ['case.planDeparture', 'case.depart'],
     summary: 'The planned or actual departure; `departedOn` marks the case departed',
     body: departureRequestSchema,
     successStatus: 200,
@@ -124,7 +127,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/arrival',
     handler: 'record-arrival',
-    roles: ['receiver'],
+    permission: ['case.arrive', 'case.addReception'],
     summary: 'The arrival and the reception services given; schedules the monitoring visits (sent again, it adds services given since)',
     body: arrivalRequestSchema,
     successStatus: 200,
@@ -133,7 +136,7 @@ export const apiRoutes = [
     method: 'PUT',
     path: '/v1/referrals/{id}/plan',
     handler: 'draft-plan',
-    roles: ['receiver'],
+    permission: 'case.draftPlan',
     summary: "Submit a version of the reintegration plan: a budget per category, within the programme's limits",
     body: planRequestSchema,
     successStatus: 200,
@@ -142,7 +145,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/plan/approve',
     handler: 'approve-plan',
-    roles: ['coordinator'],
+    permission: 'case.approvePlan',
     summary: 'Approve the plan version waiting for a decision; payments then use it',
     body: noteOnlyRequestSchema,
     successStatus: 200,
@@ -151,7 +154,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/plan/return',
     handler: 'return-plan',
-    roles: ['coordinator'],
+    permission: 'case.returnPlan',
     summary: 'Return the plan version waiting for a decision, with a note saying why',
     body: returnPlanRequestSchema,
     successStatus: 200,
@@ -160,7 +163,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/monitoring-visits',
     handler: 'record-visit',
-    roles: ['receiver'],
+    permission: 'case.recordVisit',
     summary: 'A monitoring visit and its outcome (one per day: the same day again with the same outcome is a retry, 200)',
     body: visitRequestSchema,
     successStatus: 201,
@@ -169,7 +172,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/close',
     handler: 'close-referral',
-    roles: ['coordinator'],
+    permission: 'case.close',
     summary: 'Close the case with an exit reason; a closed case accepts no change but reopening',
     body: closeRequestSchema,
     successStatus: 200,
@@ -178,7 +181,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/reopen',
     handler: 'reopen-referral',
-    roles: ['coordinator'],
+    permission: 'case.reopen',
     summary: 'Reopen a closed case: it goes back to the status it had when closed',
     body: noteOnlyRequestSchema,
     successStatus: 200,
@@ -187,7 +190,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/decision',
     handler: 'decide-referral',
-    roles: ['coordinator'],
+    permission: ['case.decideEligible', 'case.decideIneligible', 'case.decideWaitlisted'],
     summary: 'Decide a case in review (eligible or ineligible, with a note); the programme caps apply',
     body: decisionRequestSchema,
     successStatus: 200,
@@ -196,7 +199,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/programmes/{id}/figures',
     handler: 'programme-figures',
-    roles: ['coordinator'],
+    permission: 'programme.readFigures',
     summary: 'Assessed, assisted, waitlisted and ineligible against the caps, by country, sex and age band; counts under 5 hidden',
     successStatus: 200,
   },
@@ -204,7 +207,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/referrals/{id}/payments',
     handler: 'request-payment',
-    roles: ['receiver'],
+    permission: 'payment.request',
     summary:
       "Request a reintegration payment against the case's approved plan (its receiver); it is checked against the category's budget asynchronously",
     body: paymentRequestSchema,
@@ -215,7 +218,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/referrals/{id}/payments',
     handler: 'list-payments',
-    roles: ['receiver', 'coordinator', 'finance'],
+    permission: 'payment.read',
     summary: "A case's payments and the budget left per category (finance: without payee, purpose or notes)",
     query: listPaymentsQuerySchema,
     successStatus: 200,
@@ -224,7 +227,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/payments/export',
     handler: 'export-payments',
-    roles: ['finance'],
+    permission: 'payment.export',
     summary:
       'The payments ledger for a period (days from and to, UTC) as JSON or CSV, with control totals per currency, category and movement',
     query: exportQuerySchema,
@@ -234,7 +237,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/payments/{id}',
     handler: 'get-payment',
-    roles: ['receiver', 'coordinator', 'finance'],
+    permission: 'payment.read',
     summary: 'A payment with its steps (finance: without payee, purpose or notes)',
     successStatus: 200,
   },
@@ -242,7 +245,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/payments/{id}/transfer-instructions',
     handler: 'get-transfer-instructions',
-    roles: ['finance'],
+    permission: 'payment.readTransferInstructions',
     summary:
       "What finance needs to transfer an approved payment: the payee's name and IBAN, amount, currency, case reference and remittance text (never the requester; each disclosure is recorded on the payment)",
     successStatus: 200,
@@ -251,7 +254,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/payments/{id}/approve',
     handler: 'approve-payment',
-    roles: ['coordinator', 'finance'],
+    permission: 'payment.approve',
     summary: 'Approve a reserved payment (four eyes: never the partner that requested it)',
     body: paymentNoteRequestSchema,
     successStatus: 200,
@@ -260,7 +263,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/payments/{id}/reject',
     handler: 'reject-payment',
-    roles: ['coordinator', 'finance'],
+    permission: 'payment.reject',
     summary: 'Reject a payment before it is disbursed, releasing its reserved amount (never the requester)',
     body: paymentRejectRequestSchema,
     successStatus: 200,
@@ -269,7 +272,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/payments/{id}/cancel',
     handler: 'cancel-payment',
-    roles: ['receiver', 'coordinator'],
+    permission: 'payment.cancel',
     summary: 'Withdraw a payment request before it is disbursed (its requester or a coordinator), releasing its reserved amount',
     body: paymentNoteRequestSchema,
     successStatus: 200,
@@ -278,7 +281,7 @@ export const apiRoutes = [
     method: 'POST',
     path: '/v1/payments/{id}/disbursed',
     handler: 'record-disbursement',
-    roles: ['finance'],
+    permission: 'payment.disburse',
     summary: 'Confirm that an approved payment was transferred, with the transfer reference and date (never the requester)',
     body: disbursementRequestSchema,
     successStatus: 200,
@@ -287,7 +290,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/health',
     handler: 'health',
-    roles: 'public',
+    permission: 'public',
     summary: 'Whether the API is up',
     successStatus: 200,
   },
@@ -295,7 +298,7 @@ export const apiRoutes = [
     method: 'GET',
     path: '/v1/openapi.json',
     handler: 'openapi',
-    roles: 'public',
+    permission: 'public',
     summary: 'This contract as OpenAPI 3.1',
     successStatus: 200,
   },
@@ -306,9 +309,15 @@ export type RouteKey = `${(typeof apiRoutes)[number]['method']} ${(typeof apiRou
 
 export const routeKeyOf = (route: ApiRoute): string => `${route.method} ${route.path}`;
 
-/** The roles allowed on a route, from the table. */
+/** The permissions a route needs (any one of them lets a partner in), none for a public route. */
+export const permissionsOf = (route: ApiRoute): readonly Permission[] => {
+  if (route.permission === 'public') return [];
+  return typeof route.permission === 'string' ? [route.permission] : route.permission;
+};
+
+/** The roles allowed on a route: those granted any permission it names. */
 export const rolesFor = (routeKey: RouteKey): readonly Role[] => {
-  const route = apiRoutes.find((candidate) => routeKeyOf(candidate) === routeKey);
-  if (route === undefined || route.roles === 'public') throw new Error(`${routeKey} is not a partner route`);
-  return route.roles;
+  const route: ApiRoute | undefined = apiRoutes.find((candidate) => routeKeyOf(candidate) === routeKey);
+  if (route === undefined || route.permission === 'public') throw new Error(`${routeKey} is not a partner route`);
+  return [...new Set(permissionsOf(route).flatMap(rolesGranted))];
 };

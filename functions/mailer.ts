@@ -3,7 +3,7 @@ import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } f
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient, dynamoDbClient } from '#adapters/dynamodb';
 import { MailSender, sesClient } from '#adapters/mail-sender';
 import { PartnerRepository } from '#adapters/partner-repository';
@@ -18,7 +18,6 @@ import { type NotificationMessage, notificationMessageSchema } from '#events/not
  * a redelivered or duplicated message finds it and sends nothing. See README "Notifications" for
  * what happens between SES accepting an email and the record being written.
  */
-const processor = new BatchProcessor(EventType.SQS);
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
 const mail = new MailSender(sesClient, requiredEnv('SENDER_ADDRESS'));
 const financeAddress = requiredEnv('FINANCE_ADDRESS');
@@ -132,9 +131,14 @@ const deliver = async (record: SQSRecord): Promise<void> => {
   }
 };
 
-const mailer = async (event: SQSEvent, context: Context) => {
-  sentRecords.registerLambdaContext(context);
-  return processPartialResponse(event, deliver, processor, { context });
-};
-
-export const handler = middy(mailer).use(injectLambdaContext(logger, { resetKeys: true }));
+/**
+ * Middleware first, handler last, as functions/commons/stream.ts does for the stream consumers. A
+ * processor per invocation: it holds the batch's state, and the local stack and the tests may run
+ * invocations of one module at once.
+ */
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler((event, context) => {
+    sentRecords.registerLambdaContext(context);
+    return processPartialResponse(event, deliver, new BatchProcessor(EventType.SQS), { context });
+  });

@@ -4,6 +4,7 @@ import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
+import { lostRace, optimistically } from '#commons/optimistic';
 import { logger } from '#commons/powertools';
 import { streamConsumer, streamImage } from '#commons/stream';
 import { decideOffer } from '#domain/offer';
@@ -15,8 +16,6 @@ const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TAB
 
 /** What this consumer reads of a case image: never the person block. */
 const offerImageSchema = z.object({ caseId, status: caseStatus, receiverId: z.optional(partnerId) });
-
-const maxAttempts = 3;
 
 /**
  * Offers a case that has just become eligible (assessed, decided, or promoted from the waitlist)
@@ -31,16 +30,17 @@ const offerCase = async (record: DynamoDBRecord): Promise<void> => {
   const after = streamImage(record, 'NewImage', offerImageSchema);
   if (after?.status !== 'eligible' || before?.status === 'eligible' || after.receiverId !== undefined) return;
 
-  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const found = await cases.get(after.caseId);
-    if (found === undefined) return;
-    const candidates = await partners.activeReceiversIn(found.case.originCountry);
-    const decision = decideOffer(found.case, found.history, candidates, new Date());
-    if (decision.kind !== 'change') {
-      logger.info('offer not needed', { caseId: after.caseId, status: found.case.status });
-      return;
-    }
-    if ((await cases.transition(found.case, decision.change)) === 'applied') {
+  await optimistically(
+    async () => {
+      const found = await cases.get(after.caseId);
+      if (found === undefined) return;
+      const candidates = await partners.activeReceiversIn(found.case.originCountry);
+      const decision = decideOffer(found.case, found.history, candidates, new Date());
+      if (decision.kind !== 'change') {
+        logger.info('offer not needed', { caseId: after.caseId, status: found.case.status });
+        return;
+      }
+      if ((await cases.transition(found.case, decision.change)) !== 'applied') return lostRace;
       const { action, subject } = decision.change.history;
       if (action === 'offer_unmatched') {
         logger.warn('no receiving partner registered: the coordinator must assign the case', {
@@ -51,10 +51,9 @@ const offerCase = async (record: DynamoDBRecord): Promise<void> => {
       } else {
         logger.info('case offered', { caseId: after.caseId, receiverId: subject });
       }
-      return;
-    }
-  }
-  throw new Error(`case ${after.caseId} kept changing while it was being offered`);
+    },
+    { attempts: 3, exhausted: () => new Error(`case ${after.caseId} kept changing while it was being offered`) }
+  );
 };
 
 export const handler = streamConsumer(() => offerCase);

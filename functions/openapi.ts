@@ -1,5 +1,5 @@
 import { type ApiResult, apiRoute, json } from '#commons/http';
-import { buildOpenApiDocument } from '#events/openapi';
+import { buildOpenApiDocument } from '#commons/openapi';
 
 /** Built once per execution environment: the document only changes with a deployment. */
 const document = buildOpenApiDocument();

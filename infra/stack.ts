@@ -172,7 +172,7 @@ export class ReferralStack extends Stack {
     };
     for (const route of apiRoutes) {
       api.addRoute(HttpMethod[route.method], route.path, routeFunctions[route.handler], {
-        public: route.roles === 'public',
+        public: route.permission === 'public',
       });
     }
 

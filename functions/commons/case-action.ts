@@ -6,17 +6,31 @@ import { apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
 import { caseForCaller } from './case-access.ts';
 import { requiredEnv } from './env.ts';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseJsonBody, partnerWithRole } from './http.ts';
+import { lostRace, optimistically } from './optimistic.ts';
 import { logger } from './powertools.ts';
 import { conflict, forbidden, ProblemError } from './problem.ts';
 
-/** A concurrent change makes the conditional write fail; the decision is then taken again on fresh data. */
-const maxAttempts = 3;
-
+/**
+ * Decides what an action does to the case as found. `attempt` is 1 on the first read and counts up
+ * after each lost race, for the rare decision that must not be taken again on a changed case.
+ */
 export type CaseDecider<Request, Response> = (
   found: StoredCase,
   actor: CaseActor,
-  request: Request
+  request: Request,
+  attempt: number
 ) => Decision<Response> | Promise<Decision<Response>>;
+
+export interface CaseActionOptions {
+  /** The repository to use; the stage's cases table by default (tests pass their own). */
+  cases?: CaseRepository;
+  /** The 404 detail when the case does not exist or the caller may not see it. */
+  notFound?: string;
+  /** The 409 detail once every attempt lost its race. */
+  exhausted?: string;
+  /** The log message of an applied change. */
+  changed?: string;
+}
 
 /**
  * The handler of a route that acts on one case: parse the body, load the case the caller may see
@@ -28,35 +42,58 @@ export type CaseDecider<Request, Response> = (
 export const caseActionHandler = <Schema extends z.ZodMiniType, Response>(
   routeKey: RouteKey,
   bodySchema: Schema,
-  decide: CaseDecider<z.infer<Schema>, Response>
+  decide: CaseDecider<z.infer<Schema>, Response>,
+  options: CaseActionOptions = {}
 ) => {
-  const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+  const cases = options.cases ?? new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
   const successStatus = apiRoutes.find((route) => routeKeyOf(route) === routeKey)?.successStatus ?? 200;
+  const exhausted = options.exhausted ?? 'The case changed while your request was being handled. Retry the request.';
+
+  const apply = async (found: StoredCase, decision: Decision<Response>): Promise<ApiResult | typeof lostRace> => {
+    switch (decision.kind) {
+      case 'refused':
+        throw problemFor(decision.refusal);
+      case 'unchanged':
+        return json(200, decision.response);
+      case 'change': {
+        if ((await cases.transition(found.case, decision.change)) !== 'applied') return lostRace;
+        const { history } = decision.change;
+        logger.info(options.changed ?? 'case changed', {
+          caseId: found.case.caseId,
+          action: history.action,
+          fromStatus: found.case.status,
+          toStatus: history.toStatus,
+          ...(history.reason === undefined ? {} : { reason: history.reason }),
+        });
+        return json(successStatus, decision.response);
+      }
+      case 'review': {
+        const { caps, plan, ...by } = decision.review;
+        const result = await cases.decide(found.case, caps, plan, by);
+        if (!result.written) return lostRace;
+        logger.info('review decided', {
+          caseId: found.case.caseId,
+          reference: found.case.reference,
+          outcome: result.decision.to,
+          reasons: result.decision.reasons,
+        });
+        const after = await cases.get(found.case.caseId);
+        if (after === undefined) throw new Error(`case ${found.case.caseId} vanished after its review was written`);
+        return json(successStatus, decision.respond(after));
+      }
+    }
+  };
 
   const act = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
     const request = parseJsonBody(event, bodySchema);
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const found = await caseForCaller(cases, event, context.partner);
-      const actor: CaseActor = { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase };
-      const decision = await decide(found, actor, request);
-      switch (decision.kind) {
-        case 'refused':
-          throw problemFor(decision.refusal);
-        case 'unchanged':
-          return json(200, decision.response);
-        case 'change':
-          if ((await cases.transition(found.case, decision.change)) === 'applied') {
-            logger.info('case changed', {
-              caseId: found.case.caseId,
-              action: decision.change.history.action,
-              fromStatus: found.case.status,
-              toStatus: decision.change.history.toStatus,
-            });
-            return json(successStatus, decision.response);
-          }
-      }
-    }
-    throw conflict('The case changed while your request was being handled. Retry the request.', { 'Retry-After': '1' });
+    return optimistically(
+      async (attempt) => {
+        const found = await caseForCaller(cases, event, context.partner, options.notFound);
+        const actor: CaseActor = { partnerId: context.partner.partnerId, rolesOnCase: found.rolesOnCase };
+        return apply(found, await decide(found, actor, request, attempt));
+      },
+      { attempts: 3, exhausted: () => conflict(exhausted, { 'Retry-After': '1' }) }
+    );
   };
 
   return apiRoute<PartnerRequestContext>()

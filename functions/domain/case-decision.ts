@@ -1,5 +1,7 @@
 import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
-import { type Actor, type CaseAction, caseActions, checkTransition, preconditionMessages } from './case-lifecycle.ts';
+import type { Actor } from '#events/permissions';
+import { type CaseAction, caseActions, checkTransition, preconditionMessages } from './case-lifecycle.ts';
+import type { Caps, PlaceCounters, PlannedDecision } from './places.ts';
 
 /**
  * The shape every lifecycle decision takes, so one runner (functions/commons/case-action.ts) can
@@ -20,15 +22,37 @@ export interface CaseChange {
 }
 
 export type Refusal =
-  | { reason: 'role'; detail: string }
+  /** `action` names what was refused, so a test can tell which action a route's decider takes. */
+  | { reason: 'role'; detail: string; action: CaseAction }
   | { reason: 'status'; detail: string; currentStatus: CaseItem['status'] }
   /** The request does not fit what is already recorded (409 without a status). */
   | { reason: 'conflict'; detail: string }
   /** The request is well-formed but breaks a rule of the programme or of time (422). */
   | { reason: 'invalid'; detail: string; errors: Array<{ path: string; message: string }> };
 
+/**
+ * A coordinator's review decision. Whether an eligible case gets a place or joins the waitlist
+ * depends on the programme's counters when it is written, so the repository plans it with `plan`
+ * inside the transaction that updates them (`CaseRepository.decide`).
+ */
+export interface ReviewChange {
+  caps: Caps;
+  plan: (counters: PlaceCounters) => PlannedDecision;
+  by: string;
+  action: string;
+  note: string;
+}
+
+/** What a case looks like once a change is written, for answers that show the case as stored. */
+export interface CaseRecordAfter {
+  case: CaseItem;
+  history: HistoryEntry[];
+  notes: CaseNote[];
+}
+
 export type Decision<Response> =
   | { kind: 'change'; change: CaseChange; response: Response }
+  | { kind: 'review'; review: ReviewChange; respond: (after: CaseRecordAfter) => Response }
   /** Already done as asked (a retried request): nothing to write, the same answer again. */
   | { kind: 'unchanged'; response: Response }
   | { kind: 'refused'; refusal: Refusal };
@@ -46,7 +70,7 @@ export const refusalFor = (action: CaseAction, stored: CaseItem, actor: CaseActo
   const transition = caseActions[action];
   switch (check.reason) {
     case 'role':
-      return { reason: 'role', detail: `Only ${rolesInWords(check.allowedRoles)} may ${transition.what}.` };
+      return { reason: 'role', action, detail: `Only ${rolesInWords(check.allowedRoles)} may ${transition.what}.` };
     case 'status':
       return {
         reason: 'status',

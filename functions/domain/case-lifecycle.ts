@@ -1,17 +1,18 @@
 import { type CaseItem, type CaseStatus, statusesAfterArrival, statusesBeforeDeparture } from '#events/case';
-import type { Role } from '#events/primitives';
+import { type Actor, permissions } from '#events/permissions';
 import { type PlaceChange, placeChange } from './places.ts';
 
 /**
- * The life of a case (DESIGN.md) as data, in one place: every action names the statuses it may
- * start from, the status it leads to, who may take it and what else must hold. `system` is the
- * platform itself (the eligibility engine, the waitlist, the offer to a receiver). Which case a
- * partner may act on is decided by the access policy (a receiver role counts only on the cases
- * offered to it); this module says whether the action makes sense for the case as it is now.
+ * The life of a case (README.md, "The life of a case after eligibility") as data, in one place: every action names the
+ * statuses it may start from, the status it leads to, who may take it and what else must hold.
+ * Who may take it is the permission table's (events/permissions.ts), so a route and the action it
+ * takes cannot disagree. Which case a partner may act on is decided by the access policy (a
+ * receiver role counts only on the cases offered to it); this module says whether the action makes
+ * sense for the case as it is now.
  *
  * A closed case accepts nothing but `reopen`: no other action lists `closed` in `from`.
  */
-export type Actor = Role | 'system';
+export type { Actor } from '#events/permissions';
 
 /** Facts besides the status that an action needs. */
 export type Precondition =
@@ -38,51 +39,69 @@ export interface Transition {
 }
 
 export const caseActions = {
-  assessEligible: { what: 'assess the case eligible', from: ['submitted'], to: 'eligible', by: ['system'] },
-  assessIneligible: { what: 'assess the case ineligible', from: ['submitted'], to: 'ineligible', by: ['system'] },
-  assessNeedsReview: { what: 'send the case for review', from: ['submitted'], to: 'needs_review', by: ['system'] },
-  assessWaitlisted: { what: 'waitlist the case', from: ['submitted'], to: 'waitlisted', by: ['system'] },
-  decideEligible: { what: 'decide the case eligible', from: ['needs_review'], to: 'eligible', by: ['coordinator'] },
-  decideIneligible: { what: 'decide the case ineligible', from: ['needs_review'], to: 'ineligible', by: ['coordinator'] },
-  decideWaitlisted: { what: 'waitlist the case', from: ['needs_review'], to: 'waitlisted', by: ['coordinator'] },
-  promote: { what: 'promote the case from the waitlist', from: ['waitlisted'], to: 'eligible', by: ['system'] },
-  withdraw: { what: 'withdraw the referral', from: statusesBeforeDeparture, to: 'withdrawn', by: ['referrer', 'coordinator'] },
+  assessEligible: { what: 'assess the case eligible', from: ['submitted'], to: 'eligible', by: permissions.case.assessEligible },
+  assessIneligible: { what: 'assess the case ineligible', from: ['submitted'], to: 'ineligible', by: permissions.case.assessIneligible },
+  assessNeedsReview: { what: 'send the case for review', from: ['submitted'], to: 'needs_review', by: permissions.case.assessNeedsReview },
+  assessWaitlisted: { what: 'waitlist the case', from: ['submitted'], to: 'waitlisted', by: permissions.case.assessWaitlisted },
+  decideEligible: { what: 'decide the case eligible', from: ['needs_review'], to: 'eligible', by: permissions.case.decideEligible },
+  decideIneligible: { what: 'decide the case ineligible', from: ['needs_review'], to: 'ineligible', by: permissions.case.decideIneligible },
+  decideWaitlisted: { what: 'waitlist the case', from: ['needs_review'], to: 'waitlisted', by: permissions.case.decideWaitlisted },
+  promote: { what: 'promote the case from the waitlist', from: ['waitlisted'], to: 'eligible', by: permissions.case.promote },
+  withdraw: { what: 'withdraw the referral', from: statusesBeforeDeparture, to: 'withdrawn', by: permissions.case.withdraw },
   /** An eligible case goes to the receiving partner registered for its programme and country of origin. */
-  offer: { what: 'offer the case to a receiving partner', from: ['eligible'], to: undefined, by: ['system'], requires: ['unassigned'] },
+  offer: {
+    what: 'offer the case to a receiving partner',
+    from: ['eligible'],
+    to: undefined,
+    by: permissions.case.offer,
+    requires: ['unassigned'],
+  },
   /**
    * Only while the offer is open: a declined case has released its assistance place (the waitlist
    * promotes the next case), so offering it again would need a place again, which is an eligibility
    * decision, not a reassignment.
    */
-  reassign: { what: 'offer the case to another receiving partner', from: ['eligible'], to: undefined, by: ['coordinator'] },
-  accept: { what: 'accept the case', from: ['eligible'], to: 'accepted', by: ['receiver'] },
-  decline: { what: 'decline the case', from: ['eligible'], to: 'declined', by: ['receiver'] },
-  planDeparture: { what: 'record the planned departure', from: ['accepted'], to: undefined, by: ['referrer'] },
-  depart: { what: 'record the departure', from: ['accepted'], to: 'departed', by: ['referrer'] },
-  arrive: { what: 'record the arrival', from: ['departed'], to: 'arrived', by: ['receiver'] },
+  reassign: { what: 'offer the case to another receiving partner', from: ['eligible'], to: undefined, by: permissions.case.reassign },
+  accept: { what: 'accept the case', from: ['eligible'], to: 'accepted', by: permissions.case.accept },
+  decline: { what: 'decline the case', from: ['eligible'], to: 'declined', by: permissions.case.decline },
+  planDeparture: { what: 'record the planned departure', from: ['accepted'], to: undefined, by: permissions.case.planDeparture },
+  depart: { what: 'record the departure', from: ['accepted'], to: 'departed', by: permissions.case.depart },
+  arrive: { what: 'record the arrival', from: ['departed'], to: 'arrived', by: permissions.case.arrive },
   /** Reception services given after the arrival was first recorded (onward transport a few days later). */
-  addReception: { what: 'add reception services', from: statusesAfterArrival, to: undefined, by: ['receiver'] },
-  draftPlan: { what: 'draft the reintegration plan', from: statusesAfterArrival, to: undefined, by: ['receiver'] },
+  addReception: { what: 'add reception services', from: statusesAfterArrival, to: undefined, by: permissions.case.addReception },
+  draftPlan: { what: 'draft the reintegration plan', from: statusesAfterArrival, to: undefined, by: permissions.case.draftPlan },
   /** The first approved plan starts reintegration; a revision approved later keeps the status. */
   approvePlan: {
     what: 'approve the plan',
     from: statusesAfterArrival,
     to: 'reintegrating',
     staysIn: ['reintegrating', 'monitoring'],
-    by: ['coordinator'],
+    by: permissions.case.approvePlan,
     requires: ['planAwaitingApproval'],
   },
   returnPlan: {
     what: 'return the plan',
     from: statusesAfterArrival,
     to: undefined,
-    by: ['coordinator'],
+    by: permissions.case.returnPlan,
     requires: ['planAwaitingApproval'],
   },
   /** A visit due before the plan is approved is still recorded; monitoring starts once reintegration has. */
-  recordVisit: { what: 'record a monitoring visit', from: statusesAfterArrival, to: 'monitoring', staysIn: ['arrived'], by: ['receiver'] },
-  close: { what: 'close the case', from: ['departed', ...statusesAfterArrival], to: 'closed', by: ['coordinator'] },
-  reopen: { what: 'reopen the case', from: ['closed'], to: 'statusBeforeClosure', by: ['coordinator'], requires: ['closureRecorded'] },
+  recordVisit: {
+    what: 'record a monitoring visit',
+    from: statusesAfterArrival,
+    to: 'monitoring',
+    staysIn: ['arrived'],
+    by: permissions.case.recordVisit,
+  },
+  close: { what: 'close the case', from: ['departed', ...statusesAfterArrival], to: 'closed', by: permissions.case.close },
+  reopen: {
+    what: 'reopen the case',
+    from: ['closed'],
+    to: 'statusBeforeClosure',
+    by: permissions.case.reopen,
+    requires: ['closureRecorded'],
+  },
 } as const satisfies Record<string, Transition>;
 
 export type CaseAction = keyof typeof caseActions;

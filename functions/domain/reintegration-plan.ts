@@ -141,7 +141,11 @@ export const decideApprovePlan = (
   if (refusal !== undefined) return refused(refusal);
   if (latest === undefined) throw new Error(`case ${stored.caseId} names plan version ${stored.planVersion} but it is missing`);
   if (latest.draftedBy === actor.partnerId) {
-    return refused({ reason: 'role', detail: 'A plan is approved by someone other than the partner who drafted it.' });
+    return refused({
+      reason: 'role',
+      action: 'approvePlan',
+      detail: 'A plan is approved by someone other than the partner who drafted it.',
+    });
   }
 
   const at = now.toISOString();

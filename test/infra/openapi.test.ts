@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../events/openapi.ts';
+import { buildOpenApiDocument } from '../../functions/commons/openapi.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
 const document = buildOpenApiDocument();

@@ -218,8 +218,8 @@ describe('HTTP API', () => {
     });
   });
 
-  const partnerRoutes = apiRoutes.filter((route) => route.roles !== 'public').map(routeKeyOf);
-  const publicRoutes = apiRoutes.filter((route) => route.roles === 'public').map(routeKeyOf);
+  const partnerRoutes = apiRoutes.filter((route) => route.permission !== 'public').map(routeKeyOf);
+  const publicRoutes = apiRoutes.filter((route) => route.permission === 'public').map(routeKeyOf);
 
   it.each(partnerRoutes)('%s exists behind the authorizer', (routeKey) => {
     dev.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseStatus } from '../../events/case.ts';
 import type { Role } from '../../events/primitives.ts';
-import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
+import { type ApiRoute, apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '../../events/routes.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
@@ -150,7 +150,7 @@ beforeAll(async () => {
 });
 
 describe('API5 function-level authorization: every partner route × every role', () => {
-  const partnerRoutes = apiRoutes.filter((route): route is Extract<typeof route, { roles: readonly Role[] }> => route.roles !== 'public');
+  const partnerRoutes = apiRoutes.filter((route) => route.permission !== 'public');
   const cells = partnerRoutes.flatMap((route) =>
     (['referrer', 'receiver', 'coordinator', 'finance'] as const).map((role) => [routeKeyOf(route), role, route] as const)
   );
@@ -202,7 +202,7 @@ describe('API5 function-level authorization: every partner route × every role',
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if ((route.roles as readonly Role[]).includes(role)) {
+    if (rolesFor(routeKeyOf(route) as RouteKey).includes(role)) {
       expect(response.status).toBe(route.successStatus);
     } else {
       expectProblem(response, 403);

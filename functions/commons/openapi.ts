@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { planResponseSchema, visitViewSchema } from './lifecycle.ts';
+import { planResponseSchema, visitViewSchema } from '#events/lifecycle';
 import {
   paymentExportSchema,
   paymentFinanceViewSchema,
@@ -7,20 +7,20 @@ import {
   paymentViewSchema,
   requestedPaymentSchema,
   transferInstructionsSchema,
-} from './payment.ts';
-import { roles } from './primitives.ts';
-import { programmeFiguresSchema } from './programme-figures.ts';
+} from '#events/payment';
+import { roles } from '#events/primitives';
+import { programmeFiguresSchema } from '#events/programme-figures';
 import {
   financeViewSchema,
   referralListItemSchema,
   referralPageSchema,
   referralSummarySchema,
   referralViewSchema,
-} from './referral-views.ts';
-import { type ApiRoute, apiRoutes, routeKeyOf } from './routes.ts';
-import { lifecycleSamples } from './samples/lifecycle.ts';
-import { paymentRequestExample, transferInstructionsExample } from './samples/payments.ts';
-import referralExample from './samples/referral-tact.json' with { type: 'json' };
+} from '#events/referral-views';
+import { type ApiRoute, apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
+import { lifecycleSamples } from '#events/samples/lifecycle';
+import { paymentRequestExample, transferInstructionsExample } from '#events/samples/payments';
+import referralExample from '../../events/samples/referral-tact.json' with { type: 'json' };
 
 /**
  * The partner contract as OpenAPI 3.1, generated from the route table and the zod schemas the
@@ -119,7 +119,7 @@ const errorResponses = (route: ApiRoute) => ({
   ...(route.body || route.query || route.path.includes('{')
     ? { '400': problemResponse('The request is not valid; `errors` names each field.') }
     : {}),
-  ...(route.roles === 'public'
+  ...(route.permission === 'public'
     ? {}
     : {
         '401': problemResponse('Missing, unknown or disabled partner key.'),
@@ -197,8 +197,8 @@ const operationOf = (route: ApiRoute) => {
   return {
     operationId: route.handler,
     summary: route.summary,
-    description: route.roles === 'public' ? 'Public: no partner key.' : `Roles: ${route.roles.join(', ')}.`,
-    security: route.roles === 'public' ? [] : [{ partnerKey: [] }],
+    description: route.permission === 'public' ? 'Public: no partner key.' : `Roles: ${rolesFor(routeKey as RouteKey).join(', ')}.`,
+    security: route.permission === 'public' ? [] : [{ partnerKey: [] }],
     parameters: parametersOf(route),
     ...(route.body
       ? {
