@@ -12,7 +12,7 @@ import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import type { CaseDecider } from '../../functions/commons/case-action.ts';
 import type { CaseActor, Decision } from '../../functions/domain/case-decision.ts';
 import { type CaseAction, caseActions } from '../../functions/domain/case-lifecycle.ts';
-import { paymentActions } from '../../functions/domain/payments.ts';
+import { paymentActions } from '../../functions/domain/payment-lifecycle.ts';
 import { newCaseFromReferral } from '../../functions/domain/referral-case.ts';
 
 /**
@@ -45,7 +45,7 @@ describe('the payment actions take their actors from the table', () => {
   const actions = Object.keys(paymentActions) as Array<keyof typeof paymentActions>;
 
   it.each(actions)('%s', (action) => {
-    expect(paymentActions[action].by).toEqual(permissions.payment[action]);
+    expect(paymentActions[action].by).toBe(permissions.payment[action]);
   });
 
   it.each(partnerRoutes.filter((route) => permissionsOf(route).some((permission) => permission.startsWith('payment.'))))(
