@@ -26,11 +26,11 @@ import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partn
 import { writeCloudAssembly } from './assembly.ts';
 import { workerEnvironment } from './lambda-runtime.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
+import { localCredentials } from './provision.ts';
 import { resourcesOfType } from './resource-types.ts';
 import type { DemoPartner, Seeder } from './seed.ts';
-import { REPO_ROOT, synthesize } from './synth.ts';
-import { LOCAL_REGION, loadStackTemplate } from './template.ts';
+import { repoRoot, synthesize } from './synth.ts';
+import { loadStackTemplate, localRegion } from './template.ts';
 import { shortId } from './timing.ts';
 
 const ConcurrentPartners = 50;
@@ -103,7 +103,7 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
     const started = Date.now();
     // As `npm start` runs it: tsx as a loader in the same process.
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, ...flags], {
-      cwd: REPO_ROOT,
+      cwd: repoRoot,
       env: { ...process.env, PORT: '0', NO_COLOR: '1' },
       stdio: 'ignore',
     });
@@ -130,7 +130,7 @@ async function measureSynth(): Promise<number> {
   try {
     return (await synthesize({ outDir, force: true })).durationMs;
   } finally {
-    rmSync(join(REPO_ROOT, outDir), { recursive: true, force: true });
+    rmSync(join(repoRoot, outDir), { recursive: true, force: true });
   }
 }
 
@@ -223,7 +223,7 @@ function sdkClientsOf(bundle: string): string[] {
 
 /** The client class a package exports: `@aws-sdk/client-dynamodb` → `DynamoDBClient`. */
 function clientClassOf(packageName: string): string {
-  const require = createRequire(join(REPO_ROOT, 'package.json'));
+  const require = createRequire(join(repoRoot, 'package.json'));
   const index = join(dirname(require.resolve(`${packageName}/package.json`)), 'dist-types', 'index.d.ts');
   const match = /export \* from "\.\/(\w+Client)"/.exec(readFileSync(index, 'utf8'));
   if (match === null) throw new Error(`no client class found in ${packageName}`);
@@ -242,7 +242,7 @@ async function floorBundle(packages: string[]): Promise<string> {
     const dynamo = clients.indexOf('@aws-sdk/client-dynamodb');
     lines.push(`export const documents = DynamoDBDocumentClient.from(clients[${dynamo}]);`);
   }
-  const entry = join(REPO_ROOT, '.local', `bench-floor-entry-${process.pid}.mjs`);
+  const entry = join(repoRoot, '.local', `bench-floor-entry-${process.pid}.mjs`);
   writeFileSync(entry, lines.join('\n'));
   const outfile = join(dir, 'index.mjs');
   try {
@@ -340,7 +340,7 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
     logDir: join(tmpdir(), 'trm-bench-logs'),
   });
   try {
-    const body = readFileSync(join(REPO_ROOT, 'events', 'samples', 'referral-tact.json'), 'utf8');
+    const body = readFileSync(join(repoRoot, 'events', 'samples', 'referral-tact.json'), 'utf8');
     const started = performance.now();
     const submissions = await Promise.all(
       stack.partners.map(async (partner, i) => {
@@ -422,7 +422,7 @@ async function followUp(accepted: Accepted[], arrived: (pending: Accepted[]) => 
 
 /** Read straight from the table, beside the counting proxies, so the polling costs no counted request. */
 async function timeToDecision(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
-  const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.dynamodb });
+  const client = new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.dynamodb });
   const documents = DynamoDBDocumentClient.from(client);
   const casesTable = Object.entries(stack.resources).find(([id]) => /^DataCases[0-9A-F]{8}$/.test(id))?.[1].ref;
   try {

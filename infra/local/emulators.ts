@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_REGION } from './template.ts';
+import { localRegion } from './template.ts';
 
 export interface LocalEndpoints {
   dynamodb: string;
@@ -141,7 +141,7 @@ function fauxqsSpec(port: number): EmulatorSpec {
     name: 'fauxqs',
     command: process.execPath,
     args: [join(packageDirectory('fauxqs'), 'dist', 'cli.js')],
-    env: { FAUXQS_PORT: String(port), FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: LOCAL_REGION },
+    env: { FAUXQS_PORT: String(port), FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: localRegion },
     port,
     readinessPath: '/health',
   };

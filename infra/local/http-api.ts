@@ -7,8 +7,8 @@ import {
   type CfnResource,
   type CfnTemplate,
   isRecord,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
+  localAccountId,
+  localRegion,
   type ResourceContext,
   resolveIntrinsics,
 } from './template.ts';
@@ -466,7 +466,7 @@ function buildEvent(input: EventInput): HttpApiEvent {
     headers,
     ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
     requestContext: {
-      accountId: LOCAL_ACCOUNT_ID,
+      accountId: localAccountId,
       apiId: config.apiId,
       domainName: host,
       domainPrefix: host.split('.')[0],
@@ -495,7 +495,7 @@ function authorizerEvent(event: HttpApiEvent, identitySource: string[]): Record<
   return {
     version: '2.0',
     type: 'REQUEST',
-    routeArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${String(context.apiId)}/${String(context.stage)}/${http.method}${http.path}`,
+    routeArn: `arn:aws:execute-api:${localRegion}:${localAccountId}:${String(context.apiId)}/${String(context.stage)}/${http.method}${http.path}`,
     identitySource,
     routeKey: event.routeKey,
     rawPath: event.rawPath,

@@ -15,7 +15,7 @@ import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
 import { localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
 import { type DemoPartner, seeders as defaultSeeders, runSeeders, type Seeder } from './seed.ts';
 import { type MappingDependencies, StreamMapping } from './stream-mapping.ts';
-import { REPO_ROOT, synthesize } from './synth.ts';
+import { repoRoot, synthesize } from './synth.ts';
 import { type CfnTemplate, loadStackTemplate, locateStackTemplate, type ResourceContext } from './template.ts';
 import { shortId } from './timing.ts';
 
@@ -142,7 +142,7 @@ async function start(
 
   const runtime = new LambdaRuntime({
     endpoints: functionEndpoints,
-    logDir: options.logDir ?? join(stateDir ?? join(REPO_ROOT, '.local'), 'logs', 'functions'),
+    logDir: options.logDir ?? join(stateDir ?? join(repoRoot, '.local'), 'logs', 'functions'),
     ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
     onInvocation: (record) => {
       invocations.push(record);

@@ -22,12 +22,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
-import { PASSED_OVER_TYPES, RUNTIME_TYPES } from './resource-types.ts';
+import { passedOverTypes, runtimeTypes } from './resource-types.ts';
 import {
   type CfnResource,
   type CfnTemplate,
   isRecord,
-  LOCAL_REGION,
+  localRegion,
   type ResolvedResource,
   type ResourceContext,
   referencedLogicalIds,
@@ -35,7 +35,7 @@ import {
   resolveString,
 } from './template.ts';
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface StackOptions {
   /** What `AWS::StackName` resolves to. */
@@ -122,7 +122,7 @@ export async function provisionResources(
   endpoints: LocalEndpoints,
   options: StackOptions = {}
 ): Promise<ResourceContext> {
-  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const clientConfig = { region: localRegion, credentials: localCredentials };
   const context: ProvisionContext = {
     ctx: {},
     endpoints,
@@ -202,7 +202,7 @@ function provisioningOrder(template: CfnTemplate): string[] {
 
 function isProvisionable(logicalId: string, resource: CfnResource): boolean {
   if (resource.Type in Rules) return true;
-  if (PASSED_OVER_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type)) return false;
+  if (passedOverTypes.has(resource.Type) || runtimeTypes.has(resource.Type)) return false;
   throw new Error(`Resources.${logicalId}: type ${resource.Type} is not supported by the local stack`);
 }
 

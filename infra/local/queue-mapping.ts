@@ -1,9 +1,9 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { QueueMappingConfig } from './event-source-mappings.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
+import { localCredentials } from './provision.ts';
 import { batchItemFailures, type MappingDependencies } from './stream-mapping.ts';
-import { LOCAL_REGION } from './template.ts';
+import { localRegion } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
 /** Lambda starts this many concurrent pollers on a queue without a maximum concurrency. */
@@ -43,7 +43,7 @@ export class QueueMapping {
     readonly config: QueueMappingConfig,
     private readonly deps: MappingDependencies
   ) {
-    this.sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: deps.endpoints.sqs });
+    this.sqs = new SQSClient({ region: localRegion, credentials: localCredentials, endpoint: deps.endpoints.sqs });
   }
 
   async start(): Promise<void> {
@@ -173,7 +173,7 @@ export class QueueMapping {
       ...(message.MD5OfMessageAttributes === undefined ? {} : { md5OfMessageAttributes: message.MD5OfMessageAttributes }),
       eventSource: 'aws:sqs',
       eventSourceARN: this.config.queueArn,
-      awsRegion: LOCAL_REGION,
+      awsRegion: localRegion,
     };
   }
 }

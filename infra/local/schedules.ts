@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { resourcesOfType } from './resource-types.ts';
-import { type CfnTemplate, isRecord, LOCAL_ACCOUNT_ID, LOCAL_REGION, type ResourceContext, resolveIntrinsics } from './template.ts';
+import { type CfnTemplate, isRecord, localAccountId, localRegion, type ResourceContext, resolveIntrinsics } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
 export type Schedule = { kind: 'rate'; everyMs: number } | { kind: 'cron'; fields: CronFields };
@@ -116,7 +116,7 @@ export function nextCronTime(fields: CronFields, after: Date): Date | undefined 
 }
 
 export function ruleArn(name: string): string {
-  return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${name}`;
+  return `arn:aws:events:${localRegion}:${localAccountId}:rule/${name}`;
 }
 
 export function localRuleName(logicalId: string, properties: Record<string, unknown>, stackName: string): string {
@@ -177,9 +177,9 @@ export function scheduledEvent(rule: RuleConfig, time: Date): Record<string, unk
     id: randomUUID(),
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
-    account: LOCAL_ACCOUNT_ID,
+    account: localAccountId,
     time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
+    region: localRegion,
     resources: [rule.arn],
     detail: {},
   };

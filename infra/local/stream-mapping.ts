@@ -12,8 +12,8 @@ import type { CheckpointStore, ShardCheckpoint } from './checkpoints.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { StreamMappingConfig } from './event-source-mappings.ts';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
-import { LOCAL_REGION } from './template.ts';
+import { localCredentials } from './provision.ts';
+import { localRegion } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
 export interface MappingDependencies {
@@ -85,7 +85,7 @@ export class StreamMapping {
     readonly config: StreamMappingConfig,
     private readonly deps: MappingDependencies
   ) {
-    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const clientConfig = { region: localRegion, credentials: localCredentials };
     this.streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: deps.endpoints.dynamodb });
     this.sqs = new SQSClient({ ...clientConfig, endpoint: deps.endpoints.sqs });
   }
@@ -438,7 +438,7 @@ export function toLambdaRecord(record: SdkStreamRecord, streamArn: string): Lamb
   );
   return {
     ...rest,
-    awsRegion: LOCAL_REGION,
+    awsRegion: localRegion,
     eventSourceARN: streamArn,
     dynamodb: {
       ...(ApproximateCreationDateTime === undefined ? {} : { ApproximateCreationDateTime: ApproximateCreationDateTime.getTime() / 1000 }),

@@ -31,8 +31,8 @@ export interface StackTemplateLocation {
   templatePath: string;
 }
 
-export const LOCAL_REGION = 'eu-west-3';
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export const localRegion = 'eu-west-3';
+export const localAccountId = '000000000000';
 
 interface ManifestArtifact {
   type: string;
@@ -94,8 +94,8 @@ export function resolveString(value: unknown, ctx: ResourceContext, options: Res
 
 function pseudoParameters(options: ResolveOptions): Record<string, string> {
   return {
-    'AWS::Region': options.region ?? LOCAL_REGION,
-    'AWS::AccountId': LOCAL_ACCOUNT_ID,
+    'AWS::Region': options.region ?? localRegion,
+    'AWS::AccountId': localAccountId,
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
     'AWS::StackName': options.stackName ?? 'local',
