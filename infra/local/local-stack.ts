@@ -6,7 +6,8 @@ import { startControlServer } from './control.ts';
 import { type Emulators, type LocalEndpoints, startEmulators } from './emulators.ts';
 import { readEventSourceMappings } from './event-source-mappings.ts';
 import { type FunctionSpec, functionReferences, readFunctionSpecs } from './functions.ts';
-import { type HttpApiConfig, HttpApiServer, readHttpApi } from './http-api.ts';
+import { HttpApiServer } from './http-api.ts';
+import { type HttpApiConfig, readHttpApi } from './http-api-config.ts';
 import { type InvocationRecord, type InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { provisionResources } from './provision.ts';
 import { QueueMapping } from './queue-mapping.ts';
@@ -283,13 +284,13 @@ async function start(
   return stack;
 }
 
-/** Stable, readable ids for the API resources, and the local URL as the API's endpoint. */
 /** The physical name of the table whose logical id starts with `prefix`. */
 function resourceNameByPrefix(resources: ResourceContext, prefix: string): string | undefined {
   const logicalId = Object.keys(resources).find((id) => id.startsWith(prefix));
   return logicalId === undefined ? undefined : resources[logicalId]?.ref;
 }
 
+/** Stable, readable ids for the API resources, and the local URL as the API's endpoint. */
 function apiReferences(template: CfnTemplate, apiUrl: string): ResourceContext {
   const id = (logicalId: string, length: number): string => createHash('sha256').update(logicalId).digest('hex').slice(0, length);
   const references: ResourceContext = {};
