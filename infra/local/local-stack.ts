@@ -9,13 +9,14 @@ import { type FunctionSpec, functionReferences, readFunctionSpecs } from './func
 import { HttpApiServer } from './http-api.ts';
 import { type HttpApiConfig, readHttpApi } from './http-api-config.ts';
 import { type InvocationRecord, type InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
+import type { MappingDependencies } from './mapping-dependencies.ts';
 import { provisionResources } from './provision.ts';
 import { QueueMapping } from './queue-mapping.ts';
 import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
 import { localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
 import { type DemoPartner, seeders as defaultSeeders, runSeeders, type Seeder } from './seed.ts';
-import { type MappingDependencies, StreamMapping } from './stream-mapping.ts';
+import { StreamMapping } from './stream-mapping.ts';
 import { repoRoot, synthesize } from './synth.ts';
 import { type CfnTemplate, loadStackTemplate, locateStackTemplate, type ResourceContext } from './template.ts';
 import { shortId } from './timing.ts';

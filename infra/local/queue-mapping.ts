@@ -1,8 +1,9 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { batchItemFailures } from './batch-item-failures.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { QueueMappingConfig } from './event-source-mappings.ts';
+import type { MappingDependencies } from './mapping-dependencies.ts';
 import { localCredentials } from './provision.ts';
-import { batchItemFailures, type MappingDependencies } from './stream-mapping.ts';
 import { localRegion } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
@@ -152,9 +153,12 @@ export class QueueMapping {
   }
 
   private toLambdaRecord(message: Message): LambdaQueueRecord {
+    const { MessageId: messageId, ReceiptHandle: receiptHandle } = message;
+    if (messageId === undefined || receiptHandle === undefined)
+      throw new Error('the emulator returned a message without its id or receipt handle');
     return {
-      messageId: message.MessageId!,
-      receiptHandle: message.ReceiptHandle!,
+      messageId,
+      receiptHandle,
       body: message.Body ?? '',
       attributes: { ...message.Attributes },
       messageAttributes: Object.fromEntries(
