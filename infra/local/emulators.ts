@@ -187,7 +187,9 @@ function launch(spec: EmulatorSpec, logDir: string): LaunchedEmulator {
  * that would end it, since those skip 'exit'.
  */
 function endWithParent(children: ChildProcess[]): () => void {
-  const endAll = (): void => children.forEach((child) => signalGroup(child, 'SIGTERM'));
+  const endAll = (): void => {
+    for (const child of children) signalGroup(child, 'SIGTERM');
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     endAll();
     // A lone listener would swallow the signal: give it back its default, ending the process.
@@ -198,10 +200,10 @@ function endWithParent(children: ChildProcess[]): () => void {
   };
   const release = (): void => {
     process.off('exit', endAll);
-    ParentExitSignals.forEach((signal) => process.off(signal, onSignal));
+    for (const signal of ParentExitSignals) process.off(signal, onSignal);
   };
   process.on('exit', endAll);
-  ParentExitSignals.forEach((signal) => process.on(signal, onSignal));
+  for (const signal of ParentExitSignals) process.on(signal, onSignal);
   return release;
 }
 

@@ -82,7 +82,7 @@ export class LambdaRuntime {
   load(specs: FunctionSpec[]): void {
     const previous = [...this.pools.values()];
     this.pools = new Map(specs.map((spec) => [spec.logicalId, new FunctionPool(spec, this.options, this.poolLimit(spec))]));
-    previous.forEach((pool) => pool.retire());
+    for (const pool of previous) pool.retire();
     const queue = [...this.pools.values()];
     const warmNext = async (): Promise<void> => {
       for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
@@ -179,7 +179,7 @@ class FunctionPool {
 
   async stop(): Promise<void> {
     this.retired = true;
-    this.waiting.splice(0).forEach(({ reject }) => reject(new Error(`${this.spec.functionName}: the local stack stopped`)));
+    for (const { reject } of this.waiting.splice(0)) reject(new Error(`${this.spec.functionName}: the local stack stopped`));
     await Promise.all([...this.workers].map((worker) => worker.kill()));
     this.workers.clear();
   }

@@ -40,7 +40,7 @@ export function parseScheduleExpression(expression: string, where: string): Sche
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
   if (rate !== null) {
     const value = Number(rate[1]);
-    const unit = rate[2]!;
+    const unit = rate[2] ?? '';
     if (value < 1 || (value === 1) !== !unit.endsWith('s')) {
       throw new Error(`${where}: ${expression} is not a valid rate (use "1 minute", "5 minutes", ...)`);
     }
@@ -49,7 +49,7 @@ export function parseScheduleExpression(expression: string, where: string): Sche
   }
   const cron = /^cron\((.+)\)$/.exec(expression);
   if (cron === null) throw new Error(`${where}: schedule expression ${expression} is neither rate(...) nor cron(...)`);
-  const parts = cron[1]!.trim().split(/\s+/);
+  const parts = (cron[1] ?? '').trim().split(/\s+/);
   if (parts.length !== 6)
     throw new Error(`${where}: ${expression} must have six fields (minutes hours day-of-month month day-of-week year)`);
   const [minutes, hours, dom, month, dow, year] = parts as [string, string, string, string, string, string];
@@ -216,7 +216,7 @@ export class Scheduler {
 
   close(): void {
     this.stop.trigger();
-    this.timers.forEach((timer) => clearTimeout(timer));
+    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 

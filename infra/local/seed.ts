@@ -110,9 +110,9 @@ export async function runSeeders(
     const matches = Object.keys(options.resources).filter(
       (id) => id.startsWith(prefix) && /^([0-9A-F]{8})?$/.test(id.slice(prefix.length))
     );
-    if (matches.length !== 1)
-      throw new Error(`seeding: expected one table whose logical id starts with ${prefix}, found ${matches.length}`);
-    return options.resources[matches[0]!]!.ref;
+    const table = matches.length === 1 && matches[0] !== undefined ? options.resources[matches[0]] : undefined;
+    if (table === undefined) throw new Error(`seeding: expected one table whose logical id starts with ${prefix}, found ${matches.length}`);
+    return table.ref;
   };
   const output: SeedOutput = {};
   try {

@@ -164,7 +164,7 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
   );
   return () => {
     clearTimeout(timer);
-    watchers.forEach((watcher) => watcher.close());
+    for (const watcher of watchers) watcher.close();
   };
 }
 

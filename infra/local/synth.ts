@@ -80,7 +80,7 @@ function newestSourceMtime(): number {
     if (NotAppSources.includes(relative(repoRoot, path))) return;
     const stat = statSync(path);
     newest = Math.max(newest, stat.mtimeMs);
-    if (stat.isDirectory()) readdirSync(path).forEach((name) => visit(join(path, name)));
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
   };
   for (const source of [...appSources, ...AppFiles]) {
     const path = join(repoRoot, source);

@@ -211,7 +211,7 @@ export function referencedLogicalIds(value: unknown): Set<string> {
 
 function collectReferences(value: unknown, ids: Set<string>): void {
   if (Array.isArray(value)) {
-    value.forEach((item) => collectReferences(item, ids));
+    for (const item of value) collectReferences(item, ids);
     return;
   }
   if (!isRecord(value)) return;
@@ -220,7 +220,7 @@ function collectReferences(value: unknown, ids: Set<string>): void {
   if (intrinsic === 'Ref' && typeof args === 'string' && !args.startsWith('AWS::')) ids.add(args);
   else if (intrinsic === 'Fn::GetAtt') collectGetAttReference(args, ids);
   else if (intrinsic === 'Fn::Sub') collectSubReferences(args, ids);
-  else Object.values(value).forEach((item) => collectReferences(item, ids));
+  else for (const item of Object.values(value)) collectReferences(item, ids);
 }
 
 function collectGetAttReference(args: unknown, ids: Set<string>): void {
