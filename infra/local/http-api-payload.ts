@@ -26,6 +26,10 @@ export interface EventInput {
   body: Buffer;
 }
 
+/**
+ * The payload format 2.0 event of a request, as API Gateway builds it: cookies apart, repeated
+ * headers and query parameters joined with commas, a body that is not text in base64.
+ */
 export function buildEvent(input: EventInput): HttpApiEvent {
   const { config, route, request, requestId, rawPath, rawQueryString, pathParameters, body } = input;
   const headers: Record<string, string> = {};
