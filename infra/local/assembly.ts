@@ -35,6 +35,7 @@ export function writeCloudAssembly(
     allResources[logicalId] = {
       Type: 'AWS::Lambda::Function',
       Properties: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, as cdk synth writes it
         Code: { S3Bucket: { 'Fn::Sub': 'cdk-assets-${AWS::AccountId}-${AWS::Region}' }, S3Key: `${hash}.zip` },
         Handler: 'index.handler',
         Runtime: 'nodejs24.x',

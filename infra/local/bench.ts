@@ -5,62 +5,36 @@
  *   1. npm start to ready (fresh state, then a restart on kept state), and cdk synth
  *   2. the runner's own overhead per warm invocation (IPC), and with the HTTP API in front
  *   3. each function's bundle size and module init time beside a bare `node -e ''` and beside
- *      the floor set by the AWS SDK clients it uses (DESIGN.md's cold-start budget: within 15%)
+ *      the floor set by the AWS SDK clients it uses (the budget: init within 15% of that floor)
  *   4. 50 partners submitting referrals at once: latency to the 201, to the eligibility
  *      decision and to the email in the inbox (once those exist), and AWS requests per referral
  *
  *   npm run bench -- --cdk-out <dir>    measure 3 and 4 on another cloud assembly (a branch's)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { build } from 'esbuild';
 import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
 import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
 import { writeCloudAssembly } from './assembly.ts';
-import { workerEnvironment } from './lambda-runtime.ts';
+import { InitRuns, measureBundles } from './bench-cold-start.ts';
+import { median, ms, percentile, print, seconds, table } from './bench-output.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
+import { localCredentials } from './provision.ts';
 import { resourcesOfType } from './resource-types.ts';
 import type { DemoPartner, Seeder } from './seed.ts';
-import { REPO_ROOT, synthesize } from './synth.ts';
-import { LOCAL_REGION, loadStackTemplate } from './template.ts';
-import { shortId } from './timing.ts';
+import { repoRoot, synthesize } from './synth.ts';
+import { loadStackTemplate, localRegion } from './template.ts';
 
 const ConcurrentPartners = 50;
 const WarmInvocations = 300;
-const InitRuns = 7;
 const FollowUpTimeoutMs = 60_000;
 const QuietSpellMs = 10_000;
-
-const print = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-function table(headers: string[], rows: Array<Array<string | number>>): void {
-  const cells = [headers, ...rows.map((row) => row.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  const line = (row: string[]): string => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  print(line(headers));
-  print(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of cells.slice(1)) print(line(row));
-  print();
-}
-
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-};
-const median = (values: number[]): number => percentile(values, 50);
-const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
-const seconds = (value: number): string => `${(value / 1000).toFixed(1)} s`;
-const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
 
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({ options: { 'cdk-out': { type: 'string' } } });
@@ -103,7 +77,7 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
     const started = Date.now();
     // As `npm start` runs it: tsx as a loader in the same process.
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--no-watch', '--state-dir', stateDir, ...flags], {
-      cwd: REPO_ROOT,
+      cwd: repoRoot,
       env: { ...process.env, PORT: '0', NO_COLOR: '1' },
       stdio: 'ignore',
     });
@@ -130,7 +104,7 @@ async function measureSynth(): Promise<number> {
   try {
     return (await synthesize({ outDir, force: true })).durationMs;
   } finally {
-    rmSync(join(REPO_ROOT, outDir), { recursive: true, force: true });
+    rmSync(join(repoRoot, outDir), { recursive: true, force: true });
   }
 }
 
@@ -183,122 +157,6 @@ async function measureOverhead(): Promise<string[][]> {
   }
 }
 
-/** Wall time of a fresh `node` process, median of several. */
-function processTime(args: string[], env: Record<string, string> = {}): number {
-  const runs: number[] = [];
-  for (let i = 0; i < InitRuns; i += 1) {
-    const started = performance.now();
-    const result = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-    if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed`);
-    runs.push(performance.now() - started);
-  }
-  return median(runs);
-}
-
-/** Time to import a module in a fresh process, as measured inside it (median). */
-function importTime(file: string, env: Record<string, string>): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now() - t));`;
-  const runs: number[] = [];
-  for (let i = 0; i < InitRuns; i += 1) {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
-    runs.push(Number(result.stdout));
-  }
-  return median(runs);
-}
-
-/** The AWS SDK clients a bundle contains, read from its source map. */
-function sdkClientsOf(bundle: string): string[] {
-  const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
-  const packages = new Set<string>();
-  for (const source of map.sources) {
-    const match = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)\//.exec(source);
-    if (match !== null) packages.add(`@aws-sdk/${match[1]}`);
-  }
-  return [...packages].sort();
-}
-
-/** The client class a package exports: `@aws-sdk/client-dynamodb` → `DynamoDBClient`. */
-function clientClassOf(packageName: string): string {
-  const require = createRequire(join(REPO_ROOT, 'package.json'));
-  const index = join(dirname(require.resolve(`${packageName}/package.json`)), 'dist-types', 'index.d.ts');
-  const match = /export \* from "\.\/(\w+Client)"/.exec(readFileSync(index, 'utf8'));
-  if (match === null) throw new Error(`no client class found in ${packageName}`);
-  return match[1]!;
-}
-
-/** A bundle of nothing but the function's SDK clients, built as HouseFunction builds bundles. */
-async function floorBundle(packages: string[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'trm-bench-floor-'));
-  const lines: string[] = [];
-  const clients = packages.filter((name) => name !== '@aws-sdk/lib-dynamodb');
-  clients.forEach((name, i) => lines.push(`import { ${clientClassOf(name)} as Client${i} } from '${name}';`));
-  if (packages.includes('@aws-sdk/lib-dynamodb')) lines.push(`import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';`);
-  lines.push(`export const clients = [${clients.map((_, i) => `new Client${i}({})`).join(', ')}];`);
-  if (packages.includes('@aws-sdk/lib-dynamodb')) {
-    const dynamo = clients.indexOf('@aws-sdk/client-dynamodb');
-    lines.push(`export const documents = DynamoDBDocumentClient.from(clients[${dynamo}]);`);
-  }
-  const entry = join(REPO_ROOT, '.local', `bench-floor-entry-${process.pid}.mjs`);
-  writeFileSync(entry, lines.join('\n'));
-  const outfile = join(dir, 'index.mjs');
-  try {
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node24',
-      mainFields: ['module', 'main'],
-      minify: true,
-      banner: {
-        js: "import { createRequire as __trmCreateRequire } from 'node:module'; const require = __trmCreateRequire(import.meta.url);",
-      },
-      logLevel: 'silent',
-    });
-  } finally {
-    rmSync(entry, { force: true });
-  }
-  return outfile;
-}
-
-async function measureBundles(cdkOutDir: string): Promise<Array<Array<string>>> {
-  const bare = processTime(['-e', '']);
-  const stack = await startLocalStack({ cdkOutDir, port: 0, seeders: [], logDir: join(tmpdir(), 'trm-bench-logs') });
-  const specs = stack.functions();
-  const endpoints = stack.endpoints;
-  await stack.stop();
-  const rows: string[][] = [];
-  const floors = new Map<string, { size: number; init: number }>();
-  for (const spec of specs) {
-    const env = workerEnvironment(spec, endpoints);
-    const size = statSync(spec.handlerFile).size;
-    const init = importTime(spec.handlerFile, env);
-    const packages = sdkClientsOf(spec.handlerFile);
-    const key = packages.join(',');
-    if (!floors.has(key)) {
-      const floor = await floorBundle(packages);
-      floors.set(key, { size: statSync(floor).size, init: importTime(floor, env) });
-    }
-    const floor = floors.get(key)!;
-    rows.push([
-      `${shortId(spec.logicalId)} (${packages.map((name) => name.replace('@aws-sdk/', '')).join(' + ')})`,
-      kb(size),
-      kb(floor.size),
-      `${((size / floor.size - 1) * 100).toFixed(0)}%`,
-      ms(init),
-      ms(floor.init),
-      `${((init / floor.init - 1) * 100).toFixed(0)}%`,
-      ms(bare),
-    ]);
-  }
-  return rows;
-}
-
 /** 50 referrers with their own keys, so each submission also costs an authorizer cache miss. */
 function benchPartners(count: number): Seeder {
   return {
@@ -340,7 +198,7 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
     logDir: join(tmpdir(), 'trm-bench-logs'),
   });
   try {
-    const body = readFileSync(join(REPO_ROOT, 'events', 'samples', 'referral-tact.json'), 'utf8');
+    const body = readFileSync(join(repoRoot, 'events', 'samples', 'referral-tact.json'), 'utf8');
     const started = performance.now();
     const submissions = await Promise.all(
       stack.partners.map(async (partner, i) => {
@@ -369,7 +227,9 @@ async function measureLoad(cdkOutDir: string): Promise<void> {
       hasStreamConsumer ? timeToDecision(stack, accepted) : undefined,
       hasQueueConsumer ? timeToEmail(stack, accepted) : undefined,
     ]);
-    const counts = stack.requestCounter!.counts();
+    const counter = stack.requestCounter;
+    if (counter === undefined) throw new Error('the stack was started without countRequests');
+    const counts = counter.counts();
     const rows: string[][] = [
       [
         'submission → 201',
@@ -422,7 +282,7 @@ async function followUp(accepted: Accepted[], arrived: (pending: Accepted[]) => 
 
 /** Read straight from the table, beside the counting proxies, so the polling costs no counted request. */
 async function timeToDecision(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
-  const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.dynamodb });
+  const client = new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.dynamodb });
   const documents = DynamoDBDocumentClient.from(client);
   const casesTable = Object.entries(stack.resources).find(([id]) => /^DataCases[0-9A-F]{8}$/.test(id))?.[1].ref;
   try {

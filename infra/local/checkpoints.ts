@@ -29,8 +29,10 @@ export class CheckpointStore {
   /** Checkpoints of a mapping; forgotten when its stream changed (the table was recreated). */
   shards(mappingId: string, streamArn: string): Record<string, ShardCheckpoint> {
     const current = this.state[mappingId];
-    if (current?.streamArn !== streamArn) this.state[mappingId] = { streamArn, shards: {} };
-    return this.state[mappingId]!.shards;
+    if (current?.streamArn === streamArn) return current.shards;
+    const fresh = { streamArn, shards: {} };
+    this.state[mappingId] = fresh;
+    return fresh.shards;
   }
 
   save(mappingId: string, streamArn: string, shardId: string, checkpoint: ShardCheckpoint): void {

@@ -20,13 +20,13 @@ export async function startControlServer(handlers: ControlHandlers): Promise<{ u
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body, null, 2));
     };
-    const path = (request.url ?? '/').split('?')[0]!;
-    const trigger = /^\/rules\/([^/]+)\/trigger$/.exec(path);
+    const [path = '/'] = (request.url ?? '/').split('?');
+    const ruleName = /^\/rules\/([^/]+)\/trigger$/.exec(path)?.[1];
     if (request.method === 'GET' && path === '/') return send(200, handlers.describe());
     if (request.method === 'GET' && path === '/invocations') return send(200, handlers.invocations());
-    if (request.method === 'POST' && trigger !== null) {
+    if (request.method === 'POST' && ruleName !== undefined) {
       handlers
-        .triggerRule(decodeURIComponent(trigger[1]!))
+        .triggerRule(decodeURIComponent(ruleName))
         .then((result) => send(200, result))
         .catch((error: unknown) => send(404, { message: error instanceof Error ? error.message : String(error) }));
       return;

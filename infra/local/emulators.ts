@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_REGION } from './template.ts';
+import { localRegion } from './template.ts';
 
 export interface LocalEndpoints {
   dynamodb: string;
@@ -141,7 +141,7 @@ function fauxqsSpec(port: number): EmulatorSpec {
     name: 'fauxqs',
     command: process.execPath,
     args: [join(packageDirectory('fauxqs'), 'dist', 'cli.js')],
-    env: { FAUXQS_PORT: String(port), FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: LOCAL_REGION },
+    env: { FAUXQS_PORT: String(port), FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: localRegion },
     port,
     readinessPath: '/health',
   };
@@ -187,7 +187,9 @@ function launch(spec: EmulatorSpec, logDir: string): LaunchedEmulator {
  * that would end it, since those skip 'exit'.
  */
 function endWithParent(children: ChildProcess[]): () => void {
-  const endAll = (): void => children.forEach((child) => signalGroup(child, 'SIGTERM'));
+  const endAll = (): void => {
+    for (const child of children) signalGroup(child, 'SIGTERM');
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     endAll();
     // A lone listener would swallow the signal: give it back its default, ending the process.
@@ -198,10 +200,10 @@ function endWithParent(children: ChildProcess[]): () => void {
   };
   const release = (): void => {
     process.off('exit', endAll);
-    ParentExitSignals.forEach((signal) => process.off(signal, onSignal));
+    for (const signal of ParentExitSignals) process.off(signal, onSignal);
   };
   process.on('exit', endAll);
-  ParentExitSignals.forEach((signal) => process.on(signal, onSignal));
+  for (const signal of ParentExitSignals) process.on(signal, onSignal);
   return release;
 }
 

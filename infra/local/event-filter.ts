@@ -133,10 +133,10 @@ function validatePattern(pattern: Record<string, unknown>, where: string): void 
       if (!Array.isArray(expected) || expected.length < 2 || !expected.every(isObject)) {
         throw new Error(`${at} must be a list of at least two patterns`);
       }
-      expected.forEach((alternative) => validatePattern(alternative as Record<string, unknown>, where));
+      for (const alternative of expected) validatePattern(alternative as Record<string, unknown>, where);
     } else if (Array.isArray(expected)) {
       if (expected.length === 0) throw new Error(`${at} has an empty list of conditions`);
-      expected.forEach((condition) => validateCondition(condition, at));
+      for (const condition of expected) validateCondition(condition, at);
     } else if (isObject(expected)) {
       validatePattern(expected, where);
     } else {
@@ -151,33 +151,31 @@ function validateCondition(condition: unknown, at: string): void {
     throw new Error(`${at}: a condition must be a value or an object with one operator`);
   }
   const [operator, argument] = Object.entries(condition)[0] as [string, unknown];
-  const invalid = (): never => {
-    throw new Error(`${at}: invalid ${operator} condition ${JSON.stringify(argument)}`);
-  };
+  const invalid = (): Error => new Error(`${at}: invalid ${operator} condition ${JSON.stringify(argument)}`);
   switch (operator) {
     case 'prefix':
     case 'suffix':
       if (typeof argument === 'string') return;
       if (isObject(argument) && typeof argument['equals-ignore-case'] === 'string' && Object.keys(argument).length === 1) return;
-      return invalid();
+      throw invalid();
     case 'equals-ignore-case':
-      if (typeof argument !== 'string') invalid();
+      if (typeof argument !== 'string') throw invalid();
       return;
     case 'exists':
-      if (typeof argument !== 'boolean') invalid();
+      if (typeof argument !== 'boolean') throw invalid();
       return;
     case 'anything-but':
       if (Array.isArray(argument)) {
-        if (!argument.every((item) => ['string', 'number'].includes(typeof item))) invalid();
+        if (!argument.every((item) => ['string', 'number'].includes(typeof item))) throw invalid();
         return;
       }
       if (isObject(argument)) {
         const [inner] = Object.keys(argument);
-        if (Object.keys(argument).length !== 1 || !['prefix', 'suffix', 'equals-ignore-case'].includes(inner as string)) invalid();
+        if (Object.keys(argument).length !== 1 || !['prefix', 'suffix', 'equals-ignore-case'].includes(inner as string)) throw invalid();
         validateCondition(argument, at);
         return;
       }
-      if (!['string', 'number'].includes(typeof argument)) invalid();
+      if (!['string', 'number'].includes(typeof argument)) throw invalid();
       return;
     case 'numeric': {
       const list = argument as unknown[];
@@ -185,7 +183,7 @@ function validateCondition(condition: unknown, at: string): void {
         Array.isArray(list) &&
         (list.length === 2 || list.length === 4) &&
         list.every((item, i) => (i % 2 === 0 ? NumericOperators.has(item as string) : typeof item === 'number'));
-      if (!valid) invalid();
+      if (!valid) throw invalid();
       return;
     }
     default:

@@ -155,7 +155,9 @@ function queueMapping(
   for (const name of StreamOnly) {
     if (properties[name] !== undefined) throw new Error(`${at}: ${name} does not apply to an SQS event source`);
   }
-  const queue = ctx[queueId]!;
+  const queue = ctx[queueId];
+  const queueUrl = queue?.attributes.QueueUrl;
+  if (queue === undefined || queueUrl === undefined) throw new Error(`${at}: queue ${queueId} has no local counterpart`);
   const fifo = (queue.attributes.QueueName ?? '').endsWith('.fifo');
   const batchSize = integer(properties, 'BatchSize', 10, 1, fifo ? 10 : 10_000, at);
   const windowSeconds = integer(properties, 'MaximumBatchingWindowInSeconds', 0, 0, 300, at);
@@ -175,7 +177,7 @@ function queueMapping(
     ...common,
     kind: 'sqs',
     queueArn,
-    queueUrl: queue.attributes.QueueUrl!,
+    queueUrl,
     queueId,
     fifo,
     batchSize,

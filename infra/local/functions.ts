@@ -6,8 +6,8 @@ import {
   type CfnResource,
   type CfnTemplate,
   isRecord,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
+  localAccountId,
+  localRegion,
   type ResourceContext,
   resolveString,
 } from './template.ts';
@@ -76,7 +76,7 @@ export function localFunctionName(logicalId: string, properties: Record<string, 
 }
 
 export function functionArn(functionName: string): string {
-  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
+  return `arn:aws:lambda:${localRegion}:${localAccountId}:function:${functionName}`;
 }
 
 /**

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { LocalEndpoints } from './emulators.ts';
 import type { FunctionSpec } from './functions.ts';
 import type { InvokeMessage, WorkerError, WorkerMessage } from './lambda-protocol.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
-import { LOCAL_REGION } from './template.ts';
+import { localCredentials } from './provision.ts';
+import { localRegion } from './template.ts';
 
 const WorkerScript = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 /** Lambda gives the init phase 10 seconds whatever the function's timeout. */
@@ -82,7 +82,7 @@ export class LambdaRuntime {
   load(specs: FunctionSpec[]): void {
     const previous = [...this.pools.values()];
     this.pools = new Map(specs.map((spec) => [spec.logicalId, new FunctionPool(spec, this.options, this.poolLimit(spec))]));
-    previous.forEach((pool) => pool.retire());
+    for (const pool of previous) pool.retire();
     const queue = [...this.pools.values()];
     const warmNext = async (): Promise<void> => {
       for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
@@ -179,7 +179,7 @@ class FunctionPool {
 
   async stop(): Promise<void> {
     this.retired = true;
-    this.waiting.splice(0).forEach(({ reject }) => reject(new Error(`${this.spec.functionName}: the local stack stopped`)));
+    for (const { reject } of this.waiting.splice(0)) reject(new Error(`${this.spec.functionName}: the local stack stopped`));
     await Promise.all([...this.workers].map((worker) => worker.kill()));
     this.workers.clear();
   }
@@ -372,10 +372,10 @@ export function workerEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints)
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     TZ: 'UTC',
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_REGION: localRegion,
+    AWS_DEFAULT_REGION: localRegion,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_SESSION_TOKEN: 'local',
     AWS_ENDPOINT_URL: NowhereEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,

@@ -6,16 +6,18 @@ import { startControlServer } from './control.ts';
 import { type Emulators, type LocalEndpoints, startEmulators } from './emulators.ts';
 import { readEventSourceMappings } from './event-source-mappings.ts';
 import { type FunctionSpec, functionReferences, readFunctionSpecs } from './functions.ts';
-import { type HttpApiConfig, HttpApiServer, readHttpApi } from './http-api.ts';
+import { HttpApiServer } from './http-api.ts';
+import { type HttpApiConfig, readHttpApi } from './http-api-config.ts';
 import { type InvocationRecord, type InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
+import type { MappingDependencies } from './mapping-dependencies.ts';
 import { provisionResources } from './provision.ts';
 import { QueueMapping } from './queue-mapping.ts';
 import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
 import { localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
 import { type DemoPartner, seeders as defaultSeeders, runSeeders, type Seeder } from './seed.ts';
-import { type MappingDependencies, StreamMapping } from './stream-mapping.ts';
-import { REPO_ROOT, synthesize } from './synth.ts';
+import { StreamMapping } from './stream-mapping.ts';
+import { repoRoot, synthesize } from './synth.ts';
 import { type CfnTemplate, loadStackTemplate, locateStackTemplate, type ResourceContext } from './template.ts';
 import { shortId } from './timing.ts';
 
@@ -142,7 +144,7 @@ async function start(
 
   const runtime = new LambdaRuntime({
     endpoints: functionEndpoints,
-    logDir: options.logDir ?? join(stateDir ?? join(REPO_ROOT, '.local'), 'logs', 'functions'),
+    logDir: options.logDir ?? join(stateDir ?? join(repoRoot, '.local'), 'logs', 'functions'),
     ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
     onInvocation: (record) => {
       invocations.push(record);
@@ -283,13 +285,13 @@ async function start(
   return stack;
 }
 
-/** Stable, readable ids for the API resources, and the local URL as the API's endpoint. */
 /** The physical name of the table whose logical id starts with `prefix`. */
 function resourceNameByPrefix(resources: ResourceContext, prefix: string): string | undefined {
   const logicalId = Object.keys(resources).find((id) => id.startsWith(prefix));
   return logicalId === undefined ? undefined : resources[logicalId]?.ref;
 }
 
+/** Stable, readable ids for the API resources, and the local URL as the API's endpoint. */
 function apiReferences(template: CfnTemplate, apiUrl: string): ResourceContext {
   const id = (logicalId: string, length: number): string => createHash('sha256').update(logicalId).digest('hex').slice(0, length);
   const references: ResourceContext = {};

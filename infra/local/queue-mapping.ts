@@ -1,9 +1,10 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { batchItemFailures } from './batch-item-failures.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { QueueMappingConfig } from './event-source-mappings.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
-import { batchItemFailures, type MappingDependencies } from './stream-mapping.ts';
-import { LOCAL_REGION } from './template.ts';
+import type { MappingDependencies } from './mapping-dependencies.ts';
+import { localCredentials } from './provision.ts';
+import { localRegion } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
 /** Lambda starts this many concurrent pollers on a queue without a maximum concurrency. */
@@ -43,7 +44,7 @@ export class QueueMapping {
     readonly config: QueueMappingConfig,
     private readonly deps: MappingDependencies
   ) {
-    this.sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: deps.endpoints.sqs });
+    this.sqs = new SQSClient({ region: localRegion, credentials: localCredentials, endpoint: deps.endpoints.sqs });
   }
 
   async start(): Promise<void> {
@@ -152,9 +153,12 @@ export class QueueMapping {
   }
 
   private toLambdaRecord(message: Message): LambdaQueueRecord {
+    const { MessageId: messageId, ReceiptHandle: receiptHandle } = message;
+    if (messageId === undefined || receiptHandle === undefined)
+      throw new Error('the emulator returned a message without its id or receipt handle');
     return {
-      messageId: message.MessageId!,
-      receiptHandle: message.ReceiptHandle!,
+      messageId,
+      receiptHandle,
       body: message.Body ?? '',
       attributes: { ...message.Attributes },
       messageAttributes: Object.fromEntries(
@@ -173,7 +177,7 @@ export class QueueMapping {
       ...(message.MD5OfMessageAttributes === undefined ? {} : { md5OfMessageAttributes: message.MD5OfMessageAttributes }),
       eventSource: 'aws:sqs',
       eventSourceARN: this.config.queueArn,
-      awsRegion: LOCAL_REGION,
+      awsRegion: localRegion,
     };
   }
 }

@@ -2,10 +2,10 @@ import type { CfnTemplate } from './template.ts';
 
 /**
  * Types with no local behaviour: permissions, observability, encryption, fan-out to humans, and
- * deployment plumbing. They are passed over by name. A type in neither this list, RUNTIME_TYPES
- * nor PROVISIONED_TYPES is a new kind of resource someone must decide about, so start-up stops.
+ * deployment plumbing. They are passed over by name. A type in neither this list, runtimeTypes
+ * nor provisionedTypes is a new kind of resource someone must decide about, so start-up stops.
  */
-export const PASSED_OVER_TYPES: ReadonlySet<string> = new Set([
+export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::ApiGateway::Account',
   'AWS::CDK::Metadata',
   'AWS::CloudWatch::Alarm',
@@ -26,10 +26,10 @@ export const PASSED_OVER_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Tables and queues, created in the emulators by provision.ts. */
-export const PROVISIONED_TYPES: ReadonlySet<string> = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue']);
+export const provisionedTypes: ReadonlySet<string> = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue']);
 
 /** What the local stack runs itself: functions, the HTTP API and the triggers. */
-export const RUNTIME_TYPES: ReadonlySet<string> = new Set([
+export const runtimeTypes: ReadonlySet<string> = new Set([
   'AWS::ApiGatewayV2::Api',
   'AWS::ApiGatewayV2::Authorizer',
   'AWS::ApiGatewayV2::Integration',
@@ -43,7 +43,7 @@ export const RUNTIME_TYPES: ReadonlySet<string> = new Set([
 /** Stops at the first resource whose type the local stack does not know, naming it. */
 export function assertKnownResourceTypes(template: CfnTemplate): void {
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const known = PASSED_OVER_TYPES.has(resource.Type) || PROVISIONED_TYPES.has(resource.Type) || RUNTIME_TYPES.has(resource.Type);
+    const known = passedOverTypes.has(resource.Type) || provisionedTypes.has(resource.Type) || runtimeTypes.has(resource.Type);
     if (!known) throw new Error(`Resources.${logicalId}: type ${resource.Type} is not supported by the local stack`);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { resourcesOfType } from './resource-types.ts';
-import { type CfnTemplate, isRecord, LOCAL_ACCOUNT_ID, LOCAL_REGION, type ResourceContext, resolveIntrinsics } from './template.ts';
+import { type CfnTemplate, isRecord, localAccountId, localRegion, type ResourceContext, resolveIntrinsics } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
 export type Schedule = { kind: 'rate'; everyMs: number } | { kind: 'cron'; fields: CronFields };
@@ -40,7 +40,7 @@ export function parseScheduleExpression(expression: string, where: string): Sche
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
   if (rate !== null) {
     const value = Number(rate[1]);
-    const unit = rate[2]!;
+    const unit = rate[2] ?? '';
     if (value < 1 || (value === 1) !== !unit.endsWith('s')) {
       throw new Error(`${where}: ${expression} is not a valid rate (use "1 minute", "5 minutes", ...)`);
     }
@@ -49,7 +49,7 @@ export function parseScheduleExpression(expression: string, where: string): Sche
   }
   const cron = /^cron\((.+)\)$/.exec(expression);
   if (cron === null) throw new Error(`${where}: schedule expression ${expression} is neither rate(...) nor cron(...)`);
-  const parts = cron[1]!.trim().split(/\s+/);
+  const parts = (cron[1] ?? '').trim().split(/\s+/);
   if (parts.length !== 6)
     throw new Error(`${where}: ${expression} must have six fields (minutes hours day-of-month month day-of-week year)`);
   const [minutes, hours, dom, month, dow, year] = parts as [string, string, string, string, string, string];
@@ -116,7 +116,7 @@ export function nextCronTime(fields: CronFields, after: Date): Date | undefined 
 }
 
 export function ruleArn(name: string): string {
-  return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${name}`;
+  return `arn:aws:events:${localRegion}:${localAccountId}:rule/${name}`;
 }
 
 export function localRuleName(logicalId: string, properties: Record<string, unknown>, stackName: string): string {
@@ -177,9 +177,9 @@ export function scheduledEvent(rule: RuleConfig, time: Date): Record<string, unk
     id: randomUUID(),
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
-    account: LOCAL_ACCOUNT_ID,
+    account: localAccountId,
     time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
+    region: localRegion,
     resources: [rule.arn],
     detail: {},
   };
@@ -216,7 +216,7 @@ export class Scheduler {
 
   close(): void {
     this.stop.trigger();
-    this.timers.forEach((timer) => clearTimeout(timer));
+    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 

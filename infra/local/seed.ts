@@ -5,8 +5,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../events/primitives.ts';
 import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
 import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
-import { LOCAL_REGION, type ResourceContext } from './template.ts';
+import { localCredentials } from './provision.ts';
+import { localRegion, type ResourceContext } from './template.ts';
 
 /** A demo partner as `.local/stack.json` lists it: with its key, which only exists locally. */
 export interface DemoPartner {
@@ -104,15 +104,15 @@ export async function runSeeders(
   list: readonly Seeder[],
   options: { dynamodbEndpoint: string; resources: ResourceContext; stateDir: string | undefined }
 ): Promise<SeedOutput> {
-  const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: options.dynamodbEndpoint });
+  const client = new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: options.dynamodbEndpoint });
   const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tableName = (prefix: string): string => {
     const matches = Object.keys(options.resources).filter(
       (id) => id.startsWith(prefix) && /^([0-9A-F]{8})?$/.test(id.slice(prefix.length))
     );
-    if (matches.length !== 1)
-      throw new Error(`seeding: expected one table whose logical id starts with ${prefix}, found ${matches.length}`);
-    return options.resources[matches[0]!]!.ref;
+    const table = matches.length === 1 && matches[0] !== undefined ? options.resources[matches[0]] : undefined;
+    if (table === undefined) throw new Error(`seeding: expected one table whose logical id starts with ${prefix}, found ${matches.length}`);
+    return table.ref;
   };
   const output: SeedOutput = {};
   try {

@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bold, dim, formatInvocation, formatWarning } from './console.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
-import { APP_SOURCES, REPO_ROOT, synthesize } from './synth.ts';
+import { appSources, repoRoot, synthesize } from './synth.ts';
 
 const DefaultPort = 3000;
 const WatchDebounceMs = 300;
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     // fauxqs and the functions' runtime need the project's Node; npm scripts put it on the PATH.
     throw new Error(`Node ${process.versions.node} found; run "npm start", which uses the project's Node 24`);
   }
-  const stateDir = resolve(REPO_ROOT, flags['state-dir']);
+  const stateDir = resolve(repoRoot, flags['state-dir']);
   const port = process.env.PORT === undefined ? DefaultPort : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT ${process.env.PORT} is not a port number`);
 
@@ -94,10 +94,10 @@ async function main(): Promise<void> {
 
 function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean, stateDir: string): void {
   const functions = stack.functions();
-  const state = relative(REPO_ROOT, stateDir) || '.';
+  const state = relative(repoRoot, stateDir) || '.';
   const referrer = stack.partners.find((partner) => partner.roles.includes('referrer'));
   print();
-  const assembly = relative(REPO_ROOT, stack.cdkOutDir);
+  const assembly = relative(repoRoot, stack.cdkOutDir);
   print(
     `${bold('Local stack ready')} in ${(elapsedMs / 1000).toFixed(1)} s ${dim(`(${assembly} ${synthesized ? 'synthesized' : 'reused'})`)}`
   );
@@ -120,7 +120,7 @@ function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean,
     print(`      --data @events/samples/referral-tact.json`);
   }
   print();
-  print(dim(`  One line per invocation below. Watching ${APP_SOURCES.join('/, ')}/ unless --no-watch. Ctrl-C stops everything.`));
+  print(dim(`  One line per invocation below. Watching ${appSources.join('/, ')}/ unless --no-watch. Ctrl-C stops everything.`));
   print();
 }
 
@@ -145,8 +145,8 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
     }
   };
   const schedule = (file: string | null): void => {
-    if (file !== null && relative(REPO_ROOT, file).startsWith(join('infra', 'local'))) {
-      print(formatWarning(`${relative(REPO_ROOT, file)} changed: restart npm start to run the new local stack code`));
+    if (file !== null && relative(repoRoot, file).startsWith(join('infra', 'local'))) {
+      print(formatWarning(`${relative(repoRoot, file)} changed: restart npm start to run the new local stack code`));
       return;
     }
     clearTimeout(timer);
@@ -159,12 +159,12 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
       });
     }, WatchDebounceMs);
   };
-  const watchers: FSWatcher[] = APP_SOURCES.map((source) =>
-    watch(join(REPO_ROOT, source), { recursive: true }, (_event, file) => schedule(file === null ? null : join(REPO_ROOT, source, file)))
+  const watchers: FSWatcher[] = appSources.map((source) =>
+    watch(join(repoRoot, source), { recursive: true }, (_event, file) => schedule(file === null ? null : join(repoRoot, source, file)))
   );
   return () => {
     clearTimeout(timer);
-    watchers.forEach((watcher) => watcher.close());
+    for (const watcher of watchers) watcher.close();
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { _Record as SdkStreamRecord, AttributeValue as StreamAttributeValue } from '@aws-sdk/client-dynamodb-streams';
+import type { GetRecordsCommandOutput, _Record as SdkStreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -8,42 +8,17 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { CheckpointStore, ShardCheckpoint } from './checkpoints.ts';
+import { batchItemFailures } from './batch-item-failures.ts';
+import type { ShardCheckpoint } from './checkpoints.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { StreamMappingConfig } from './event-source-mappings.ts';
-import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
-import { LOCAL_CREDENTIALS } from './provision.ts';
-import { LOCAL_REGION } from './template.ts';
+import type { InvokeResult } from './lambda-runtime.ts';
+import type { MappingDependencies } from './mapping-dependencies.ts';
+import { localCredentials } from './provision.ts';
+import { streamInvocationRecord } from './stream-invocation-record.ts';
+import { type LambdaStreamRecord, toLambdaRecord } from './stream-records.ts';
+import { localRegion } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
-
-export interface MappingDependencies {
-  runtime: LambdaRuntime;
-  endpoints: { dynamodb: string; sqs: string };
-  checkpoints: CheckpointStore;
-  /** Time as the mappings see it (record age); tests move it forward. */
-  clock: () => number;
-  /** First retry waits this long, doubling per retry up to 5 s. */
-  retryBaseDelayMs: number;
-  pollIntervalMs: number;
-  /** Something went wrong outside an invocation (e.g. the emulator refused a call). */
-  warn: (message: string) => void;
-}
-
-/** A stream record as Lambda delivers it (wire-format images, epoch-seconds timestamps). */
-export interface LambdaStreamRecord {
-  eventID?: string;
-  eventName?: string;
-  eventVersion?: string;
-  eventSource?: string;
-  awsRegion: string;
-  eventSourceARN: string;
-  dynamodb: {
-    ApproximateCreationDateTime?: number;
-    SequenceNumber: string;
-    [key: string]: unknown;
-  };
-  userIdentity?: unknown;
-}
 
 interface PendingRecord {
   record: LambdaStreamRecord;
@@ -85,7 +60,7 @@ export class StreamMapping {
     readonly config: StreamMappingConfig,
     private readonly deps: MappingDependencies
   ) {
-    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const clientConfig = { region: localRegion, credentials: localCredentials };
     this.streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: deps.endpoints.dynamodb });
     this.sqs = new SQSClient({ ...clientConfig, endpoint: deps.endpoints.sqs });
   }
@@ -135,7 +110,8 @@ export class StreamMapping {
     const shards = await this.describeShards();
     const known = new Set(shards.map((shard) => shard.ShardId));
     for (const shard of shards) {
-      const shardId = shard.ShardId!;
+      const shardId = shard.ShardId;
+      if (shardId === undefined) continue;
       if (this.shardLoops.has(shardId) || this.checkpoints()[shardId]?.finished === true) continue;
       const parent = shard.ParentShardId;
       const parentPending = parent !== undefined && known.has(parent) && this.checkpoints()[parent]?.finished !== true;
@@ -182,7 +158,7 @@ export class StreamMapping {
       const matching = (): number => buffer.filter((pending) => pending.matches).length;
       let read = 0;
       if (iterator !== undefined && matching() < this.config.batchSize) {
-        let page;
+        let page: GetRecordsCommandOutput;
         try {
           page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
         } catch (error) {
@@ -197,7 +173,7 @@ export class StreamMapping {
         const now = this.deps.clock();
         for (const record of page.Records ?? []) buffer.push(this.pending(record, now));
         read = page.Records?.length ?? 0;
-        if (read > 0) lastRead = buffer[buffer.length - 1]!.record.dynamodb.SequenceNumber;
+        if (read > 0) lastRead = lastOf(buffer).record.dynamodb.SequenceNumber;
       }
       const batch = this.nextBatch(buffer, iterator !== undefined);
       if (batch === undefined) {
@@ -212,7 +188,7 @@ export class StreamMapping {
       const checkpointAfter = (sequenceNumber: string): void => this.saveCheckpoint(shardId, { after: sequenceNumber });
       if (records.length > 0 && !(await this.deliver(shardId, records, checkpointAfter))) return;
       buffer.splice(0, taken.length);
-      checkpointAfter(taken[taken.length - 1]!.record.dynamodb.SequenceNumber);
+      checkpointAfter(lastOf(taken).record.dynamodb.SequenceNumber);
     }
   }
 
@@ -229,12 +205,13 @@ export class StreamMapping {
       taken += 1;
       if (pending.matches) records.push(pending);
     }
-    if (records.length === 0) {
+    const [first] = records;
+    if (first === undefined) {
       // Nothing to invoke for: move the checkpoint past the filtered-out records.
       return taken > 0 ? { taken: buffer.slice(0, taken), records } : undefined;
     }
     const full = records.length === this.config.batchSize;
-    const windowPassed = this.deps.clock() - records[0]!.readAt >= this.config.batchingWindowMs;
+    const windowPassed = this.deps.clock() - first.readAt >= this.config.batchingWindowMs;
     if (!full && !windowPassed && moreMayCome) return undefined;
     return { taken: buffer.slice(0, taken), records };
   }
@@ -247,11 +224,10 @@ export class StreamMapping {
     const parts: BatchPart[] = [{ records, retries: 0, invocations: 0 }];
     // Parts are handled in stream order, so a finished part finishes everything before it too.
     const finish = (part: BatchPart): void => {
-      checkpointAfter(part.records[part.records.length - 1]!.record.dynamodb.SequenceNumber);
+      checkpointAfter(lastOf(part.records).record.dynamodb.SequenceNumber);
       parts.shift();
     };
-    while (parts.length > 0) {
-      const part = parts[0]!;
+    for (let part = parts[0]; part !== undefined; part = parts[0]) {
       const expired = this.expired(part.records);
       if (expired.length > 0) {
         await this.sendToOnFailure(shardId, expired, 'RecordAgeExceeded', part);
@@ -276,7 +252,8 @@ export class StreamMapping {
         continue;
       }
       if (verdict.kind === 'partial') {
-        if (verdict.from > 0) checkpointAfter(part.records[verdict.from - 1]!.record.dynamodb.SequenceNumber);
+        const lastSucceeded = part.records[verdict.from - 1];
+        if (lastSucceeded !== undefined) checkpointAfter(lastSucceeded.record.dynamodb.SequenceNumber);
         part.records = part.records.slice(verdict.from);
       } else if (this.config.bisectBatchOnFunctionError && part.records.length > 1) {
         const middle = Math.ceil(part.records.length / 2);
@@ -332,7 +309,7 @@ export class StreamMapping {
     return Math.min(stamped + CreationTimePrecisionMs, pending.readAt);
   }
 
-  /** AWS's invocation record for discarded stream records (only metadata, never the records). */
+  /** Discarded records go to the on-failure destination as AWS's invocation record, or are only reported without one. */
   private async sendToOnFailure(
     shardId: string,
     records: PendingRecord[],
@@ -340,35 +317,21 @@ export class StreamMapping {
     part: BatchPart
   ): Promise<void> {
     const destination = this.config.onFailure;
-    const first = records[0]!;
-    const last = records[records.length - 1]!;
-    const arrival = (pending: PendingRecord): string =>
-      new Date((pending.record.dynamodb.ApproximateCreationDateTime ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const functionArn = this.deps.runtime.spec(this.config.functionId).arn;
-    const invocationRecord = {
-      requestContext: {
-        requestId: part.last?.requestId ?? randomUUID(),
-        functionArn,
-        condition,
-        approximateInvokeCount: part.invocations,
-      },
-      responseContext: {
-        statusCode: part.last === undefined ? 0 : 200,
-        executedVersion: '$LATEST',
-        ...(part.last !== undefined && part.last.outcome !== 'ok' ? { functionError: 'Unhandled' } : {}),
-      },
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      DDBStreamBatchInfo: {
-        shardId,
-        startSequenceNumber: first.record.dynamodb.SequenceNumber,
-        endSequenceNumber: last.record.dynamodb.SequenceNumber,
-        approximateArrivalOfFirstRecord: arrival(first),
-        approximateArrivalOfLastRecord: arrival(last),
-        batchSize: records.length,
-        streamArn: this.config.streamArn,
-      },
-    };
+    const [first] = records;
+    const last = lastOf(records);
+    if (first === undefined) return;
+    const invocationRecord = streamInvocationRecord({
+      requestId: part.last?.requestId ?? randomUUID(),
+      functionArn: this.deps.runtime.spec(this.config.functionId).arn,
+      condition,
+      invocations: part.invocations,
+      last: part.last,
+      shardId,
+      streamArn: this.config.streamArn,
+      first: first.record,
+      final: last.record,
+      batchSize: records.length,
+    });
     const outcome = condition === 'RetryAttemptsExhausted' ? 'retries exhausted' : 'maximum record age exceeded';
     if (destination === undefined) {
       this.deps.warn(`${this.label}: ${records.length} record(s) discarded, ${outcome} (no on-failure destination)`);
@@ -405,62 +368,18 @@ export class StreamMapping {
       const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       const records = page.Records ?? [];
       if (records.length === 0) break;
-      last = records[records.length - 1]!.dynamodb!.SequenceNumber!;
+      last = records.at(-1)?.dynamodb?.SequenceNumber ?? last;
       iterator = page.NextShardIterator;
     }
     return last;
   }
 }
 
-/** The identifiers of a partial batch response; undefined when the response is malformed. */
-export function batchItemFailures(payload: unknown): string[] | undefined {
-  if (payload === null || payload === undefined || typeof payload !== 'object') return [];
-  const failures = (payload as Record<string, unknown>).batchItemFailures;
-  if (failures === null || failures === undefined) return [];
-  if (!Array.isArray(failures)) return undefined;
-  const identifiers: string[] = [];
-  for (const failure of failures) {
-    const identifier = typeof failure === 'object' && failure !== null ? (failure as Record<string, unknown>).itemIdentifier : undefined;
-    if (typeof identifier !== 'string' || identifier === '') return undefined;
-    identifiers.push(identifier);
-  }
-  return identifiers;
-}
-
-/** The SDK's record turned back into what Lambda sends: base64 binaries, epoch seconds, the mapping's ARN. */
-export function toLambdaRecord(record: SdkStreamRecord, streamArn: string): LambdaStreamRecord {
-  const { dynamodb, ...rest } = record;
-  const { ApproximateCreationDateTime, Keys, NewImage, OldImage, ...streamRecord } = dynamodb ?? {};
-  const images = Object.fromEntries(
-    Object.entries({ Keys, NewImage, OldImage })
-      .filter(([, image]) => image !== undefined)
-      .map(([name, image]) => [name, wireImage(image as Record<string, StreamAttributeValue>)])
-  );
-  return {
-    ...rest,
-    awsRegion: LOCAL_REGION,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ...(ApproximateCreationDateTime === undefined ? {} : { ApproximateCreationDateTime: ApproximateCreationDateTime.getTime() / 1000 }),
-      ...images,
-      ...streamRecord,
-      SequenceNumber: streamRecord.SequenceNumber ?? '0',
-    },
-  } as LambdaStreamRecord;
-}
-
-function wireImage(image: Record<string, StreamAttributeValue>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, wireValue(value)]));
-}
-
-function wireValue(value: StreamAttributeValue): unknown {
-  const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
-  if (value.B !== undefined) return { B: base64(value.B) };
-  if (value.BS !== undefined) return { BS: value.BS.map(base64) };
-  if (value.M !== undefined) return { M: wireImage(value.M) };
-  if (value.L !== undefined) return { L: value.L.map(wireValue) };
-  const entries = Object.entries(value).filter(([key, item]) => item !== undefined && key !== '$unknown');
-  return Object.fromEntries(entries);
+/** Batches and their parts are never empty: records are what make them. */
+function lastOf<T>(items: T[]): T {
+  const last = items.at(-1);
+  if (last === undefined) throw new Error('an empty batch has no last record');
+  return last;
 }
 
 function errorName(error: unknown): string {

@@ -15,13 +15,13 @@ import { delimiter, dirname, join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * What the CDK app is made of, as cdk.json's `watch` settings say: the app, its constructs, the
  * functions it bundles and the contracts they import. The local stack itself is not part of the app.
  */
-export const APP_SOURCES = ['infra', 'functions', 'events'] as const;
+export const appSources = ['infra', 'functions', 'events'] as const;
 const AppFiles = ['cdk.json', 'package-lock.json'];
 const NotAppSources = [join('infra', 'local')];
 
@@ -50,14 +50,14 @@ export interface SynthesisResult {
  */
 export async function synthesize(options: SynthesizeOptions): Promise<SynthesisResult> {
   const started = Date.now();
-  const cdkOutDir = join(REPO_ROOT, options.outDir);
+  const cdkOutDir = join(repoRoot, options.outDir);
   const release = await acquireLock(`${cdkOutDir}.lock`);
   try {
     if (options.force !== true && isCloudAssemblyFresh(cdkOutDir)) {
       return { cdkOutDir, synthesized: false, durationMs: Date.now() - started };
     }
     const synthStarted = new Date();
-    await runCdkSynth(options.outDir, options.logPath ?? join(REPO_ROOT, '.local', 'logs', 'cdk-synth.log'));
+    await runCdkSynth(options.outDir, options.logPath ?? join(repoRoot, '.local', 'logs', 'cdk-synth.log'));
     // A source saved while the app was being synthesized must make the output stale.
     utimesSync(join(cdkOutDir, 'manifest.json'), synthStarted, synthStarted);
     return { cdkOutDir, synthesized: true, durationMs: Date.now() - started };
@@ -77,13 +77,13 @@ export function isCloudAssemblyFresh(cdkOutDir: string): boolean {
 function newestSourceMtime(): number {
   let newest = 0;
   const visit = (path: string): void => {
-    if (NotAppSources.includes(relative(REPO_ROOT, path))) return;
+    if (NotAppSources.includes(relative(repoRoot, path))) return;
     const stat = statSync(path);
     newest = Math.max(newest, stat.mtimeMs);
-    if (stat.isDirectory()) readdirSync(path).forEach((name) => visit(join(path, name)));
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
   };
-  for (const source of [...APP_SOURCES, ...AppFiles]) {
-    const path = join(REPO_ROOT, source);
+  for (const source of [...appSources, ...AppFiles]) {
+    const path = join(repoRoot, source);
     if (existsSync(path)) visit(path);
   }
   return newest;
@@ -93,11 +93,11 @@ function newestSourceMtime(): number {
 async function runCdkSynth(outDir: string, logPath: string): Promise<void> {
   mkdirSync(dirname(logPath), { recursive: true });
   const log = openSync(logPath, 'w');
-  const binDir = join(REPO_ROOT, 'node_modules', '.bin');
+  const binDir = join(repoRoot, 'node_modules', '.bin');
   // The app runs through `npx tsx`: make it use this Node and the project's binaries.
   const path = [dirname(process.execPath), binDir, process.env.PATH ?? ''].join(delimiter);
   const child = spawn(join(binDir, 'cdk'), ['synth', '--quiet', '--no-notices', '-o', outDir], {
-    cwd: REPO_ROOT,
+    cwd: repoRoot,
     env: { ...process.env, PATH: path },
     // Its own process group, so ending it also ends the app process the CLI started.
     detached: true,

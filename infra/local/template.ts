@@ -31,8 +31,8 @@ export interface StackTemplateLocation {
   templatePath: string;
 }
 
-export const LOCAL_REGION = 'eu-west-3';
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export const localRegion = 'eu-west-3';
+export const localAccountId = '000000000000';
 
 interface ManifestArtifact {
   type: string;
@@ -94,8 +94,8 @@ export function resolveString(value: unknown, ctx: ResourceContext, options: Res
 
 function pseudoParameters(options: ResolveOptions): Record<string, string> {
   return {
-    'AWS::Region': options.region ?? LOCAL_REGION,
-    'AWS::AccountId': LOCAL_ACCOUNT_ID,
+    'AWS::Region': options.region ?? localRegion,
+    'AWS::AccountId': localAccountId,
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
     'AWS::StackName': options.stackName ?? 'local',
@@ -211,7 +211,7 @@ export function referencedLogicalIds(value: unknown): Set<string> {
 
 function collectReferences(value: unknown, ids: Set<string>): void {
   if (Array.isArray(value)) {
-    value.forEach((item) => collectReferences(item, ids));
+    for (const item of value) collectReferences(item, ids);
     return;
   }
   if (!isRecord(value)) return;
@@ -220,7 +220,7 @@ function collectReferences(value: unknown, ids: Set<string>): void {
   if (intrinsic === 'Ref' && typeof args === 'string' && !args.startsWith('AWS::')) ids.add(args);
   else if (intrinsic === 'Fn::GetAtt') collectGetAttReference(args, ids);
   else if (intrinsic === 'Fn::Sub') collectSubReferences(args, ids);
-  else Object.values(value).forEach((item) => collectReferences(item, ids));
+  else for (const item of Object.values(value)) collectReferences(item, ids);
 }
 
 function collectGetAttReference(args: unknown, ids: Set<string>): void {

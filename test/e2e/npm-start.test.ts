@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
-import { REPO_ROOT } from '../../infra/local/synth.ts';
+import { repoRoot } from '../../infra/local/synth.ts';
 import { waitFor } from '../support/harness.ts';
 
 /*
@@ -43,10 +43,10 @@ async function npmStart(...flags: string[]): Promise<{ child: ChildProcess; stac
       '--state-dir',
       stateDir,
       '--cdk-out',
-      relative(REPO_ROOT, inject('e2eCdkOut')),
+      relative(repoRoot, inject('e2eCdkOut')),
       ...flags,
     ],
-    { cwd: REPO_ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }
+    { cwd: repoRoot, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }
   );
   running.add(child);
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
 import { disbursementExample, paymentRequestExample } from '../../events/samples/payments.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
-import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
-import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { localCredentials } from '../../infra/local/provision.ts';
+import { localRegion } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
 import { type StoredEmail, toAndSubject } from '../support/inbox.ts';
 import { approvePlanThroughRoutes } from './support/case-path.ts';
@@ -31,7 +31,7 @@ const resourceRef = (logicalIdPrefix: string): string => {
 
 beforeAll(async () => {
   stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
-  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const clientConfig = { region: localRegion, credentials: localCredentials };
   documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...clientConfig, endpoint: stack.endpoints.dynamodb }), {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -7,8 +7,8 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { type LocalEndpoints, startEmulators } from '../../infra/local/emulators.ts';
-import { LOCAL_CREDENTIALS, provisionResources } from '../../infra/local/provision.ts';
-import { type CfnTemplate, LOCAL_REGION } from '../../infra/local/template.ts';
+import { localCredentials, provisionResources } from '../../infra/local/provision.ts';
+import { type CfnTemplate, localRegion } from '../../infra/local/template.ts';
 
 /*
  * `npm start` keeps DynamoDB on disk under .local/, so provisioning meets the tables of the last
@@ -44,7 +44,7 @@ const withEmulators = async <T>(dynamoDbPath: string, use: (endpoints: LocalEndp
 };
 
 const clients = (endpoints: LocalEndpoints) => {
-  const config = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const config = { region: localRegion, credentials: localCredentials };
   const dynamodb = new DynamoDBClient({ ...config, endpoint: endpoints.dynamodb });
   return { dynamodb, documents: DynamoDBDocumentClient.from(dynamodb), sqs: new SQSClient({ ...config, endpoint: endpoints.sqs }) };
 };

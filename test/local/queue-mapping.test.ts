@@ -176,10 +176,16 @@ describe('failures', () => {
     const stack = await queueStack({ maxReceiveCount: 2, mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
     await sendMessages(stack.queueUrl, [{ id: 'a' }, { id: 'poison', behaviour: 'poison' }, { id: 'b' }]);
     const deadLetters: Array<{ body: string }> = [];
-    await waitFor(async () => (deadLetters.push(...(await receiveAll(stack.deadLetterUrl))), deadLetters.length > 0), {
-      timeoutMs: 20_000,
-      description: 'the poison message in the dead-letter queue',
-    });
+    await waitFor(
+      async () => {
+        deadLetters.push(...(await receiveAll(stack.deadLetterUrl)));
+        return deadLetters.length > 0;
+      },
+      {
+        timeoutMs: 20_000,
+        description: 'the poison message in the dead-letter queue',
+      }
+    );
     expect(deadLetters.map((message) => JSON.parse(message.body).id)).toEqual(['poison']);
     const deliveries = batches(stack).flatMap((batch) => batch.ids);
     expect(deliveries.filter((id) => id === 'poison')).toHaveLength(2);

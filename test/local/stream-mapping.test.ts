@@ -244,7 +244,13 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
     );
     await putItems(stack.table, items('a', 'b', 'c', 'poison', 'd', 'e'));
     const failures: Array<{ body: string }> = [];
-    await waitFor(async () => (failures.push(...(await receiveAll(stack.onFailureUrl))), failures.length > 0), { timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        failures.push(...(await receiveAll(stack.onFailureUrl)));
+        return failures.length > 0;
+      },
+      { timeoutMs: 20_000 }
+    );
     await waitForEffects(stack, 5);
 
     // Every other record took effect exactly once (the consumer applies a batch all or nothing).
@@ -295,7 +301,13 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
     );
     await putItems(stack.table, items('a', 'poison'));
     const failures: Array<{ body: string }> = [];
-    await waitFor(async () => (failures.push(...(await receiveAll(stack.onFailureUrl))), failures.length > 0), { timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        failures.push(...(await receiveAll(stack.onFailureUrl)));
+        return failures.length > 0;
+      },
+      { timeoutMs: 20_000 }
+    );
     expect(batches(stack).map((batch) => batch.ids)).toEqual([
       ['a', 'poison'],
       ['a', 'poison'],
@@ -323,7 +335,13 @@ describe('errors: bisect, retries, maximum age, on-failure destination', () => {
     await waitFor(() => batches(stack).length >= 2, { timeoutMs: 20_000, description: 'a retry' });
     offsetMs = 120_000;
     const failures: Array<{ body: string }> = [];
-    await waitFor(async () => (failures.push(...(await receiveAll(stack.onFailureUrl))), failures.length > 0), { timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        failures.push(...(await receiveAll(stack.onFailureUrl)));
+        return failures.length > 0;
+      },
+      { timeoutMs: 20_000 }
+    );
     expect(JSON.parse(failures[0]!.body).requestContext.condition).toBe('RecordAgeExceeded');
     offsetMs = 0;
     await putItems(stack.table, items('fresh'));

@@ -1,8 +1,8 @@
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
-import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { localCredentials } from '../../infra/local/provision.ts';
+import { localRegion } from '../../infra/local/template.ts';
 import { resource } from './harness.ts';
 
 /**
@@ -13,8 +13,8 @@ import { resource } from './harness.ts';
 export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
   const client = new DynamoDBStreamsClient({
     endpoint: inject('endpoints').dynamodb,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+    region: localRegion,
+    credentials: localCredentials,
   });
   const streamArn = resource(tableLogicalIdPrefix).attributes.StreamArn!;
   const iterators = new Map<string, string | undefined>();

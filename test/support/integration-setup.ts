@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
-import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { localCredentials } from '../../infra/local/provision.ts';
+import { localRegion } from '../../infra/local/template.ts';
 
 /*
  * Runs in each worker before a test file, so that handlers imported afterwards build their
@@ -10,9 +10,9 @@ import { LOCAL_REGION } from '../../infra/local/template.ts';
 const endpoints = inject('endpoints');
 
 Object.assign(process.env, ...Object.values(inject('functionEnvironments')), {
-  AWS_REGION: LOCAL_REGION,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_REGION: localRegion,
+  AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
   AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   AWS_ENDPOINT_URL_SQS: endpoints.sqs,
   AWS_ENDPOINT_URL_SES: endpoints.ses,

@@ -5,8 +5,8 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { expect, inject } from 'vitest';
 import { apiRoutes, type RouteKey, routeKeyOf } from '../../events/routes.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
-import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
-import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { localCredentials } from '../../infra/local/provision.ts';
+import { localRegion } from '../../infra/local/template.ts';
 import { bearer, callRoute, type Response, routeHandler } from './api.ts';
 import { openCaseStream, streamEvent } from './case-stream.ts';
 import { resource } from './harness.ts';
@@ -112,7 +112,7 @@ export const platform = {
         source: 'aws.events',
         account: '000000000000',
         time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: LOCAL_REGION,
+        region: localRegion,
         resources: ['arn:aws:events:eu-west-3:000000000000:rule/DailyReminders'],
         detail: {},
       },
@@ -123,7 +123,7 @@ export const platform = {
 
 /** Takes every message off the notifications queue (read from the real queue in fauxqs). */
 export const drainNotifications = async (): Promise<Array<Record<string, any>>> => {
-  const client = new SQSClient({ endpoint: inject('endpoints').sqs, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const client = new SQSClient({ endpoint: inject('endpoints').sqs, region: localRegion, credentials: localCredentials });
   const queueUrl = resource('NotificationsQueue').ref;
   const messages: Array<Record<string, any>> = [];
   try {

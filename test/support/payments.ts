@@ -12,7 +12,7 @@ import { inject } from 'vitest';
 import { type PlanVersion, planSk, planVersionSchema } from '../../events/plan.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { tactReferral } from '../../events/samples/index.ts';
-import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { localRegion } from '../../infra/local/template.ts';
 import { bearer, callRoute, type Response, type registerPartner, routeHandler } from './api.ts';
 import { placeCase } from './case-setup.ts';
 import { resource } from './harness.ts';
@@ -34,7 +34,7 @@ const tableName = () => process.env.CASES_TABLE_NAME!;
  * fauxqs answers GetQueueUrl-style URLs on an unresolvable host unless the client has an explicit
  * endpoint (see emulators.test.ts), so the test's own client is pointed at it.
  */
-export const sqs = new SQSClient({ endpoint: inject('endpoints').sqs, region: LOCAL_REGION });
+export const sqs = new SQSClient({ endpoint: inject('endpoints').sqs, region: localRegion });
 
 export const paymentsQueueUrl = (): string => resource('PaymentsQueue').ref;
 
@@ -220,7 +220,7 @@ export const sqsRecordOf = (message: Message, queueLogicalIdPrefix = 'PaymentsQu
   md5OfBody: message.MD5OfBody!,
   eventSource: 'aws:sqs',
   eventSourceARN: resource(queueLogicalIdPrefix).attributes.Arn!,
-  awsRegion: LOCAL_REGION,
+  awsRegion: localRegion,
 });
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });

@@ -10,8 +10,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { sqsEvent } from '../../events/samples/sqs.ts';
-import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
-import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { localCredentials } from '../../infra/local/provision.ts';
+import { localRegion } from '../../infra/local/template.ts';
 import { resource } from './harness.ts';
 
 type SqsHandler = (event: SQSEvent, context: any) => Promise<SQSBatchResponse | void>;
@@ -26,7 +26,7 @@ type SqsHandler = (event: SQSEvent, context: any) => Promise<SQSBatchResponse | 
 export const queuePoller = (queueLogicalIdPrefix: string) => {
   const { ref: queueUrl, attributes } = resource(queueLogicalIdPrefix);
   const queueArn = attributes.Arn!;
-  const sqs = new SQSClient({ endpoint: inject('endpoints').sqs, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const sqs = new SQSClient({ endpoint: inject('endpoints').sqs, region: localRegion, credentials: localCredentials });
 
   const send = async (body: string): Promise<void> => {
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));

@@ -5,8 +5,8 @@ import { PartnerRepository } from '../../../functions/adapters/partner-repositor
 import { defaultLanguage, loadLanguagePack, renderEmail } from '../../../functions/domain/notifications/emails.ts';
 import { type Parties, recipientsFor } from '../../../functions/domain/notifications/recipients.ts';
 import type { LocalStack } from '../../../infra/local/local-stack.ts';
-import { LOCAL_CREDENTIALS } from '../../../infra/local/provision.ts';
-import { LOCAL_REGION } from '../../../infra/local/template.ts';
+import { localCredentials } from '../../../infra/local/provision.ts';
+import { localRegion } from '../../../infra/local/template.ts';
 import type { StoredEmail } from '../../support/inbox.ts';
 
 /** One email a stakeholder should get: where it goes and exactly what it says. */
@@ -40,7 +40,7 @@ export const stakeholderEmails = async (stack: LocalStack) => {
     CASE_BASE_URL: caseBaseUrl,
     PARTNERS_TABLE_NAME: partnersTable,
   } = mailer.environment as Record<string, string>;
-  const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.dynamodb });
+  const client = new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.dynamodb });
   const partners = new PartnerRepository(DynamoDBDocumentClient.from(client), partnersTable!);
   const coordinatorIds = await partners.activeIdsWithRole('coordinator');
 

@@ -2,10 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../../infra/local/provision.ts';
-import { type CfnResource, LOCAL_REGION } from '../../../infra/local/template.ts';
+import { localCredentials } from '../../../infra/local/provision.ts';
+import { type CfnResource, localRegion } from '../../../infra/local/template.ts';
 
-const clientConfig = () => ({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+const clientConfig = () => ({ region: localRegion, credentials: localCredentials });
 
 export const documentClient = DynamoDBDocumentClient.from(
   new DynamoDBClient({ ...clientConfig(), endpoint: inject('localEmulators').endpoints.dynamodb })

@@ -26,6 +26,7 @@ export interface FixtureTemplate {
 
 export interface FixtureStack extends LocalStack {
   /** Lines the fixture handlers appended to their record file, parsed. */
+  // biome-ignore lint/suspicious/noExplicitAny: what the fixture handlers record is free-form; a test names the type when it wants one
   observations<T = Record<string, any>>(): T[];
   invocationsOf(logicalId: string): InvocationRecord[];
   recordFile: string;
