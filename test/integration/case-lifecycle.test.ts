@@ -8,11 +8,12 @@ import type { RouteKey } from '../../events/routes.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { addDays } from '../../functions/domain/dates.ts';
-import { type Response, registerPartner } from '../support/api.ts';
+import { api, type Response, registerPartner } from '../support/api.ts';
 import { placeCase } from '../support/case-setup.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, type StoredEmail, toAndSubject } from '../support/inbox.ts';
-import { api, dayFromToday, drainNotifications, platform } from '../support/lifecycle.ts';
+import { dayFromToday, drainNotifications, platform } from '../support/lifecycle.ts';
+import { expectProblem } from '../support/problem.ts';
 import { queuePoller } from '../support/sqs-poller.ts';
 
 const logs = captureLogs();
@@ -42,12 +43,6 @@ const today = dayFromToday(0);
 const samples = lifecycleSamples(today);
 /** The cases here are TACT cases: what arrival schedules follows TACT's data file. */
 const { monitoring: tactMonitoring } = programmeDefinitionSchema.parse(programmeDefinitionFiles['tact.json']);
-
-const expectProblem = (response: Response, status: number) => {
-  expect(response.status, response.raw).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
-  return response.body;
-};
 
 const submit = async (body: unknown = tactReferral()): Promise<string> => {
   const response = await api.call('POST /v1/referrals', { key: referrer.key, body });
@@ -376,7 +371,7 @@ describe('the reintegration plan', () => {
       ],
     };
     const problem = expectProblem(await api.call('PUT /v1/referrals/{id}/plan', { key: receiver.key, id, body }), 422);
-    expect(problem.errors.map((error: { path: string }) => error.path)).toEqual(['items[0].amount', 'items[1].category']);
+    expect(problem.errors!.map((error) => error.path)).toEqual(['items[0].amount', 'items[1].category']);
     expect((await cases.get(id))!.plans).toEqual([]);
   });
 
@@ -505,7 +500,7 @@ describe('closure', () => {
     ).toBe('closed');
     expect(
       expectProblem(await api.call('POST /v1/referrals/{id}/close', { key: coordinator.key, id, body: { exitReason: 'bored' } }), 400)
-        .errors[0].path
+        .errors![0]!.path
     ).toBe('exitReason');
     expect((await api.call('POST /v1/referrals/{id}/reopen', { key: coordinator.key, id, body: {} })).body.status).toBe('arrived');
     expect((await read(id)).closure).toMatchObject({

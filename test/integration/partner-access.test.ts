@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseStatus } from '../../events/case.ts';
 import type { Role } from '../../events/primitives.ts';
-import { type ApiRoute, apiRoutes, routeKeyOf } from '../../events/routes.ts';
+import { type ApiRoute, apiRoutes, type RouteKey, routeKeyOf } from '../../events/routes.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { lifecycleSamples } from '../../events/samples/lifecycle.ts';
 import { disbursementExample, paymentRequest } from '../../events/samples/payments.ts';
-import { bearer, callPublicRoute, callRoute, type Response, registerPartner, routeHandler } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { placeCase } from '../support/case-setup.ts';
 import { captureLogs } from '../support/harness.ts';
 import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
+import { expectProblem } from '../support/problem.ts';
 
 /**
  * OWASP API Security Top 10 (2023) items that apply to the intake routes: object-level (API1),
@@ -32,33 +33,14 @@ const partners = {} as Record<
 const byRole = (role: Role): Partner =>
   ({ referrer: partners.referrer, receiver: partners.receiver, coordinator: partners.coordinator, finance: partners.finance })[role];
 
-const submit = async (partner: Partner, body: unknown = tactReferral()) =>
-  callRoute(await routeHandler('create-referral'), {
-    method: 'POST',
-    route: '/v1/referrals',
-    headers: { ...bearer(partner.key), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
-    body: JSON.stringify(body),
-  });
+const submit = (partner: Partner, body: unknown = tactReferral()) => api.call('POST /v1/referrals', { key: partner.key, body });
 
-const read = async (partner: Partner | { key: string }, id: string) =>
-  callRoute(await routeHandler('get-referral'), {
-    method: 'GET',
-    route: '/v1/referrals/{id}',
-    pathParameters: { id },
-    headers: bearer(partner.key),
-  });
+const read = (partner: Partner | { key: string }, id: string) => api.call('GET /v1/referrals/{id}', { key: partner.key, id });
 
-const withdraw = async (partner: Partner, id: string, body: unknown = { reason: 'changed_mind' }) =>
-  callRoute(await routeHandler('withdraw-referral'), {
-    method: 'POST',
-    route: '/v1/referrals/{id}/withdraw',
-    pathParameters: { id },
-    headers: { ...bearer(partner.key), 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const withdraw = (partner: Partner, id: string, body: unknown = { reason: 'changed_mind' }) =>
+  api.call('POST /v1/referrals/{id}/withdraw', { key: partner.key, id, body });
 
-const list = async (partner: Partner, queryString = '') =>
-  callRoute(await routeHandler('list-referrals'), { method: 'GET', route: '/v1/referrals', queryString, headers: bearer(partner.key) });
+const list = (partner: Partner, query = '') => api.call('GET /v1/referrals', { key: partner.key, query });
 
 /** Puts a case where a test starts (test setup, bypassing places), with records beside it. */
 const moveCase = (id: string, changes: Record<string, unknown>, records: Array<{ sk: string } & Record<string, unknown>> = []) =>
@@ -125,11 +107,6 @@ const routeSetups: Record<
   'record-disbursement': { body: () => disbursementExample(today) },
 };
 
-const expectProblem = (response: Response, status: number) => {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
-};
-
 let assignedCase: string;
 
 beforeAll(async () => {
@@ -190,17 +167,13 @@ describe('API5 function-level authorization: every partner route × every role',
     const setup = routeSetups[route.handler];
     const id = route.path.includes('{id}') ? await pathIdFor(route) : undefined;
     const body = setup?.body();
-    const response = await callRoute(await routeHandler(route.handler), {
-      method: route.method,
-      route: route.path,
-      pathParameters: id === undefined ? undefined : { id },
-      queryString: setup?.query,
-      headers: {
-        ...bearer(byRole(role).key),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(route.idempotencyKey === 'required' ? { 'Idempotency-Key': randomUUID() } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const response = await api.call(routeKeyOf(route) as RouteKey, {
+      key: byRole(role).key,
+      id,
+      query: setup?.query,
+      body,
+      // Only the routes that require one get an Idempotency-Key: the matrix is about roles.
+      headers: { 'Idempotency-Key': route.idempotencyKey === 'required' ? randomUUID() : undefined },
     });
     if ((route.roles as readonly Role[]).includes(role)) {
       expect(response.status).toBe(route.successStatus);
@@ -460,12 +433,12 @@ describe('consent and the round trip', () => {
 
 describe('public routes', () => {
   it('health answers without a key', async () => {
-    const response = await callPublicRoute(await routeHandler('health'), { method: 'GET', route: '/v1/health' });
+    const response = await api.call('GET /v1/health');
     expect(response).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
   it('the OpenAPI document is served', async () => {
-    const response = await callPublicRoute(await routeHandler('openapi'), { method: 'GET', route: '/v1/openapi.json' });
+    const response = await api.call('GET /v1/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
   });

@@ -7,7 +7,7 @@ import { notificationMessageSchema } from '../../events/notification.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
-import { bearer, callRoute, type Response, registerPartner, routeHandler } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream, streamEvent } from '../support/case-stream.ts';
 import { captureLogs, resource, waitFor } from '../support/harness.ts';
 import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
@@ -33,6 +33,7 @@ import {
   transferInstructions,
   writeApprovedPlan,
 } from '../support/payments.ts';
+import { expectProblem } from '../support/problem.ts';
 import { queuePoller } from '../support/sqs-poller.ts';
 
 const logs = captureLogs();
@@ -56,12 +57,6 @@ let receiverWithFinance: Partner;
 
 const today = () => new Date().toISOString().slice(0, 10);
 const dayOffset = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-
-const expectProblem = (response: Response, status: number, type?: string) => {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
-  if (type !== undefined) expect(response.body.type).toBe(`https://trm.example.org/problems/${type}`);
-};
 
 const budgetOf = async (caseId: string, category: string) =>
   (await itemsOfCase(caseId, `BUDGET#${category}`))[0] as
@@ -210,12 +205,11 @@ describe('POST /v1/referrals/{id}/payments', () => {
 
   it('a missing Idempotency-Key is 400', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
-    const response = await callRoute(await routeHandler('request-payment'), {
-      method: 'POST',
-      route: '/v1/referrals/{id}/payments',
-      pathParameters: { id: caseId },
-      headers: { ...bearer(receiver.key), 'Content-Type': 'application/json' },
-      body: JSON.stringify(paymentRequest()),
+    const response = await api.call('POST /v1/referrals/{id}/payments', {
+      key: receiver.key,
+      id: caseId,
+      body: paymentRequest(),
+      headers: { 'Idempotency-Key': undefined },
     });
     expectProblem(response, 400);
     expect(response.body.errors).toEqual([{ path: 'headers.Idempotency-Key', message: 'is required' }]);
@@ -617,14 +611,8 @@ describe('four eyes', () => {
 
 describe('a closed case', () => {
   /** The coordinator closing or reopening the case through its route. */
-  const coordinatorStep = async (step: 'close' | 'reopen', caseId: string, body: unknown) =>
-    callRoute(await routeHandler(`${step}-referral`), {
-      method: 'POST',
-      route: `/v1/referrals/{id}/${step}`,
-      pathParameters: { id: caseId },
-      headers: { ...bearer(coordinator.key), 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const coordinatorStep = (step: 'close' | 'reopen', caseId: string, body: unknown) =>
+    api.call(`POST /v1/referrals/{id}/${step}`, { key: coordinator.key, id: caseId, body });
   const closeCase = (caseId: string) => coordinatorStep('close', caseId, { exitReason: 'lost_contact' });
   const reopenCase = (caseId: string) => coordinatorStep('reopen', caseId, {});
 

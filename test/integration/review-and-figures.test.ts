@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, callRoute, type Response, registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
+import { expectProblem } from '../support/problem.ts';
 import { templateFilter } from '../support/stream-filter.ts';
 
 const logs = captureLogs();
@@ -69,18 +70,7 @@ const presumed = { victimStatus: { status: 'presumed' } };
 
 const decision = (wiring: Wiring, key: string, caseId: string, body: unknown) => {
   if (typeof body === 'object' && body !== null && 'note' in body) notes.push(String(body.note));
-  return callRoute(wiring.decide, {
-    method: 'POST',
-    route: '/v1/referrals/{id}/decision',
-    pathParameters: { id: caseId },
-    headers: { ...bearer(key), 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-};
-
-const expectProblem = (response: Response, status: number) => {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
+  return api.call('POST /v1/referrals/{id}/decision', { key, id: caseId, body, handler: wiring.decide });
 };
 
 describe('POST /v1/referrals/{id}/decision', () => {
@@ -206,12 +196,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
 
 describe('GET /v1/programmes/{id}/figures', () => {
   const figuresOf = (wiring: Wiring, key: string, programmeId = wiring.programme.id) =>
-    callRoute(wiring.figures, {
-      method: 'GET',
-      route: '/v1/programmes/{id}/figures',
-      pathParameters: { id: programmeId },
-      headers: bearer(key),
-    });
+    api.call('GET /v1/programmes/{id}/figures', { key, id: programmeId, handler: wiring.figures });
 
   it('counts places against the caps by country, sex and age band, withholding counts under 5', async () => {
     const wiring = setUp({ assessment: 20, assistance: 8 });

@@ -3,9 +3,9 @@ import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
-import { registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
-import { api, dayFromToday, platform } from '../support/lifecycle.ts';
+import { dayFromToday, platform } from '../support/lifecycle.ts';
 
 /**
  * One TACT case from France to Albania through the whole lifecycle: submission, eligibility, the

@@ -3,37 +3,17 @@ import { readFileSync } from 'node:fs';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { expect, inject } from 'vitest';
-import { apiRoutes, type RouteKey, routeKeyOf } from '../../events/routes.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
-import { bearer, callRoute, type Response, routeHandler } from './api.ts';
 import { openCaseStream, streamEvent } from './case-stream.ts';
 import { resource } from './harness.ts';
 
 /**
- * The lifecycle as a partner system and the platform see it, in-process. The path test talks only
- * to `api` and `platform`, so porting it to the local stack means giving these two an HTTP and a
+ * What the platform does on its own in the lifecycle, in-process. The path test talks only to `api`
+ * (./api.ts) and `platform`, so porting it to the local stack means giving these two an HTTP and a
  * wait-for-the-effect implementation; the test itself stays as it is.
  */
-export const api = {
-  /** Calls a route of the route table as the partner holding `key`. */
-  async call(routeKey: RouteKey, request: { key: string; id?: string; body?: unknown; query?: string }): Promise<Response> {
-    const route = apiRoutes.find((candidate) => routeKeyOf(candidate) === routeKey)!;
-    const hasBody = request.body !== undefined;
-    return callRoute(await routeHandler(route.handler), {
-      method: route.method,
-      route: route.path,
-      pathParameters: request.id === undefined ? undefined : { id: request.id },
-      queryString: request.query,
-      headers: {
-        ...bearer(request.key),
-        ...(hasBody ? { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() } : {}),
-      },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-    });
-  },
-};
 
 /** Matches a stream record against a Lambda filter pattern; only the operators the template uses. */
 const matches = (pattern: unknown, value: unknown): boolean => {
