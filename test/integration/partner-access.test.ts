@@ -396,7 +396,7 @@ describe('withdrawal', () => {
 });
 
 describe('consent and the round trip', () => {
-  it("API.md's example body round-trips every field", async () => {
+  it('the documented example body (events/samples) round-trips every field', async () => {
     const body: Record<string, any> = {
       ...tactReferral(),
       minor: {
