@@ -5,6 +5,7 @@ import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { api } from '../support/api.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, type StoredEmail, toAndSubject } from '../support/inbox.ts';
+import type { Json } from '../support/json.ts';
 import { drainNotifications, platform } from '../support/lifecycle.ts';
 import { arrivedCase, coordinator, read, receiver, submit, tactMonitoring, today } from '../support/lifecycle-cases.ts';
 import { queuePoller } from '../support/sqs-poller.ts';
@@ -31,7 +32,7 @@ describe('the daily reminders job', () => {
     expect(second.remindersSent).toBe(0);
 
     const drained = await notifications.drain(mailer, { deliveries: 2 });
-    const queued = drained.received.map((message) => JSON.parse(message.Body!) as Record<string, any>);
+    const queued = drained.received.map((message) => JSON.parse(message.Body!) as Record<string, Json>);
     const ours = queued.filter((message) => [overdue, onTime].includes(message.caseId));
     for (const message of ours) {
       expect(notificationMessageSchema.parse(message)).toMatchObject({

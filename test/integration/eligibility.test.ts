@@ -33,8 +33,11 @@ const statusesOf = async (caseIds: string[]) => {
   return found.map((item) => item!.status);
 };
 
-const tally = (values: string[]) =>
-  values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
+const tally = (values: string[]) => {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+};
 
 const historyOf = async (caseId: string) => (await cases.get(caseId))!.history;
 

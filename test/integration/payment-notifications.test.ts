@@ -5,6 +5,7 @@ import { disbursementExample, paymentRequest, paymentRequestExample } from '../.
 import { openCaseStream, streamEvent } from '../support/case-stream.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
+import type { Json } from '../support/json.ts';
 import {
   approvedPayment,
   coordinator,
@@ -36,7 +37,7 @@ describe('notifications', () => {
     queuedBodies.push(...drained.received.map((message) => message.Body!));
     // A message failed once (its copy was being sent at that moment) is received again: one entry per SQS message.
     const unique = new Map(drained.received.map((message) => [message.MessageId!, message.Body!]));
-    return [...unique.values()].map((body) => JSON.parse(body) as Record<string, any>);
+    return [...unique.values()].map((body) => JSON.parse(body) as Record<string, Json>);
   };
 
   it('finance is emailed what to act on and the requester each outcome, once each, with the stream records and queue messages delivered twice', async () => {

@@ -3,6 +3,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
 import { captureLogs } from '../support/harness.ts';
+import type { Json } from '../support/json.ts';
 import {
   approvedPayment,
   coordinator,
@@ -229,7 +230,7 @@ describe('GET /v1/payments/export', () => {
     }
     expect(
       new Map(
-        exported.body.controlTotals.map((total: any) => [
+        exported.body.controlTotals.map((total: Json) => [
           `${total.currency}/${total.category}/${total.movement}`,
           { count: total.count, sum: total.sum },
         ])

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
+import type { Json } from '../support/json.ts';
 import { list, moveCase, partners, read, submit, withdraw } from '../support/partner-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
@@ -63,7 +64,7 @@ describe('withdrawal', () => {
 
 describe('consent and the round trip', () => {
   it('the documented example body (events/samples) round-trips every field', async () => {
-    const body: Record<string, any> = {
+    const body: Record<string, Json> = {
       ...tactReferral(),
       minor: {
         bestInterestsDetermination: { completedOn: '2026-10-20', returnInBestInterests: true },

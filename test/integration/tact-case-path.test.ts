@@ -5,6 +5,7 @@ import { tactReferral } from '../../events/samples/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
+import type { Json } from '../support/json.ts';
 import { dayFromToday, platform } from '../support/lifecycle.ts';
 
 /**
@@ -31,7 +32,7 @@ beforeAll(async () => {
   ]);
 });
 
-const expectOk = (response: { status: number; body: any }, status = 200) => {
+const expectOk = (response: { status: number; body: Json }, status = 200) => {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
   return response.body;
 };

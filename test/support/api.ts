@@ -4,6 +4,7 @@ import type { PartnerItem } from '../../events/partner.ts';
 import type { Role } from '../../events/primitives.ts';
 import { type ApiRoute, apiRoutes, type RouteKey, routeKeyOf } from '../../events/routes.ts';
 import { authorizerEvent, type HttpRequest, httpApiEvent, lambdaContext } from '../../events/samples/http-api.ts';
+import type { Json } from './json.ts';
 
 /**
  * The one way tests call the API: a route of the route table (events/routes.ts), in-process, the way
@@ -19,8 +20,7 @@ const invokeHandler = (handler: Handler, event: unknown, context: unknown) =>
 export interface Response {
   status: number;
   headers: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: a body is whatever JSON the route answered; each test reads it as the contract it checks.
-  body: any;
+  body: Json;
   raw: string;
 }
 

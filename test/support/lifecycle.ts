@@ -8,6 +8,7 @@ import { LOCAL_CREDENTIALS } from '../../infra/local/provision.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { openCaseStream, streamEvent } from './case-stream.ts';
 import { resource } from './harness.ts';
+import type { Json } from './json.ts';
 
 /**
  * What the platform does on its own in the lifecycle, in-process. The path test talks only to `api`
@@ -30,7 +31,7 @@ const matches = (pattern: unknown, value: unknown): boolean => {
 /** The filter patterns of the event source mapping of the function whose logical id starts with `prefix`. */
 const templateFilters = (functionLogicalIdPrefix: string): unknown[] => {
   const template = JSON.parse(readFileSync(inject('templatePath'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+    Resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
   };
   const mapping = Object.values(template.Resources).find(
     (candidate) =>
@@ -41,7 +42,7 @@ const templateFilters = (functionLogicalIdPrefix: string): unknown[] => {
   return (mapping.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((filter) => JSON.parse(filter.Pattern));
 };
 
-type Handler = (event: unknown, context: unknown) => Promise<any>;
+type Handler = (event: unknown, context: unknown) => Promise<Json>;
 
 /** What the platform does on its own: eligibility, stream consumers and the schedule. */
 export const platform = {
@@ -102,10 +103,10 @@ export const platform = {
 };
 
 /** Takes every message off the notifications queue (read from the real queue in fauxqs). */
-export const drainNotifications = async (): Promise<Array<Record<string, any>>> => {
+export const drainNotifications = async (): Promise<Array<Record<string, Json>>> => {
   const client = new SQSClient({ endpoint: inject('endpoints').sqs, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   const queueUrl = resource('NotificationsQueue').ref;
-  const messages: Array<Record<string, any>> = [];
+  const messages: Array<Record<string, Json>> = [];
   try {
     for (;;) {
       const { Messages = [] } = await client.send(

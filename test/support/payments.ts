@@ -16,6 +16,7 @@ import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { api, type Response, type registerPartner } from './api.ts';
 import { placeCase } from './case-setup.ts';
 import { resource } from './harness.ts';
+import type { Json } from './json.ts';
 
 /**
  * Setting up payments the way the rest of the system will (a referral submitted through its route,
@@ -228,8 +229,8 @@ export const drainPaymentsQueue = async (maxBatches = 200): Promise<string[]> =>
 /* ---------------------------------------------------------------- the cases table */
 
 /** Every item of a case partition whose sort key starts with `prefix`. */
-export const itemsOfCase = async (caseId: string, prefix: string): Promise<Record<string, any>[]> => {
-  const items: Record<string, any>[] = [];
+export const itemsOfCase = async (caseId: string, prefix: string): Promise<Record<string, Json>[]> => {
+  const items: Record<string, Json>[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient.send(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CaseStatus } from '../../events/case.ts';
 import type { BudgetItem, PaymentItem, PaymentStatus } from '../../events/payment.ts';
 import type { PlanVersion } from '../../events/plan.ts';
 import { paymentRequest } from '../../events/samples/payments.ts';
@@ -37,7 +38,7 @@ describe('reservation', () => {
   const decide = (
     changes: {
       payment?: Partial<PaymentItem>;
-      case?: Partial<typeof reintegrating> & { status?: any };
+      case?: Partial<typeof reintegrating> & { status?: CaseStatus };
       plan?: PlanVersion | undefined;
       budget?: BudgetItem | undefined;
     } = {}
