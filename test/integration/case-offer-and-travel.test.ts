@@ -25,9 +25,11 @@ const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
 
 describe('offer', () => {
   it('a case becoming eligible is offered once to the registered receiver, even when the records come twice', async () => {
+    // Given a receiver registered for the programme in the country of origin, and one for another programme
     const ukraine = await registerPartner(['receiver'], 'UA', 'active', { programmes: ['TACT'] });
     await registerPartner(['receiver'], 'UA', 'active', { programmes: ['CARE'] });
     const stream = await platform.followCaseStream();
+    // When a case becomes eligible and the offer consumer gets its records, twice
     const id = await submit({ ...tactReferral(), originCountry: 'UA' });
     await platform.assessEligible(id);
     const delivered = await stream.deliverToOfferConsumer();
@@ -39,6 +41,7 @@ describe('offer', () => {
     // The offer's own write is not a case becoming eligible: the filter lets it through, the consumer skips it.
     await stream.deliverToOfferConsumer();
     stream.close();
+    // Then the case is offered to the programme's receiver, once
     const { case: offered, history } = (await cases.get(id))!;
     expect(offered).toMatchObject({ status: 'eligible', receiverId: ukraine.partnerId });
     expect(history.filter((entry) => entry.action === 'offered')).toEqual([
@@ -47,12 +50,15 @@ describe('offer', () => {
   });
 
   it('without a registered receiver the case stays eligible for the coordinator, and the history says so once', async () => {
+    // Given no receiver registered in the country of origin
     const stream = await platform.followCaseStream();
+    // When a case from there becomes eligible and its records come twice
     const id = await submit({ ...tactReferral(), originCountry: 'MA' });
     await platform.assessEligible(id);
     await stream.deliverToOfferConsumer();
     await stream.deliverToOfferConsumer();
     stream.close();
+    // Then it stays with no receiver, the history saying so once, until the coordinator assigns one
     const { case: stored, history } = (await cases.get(id))!;
     expect(stored.receiverId).toBeUndefined();
     expect(history.filter((entry) => entry.action === 'offer_unmatched')).toEqual([
@@ -70,11 +76,14 @@ describe('offer', () => {
   });
 
   it('a reassignment moves the case to the new receiver; the previous one no longer sees it', async () => {
+    // Given a case offered to a receiver
     const id = await submit();
     await moveCase(id, { status: 'eligible', receiverId: receiver.partnerId });
+    // When the coordinator reassigns it to another, twice
     const body = { receiverId: otherReceiver.partnerId, note: 'The other office covers the district.' };
     expect((await api.call('POST /v1/referrals/{id}/reassign', { key: coordinator.key, id, body })).status).toBe(200);
     expect((await api.call('POST /v1/referrals/{id}/reassign', { key: coordinator.key, id, body })).status).toBe(200);
+    // Then only the new receiver sees and accepts it, and the history has one reassignment
     expectProblem(await api.call('GET /v1/referrals/{id}', { key: receiver.key, id }), 404);
     expect((await api.call('POST /v1/referrals/{id}/accept', { key: otherReceiver.key, id, body: {} })).status).toBe(200);
     expect((await cases.get(id))!.history.filter((entry) => entry.action === 'reassigned')).toHaveLength(1);

@@ -22,8 +22,11 @@ const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 
 describe('POST /v1/referrals/{id}/payments', () => {
   it('answers 202 with the payment id, stores the payee inside the case record and queues ids and amounts only', async () => {
+    // Given a case in reintegration with an approved plan
     const caseId = await givenReintegratingCase({ referrer, receiver });
+    // When its receiver requests a payment
     const response = await requestPayment(receiver, caseId, paymentRequestExample);
+    // Then the answer, the queued message and the stored payment say what was asked, the message without the payee
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'requested' });
     expect(response.headers.location).toBe(`/v1/payments/${response.body.id}`);
@@ -54,8 +57,10 @@ describe('POST /v1/referrals/{id}/payments', () => {
   it('the same Idempotency-Key twice is one payment and one message; with another body it is 422', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const key = randomUUID();
+    // When the same request is sent twice with one key, then a different body with it
     const first = await requestPayment(receiver, caseId, paymentRequest(), key);
     const second = await requestPayment(receiver, caseId, paymentRequest(), key);
+    // Then the repeat answers the same, the other body is refused, and one payment and one message exist
     expect(second.raw).toBe(first.raw);
     expectProblem(await requestPayment(receiver, caseId, paymentRequest({ amount: 99 }), key), 422, 'idempotency-key-reused');
 
@@ -68,13 +73,16 @@ describe('POST /v1/referrals/{id}/payments', () => {
   it('a retry after the idempotency record is gone finds the same payment instead of making a second', async () => {
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const key = randomUUID();
+    // Given a payment requested, whose idempotency record is then gone
     const first = await requestPayment(receiver, caseId, paymentRequest(), key);
     // What a Powertools record that expired (24 h), or that was deleted after a failed first attempt, leaves behind.
     const { Items = [] } = await documentClient.send(new ScanCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME! }));
     const records = Items.filter((item) => JSON.stringify(item).includes(first.body.id));
     expect(records).toHaveLength(1);
     await documentClient.send(new DeleteCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME!, Key: { id: records[0]!.id } }));
+    // When the request is retried with the same key
     const retried = await requestPayment(receiver, caseId, paymentRequest(), key);
+    // Then it finds the same payment, reserved once
     expect(retried.status).toBe(202);
     expect(retried.body.id).toBe(first.body.id);
     expect(await itemsOfCase(caseId, 'PAYMENT#')).toHaveLength(1);

@@ -13,7 +13,9 @@ const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
 
 describe('withdrawal', () => {
   it('withdraws once, records why in the consent record and the history, and a second withdrawal changes nothing', async () => {
+    // Given a submitted case
     const id = (await submit(partners.referrer)).body.id;
+    // When the referrer withdraws it, then withdraws it again with another reason
     const first = await withdraw(partners.referrer, id, { reason: 'safety', note: 'Threats from the network in the home town.' });
     expect(first.status).toBe(200);
     expect(first.body.status).toBe('withdrawn');
@@ -21,6 +23,7 @@ describe('withdrawal', () => {
     expect(second.status).toBe(200);
     expect(second.body.status).toBe('withdrawn');
 
+    // Then the first reason is the one recorded, once, and the note stays out of the history
     const view = (await read(partners.referrer, id)).body;
     expect(view.history.filter((entry: { action: string }) => entry.action === 'withdrawn')).toEqual([
       expect.objectContaining({ by: partners.referrer.partnerId, fromStatus: 'submitted', toStatus: 'withdrawn', reason: 'safety' }),

@@ -75,14 +75,17 @@ const decision = (wiring: Wiring, key: string, caseId: string, body: unknown) =>
 
 describe('POST /v1/referrals/{id}/decision', () => {
   it('lets a coordinator decide a case in review, recording who decided and their note', async () => {
+    // Given a case the engine left for review
     const wiring = setUp();
     const [inReview] = await submitAndAssess(wiring, [presumed]);
     expect((await cases.getCase(inReview!.caseId))!.status).toBe('needs_review');
 
+    // When a coordinator decides it eligible with a note
     const response = await decision(wiring, coordinator.key, inReview!.caseId, {
       outcome: 'eligible',
       note: 'Identification confirmed by the labour inspectorate on 2026-11-20.',
     });
+    // Then the case is eligible, the history names the coordinator, and the note sits beside it
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       id: inReview!.caseId,
@@ -114,13 +117,16 @@ describe('POST /v1/referrals/{id}/decision', () => {
     const wiring = setUp();
     const [inReview] = await submitAndAssess(wiring, [presumed]);
     const body = { outcome: 'ineligible', note: 'The person was identified as a victim in another programme.' };
+    // When the same decision is sent twice
     const first = await decision(wiring, coordinator.key, inReview!.caseId, body);
     const retry = await decision(wiring, coordinator.key, inReview!.caseId, body);
+    // Then both answer the case, reviewed once
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.body.history.filter((entry: { action: string }) => entry.action === 'reviewed')).toHaveLength(1);
     expect(first.body.eligibility).toMatchObject({ outcome: 'ineligible', reasons: ['REVIEWED_INELIGIBLE'] });
 
+    // When another decision follows, then it is refused
     const other = await decision(wiring, coordinator.key, inReview!.caseId, { outcome: 'eligible', note: 'Changed my mind.' });
     expectProblem(other, 409);
     expect(other.body.detail).toBe('The referral is ineligible; only a referral in needs_review can be decided.');
@@ -133,6 +139,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
   });
 
   it('applies the same caps: an eligible decision with every place taken puts the case on the waitlist', async () => {
+    // Given every assistance place taken and a case in review without one
     const wiring = setUp({ assessment: 10, assistance: 1 });
     // One after the other: within one batch, which of them gets the only place is a race.
     const [first] = await submitAndAssess(wiring, [{}]);
@@ -140,6 +147,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
     expect((await cases.getCase(first!.caseId))!.status).toBe('eligible');
     expect(await cases.getCase(inReview!.caseId)).toMatchObject({ status: 'needs_review', assistancePlace: false });
 
+    // When the coordinator decides it eligible, then it goes on the waitlist
     const response = await decision(wiring, coordinator.key, inReview!.caseId, { outcome: 'eligible', note: 'Risk reassessed as medium.' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
@@ -150,12 +158,14 @@ describe('POST /v1/referrals/{id}/decision', () => {
   });
 
   it('an ineligible decision on a case holding a place frees it, and the oldest waitlisted case is promoted', async () => {
+    // Given a case in review holding the only place, and another waiting for it
     const wiring = setUp({ assessment: 10, assistance: 1 });
     const [inReview] = await submitAndAssess(wiring, [presumed]);
     const [waiting] = await submitAndAssess(wiring, [{}]);
     expect(await cases.getCase(inReview!.caseId)).toMatchObject({ status: 'needs_review', assistancePlace: true });
     expect((await cases.getCase(waiting!.caseId))!.status).toBe('waitlisted');
 
+    // When the case in review is decided ineligible and the promotion consumer gets the released place
     const response = await decision(wiring, coordinator.key, inReview!.caseId, {
       outcome: 'ineligible',
       note: 'Not a victim of trafficking.',
@@ -165,6 +175,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
     expect(released).toHaveLength(1);
     await deliver(wiring.promoter, released);
 
+    // Then the waiting case is promoted into the place
     expect(await cases.getCase(waiting!.caseId)).toMatchObject({
       status: 'eligible',
       assistancePlace: true,
