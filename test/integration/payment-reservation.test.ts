@@ -39,8 +39,10 @@ const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_N
 
 describe('the payments Lambda', () => {
   it('reserves within the budget in one transaction: payment, budget counters and ledger entry', async () => {
+    // Given a case with an approved plan, when a payment within its budget is requested and processed
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const payment = await requestAndProcess(caseId, paymentRequest({ amount: 20_000 }));
+    // Then the payment, the budget and the ledger all show the reservation
     expect(payment).toMatchObject({ status: 'reserved', planVersion: 1, attempts: { reserve: { count: 1 } } });
     expect(payment.steps.map((step: { status: string; by: string }) => [step.status, step.by])).toEqual([
       ['requested', receiver.partnerId],
@@ -60,14 +62,17 @@ describe('the payments Lambda', () => {
   });
 
   it('a redelivered message changes nothing: one reservation, one ledger entry, one attempt', async () => {
+    // Given a requested payment's message
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const requested = await requestPayment(receiver, caseId, paymentRequest({ amount: 10_000 }));
     const [message] = await receive(paymentsQueueUrl());
     const record = sqsRecordOf(message!);
+    // When the payments Lambda gets it twice
     expect(await invokePaymentsLambda([record])).toEqual([]);
     expect(await invokePaymentsLambda([record])).toEqual([]);
     await deleteMessages(paymentsQueueUrl(), [message!]);
 
+    // Then it was reserved once
     const stored = (await getPayment(coordinator, requested.body.id)).body;
     expect(stored.status).toBe('reserved');
     expect(stored.attempts.reserve.count).toBe(1);

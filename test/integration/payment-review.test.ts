@@ -74,10 +74,13 @@ describe('four eyes', () => {
   });
 
   it('request → reserved → approved → disbursed, each step with who and when; the budget moves from reserved to disbursed', async () => {
+    // Given a reserved payment
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const payment = await requestAndProcess(caseId);
+    // When the coordinator approves it and finance records the transfer
     expect((await paymentStep(coordinator, 'approve', payment.id, { note: 'Within the plan.' })).status).toBe(200);
     const disbursed = await paymentStep(finance, 'disbursed', payment.id, disbursementExample(today()));
+    // Then each step names who took it, finance sees no payee, and the budget and ledger move to disbursed
     expect(disbursed.status).toBe(200);
     expect(disbursed.body).toMatchObject({ status: 'disbursed', transferReference: 'SEPA-2026-11-000412', disbursedOn: today() });
     expect(disbursed.body.steps.map((step: { status: string; by: string }) => [step.status, step.by])).toEqual([
@@ -117,9 +120,11 @@ describe('four eyes', () => {
   });
 
   it('rejecting releases the reserved amount with a ledger entry; the requester is told the reason code', async () => {
+    // Given a reserved payment, when the coordinator rejects it
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const payment = await requestAndProcess(caseId, paymentRequest({ amount: 45_000 }));
     const rejected = await paymentStep(coordinator, 'reject', payment.id, { reason: 'missing_documents', note: 'Send the invoice.' });
+    // Then the reservation is released with a ledger entry
     expect(rejected.body).toMatchObject({ status: 'rejected', reasonCode: 'REJECTED_ON_REVIEW', reviewReason: 'missing_documents' });
     expect(await budgetOf(caseId, 'medical')).toMatchObject({ reserved: 0, available: 50_000 });
     expect((await ledgerOf(caseId)).map((entry) => entry.movement)).toEqual(['reserved', 'released']);
@@ -131,9 +136,11 @@ describe('four eyes', () => {
   });
 
   it('the requester may cancel its request, releasing the reservation; another receiver may not see it', async () => {
+    // Given a reserved payment, which another receiver may not even find
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const payment = await requestAndProcess(caseId);
     expectProblem(await paymentStep(otherReceiver, 'cancel', payment.id), 404);
+    // When its requester cancels it, then the reservation is released and it can no longer be approved
     const cancelled = await paymentStep(receiver, 'cancel', payment.id, { note: 'Paid by another programme.' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
