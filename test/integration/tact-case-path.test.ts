@@ -7,6 +7,7 @@ import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import type { Json } from '../support/json.ts';
 import { dayFromToday, platform } from '../support/lifecycle.ts';
+import { expectProblem } from '../support/problem.ts';
 
 /**
  * One TACT case from France to Albania through the whole lifecycle: submission, eligibility, the
@@ -160,8 +161,7 @@ describe('a TACT case from France to Albania', () => {
       id,
       body: { visitedOn: dayFromToday(0), outcome: 'on_track' },
     });
-    expect(late.status).toBe(409);
-    expect(late.body.currentStatus).toBe('closed');
+    expect(expectProblem(late, 409).currentStatus).toBe('closed');
   });
 });
 
