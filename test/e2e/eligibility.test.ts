@@ -4,6 +4,7 @@ import { tactReferral } from '../../events/samples/index.ts';
 import { loadLanguagePack, renderEmail } from '../../functions/domain/notifications/emails.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { waitFor } from '../support/harness.ts';
+import type { Json } from '../support/json.ts';
 
 /*
  * The eligibility engine as deployed: the real template's stream mapping and filter, run by the
@@ -30,7 +31,7 @@ const call = async (key: string, method: string, path: string, body?: unknown) =
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) as Json };
 };
 
 /** Invented people no other e2e test submits, so none of them is a possible duplicate. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
 import { formatInvocation } from '../../infra/local/console.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
+import { expectProblem, overHttp } from '../support/problem.ts';
 
 /*
  * The real template run by the local stack, used over HTTP as a partner would: the demo partners'
@@ -60,9 +61,7 @@ describe('the local stack on the real template', () => {
 
   it('answers a wrong key with a 401 problem document, and no key with API Gateway’s 401', async () => {
     const wrong = await submit(`trm_${'x'.repeat(43)}`, tactReferral());
-    expect(wrong.status).toBe(401);
-    expect(wrong.headers.get('content-type')).toBe('application/problem+json');
-    expect(await wrong.json()).toMatchObject({ status: 401, type: expect.stringContaining('unauthenticated') });
+    expectProblem(await overHttp(wrong), 401, 'unauthenticated');
 
     const none = await fetch(`${stack.apiUrl}/v1/referrals`, { method: 'POST', body: '{}' });
     expect(none.status).toBe(401);
@@ -71,8 +70,7 @@ describe('the local stack on the real template', () => {
 
   it('answers a partner whose role may not submit with a 403 problem document', async () => {
     const response = await submit(partner('demo-receiver-al').key, tactReferral());
-    expect(response.status).toBe(403);
-    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expectProblem(await overHttp(response), 403);
   });
 
   it('prints one line per invocation with no personal data in it', async () => {

@@ -9,6 +9,7 @@ import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
 import { type StoredEmail, toAndSubject } from '../support/inbox.ts';
+import type { Json } from '../support/json.ts';
 import { approvePlanThroughRoutes } from './support/case-path.ts';
 
 /*
@@ -58,7 +59,7 @@ const call = async (partnerId: string, method: string, path: string, body?: unkn
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) as Json };
 };
 
 describe('a reintegration payment through the local stack', () => {

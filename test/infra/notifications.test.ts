@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
-type Resource = { Type: string; Properties: Record<string, any> };
+type Resource = { Type: string; Properties: Record<string, Json> };
 
 const dev = synthesizeStack({ stage: 'dev' });
 const prod = synthesizeStack({ stage: 'prod', bundle: false });
@@ -87,7 +88,7 @@ describe('mailer', () => {
     const roleId = mailer.Properties.Role['Fn::GetAtt'][0] as string;
     const statements = resourcesOf('AWS::IAM::Policy')
       .filter(([, policy]) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
-      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>);
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, Json>>);
     const sesStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('ses:'));
     expect(sesStatements).toHaveLength(1);
     expect(sesStatements[0]).toMatchObject({

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../functions/commons/openapi.ts';
+import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
 const document = buildOpenApiDocument();
 const { template } = synthesizeStack({ bundle: false });
+
+/** An operation of the document, read as JSON; a missing one fails the test that reads it. */
+const operationOf = (path: string, method: 'get' | 'post'): Json => {
+  const operation = (document.paths[path] as Record<string, Json> | undefined)?.[method];
+  if (operation === undefined) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
+  return operation;
+};
 
 const documentedRoutes = Object.entries(document.paths).flatMap(([path, operations]) =>
   Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)
@@ -24,7 +32,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes the referral body from the schema the handler parses, with an example', () => {
-    const operation = document.paths['/v1/referrals']?.post as any;
+    const operation = operationOf('/v1/referrals', 'post');
     const schema = operation.requestBody.content['application/json'].schema;
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['programmeId', 'hostCountry', 'originCountry', 'person', 'consent']));
@@ -35,14 +43,14 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents the list parameters with their bounds', () => {
-    const operation = document.paths['/v1/referrals']?.get as any;
+    const operation = operationOf('/v1/referrals', 'get');
     expect(operation.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
       expect.arrayContaining(['status', 'limit', 'cursor'])
     );
   });
 
   it('marks the export period as required and its format as optional', () => {
-    const parameters = (document.paths['/v1/payments/export']?.get as any).parameters as Array<{ name: string; required: boolean }>;
+    const parameters = operationOf('/v1/payments/export', 'get').parameters as Array<{ name: string; required: boolean }>;
     expect(Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.required]))).toEqual({
       from: true,
       to: true,
@@ -51,12 +59,12 @@ describe('the OpenAPI document', () => {
   });
 
   it('marks partner routes as needing a key and public ones as not', () => {
-    expect((document.paths['/v1/referrals/{id}']?.get as any).security).toEqual([{ partnerKey: [] }]);
-    expect((document.paths['/v1/health']?.get as any).security).toEqual([]);
+    expect(operationOf('/v1/referrals/{id}', 'get').security).toEqual([{ partnerKey: [] }]);
+    expect(operationOf('/v1/health', 'get').security).toEqual([]);
   });
 
   it('documents the eligibility routes: a programme id (not a case id), the figures and the decision answers', () => {
-    const figures = document.paths['/v1/programmes/{id}/figures']?.get as any;
+    const figures = operationOf('/v1/programmes/{id}/figures', 'get');
     expect(figures.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', schema: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{1,15}$' } }),
     ]);
@@ -65,13 +73,13 @@ describe('the OpenAPI document', () => {
     expect(figuresSchema.properties.totals.properties.assisted.anyOf).toEqual(
       expect.arrayContaining([expect.objectContaining({ type: 'integer' }), { type: 'null' }])
     );
-    const decision = document.paths['/v1/referrals/{id}/decision']?.post as any;
+    const decision = operationOf('/v1/referrals/{id}/decision', 'post');
     expect(decision.requestBody.content['application/json'].example).toMatchObject({ outcome: 'eligible' });
     expect(decision.responses['200'].content['application/json'].schema.properties.eligibility).toBeDefined();
   });
 
   it("documents the transfer instructions: finance only, the answer's schema with an example, not to be stored, 409 outside approval", () => {
-    const operation = document.paths['/v1/payments/{id}/transfer-instructions']?.get as any;
+    const operation = operationOf('/v1/payments/{id}/transfer-instructions', 'get');
     expect(operation.description).toBe('Roles: finance.');
     const success = operation.responses['200'];
     expect(success.headers['Cache-Control'].schema).toEqual({ type: 'string', const: 'no-store' });
@@ -83,6 +91,6 @@ describe('the OpenAPI document', () => {
     expect(example.remittanceInformation).toBe(`Payment ${example.paymentId}`);
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['403', '404', '409']));
     // Other reads do not answer 409.
-    expect(Object.keys((document.paths['/v1/payments/{id}']?.get as any).responses)).not.toContain('409');
+    expect(Object.keys(operationOf('/v1/payments/{id}', 'get').responses)).not.toContain('409');
   });
 });

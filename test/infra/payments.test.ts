@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
-type Resource = { Type: string; Properties: Record<string, any> };
+type Resource = { Type: string; Properties: Record<string, Json> };
 
 const { template } = synthesizeStack({ bundle: false });
 const resourcesOf = (type: string): Record<string, Resource> => template.findResources(type) as Record<string, Resource>;

@@ -8,6 +8,7 @@ import cdkJson from '../../cdk.json' with { type: 'json' };
 import { loadStageConfig, type StageConfig } from '../../infra/config.ts';
 import { loadStageProgrammes, ProgrammeDefinitionError } from '../../infra/programmes.ts';
 import { ReferralStack } from '../../infra/stack.ts';
+import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
 const configOf = (stage: 'dev' | 'prod', changes: Record<string, unknown> = {}): StageConfig =>
@@ -42,33 +43,33 @@ describe('programme definitions at synth', () => {
   it.each([
     [
       'an assistance cap above the assessment cap',
-      (care: any) => (care.caps.assistance = 300),
+      (care: Json) => (care.caps.assistance = 300),
       'caps.assistance: must not exceed the assessment cap',
     ],
-    ['a missing field', (care: any) => delete care.acceptsMinors, 'acceptsMinors: is required'],
-    ['a forgotten cap', (care: any) => delete care.caps.assessment, 'caps.assessment: is required'],
-    ['an unknown region', (care: any) => (care.origin.regions = ['atlantis']), 'origin.regions[0]: must be one of:'],
+    ['a missing field', (care: Json) => delete care.acceptsMinors, 'acceptsMinors: is required'],
+    ['a forgotten cap', (care: Json) => delete care.caps.assessment, 'caps.assessment: is required'],
+    ['an unknown region', (care: Json) => (care.origin.regions = ['atlantis']), 'origin.regions[0]: must be one of:'],
     [
       'a bad host country',
-      (care: any) => (care.hostCountries = ['FR', 'XX']),
+      (care: Json) => (care.hostCountries = ['FR', 'XX']),
       'hostCountries[1]: must be an ISO 3166-1 alpha-2 country code',
     ],
     [
       'a repeated category',
-      (care: any) => care.reintegration.categories.push({ category: 'medical', limit: 1 }),
+      (care: Json) => care.reintegration.categories.push({ category: 'medical', limit: 1 }),
       'reintegration.categories: must not repeat a category',
     ],
     [
       'a window closing before it opens',
-      (care: any) => (care.window = { opensOn: '2026-01-01', closesOn: '2025-01-01' }),
+      (care: Json) => (care.window = { opensOn: '2026-01-01', closesOn: '2025-01-01' }),
       'window.closesOn: must not be before opensOn',
     ],
     [
       'visits out of order',
-      (care: any) => (care.monitoring.visitDaysAfterArrival = [90, 30]),
+      (care: Json) => (care.monitoring.visitDaysAfterArrival = [90, 30]),
       'monitoring.visitDaysAfterArrival: must be in increasing order',
     ],
-    ['an unknown field', (care: any) => (care.budget = 1), 'budget: is not a known field'],
+    ['an unknown field', (care: Json) => (care.budget = 1), 'budget: is not a known field'],
   ])('stop on %s, naming the file and the field', (_label, breakIt, message) => {
     const care = seeded('care.json');
     breakIt(care);

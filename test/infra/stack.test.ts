@@ -4,9 +4,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import { loadStageConfig } from '../../infra/config.ts';
+import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string };
 
 const dev = synthesizeStack({ stage: 'dev' });
 const prod = synthesizeStack({ stage: 'prod', bundle: false });

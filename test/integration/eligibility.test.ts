@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { bearer, callRoute, registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
@@ -15,8 +15,6 @@ const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { duplicateKey } = await import('../../functions/domain/duplicate-key.ts');
 const { createEligibilityHandler, duplicateKeySecret } = await import('../../functions/assess-eligibility.ts');
 const { createPromotionHandler } = await import('../../functions/promote-waitlist.ts');
-const { handler: createReferral } = await import('../../functions/create-referral.ts');
-const { handler: getReferral } = await import('../../functions/get-referral.ts');
 
 const tableName = process.env.CASES_TABLE_NAME!;
 const cases = new CaseRepository(documentClient, tableName);
@@ -35,8 +33,11 @@ const statusesOf = async (caseIds: string[]) => {
   return found.map((item) => item!.status);
 };
 
-const tally = (values: string[]) =>
-  values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
+const tally = (values: string[]) => {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+};
 
 const historyOf = async (caseId: string) => (await cases.get(caseId))!.history;
 
@@ -58,11 +59,9 @@ describe('the eligibility engine on real stream records', () => {
     const engine = createEligibilityHandler({ cases, programmes: catalogueWith(), secrets });
     const person = distinctPerson({ nationality: 'UA' });
     people.push(person);
-    const created = await callRoute(createReferral, {
-      method: 'POST',
-      route: '/v1/referrals',
-      headers: { ...bearer(referrer.key), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
-      body: JSON.stringify({ ...tactReferral(), hostCountry: 'GR', originCountry: 'UA', person }),
+    const created = await api.call('POST /v1/referrals', {
+      key: referrer.key,
+      body: { ...tactReferral(), hostCountry: 'GR', originCountry: 'UA', person },
     });
     expect(created.status).toBe(201);
 
@@ -71,12 +70,7 @@ describe('the eligibility engine on real stream records', () => {
     const [response] = await deliver(engine, records);
     expect(response).toEqual({ batchItemFailures: [] });
 
-    const read = await callRoute(getReferral, {
-      method: 'GET',
-      route: '/v1/referrals/{id}',
-      pathParameters: { id: created.body.id },
-      headers: bearer(referrer.key),
-    });
+    const read = await api.call('GET /v1/referrals/{id}', { key: referrer.key, id: created.body.id });
     expect(read.body).toMatchObject({
       status: 'eligible',
       eligibility: { outcome: 'eligible', reasons: [], explanations: [], decidedBy: 'system', decidedAt: expect.any(String) },

@@ -21,7 +21,7 @@ const sqsInspector = new SQSClient({ endpoint: inject('endpoints').sqs });
 const ses = new SESClient({});
 
 afterAll(() => {
-  [dynamodb, sqs, sqsInspector, ses].forEach((client) => client.destroy());
+  for (const client of [dynamodb, sqs, sqsInspector, ses]) client.destroy();
 });
 
 const resourcesOfType = (type: string): [string, CfnResource][] =>

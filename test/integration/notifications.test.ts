@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { NotificationEvent } from '../../events/notification.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
-import { bearer, callRoute, registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { applyCaseAction } from '../support/case-actions.ts';
 import { openCaseStream, streamEvent } from '../support/case-stream.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
@@ -15,7 +15,6 @@ import { queuePoller } from '../support/sqs-poller.ts';
 const logs = captureLogs();
 const { handler: caseEvents } = await import('../../functions/case-events.ts');
 const { handler: mailer } = await import('../../functions/mailer.ts');
-const { handler: createReferral } = await import('../../functions/create-referral.ts');
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { newCaseFromReferral } = await import('../../functions/domain/referral-case.ts');
@@ -98,12 +97,7 @@ const myEmailsAbout = async (caseId: string, count: number) =>
 
 describe('from a referral to the inbox', () => {
   it("acknowledges a submitted referral in the referrer's language, then tells the eligibility decision to each partner in theirs", async () => {
-    const created = await callRoute(createReferral, {
-      method: 'POST',
-      route: '/v1/referrals',
-      headers: { ...bearer(paris.key), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
-      body: JSON.stringify(distinctiveReferral()),
-    });
+    const created = await api.call('POST /v1/referrals', { key: paris.key, body: distinctiveReferral() });
     expect(created.status).toBe(201);
     const { id: caseId, reference } = created.body as { id: string; reference: string };
     await deliverChanges();

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { bearer, callRoute, type Response, registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
-const { handler: createReferral } = await import('../../functions/create-referral.ts');
-const { handler: getReferral } = await import('../../functions/get-referral.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 
 let paris: Awaited<ReturnType<typeof registerPartner>>;
@@ -24,16 +23,9 @@ beforeAll(async () => {
   ]);
 });
 
-const submit = (key: string, body: unknown, headers: Record<string, string> = {}) =>
-  callRoute(createReferral, {
-    method: 'POST',
-    route: '/v1/referrals',
-    headers: { ...bearer(key), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID(), ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+const submit = (key: string, body: unknown, headers: Record<string, string> = {}) => api.call('POST /v1/referrals', { key, body, headers });
 
-const read = (key: string, id: string) =>
-  callRoute(getReferral, { method: 'GET', route: '/v1/referrals/{id}', pathParameters: { id }, headers: bearer(key) });
+const read = (key: string, id: string) => api.call('GET /v1/referrals/{id}', { key, id });
 
 const casesOf = async (referrerId: string) => {
   const { Items = [] } = await documentClient.send(
@@ -45,17 +37,6 @@ const casesOf = async (referrerId: string) => {
     })
   );
   return Items;
-};
-
-const expectProblem = (response: Response, status: number) => {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
-  expect(response.body).toMatchObject({
-    type: expect.stringMatching(/^https:\/\//),
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-  });
 };
 
 describe('POST /v1/referrals then GET /v1/referrals/{id}', () => {
@@ -150,11 +131,10 @@ describe('Idempotency-Key', () => {
     ['too long', 'k'.repeat(129), 'must be 1 to 128 printable characters'],
     ['not printable', 'key with spaces', 'must be 1 to 128 printable characters'],
   ])('a %s key is 400', async (_label, value, message) => {
-    const response = await callRoute(createReferral, {
-      method: 'POST',
-      route: '/v1/referrals',
-      headers: { ...bearer(paris.key), 'Content-Type': 'application/json', ...(value === undefined ? {} : { 'Idempotency-Key': value }) },
-      body: JSON.stringify(tactReferral()),
+    const response = await api.call('POST /v1/referrals', {
+      key: paris.key,
+      body: tactReferral(),
+      headers: { 'Idempotency-Key': value },
     });
     expectProblem(response, 400);
     expect(response.body.errors).toEqual([{ path: 'headers.Idempotency-Key', message }]);
@@ -211,7 +191,7 @@ describe('bad requests', () => {
 
 describe('authentication and roles', () => {
   it('no Authorization header is refused by the API before any code runs', async () => {
-    const response = await callRoute(createReferral, { method: 'POST', route: '/v1/referrals', headers: {}, body: '{}' });
+    const response = await api.call('POST /v1/referrals', { body: '{}' });
     expect(response.status).toBe(401);
   });
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, callRoute, type Response, registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
+import { expectProblem } from '../support/problem.ts';
 import { templateFilter } from '../support/stream-filter.ts';
 
 const logs = captureLogs();
@@ -69,30 +70,22 @@ const presumed = { victimStatus: { status: 'presumed' } };
 
 const decision = (wiring: Wiring, key: string, caseId: string, body: unknown) => {
   if (typeof body === 'object' && body !== null && 'note' in body) notes.push(String(body.note));
-  return callRoute(wiring.decide, {
-    method: 'POST',
-    route: '/v1/referrals/{id}/decision',
-    pathParameters: { id: caseId },
-    headers: { ...bearer(key), 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-};
-
-const expectProblem = (response: Response, status: number) => {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
+  return api.call('POST /v1/referrals/{id}/decision', { key, id: caseId, body, handler: wiring.decide });
 };
 
 describe('POST /v1/referrals/{id}/decision', () => {
   it('lets a coordinator decide a case in review, recording who decided and their note', async () => {
+    // Given a case the engine left for review
     const wiring = setUp();
     const [inReview] = await submitAndAssess(wiring, [presumed]);
     expect((await cases.getCase(inReview!.caseId))!.status).toBe('needs_review');
 
+    // When a coordinator decides it eligible with a note
     const response = await decision(wiring, coordinator.key, inReview!.caseId, {
       outcome: 'eligible',
       note: 'Identification confirmed by the labour inspectorate on 2026-11-20.',
     });
+    // Then the case is eligible, the history names the coordinator, and the note sits beside it
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       id: inReview!.caseId,
@@ -124,13 +117,16 @@ describe('POST /v1/referrals/{id}/decision', () => {
     const wiring = setUp();
     const [inReview] = await submitAndAssess(wiring, [presumed]);
     const body = { outcome: 'ineligible', note: 'The person was identified as a victim in another programme.' };
+    // When the same decision is sent twice
     const first = await decision(wiring, coordinator.key, inReview!.caseId, body);
     const retry = await decision(wiring, coordinator.key, inReview!.caseId, body);
+    // Then both answer the case, reviewed once
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.body.history.filter((entry: { action: string }) => entry.action === 'reviewed')).toHaveLength(1);
     expect(first.body.eligibility).toMatchObject({ outcome: 'ineligible', reasons: ['REVIEWED_INELIGIBLE'] });
 
+    // When another decision follows, then it is refused
     const other = await decision(wiring, coordinator.key, inReview!.caseId, { outcome: 'eligible', note: 'Changed my mind.' });
     expectProblem(other, 409);
     expect(other.body.detail).toBe('The referral is ineligible; only a referral in needs_review can be decided.');
@@ -143,6 +139,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
   });
 
   it('applies the same caps: an eligible decision with every place taken puts the case on the waitlist', async () => {
+    // Given every assistance place taken and a case in review without one
     const wiring = setUp({ assessment: 10, assistance: 1 });
     // One after the other: within one batch, which of them gets the only place is a race.
     const [first] = await submitAndAssess(wiring, [{}]);
@@ -150,6 +147,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
     expect((await cases.getCase(first!.caseId))!.status).toBe('eligible');
     expect(await cases.getCase(inReview!.caseId)).toMatchObject({ status: 'needs_review', assistancePlace: false });
 
+    // When the coordinator decides it eligible, then it goes on the waitlist
     const response = await decision(wiring, coordinator.key, inReview!.caseId, { outcome: 'eligible', note: 'Risk reassessed as medium.' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
@@ -160,12 +158,14 @@ describe('POST /v1/referrals/{id}/decision', () => {
   });
 
   it('an ineligible decision on a case holding a place frees it, and the oldest waitlisted case is promoted', async () => {
+    // Given a case in review holding the only place, and another waiting for it
     const wiring = setUp({ assessment: 10, assistance: 1 });
     const [inReview] = await submitAndAssess(wiring, [presumed]);
     const [waiting] = await submitAndAssess(wiring, [{}]);
     expect(await cases.getCase(inReview!.caseId)).toMatchObject({ status: 'needs_review', assistancePlace: true });
     expect((await cases.getCase(waiting!.caseId))!.status).toBe('waitlisted');
 
+    // When the case in review is decided ineligible and the promotion consumer gets the released place
     const response = await decision(wiring, coordinator.key, inReview!.caseId, {
       outcome: 'ineligible',
       note: 'Not a victim of trafficking.',
@@ -175,6 +175,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
     expect(released).toHaveLength(1);
     await deliver(wiring.promoter, released);
 
+    // Then the waiting case is promoted into the place
     expect(await cases.getCase(waiting!.caseId)).toMatchObject({
       status: 'eligible',
       assistancePlace: true,
@@ -206,12 +207,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
 
 describe('GET /v1/programmes/{id}/figures', () => {
   const figuresOf = (wiring: Wiring, key: string, programmeId = wiring.programme.id) =>
-    callRoute(wiring.figures, {
-      method: 'GET',
-      route: '/v1/programmes/{id}/figures',
-      pathParameters: { id: programmeId },
-      headers: bearer(key),
-    });
+    api.call('GET /v1/programmes/{id}/figures', { key, id: programmeId, handler: wiring.figures });
 
   it('counts places against the caps by country, sex and age band, withholding counts under 5', async () => {
     const wiring = setUp({ assessment: 20, assistance: 8 });

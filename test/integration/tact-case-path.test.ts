@@ -3,9 +3,11 @@ import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { addDays } from '../../functions/domain/dates.ts';
-import { registerPartner } from '../support/api.ts';
+import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
-import { api, dayFromToday, platform } from '../support/lifecycle.ts';
+import type { Json } from '../support/json.ts';
+import { dayFromToday, platform } from '../support/lifecycle.ts';
+import { expectProblem } from '../support/problem.ts';
 
 /**
  * One TACT case from France to Albania through the whole lifecycle: submission, eligibility, the
@@ -31,7 +33,7 @@ beforeAll(async () => {
   ]);
 });
 
-const expectOk = (response: { status: number; body: any }, status = 200) => {
+const expectOk = (response: { status: number; body: Json }, status = 200) => {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
   return response.body;
 };
@@ -159,7 +161,7 @@ describe('a TACT case from France to Albania', () => {
       id,
       body: { visitedOn: dayFromToday(0), outcome: 'on_track' },
     });
-    expect(late.status).toBe(409);
+    expectProblem(late, 409);
     expect(late.body.currentStatus).toBe('closed');
   });
 });

@@ -1,4 +1,10 @@
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import { localCredentials } from '../../infra/local/provision.ts';
@@ -55,7 +61,7 @@ export const openCaseStream = async (tableLogicalIdPrefix = 'DataCases') => {
     for (const [shardId, iterator] of iterators) {
       let current = iterator;
       while (current !== undefined) {
-        let page;
+        let page: GetRecordsCommandOutput;
         try {
           page = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }));
         } catch (error) {

@@ -86,7 +86,9 @@ export function captureLogs(): CapturedLogs {
   ];
   return {
     text: () => chunks.join(''),
-    stop: () => restorers.forEach((restore) => restore()),
+    stop: () => {
+      for (const restore of restorers) restore();
+    },
   };
 }
 

@@ -3,37 +3,18 @@ import { readFileSync } from 'node:fs';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { expect, inject } from 'vitest';
-import { apiRoutes, type RouteKey, routeKeyOf } from '../../events/routes.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
-import { bearer, callRoute, type Response, routeHandler } from './api.ts';
 import { openCaseStream, streamEvent } from './case-stream.ts';
 import { resource } from './harness.ts';
+import type { Json } from './json.ts';
 
 /**
- * The lifecycle as a partner system and the platform see it, in-process. The path test talks only
- * to `api` and `platform`, so porting it to the local stack means giving these two an HTTP and a
+ * What the platform does on its own in the lifecycle, in-process. The path test talks only to `api`
+ * (./api.ts) and `platform`, so porting it to the local stack means giving these two an HTTP and a
  * wait-for-the-effect implementation; the test itself stays as it is.
  */
-export const api = {
-  /** Calls a route of the route table as the partner holding `key`. */
-  async call(routeKey: RouteKey, request: { key: string; id?: string; body?: unknown; query?: string }): Promise<Response> {
-    const route = apiRoutes.find((candidate) => routeKeyOf(candidate) === routeKey)!;
-    const hasBody = request.body !== undefined;
-    return callRoute(await routeHandler(route.handler), {
-      method: route.method,
-      route: route.path,
-      pathParameters: request.id === undefined ? undefined : { id: request.id },
-      queryString: request.query,
-      headers: {
-        ...bearer(request.key),
-        ...(hasBody ? { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() } : {}),
-      },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-    });
-  },
-};
 
 /** Matches a stream record against a Lambda filter pattern; only the operators the template uses. */
 const matches = (pattern: unknown, value: unknown): boolean => {
@@ -50,7 +31,7 @@ const matches = (pattern: unknown, value: unknown): boolean => {
 /** The filter patterns of the event source mapping of the function whose logical id starts with `prefix`. */
 const templateFilters = (functionLogicalIdPrefix: string): unknown[] => {
   const template = JSON.parse(readFileSync(inject('templatePath'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+    Resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
   };
   const mapping = Object.values(template.Resources).find(
     (candidate) =>
@@ -61,7 +42,7 @@ const templateFilters = (functionLogicalIdPrefix: string): unknown[] => {
   return (mapping.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((filter) => JSON.parse(filter.Pattern));
 };
 
-type Handler = (event: unknown, context: unknown) => Promise<any>;
+type Handler = (event: unknown, context: unknown) => Promise<Json>;
 
 /** What the platform does on its own: eligibility, stream consumers and the schedule. */
 export const platform = {
@@ -122,10 +103,10 @@ export const platform = {
 };
 
 /** Takes every message off the notifications queue (read from the real queue in fauxqs). */
-export const drainNotifications = async (): Promise<Array<Record<string, any>>> => {
+export const drainNotifications = async (): Promise<Array<Record<string, Json>>> => {
   const client = new SQSClient({ endpoint: inject('endpoints').sqs, region: localRegion, credentials: localCredentials });
   const queueUrl = resource('NotificationsQueue').ref;
-  const messages: Array<Record<string, any>> = [];
+  const messages: Array<Record<string, Json>> = [];
   try {
     for (;;) {
       const { Messages = [] } = await client.send(

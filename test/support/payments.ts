@@ -13,9 +13,10 @@ import { type PlanVersion, planSk, planVersionSchema } from '../../events/plan.t
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { localRegion } from '../../infra/local/template.ts';
-import { bearer, callRoute, type Response, type registerPartner, routeHandler } from './api.ts';
+import { api, type Response, type registerPartner } from './api.ts';
 import { placeCase } from './case-setup.ts';
 import { resource } from './harness.ts';
+import type { Json } from './json.ts';
 
 /**
  * Setting up payments the way the rest of the system will (a referral submitted through its route,
@@ -24,7 +25,7 @@ import { resource } from './harness.ts';
  * what succeeded) and the stream mapping's filter for the notifier.
  */
 type Partner = Awaited<ReturnType<typeof registerPartner>>;
-type Handler = (event: any, context: any) => Promise<any>;
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 
@@ -66,12 +67,7 @@ export const writeApprovedPlan = async (
 export const moveCase = placeCase;
 
 export const submitReferral = async (referrer: Partner): Promise<string> => {
-  const response = await callRoute(await routeHandler('create-referral'), {
-    method: 'POST',
-    route: '/v1/referrals',
-    headers: { ...bearer(referrer.key), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
-    body: JSON.stringify(tactReferral()),
-  });
+  const response = await api.call('POST /v1/referrals', { key: referrer.key, body: tactReferral() });
   if (response.status !== 201) throw new Error(`referral not created: ${response.status}`);
   return response.body.id as string;
 };
@@ -95,77 +91,39 @@ export const givenReintegratingCase = async (
 
 /* ---------------------------------------------------------------- routes */
 
-const jsonHeaders = (partner: Pick<Partner, 'key'>) => ({ ...bearer(partner.key), 'Content-Type': 'application/json' });
-
-export const requestPayment = async (
+export const requestPayment = (
   partner: Pick<Partner, 'key'>,
   caseId: string,
   body: unknown,
   idempotencyKey: string = randomUUID()
 ): Promise<Response> =>
-  callRoute(await routeHandler('request-payment'), {
-    method: 'POST',
-    route: '/v1/referrals/{id}/payments',
-    pathParameters: { id: caseId },
-    headers: { ...jsonHeaders(partner), 'Idempotency-Key': idempotencyKey },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  api.call('POST /v1/referrals/{id}/payments', { key: partner.key, id: caseId, body, headers: { 'Idempotency-Key': idempotencyKey } });
 
 const stepRoutes = {
-  approve: ['approve-payment', '/v1/payments/{id}/approve'],
-  reject: ['reject-payment', '/v1/payments/{id}/reject'],
-  cancel: ['cancel-payment', '/v1/payments/{id}/cancel'],
-  disbursed: ['record-disbursement', '/v1/payments/{id}/disbursed'],
+  approve: 'POST /v1/payments/{id}/approve',
+  reject: 'POST /v1/payments/{id}/reject',
+  cancel: 'POST /v1/payments/{id}/cancel',
+  disbursed: 'POST /v1/payments/{id}/disbursed',
 } as const;
 
-export const paymentStep = async (
+export const paymentStep = (
   partner: Pick<Partner, 'key'>,
   step: keyof typeof stepRoutes,
   paymentId: string,
   body: unknown = {}
-): Promise<Response> => {
-  const [handler, route] = stepRoutes[step];
-  return callRoute(await routeHandler(handler), {
-    method: 'POST',
-    route,
-    pathParameters: { id: paymentId },
-    headers: jsonHeaders(partner),
-    body: JSON.stringify(body),
-  });
-};
+): Promise<Response> => api.call(stepRoutes[step], { key: partner.key, id: paymentId, body });
 
-export const getPayment = async (partner: Pick<Partner, 'key'>, paymentId: string): Promise<Response> =>
-  callRoute(await routeHandler('get-payment'), {
-    method: 'GET',
-    route: '/v1/payments/{id}',
-    pathParameters: { id: paymentId },
-    headers: bearer(partner.key),
-  });
+export const getPayment = (partner: Pick<Partner, 'key'>, paymentId: string): Promise<Response> =>
+  api.call('GET /v1/payments/{id}', { key: partner.key, id: paymentId });
 
-export const transferInstructions = async (partner: Pick<Partner, 'key'>, paymentId: string): Promise<Response> =>
-  callRoute(await routeHandler('get-transfer-instructions'), {
-    method: 'GET',
-    route: '/v1/payments/{id}/transfer-instructions',
-    pathParameters: { id: paymentId },
-    headers: bearer(partner.key),
-  });
+export const transferInstructions = (partner: Pick<Partner, 'key'>, paymentId: string): Promise<Response> =>
+  api.call('GET /v1/payments/{id}/transfer-instructions', { key: partner.key, id: paymentId });
 
-export const listPayments = async (partner: Pick<Partner, 'key'>, caseId: string, queryString = ''): Promise<Response> =>
-  callRoute(await routeHandler('list-payments'), {
-    method: 'GET',
-    route: '/v1/referrals/{id}/payments',
-    pathParameters: { id: caseId },
-    headers: bearer(partner.key),
-    queryString,
-  });
+export const listPayments = (partner: Pick<Partner, 'key'>, caseId: string, query = ''): Promise<Response> =>
+  api.call('GET /v1/referrals/{id}/payments', { key: partner.key, id: caseId, query });
 
-export const exportPayments = async (partner: Pick<Partner, 'key'>, queryString: string): Promise<Response> =>
-  callRoute(await routeHandler('export-payments'), {
-    method: 'GET',
-    route: '/v1/payments/export',
-    headers: bearer(partner.key),
-    queryString,
-  });
+export const exportPayments = (partner: Pick<Partner, 'key'>, query: string): Promise<Response> =>
+  api.call('GET /v1/payments/export', { key: partner.key, query });
 
 /* ---------------------------------------------------------------- the payments queue and its consumer */
 
@@ -225,7 +183,8 @@ export const sqsRecordOf = (message: Message, queueLogicalIdPrefix = 'PaymentsQu
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 
-const paymentsLambda = async (): Promise<Handler> => routeHandler('process-payments');
+const paymentsLambda = async (): Promise<Handler> =>
+  ((await import('../../functions/process-payments.ts')) as { handler: Handler }).handler;
 
 /**
  * Invokes the payments Lambda and returns the ids it reports as failed. A batch that fails whole
@@ -270,8 +229,8 @@ export const drainPaymentsQueue = async (maxBatches = 200): Promise<string[]> =>
 /* ---------------------------------------------------------------- the cases table */
 
 /** Every item of a case partition whose sort key starts with `prefix`. */
-export const itemsOfCase = async (caseId: string, prefix: string): Promise<Record<string, any>[]> => {
-  const items: Record<string, any>[] = [];
+export const itemsOfCase = async (caseId: string, prefix: string): Promise<Record<string, Json>[]> => {
+  const items: Record<string, Json>[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient.send(

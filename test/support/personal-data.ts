@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
+import type { Json } from './json.ts';
 
 /**
  * A referral whose every personal value is distinctive enough that finding it anywhere (an email,
  * a queue message, a log line) can only mean it leaked there. Every name is invented.
  */
-export const distinctiveReferral = (): Record<string, any> => {
+export const distinctiveReferral = (): Record<string, Json> => {
   const referral = tactReferral();
   return {
     ...referral,
@@ -22,7 +23,7 @@ export const distinctiveReferral = (): Record<string, any> => {
 };
 
 /** The personal values of a referral, with the other spellings a template or a log could give them. */
-export const personalValuesOf = (referral: Record<string, any>): string[] => {
+export const personalValuesOf = (referral: Record<string, Json>): string[] => {
   const { givenName, familyName, dateOfBirth, phone } = referral.person as Record<
     'givenName' | 'familyName' | 'dateOfBirth' | 'phone',
     string

@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { sqsEvent } from '../../events/samples/sqs.ts';
@@ -14,7 +14,7 @@ import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
 import { resource } from './harness.ts';
 
-type SqsHandler = (event: SQSEvent, context: any) => Promise<SQSBatchResponse | void>;
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 /**
  * Plays Lambda's SQS event source mapping against a real queue in fauxqs: receive a batch, invoke

@@ -3,7 +3,8 @@ import { type CaseStatus, caseStatuses } from '../../events/case.ts';
 import { type Actor, type CaseAction, type CaseFacts, caseActions, checkTransition } from '../../functions/domain/case-lifecycle.ts';
 
 /**
- * The lifecycle as DESIGN.md and the issue describe it, written out independently of the module:
+ * The lifecycle as the README ("The life of a case after eligibility") describes it, written out
+ * independently of the module:
  * for each action, the statuses it may start from and who may take it.
  */
 const beforeDeparture: CaseStatus[] = ['submitted', 'needs_review', 'eligible', 'ineligible', 'waitlisted', 'accepted', 'declined'];

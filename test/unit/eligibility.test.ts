@@ -47,7 +47,7 @@ const expectAssessment = (
 ) => {
   const assessment = assessReferral(facts, programme, signals);
   expect(assessment).toEqual({ outcome, reasons });
-  reasons.forEach((code) => covered.add(code));
+  for (const code of reasons) covered.add(code);
 };
 
 describe('TACT: France, Greece, Italy, Poland and Spain to Albania, Morocco and Ukraine; adults and minors', () => {

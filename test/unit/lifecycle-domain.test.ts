@@ -30,7 +30,6 @@ const aCase = (changes: Partial<CaseItem> = {}): CaseItem => {
   return { pk: `CASE#${created.case.caseId}`, sk: 'CASE', ...created.case, receiverId: 'receiver-al-1', ...changes };
 };
 const receiver = { partnerId: 'receiver-al-1', rolesOnCase: ['receiver'] as const };
-const coordinator = { partnerId: 'coordinator-fr-1', rolesOnCase: ['coordinator'] as const };
 
 describe('calendar arithmetic', () => {
   it('adds days across months and years', () => {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation's `${...}` syntax, meant literally.
 import { describe, expect, it } from 'vitest';
 import { type ResourceContext, referencedLogicalIds, resolveIntrinsics, resolveString } from '../../infra/local/template.ts';
 

@@ -24,7 +24,7 @@ const yearsAgoPlusDays = (years: number, days: number): string => {
 };
 
 describe('the referral contract', () => {
-  it('accepts the samples of API.md, an adult and a minor with the minor block', () => {
+  it('accepts the API samples (events/samples/referral-*.json), an adult and a minor with the minor block', () => {
     expect(errorsOf(tactReferral())).toEqual([]);
     expect(errorsOf(careMinorReferral())).toEqual([]);
   });
@@ -71,7 +71,7 @@ describe('the referral contract', () => {
     expect(errorsOf(eighteenToday)).toEqual([]);
   });
 
-  it('keeps a minor block for someone who is an adult today (API.md example)', () => {
+  it('keeps a minor block for someone who is an adult today (the API sample of a minor)', () => {
     const body = { ...tactReferral(), minor: careMinorReferral().minor };
     expect(errorsOf(body)).toEqual([]);
   });

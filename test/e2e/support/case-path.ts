@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { PlanRequest } from '../../../events/plan.ts';
 import type { LocalStack } from '../../../infra/local/local-stack.ts';
 import { waitFor } from '../../support/harness.ts';
+import type { Json } from '../../support/json.ts';
 
 /**
  * A case's way through the local stack as its partners take it, over HTTP with the demo partners'
@@ -13,7 +14,7 @@ import { waitFor } from '../../support/harness.ts';
 
 export interface ApiResponse {
   status: number;
-  body: any;
+  body: Json;
 }
 
 export type PartnerCall = (partnerId: string, method: string, path: string, body?: unknown) => Promise<ApiResponse>;
@@ -36,7 +37,7 @@ export const partnerApi =
   };
 
 /** The body of a response that has the expected status; otherwise the failure shows the problem document. */
-export const expectOk = (response: ApiResponse, status = 200): any => {
+export const expectOk = (response: ApiResponse, status = 200): Json => {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
   return response.body;
 };
@@ -54,7 +55,7 @@ export const dayFromToday = (days: number): string => {
  * longer waiting on them (an eligible case waits for its offer), so a case sent to review or found
  * ineligible shows up in the caller's assertion, not as a time-out.
  */
-export const waitForPlatform = (call: PartnerCall, partnerId: string, caseId: string): Promise<any> =>
+export const waitForPlatform = (call: PartnerCall, partnerId: string, caseId: string): Promise<Json> =>
   waitFor(
     async () => {
       const { body } = await call(partnerId, 'GET', `/v1/referrals/${caseId}`);
@@ -79,7 +80,7 @@ export interface PlanApprovalOptions {
  * it, the receiver accepts, the referrer records the departure, the receiver the arrival and the
  * plan, the coordinator approves it. Returns the approved plan as the approval answered it.
  */
-export const approvePlanThroughRoutes = async (stack: LocalStack, caseId: string, options: PlanApprovalOptions): Promise<any> => {
+export const approvePlanThroughRoutes = async (stack: LocalStack, caseId: string, options: PlanApprovalOptions): Promise<Json> => {
   const call = partnerApi(stack);
   const { plan, referrerId = 'demo-referrer-fr', receiverId = 'demo-receiver-al', coordinatorId = 'demo-coordinator' } = options;
   const travelledOn = options.travelledOn ?? dayFromToday(0);
