@@ -7,8 +7,9 @@ import { consentGivers, needs, personSchema, referralRequestSchema } from './ref
 import { withdrawalReasons } from './withdrawal.ts';
 
 /**
- * The case as it is stored in the cases table and as stream consumers see it (`NewImage`, unmarshalled).
- * The person's data lives only in `person`; every other attribute is safe to reference in logs by id.
+ * The case as stream consumers see it (`NewImage`, unmarshalled) and as the case repository answers
+ * it; its keys in the table are the adapters' business (functions/adapters/case-items.ts). The
+ * person's data lives only in `person`; every other attribute is safe to reference in logs by id.
  */
 
 /** Until the person leaves: the referral can still be withdrawn. */
@@ -69,8 +70,6 @@ export const closureRecordSchema = z.object({
 export type ClosureRecord = z.infer<typeof closureRecordSchema>;
 
 export const caseItemSchema = z.object({
-  pk: z.string().check(z.startsWith('CASE#')),
-  sk: z.literal('CASE'),
   /** Constant partition of the `allCases` index, which lists every case for coordinators and finance. */
   entity: z.literal('CASE'),
   caseId,

@@ -161,7 +161,6 @@ export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
  * parsing, so the person block never reaches the consumer's code.
  */
 export const caseChangeImageSchema = z.pick(caseItemSchema, {
-  sk: true,
   caseId: true,
   reference: true,
   programmeId: true,

@@ -1,5 +1,6 @@
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { PlaceRepository } from '#adapters/place-repository';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseJsonBody, partnerWithRole } from '#commons/http';
 import { logger } from '#commons/powertools';
@@ -23,6 +24,7 @@ import { rolesFor } from '#events/routes';
 
 export interface DecisionDependencies {
   cases: CaseRepository;
+  places: PlaceRepository;
   programmes: ProgrammeCatalogue;
 }
 
@@ -56,7 +58,7 @@ export const createDecisionHandler = (dependencies: DecisionDependencies) => {
     const programme = dependencies.programmes.get(current.programmeId);
     if (programme === undefined) throw new Error(`case ${current.caseId} is in review in an unknown programme`);
 
-    const result = await dependencies.cases.decide(
+    const result = await dependencies.places.decide(
       current,
       programme.caps,
       (counters) => planReview(request.outcome, current.assistancePlace ?? false, programme.caps, counters),
@@ -78,5 +80,6 @@ export const createDecisionHandler = (dependencies: DecisionDependencies) => {
 
 export const handler = createDecisionHandler({
   cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  places: new PlaceRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
   programmes: stageProgrammes(),
 });

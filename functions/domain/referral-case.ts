@@ -7,7 +7,7 @@ import { explainReasons } from './reason-codes.ts';
 
 /** Turning an accepted referral into a case, and the views partners get of it. No AWS here. */
 
-export type NewCase = Omit<CaseItem, 'pk' | 'sk'>;
+export type NewCase = CaseItem;
 
 export const formatReference = (programmeId: string, hostCountry: string, sequence: number): string =>
   `${programmeId}-${hostCountry}-${String(sequence).padStart(6, '0')}`;

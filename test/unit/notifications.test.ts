@@ -92,7 +92,6 @@ const everyMessage = (
 ];
 
 const sampleCase: CaseChangeImage = {
-  sk: 'CASE',
   caseId,
   reference: 'TACT-FR-000123',
   programmeId: 'TACT',
@@ -151,7 +150,6 @@ describe('which change is which event', () => {
   });
 
   const image = (status: CaseStatus, receiverId?: string): CaseChangeImage => ({
-    sk: 'CASE',
     caseId,
     reference: 'TACT-FR-000123',
     programmeId: 'TACT',
@@ -318,7 +316,6 @@ describe('notification messages', () => {
 
   it('one per recipient, each matching the queue contract', () => {
     const change = caseChangeOf(undefined, {
-      sk: 'CASE',
       caseId,
       reference: 'TACT-FR-000123',
       programmeId: 'TACT',
