@@ -59,6 +59,7 @@ const notify = async (recipient: Recipient, event: CaseEvent = 'eligible'): Prom
     {
       event,
       case: {
+        sk: 'CASE',
         caseId: randomUUID(),
         reference: `TACT-FR-${String(Math.floor(Math.random() * 900_000) + 100_000)}`,
         programmeId: 'TACT',

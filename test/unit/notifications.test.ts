@@ -92,6 +92,7 @@ const everyMessage = (
 ];
 
 const sampleCase: CaseChangeImage = {
+  sk: 'CASE',
   caseId,
   reference: 'TACT-FR-000123',
   programmeId: 'TACT',
@@ -150,6 +151,7 @@ describe('which change is which event', () => {
   });
 
   const image = (status: CaseStatus, receiverId?: string): CaseChangeImage => ({
+    sk: 'CASE',
     caseId,
     reference: 'TACT-FR-000123',
     programmeId: 'TACT',
@@ -316,6 +318,7 @@ describe('notification messages', () => {
 
   it('one per recipient, each matching the queue contract', () => {
     const change = caseChangeOf(undefined, {
+      sk: 'CASE',
       caseId,
       reference: 'TACT-FR-000123',
       programmeId: 'TACT',
