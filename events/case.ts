@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { reasonCodes } from '#domain/reason-codes';
 import { arrivalRecordSchema, departureRecordSchema, exitReasons } from './lifecycle.ts';
 import { planStatuses } from './plan.ts';
 import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
+import { reasonCodes } from './reason-codes.ts';
 import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
 import { withdrawalReasons } from './withdrawal.ts';
 
