@@ -134,12 +134,14 @@ export class PlaceRepository {
    * trigger finds nothing to do.
    */
   async promoteWaitlisted(programmeId: string, caps: Caps): Promise<string[]> {
+    const promoteOne = () => optimistically(() => this.promoteOldest(programmeId, caps), contended(programmeId));
     const promoted: string[] = [];
-    for (;;) {
-      const step = await optimistically(() => this.promoteOldest(programmeId, caps), contended(programmeId));
-      if (step.outcome === 'nothing-to-promote') return promoted;
+    let step = await promoteOne();
+    while (step.outcome !== 'nothing-to-promote') {
       if (step.outcome === 'promoted') promoted.push(step.caseId);
+      step = await promoteOne();
     }
+    return promoted;
   }
 
   /** The programme's waitlist, oldest first. */
