@@ -70,8 +70,6 @@ export const closureRecordSchema = z.object({
 export type ClosureRecord = z.infer<typeof closureRecordSchema>;
 
 export const caseItemSchema = z.object({
-  /** Constant partition of the `allCases` index, which lists every case for coordinators and finance. */
-  entity: z.literal('CASE'),
   caseId,
   reference: z.string().check(z.regex(/^[A-Z][A-Z0-9_]{1,15}-[A-Z]{2}-\d{6}$/)),
   programmeId,

@@ -12,6 +12,8 @@ import { caseItemSchema, type HistoryEntry } from '#events/case';
 export const casePk = (caseId: string): string => `CASE#${caseId}`;
 export const caseSk = 'CASE';
 export const caseKey = (caseId: string) => ({ pk: casePk(caseId), sk: caseSk });
+/** Constant partition of the `allCases` index, which lists every case for coordinators and finance. */
+export const allCasesPartition = { name: 'entity', value: 'CASE' } as const;
 
 /** Sorted by time; the case version keeps two changes in the same millisecond apart. */
 export const historySk = (entry: HistoryEntry, version: number): string => `HISTORY#${entry.at}#${String(version).padStart(6, '0')}`;
@@ -46,7 +48,7 @@ export const listIndexOf = (listing: CaseListing) => {
 const listPartitionOf = (listing: CaseListing): { index: string; partition: { name: string; value: string } } => {
   switch (listing.of) {
     case 'every-case':
-      return { index: 'allCases', partition: { name: 'entity', value: 'CASE' } };
+      return { index: 'allCases', partition: allCasesPartition };
     case 'status':
       return { index: 'byStatus', partition: { name: 'status', value: listing.status } };
     case 'referrer':

@@ -16,6 +16,7 @@ import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
 import { type PlanVersion, planVersionSchema } from '#events/plan';
 import { ContentionError, unlimited, writeCaseChange } from './case-change.ts';
 import {
+  allCasesPartition,
   type CaseListRow,
   caseKey,
   caseListRowSchema,
@@ -70,7 +71,7 @@ export class CaseRepository {
           {
             Put: {
               TableName: this.tableName,
-              Item: { pk, sk: caseSk, ...newCase },
+              Item: { pk, sk: caseSk, [allCasesPartition.name]: allCasesPartition.value, ...newCase },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

@@ -21,7 +21,6 @@ export const newCaseFromReferral = (
   const submittedOn = todayIso(now);
   const minorAtSubmission = ageOn(referral.person.dateOfBirth, submittedOn) < 18;
   const submitted: NewCase = {
-    entity: 'CASE',
     caseId: ids.caseId,
     reference: ids.reference,
     programmeId: referral.programmeId,
