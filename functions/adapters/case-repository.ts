@@ -30,8 +30,6 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPrefixes } from './dynamodb-queries.ts';
 
-export type { CaseListRow } from './case-items.ts';
-
 /**
  * The cases themselves: creating, reading, listing and changing them. The only code that reads or
  * writes a case item, and so the only code that touches `person`: field-level encryption of that

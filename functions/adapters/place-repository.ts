@@ -8,8 +8,6 @@ import { countersKey, programmePk, waitlistPrefix } from './case-items.ts';
 import { CaseRepository } from './case-repository.ts';
 import { queryAll } from './dynamodb-queries.ts';
 
-export { type CaseState, ContentionError } from './case-change.ts';
-
 /**
  * A programme's places and waitlist: its counters, the decisions and actions that take or give back
  * a place, and promotion from the waitlist. Every change is conditional on the counters it was
