@@ -1,14 +1,15 @@
 import * as z from 'zod/mini';
-import { reasonCodes } from '#domain/reason-codes';
 import { arrivalRecordSchema, departureRecordSchema, exitReasons } from './lifecycle.ts';
 import { planStatuses } from './plan.ts';
 import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
+import { reasonCodes } from './reason-codes.ts';
 import { consentGivers, needs, personSchema, referralRequestSchema } from './referral.ts';
 import { withdrawalReasons } from './withdrawal.ts';
 
 /**
- * The case as it is stored in the cases table and as stream consumers see it (`NewImage`, unmarshalled).
- * The person's data lives only in `person`; every other attribute is safe to reference in logs by id.
+ * The case as stream consumers see it (`NewImage`, unmarshalled) and as the case repository answers
+ * it; its keys in the table are the adapters' business (functions/adapters/case-items.ts). The
+ * person's data lives only in `person`; every other attribute is safe to reference in logs by id.
  */
 
 /** Until the person leaves: the referral can still be withdrawn. */
@@ -69,10 +70,6 @@ export const closureRecordSchema = z.object({
 export type ClosureRecord = z.infer<typeof closureRecordSchema>;
 
 export const caseItemSchema = z.object({
-  pk: z.string().check(z.startsWith('CASE#')),
-  sk: z.literal('CASE'),
-  /** Constant partition of the `allCases` index, which lists every case for coordinators and finance. */
-  entity: z.literal('CASE'),
   caseId,
   reference: z.string().check(z.regex(/^[A-Z][A-Z0-9_]{1,15}-[A-Z]{2}-\d{6}$/)),
   programmeId,

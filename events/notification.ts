@@ -158,18 +158,21 @@ export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 
 /**
  * What the case-events consumer reads of a case stream image. Unknown attributes are stripped on
- * parsing, so the person block never reaches the consumer's code.
+ * parsing, so the person block never reaches the consumer's code. The image is the whole stored
+ * item, so it carries the case item's sort key too (its layout: functions/adapters/case-items.ts).
  */
-export const caseChangeImageSchema = z.pick(caseItemSchema, {
-  sk: true,
-  caseId: true,
-  reference: true,
-  programmeId: true,
-  referrerId: true,
-  receiverId: true,
-  status: true,
-  version: true,
-});
+export const caseChangeImageSchema = z.extend(
+  z.pick(caseItemSchema, {
+    caseId: true,
+    reference: true,
+    programmeId: true,
+    referrerId: true,
+    receiverId: true,
+    status: true,
+    version: true,
+  }),
+  { sk: z.literal('CASE') }
+);
 export type CaseChangeImage = z.infer<typeof caseChangeImageSchema>;
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { isIsoCountryCode } from '#domain/countries';
+import { isIsoCountryCode } from './countries.ts';
 
 /** Building blocks shared by every contract. `zod/mini` keeps them cheap to load in a Lambda. */
 

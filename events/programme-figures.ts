@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
-import { ageBands } from '#domain/figures';
 import { reasonCode } from './case.ts';
 import { countryCode, isoDateTime, programmeId } from './primitives.ts';
 import { sexes } from './referral.ts';
+
+/** The age bands figures are broken down by (the band of the age on the day of submission). */
+export const ageBands = ['under_18', '18_24', '25_34', '35_49', '50_and_over'] as const;
+export type AgeBand = (typeof ageBands)[number];
 
 /**
  * What `GET /v1/programmes/{id}/figures` answers. The domain's figures are typed with it, so the

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { worldRegions } from '#domain/world-regions';
 import { countryCode, isoDate, programmeId, text } from './primitives.ts';
+import { worldRegions } from './world-regions.ts';
 
 /**
  * A programme as data (`events/programmes/<id>.json`): adding a programme is adding a file.

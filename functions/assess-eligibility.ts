@@ -1,6 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { CaseRepository, systemActor } from '#adapters/case-repository';
+import { DuplicateRegistry } from '#adapters/duplicate-registry';
 import { documentClient } from '#adapters/dynamodb';
+import { PlaceRepository, systemActor } from '#adapters/place-repository';
 import { StageSecrets } from '#adapters/stage-secret';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
@@ -18,7 +19,8 @@ import { caseItemSchema } from '#events/case';
  * makes a redelivered record a no-op, atomically with the effect it guards.
  */
 export interface EligibilityDependencies {
-  cases: CaseRepository;
+  places: PlaceRepository;
+  duplicates: DuplicateRegistry;
   programmes: ProgrammeCatalogue;
   secrets: StageSecrets;
 }
@@ -32,10 +34,10 @@ const assessCase = (dependencies: EligibilityDependencies) => async (record: Dyn
   try {
     const programme = dependencies.programmes.get(submitted.programmeId);
     const secret = await dependencies.secrets.get(duplicateKeySecret);
-    const { firstCaseId } = await dependencies.cases.registerPerson(submitted, secret);
+    const { firstCaseId } = await dependencies.duplicates.registerPerson(submitted, secret);
     const assessment = assessReferral(submitted, programme, { possibleDuplicate: firstCaseId !== submitted.caseId });
     const caps = programme?.caps ?? { assessment: null, assistance: null };
-    const result = await dependencies.cases.decide(submitted, caps, (counters) => planAssessment(assessment, caps, counters), {
+    const result = await dependencies.places.decide(submitted, caps, (counters) => planAssessment(assessment, caps, counters), {
       by: systemActor,
       action: 'assessed',
     });
@@ -57,7 +59,8 @@ export const createEligibilityHandler = (dependencies: EligibilityDependencies) 
 };
 
 export const handler = createEligibilityHandler({
-  cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  places: new PlaceRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  duplicates: new DuplicateRegistry(documentClient, requiredEnv('CASES_TABLE_NAME')),
   programmes: stageProgrammes(),
   secrets: new StageSecrets(documentClient, requiredEnv('CASES_TABLE_NAME')),
 });

@@ -1,4 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
+import { isCaseItemRecord } from '#adapters/case-items';
 import { documentClient } from '#adapters/dynamodb';
 import { NotificationQueue } from '#adapters/notification-queue';
 import { PartnerRepository } from '#adapters/partner-repository';
@@ -20,7 +21,7 @@ const queue = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_
 
 const queueNotifications = async (record: DynamoDBRecord, coordinatorIds: () => Promise<string[]>): Promise<void> => {
   if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return;
-  if (record.dynamodb?.Keys?.sk?.S !== 'CASE') return;
+  if (!isCaseItemRecord(record)) return;
   const change = caseChangeOf(
     streamImage(record, 'OldImage', caseChangeImageSchema),
     streamImage(record, 'NewImage', caseChangeImageSchema)

@@ -1,5 +1,6 @@
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { PlaceRepository } from '#adapters/place-repository';
 import { caseActionHandler } from '#commons/case-action';
 import { requiredEnv } from '#commons/env';
 import { stageProgrammes } from '#commons/programmes';
@@ -9,19 +10,23 @@ import { decisionRequestSchema } from '#events/decision';
 
 export interface DecisionDependencies {
   cases: CaseRepository;
+  places: PlaceRepository;
   programmes: ProgrammeCatalogue;
 }
 
 /** `POST /v1/referrals/{id}/decision`: a coordinator decides a case the engine sent to review. */
-export const createDecisionHandler = ({ cases, programmes }: DecisionDependencies) =>
+export const createDecisionHandler = ({ cases, places, programmes }: DecisionDependencies) =>
   caseActionHandler(
     'POST /v1/referrals/{id}/decision',
     decisionRequestSchema,
     (found, actor, request, attempt) => decideReview(found, actor, request, programmes.get(found.case.programmeId), attempt > 1),
-    { cases, notFound: 'There is no referral with this id.' }
+    { cases, places, notFound: 'There is no referral with this id.' }
   );
 
+const tableName = requiredEnv('CASES_TABLE_NAME');
+
 export const handler = createDecisionHandler({
-  cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  cases: new CaseRepository(documentClient, tableName),
+  places: new PlaceRepository(documentClient, tableName),
   programmes: stageProgrammes(),
 });

@@ -1,10 +1,9 @@
 import { CaseRepository } from '#adapters/case-repository';
-import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { forbidden } from '#commons/problem';
-import { listPlanFor } from '#domain/case-listing';
+import { listingFor } from '#domain/case-listing';
 import { referralListItem } from '#domain/referral-case';
 import { defaultPageSize, listReferralsQuerySchema } from '#events/referral-list';
 import { rolesFor } from '#events/routes';
@@ -13,18 +12,12 @@ const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')
 
 const listReferrals = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const query = parseQuery(event, listReferralsQuerySchema);
-  const plan = listPlanFor(context.partner, query);
-  if (plan === 'role-not-held') throw forbidden('You can only list cases as a role your organisation holds.');
-  const keyNames = ['pk', 'sk', plan.partition.name, 'createdAt'];
-  const page = await cases.list({
-    ...plan,
-    status: query.status,
-    limit: query.limit ?? defaultPageSize,
-    cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor, { keyNames, partition: plan.partition }),
-  });
+  const listing = listingFor(context.partner, query);
+  if (listing === 'role-not-held') throw forbidden('You can only list cases as a role your organisation holds.');
+  const page = await cases.list({ listing, status: query.status, limit: query.limit ?? defaultPageSize, cursor: query.cursor });
   return json(200, {
     items: page.items.map(referralListItem),
-    ...(page.nextKey === undefined ? {} : { cursor: encodeCursor(page.nextKey) }),
+    ...(page.nextCursor === undefined ? {} : { cursor: page.nextCursor }),
   });
 };
 

@@ -1,5 +1,5 @@
-import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { ProgrammeFigureRepository } from '#adapters/programme-figure-repository';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
 import { notFound } from '#commons/problem';
@@ -11,7 +11,7 @@ import { rolesFor } from '#events/routes';
 
 /** `GET /v1/programmes/{id}/figures`: places against the caps and their breakdowns, small counts withheld. */
 export interface FiguresDependencies {
-  cases: CaseRepository;
+  figures: ProgrammeFigureRepository;
   programmes: ProgrammeCatalogue;
 }
 
@@ -20,7 +20,7 @@ export const createFiguresHandler = (dependencies: FiguresDependencies) => {
     const id = programmeId.safeParse(event.pathParameters?.id);
     const programme = id.success ? dependencies.programmes.get(id.data) : undefined;
     if (programme === undefined) throw notFound('There is no programme with this id.');
-    const facts = await dependencies.cases.programmeFigureFacts(programme.id);
+    const facts = await dependencies.figures.programmeFigureFacts(programme.id);
     return json(200, programmeFigures(programme, facts, new Date()), { 'Cache-Control': 'no-store' });
   };
 
@@ -30,6 +30,6 @@ export const createFiguresHandler = (dependencies: FiguresDependencies) => {
 };
 
 export const handler = createFiguresHandler({
-  cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  figures: new ProgrammeFigureRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
   programmes: stageProgrammes(),
 });

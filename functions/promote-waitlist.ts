@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { PlaceRepository } from '#adapters/place-repository';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
 import { stageProgrammes } from '#commons/programmes';
@@ -16,7 +16,7 @@ import { caseId, programmeId } from '#events/primitives';
  * or concurrent triggers never promote more cases than places were freed.
  */
 export interface PromotionDependencies {
-  cases: CaseRepository;
+  places: PlaceRepository;
   programmes: ProgrammeCatalogue;
 }
 
@@ -32,7 +32,7 @@ const promoteAfterRelease = (dependencies: PromotionDependencies) => async (reco
     return;
   }
   try {
-    const promoted = await dependencies.cases.promoteWaitlisted(programme.id, programme.caps);
+    const promoted = await dependencies.places.promoteWaitlisted(programme.id, programme.caps);
     logger.info('waitlist promotion', { releasedBy: released.caseId, programmeId: programme.id, promoted });
   } catch (error) {
     logger.error('waitlist promotion failed', {
@@ -50,6 +50,6 @@ export const createPromotionHandler = (dependencies: PromotionDependencies) => {
 };
 
 export const handler = createPromotionHandler({
-  cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
+  places: new PlaceRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
   programmes: stageProgrammes(),
 });

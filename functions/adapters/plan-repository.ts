@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type PlanVersion, planSk, planVersionSchema } from '#events/plan';
+import { casePk } from './case-items.ts';
 
 /**
  * Reads reintegration plan versions (`CASE#<id>` / `PLAN#<version>`, events/plan.ts). Payments only
@@ -13,7 +14,7 @@ export class PlanRepository {
 
   async getVersion(caseId: string, version: number): Promise<PlanVersion | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `CASE#${caseId}`, sk: planSk(version) }, ConsistentRead: true })
+      new GetCommand({ TableName: this.tableName, Key: { pk: casePk(caseId), sk: planSk(version) }, ConsistentRead: true })
     );
     return Item === undefined ? undefined : planVersionSchema.parse(Item);
   }

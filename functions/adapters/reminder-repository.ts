@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import type { ReminderCase } from '#domain/reminders';
 import { type CaseStatus, caseItemSchema } from '#events/case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
+import { casePk, caseSk } from './case-items.ts';
 import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 
 /**
@@ -34,11 +35,11 @@ export class ReminderRepository {
   async deadlinesOf(caseId: string): Promise<{ case: ReminderCase; visits: MonitoringVisit[]; reminded: Set<string> } | undefined> {
     const items = await queryPrefixes(this.client, {
       tableName: this.tableName,
-      pk: `CASE#${caseId}`,
-      prefixes: ['CASE', 'VISIT#', 'REMINDER#'],
+      pk: casePk(caseId),
+      prefixes: [caseSk, 'VISIT#', 'REMINDER#'],
       projection: projectedAttributes,
     });
-    const caseItem = items.find((item) => item.sk === 'CASE');
+    const caseItem = items.find((item) => item.sk === caseSk);
     if (caseItem === undefined) return undefined;
     const skOf = (item: Record<string, unknown>) => String(item.sk);
     return {
@@ -61,7 +62,7 @@ export class ReminderRepository {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `CASE#${caseId}`, sk: reminderSk(item), state: 'sending', claimedAt: now.toISOString() },
+          Item: { pk: casePk(caseId), sk: reminderSk(item), state: 'sending', claimedAt: now.toISOString() },
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :stale)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':sending': 'sending', ':stale': new Date(now.getTime() - staleAfterMs).toISOString() },
@@ -78,7 +79,7 @@ export class ReminderRepository {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `CASE#${caseId}`, sk: reminderSk(item) },
+        Key: { pk: casePk(caseId), sk: reminderSk(item) },
         UpdateExpression: 'SET #state = :sent, sentAt = :at',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':sent': 'sent', ':at': now.toISOString() },
@@ -91,7 +92,7 @@ export class ReminderRepository {
     await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { pk: `CASE#${caseId}`, sk: reminderSk(item) },
+        Key: { pk: casePk(caseId), sk: reminderSk(item) },
         ConditionExpression: '#state = :sending',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':sending': 'sending' },

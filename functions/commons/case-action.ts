@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import { CaseRepository, type StoredCase } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { PlaceRepository } from '#adapters/place-repository';
 import type { CaseActor, Decision, Refusal } from '#domain/case-decision';
 import { apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
 import { caseForCaller } from './case-access.ts';
@@ -24,6 +25,8 @@ export type CaseDecider<Request, Response> = (
 export interface CaseActionOptions {
   /** The repository to use; the stage's cases table by default (tests pass their own). */
   cases?: CaseRepository;
+  /** Where a review decision is written with the programme's places; the stage's cases table by default. */
+  places?: PlaceRepository;
   /** The 404 detail when the case does not exist or the caller may not see it. */
   notFound?: string;
   /** The 409 detail once every attempt lost its race. */
@@ -45,7 +48,9 @@ export const caseActionHandler = <Schema extends z.ZodMiniType, Response>(
   decide: CaseDecider<z.infer<Schema>, Response>,
   options: CaseActionOptions = {}
 ) => {
-  const cases = options.cases ?? new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+  const tableName = requiredEnv('CASES_TABLE_NAME');
+  const cases = options.cases ?? new CaseRepository(documentClient, tableName);
+  const places = options.places ?? new PlaceRepository(documentClient, tableName);
   const successStatus = apiRoutes.find((route) => routeKeyOf(route) === routeKey)?.successStatus ?? 200;
   const exhausted = options.exhausted ?? 'The case changed while your request was being handled. Retry the request.';
 
@@ -69,7 +74,7 @@ export const caseActionHandler = <Schema extends z.ZodMiniType, Response>(
       }
       case 'review': {
         const { caps, plan, ...by } = decision.review;
-        const result = await cases.decide(found.case, caps, plan, by);
+        const result = await places.decide(found.case, caps, plan, by);
         if (!result.written) return lostRace;
         logger.info('review decided', {
           caseId: found.case.caseId,

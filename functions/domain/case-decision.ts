@@ -9,7 +9,7 @@ import type { Caps, PlaceCounters, PlannedDecision } from './places.ts';
  */
 
 /** Changes to the case item, never the person block or the keys. */
-export type CaseChanges = Partial<Omit<CaseItem, 'pk' | 'sk' | 'caseId' | 'version' | 'person' | 'entity'>>;
+export type CaseChanges = Partial<Omit<CaseItem, 'caseId' | 'version' | 'person'>>;
 
 /** An item of the case's partition written with the change (a plan version, a visit). */
 export type CaseRecord = { sk: string } & Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { CaseItem } from '#events/case';
 import type { Programme } from '#events/programme';
+import { type ReasonCode, reasonEffect } from '#events/reason-codes';
 import { coversHostCountry, coversOriginCountry, isOpenOn } from './programmes.ts';
-import { type ReasonCode, reasonEffect } from './reason-codes.ts';
 
 /**
  * The eligibility rules: plain functions over the facts of a referral and its programme, each

@@ -1,9 +1,9 @@
 import type { CaseStatus } from '#events/case';
 import type { Programme } from '#events/programme';
-import type { FigureCells, ProgrammeFigures } from '#events/programme-figures';
+import { type AgeBand, ageBands, type FigureCells, type ProgrammeFigures } from '#events/programme-figures';
+import { type ReasonCode, reasonCodes } from '#events/reason-codes';
 import { sexes } from '#events/referral';
 import { ageOn } from './dates.ts';
-import { type ReasonCode, reasonCodes } from './reason-codes.ts';
 
 /**
  * Programme figures for coordinators and funders: places against the caps, broken down by host and
@@ -12,9 +12,6 @@ import { type ReasonCode, reasonCodes } from './reason-codes.ts';
  * other cells (one hidden cell), the next smallest cell is hidden too.
  */
 export const suppressionThreshold = 5;
-
-export const ageBands = ['under_18', '18_24', '25_34', '35_49', '50_and_over'] as const;
-export type AgeBand = (typeof ageBands)[number];
 
 /** The band of the age the person had on the day the referral was submitted. */
 export const ageBandOf = (dateOfBirth: string, day: string): AgeBand => {
@@ -71,23 +68,24 @@ const breakdown = (
 ): Record<string, Cells> => {
   const others = [...new Set(facts.map(categoryOf))].filter((category) => !categories.includes(category)).sort();
   const all = [...categories, ...others];
-  const counts = new Map(all.map((category) => [category, countsOf(facts.filter((fact) => categoryOf(fact) === category))]));
-  const hidden = new Map(all.map((category) => [category, new Set<Measure>()]));
+  const rows = all.map((category) => ({
+    category,
+    counts: countsOf(facts.filter((fact) => categoryOf(fact) === category)),
+    hidden: new Set<Measure>(),
+  }));
   const total = countsOf(facts);
   for (const measure of measureNames) {
-    const primary = all.filter((category) => primarySuppressed(counts.get(category)![measure]));
+    const primary = rows.filter((row) => primarySuppressed(row.counts[measure]));
     if (primary.length !== 1 || primarySuppressed(total[measure])) continue;
-    const next = all
-      .filter((category) => !primary.includes(category) && counts.get(category)![measure] > 0)
-      .sort((a, b) => counts.get(a)![measure] - counts.get(b)![measure])[0];
-    if (next !== undefined) hidden.get(next)!.add(measure);
+    const next = rows
+      .filter((row) => !primary.includes(row) && row.counts[measure] > 0)
+      .sort((a, b) => a.counts[measure] - b.counts[measure])[0];
+    next?.hidden.add(measure);
   }
   return Object.fromEntries(
-    all.map((category) => [
-      category,
-      Object.fromEntries(
-        measureNames.map((measure) => [measure, hidden.get(category)!.has(measure) ? null : publish(counts.get(category)![measure])])
-      ) as Cells,
+    rows.map((row) => [
+      row.category,
+      Object.fromEntries(measureNames.map((measure) => [measure, row.hidden.has(measure) ? null : publish(row.counts[measure])])) as Cells,
     ])
   );
 };

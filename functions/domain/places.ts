@@ -1,7 +1,7 @@
 import type { CaseStatus } from '#events/case';
 import type { ProgrammeDefinition } from '#events/programme';
+import type { ReasonCode } from '#events/reason-codes';
 import type { Assessment } from './eligibility.ts';
-import type { ReasonCode } from './reason-codes.ts';
 
 /**
  * Places against a programme's caps. Counters live in one item per programme (`assessed`,

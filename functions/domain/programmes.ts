@@ -1,5 +1,5 @@
 import type { Programme, ProgrammeDefinition, ProgrammeWindow, ProgrammeWindows } from '#events/programme';
-import { isCountryInRegion } from './world-regions.ts';
+import { isCountryInRegion } from '#events/world-regions';
 
 /** The programmes a stage runs: each definition with the window of that stage. */
 export interface ProgrammeCatalogue {

@@ -1,13 +1,13 @@
 import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
 import type { PlanSummary, VisitView } from '#events/lifecycle';
+import { explainReasons } from '#events/reason-codes';
 import type { ReferralRequest } from '#events/referral';
 import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
 import { ageOn, todayIso } from './dates.ts';
-import { explainReasons } from './reason-codes.ts';
 
 /** Turning an accepted referral into a case, and the views partners get of it. No AWS here. */
 
-export type NewCase = Omit<CaseItem, 'pk' | 'sk'>;
+export type NewCase = CaseItem;
 
 export const formatReference = (programmeId: string, hostCountry: string, sequence: number): string =>
   `${programmeId}-${hostCountry}-${String(sequence).padStart(6, '0')}`;
@@ -21,7 +21,6 @@ export const newCaseFromReferral = (
   const submittedOn = todayIso(now);
   const minorAtSubmission = ageOn(referral.person.dateOfBirth, submittedOn) < 18;
   const submitted: NewCase = {
-    entity: 'CASE',
     caseId: ids.caseId,
     reference: ids.reference,
     programmeId: referral.programmeId,

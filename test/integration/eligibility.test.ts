@@ -10,6 +10,8 @@ import { templateFilter } from '../support/stream-filter.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
+const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
+const { DuplicateRegistry } = await import('../../functions/adapters/duplicate-registry.ts');
 const { StageSecrets } = await import('../../functions/adapters/stage-secret.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { duplicateKey } = await import('../../functions/domain/duplicate-key.ts');
@@ -18,6 +20,8 @@ const { createPromotionHandler } = await import('../../functions/promote-waitlis
 
 const tableName = process.env.CASES_TABLE_NAME!;
 const cases = new CaseRepository(documentClient, tableName);
+const places = new PlaceRepository(documentClient, tableName);
+const duplicates = new DuplicateRegistry(documentClient, tableName);
 const secrets = new StageSecrets(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
 const forPromotion = templateFilter('EligibilityPromote');
@@ -56,7 +60,7 @@ const submitAll = async (count: number, referral: Record<string, unknown>, refer
 describe('the eligibility engine on real stream records', () => {
   it('decides a referral submitted through the API, and GET shows the decision with its explanations', async () => {
     const referrer = await registerPartner(['referrer'], 'GR');
-    const engine = createEligibilityHandler({ cases, programmes: catalogueWith(), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(), secrets });
     const person = distinctPerson({ nationality: 'UA' });
     people.push(person);
     const created = await api.call('POST /v1/referrals', {
@@ -82,7 +86,7 @@ describe('the eligibility engine on real stream records', () => {
   });
 
   it('is not handed its own writes: the filter selects the new case only, not its history or the decision', async () => {
-    const engine = createEligibilityHandler({ cases, programmes: catalogueWith(), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(), secrets });
     await submitAll(1, { hostCountry: 'FR', originCountry: 'AL' });
     const records = await stream.next();
     const selected = forEngine(records);
@@ -97,7 +101,7 @@ describe('the eligibility engine on real stream records', () => {
   it('gives reason codes with English and French explanations', async () => {
     const tact = programmeLike('tact.json');
     const care = programmeLike('care.json');
-    const engine = createEligibilityHandler({ cases, programmes: catalogueWith(tact, care), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(tact, care), secrets });
     const [fromAustria] = await submitAll(1, { programmeId: tact.id, hostCountry: 'AT', originCountry: 'UA' });
     const minor = careMinorReferral();
     people.push(minor.person);
@@ -139,13 +143,13 @@ describe('the eligibility engine on real stream records', () => {
       },
     ]);
     // A referral ruled out by the rules takes no place; one in review does.
-    expect(await cases.placeCounters(care.id)).toEqual({ assessed: 1, assisted: 1, waitlisted: 0 });
-    expect(await cases.placeCounters(tact.id)).toEqual({ assessed: 0, assisted: 0, waitlisted: 0 });
+    expect(await places.placeCounters(care.id)).toEqual({ assessed: 1, assisted: 1, waitlisted: 0 });
+    expect(await places.placeCounters(tact.id)).toEqual({ assessed: 0, assisted: 0, waitlisted: 0 });
   });
 
   it('decides a redelivered record once: one decision, one history entry, counted once', async () => {
     const care = programmeLike('care.json');
-    const engine = createEligibilityHandler({ cases, programmes: catalogueWith(care), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(care), secrets });
     const [submitted] = await submitAll(1, { programmeId: care.id, hostCountry: 'FR', originCountry: 'SN' });
     const records = forEngine(await stream.next());
     const responses = await deliver(engine, records, { times: 3 });
@@ -155,12 +159,12 @@ describe('the eligibility engine on real stream records', () => {
     const history = await historyOf(submitted!.caseId);
     expect(history.filter((entry) => entry.action === 'assessed')).toHaveLength(1);
     expect(await cases.getCase(submitted!.caseId)).toMatchObject({ status: 'eligible', version: 2 });
-    expect(await cases.placeCounters(care.id)).toEqual({ assessed: 1, assisted: 1, waitlisted: 0 });
+    expect(await places.placeCounters(care.id)).toEqual({ assessed: 1, assisted: 1, waitlisted: 0 });
   });
 
   it('flags a second referral of the same person as POSSIBLE_DUPLICATE, storing only the first case id under a keyed hash', async () => {
     const care = programmeLike('care.json');
-    const engine = createEligibilityHandler({ cases, programmes: catalogueWith(care), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(care), secrets });
     const person = distinctPerson({ givenName: 'Adaeze Ngozi', familyName: 'Okafor-Eze' });
     const samePersonWrittenDifferently = { ...person, givenName: 'OKAFOR EZE', familyName: 'adaeze ngozi' };
     people.push(person, samePersonWrittenDifferently);
@@ -180,7 +184,7 @@ describe('the eligibility engine on real stream records', () => {
   });
 
   it('reports a record that breaks the case contract as a batch item failure and decides the rest of the batch', async () => {
-    const engine = createEligibilityHandler({ cases, programmes: catalogueWith(), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(), secrets });
     const poisonId = randomUUID();
     await documentClient.send(
       new PutCommand({ TableName: tableName, Item: { pk: `CASE#${poisonId}`, sk: 'CASE', caseId: poisonId, status: 'submitted' } })
@@ -201,8 +205,8 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
     const care = programmeLike('care.json');
     expect(care.caps).toEqual({ assessment: 260, assistance: 130 });
     const programmes = catalogueWith(care);
-    const engine = createEligibilityHandler({ cases, programmes, secrets });
-    const promoter = createPromotionHandler({ cases, programmes });
+    const engine = createEligibilityHandler({ places, duplicates, programmes, secrets });
+    const promoter = createPromotionHandler({ places, programmes });
 
     const submitted = await submitAll(150, { programmeId: care.id, hostCountry: 'ES', originCountry: 'NG' });
     const ids = submitted.map((item) => item.caseId);
@@ -213,8 +217,8 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
     expect(responses.flatMap((response) => response.batchItemFailures)).toEqual([]);
 
     expect(tally(await statusesOf(ids))).toEqual({ eligible: 130, waitlisted: 20 });
-    expect(await cases.placeCounters(care.id)).toEqual({ assessed: 150, assisted: 130, waitlisted: 20 });
-    const waitlist = await cases.waitlist(care.id);
+    expect(await places.placeCounters(care.id)).toEqual({ assessed: 150, assisted: 130, waitlisted: 20 });
+    const waitlist = await places.waitlist(care.id);
     expect(waitlist).toHaveLength(20);
     for (const id of ids) expect((await historyOf(id)).filter((entry) => entry.action === 'assessed')).toHaveLength(1);
 
@@ -223,11 +227,11 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
     const chosen = ids.filter((_id, index) => statuses[index] === 'eligible').slice(0, 3);
     const withdrawals = await Promise.all(
       chosen.map((id) =>
-        cases.takeAction(id, { action: 'withdraw', by: 'referrer-eligibility-test', actors: ['referrer'], reason: 'changed_mind' })
+        places.takeAction(id, { action: 'withdraw', by: 'referrer-eligibility-test', actors: ['referrer'], reason: 'changed_mind' })
       )
     );
     expect(withdrawals.map((result) => result.outcome)).toEqual(['done', 'done', 'done']);
-    expect(await cases.placeCounters(care.id)).toEqual({ assessed: 150, assisted: 127, waitlisted: 20 });
+    expect(await places.placeCounters(care.id)).toEqual({ assessed: 150, assisted: 127, waitlisted: 20 });
 
     const released = forPromotion(await stream.next());
     expect(released).toHaveLength(3);
@@ -235,7 +239,7 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
     expect(promotionResponses.flatMap((response) => response.batchItemFailures)).toEqual([]);
 
     expect(tally(await statusesOf(ids))).toEqual({ eligible: 130, waitlisted: 17, withdrawn: 3 });
-    expect(await cases.placeCounters(care.id)).toEqual({ assessed: 150, assisted: 130, waitlisted: 17 });
+    expect(await places.placeCounters(care.id)).toEqual({ assessed: 150, assisted: 130, waitlisted: 17 });
     const promoted = (await Promise.all(ids.map(async (id) => ({ id, history: await historyOf(id) })))).filter(({ history }) =>
       history.some((entry) => entry.action === 'promoted')
     );
@@ -247,7 +251,7 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
         .map((entry) => entry.caseId)
         .sort()
     );
-    expect((await cases.waitlist(care.id)).map((entry) => entry.caseId)).toEqual(waitlist.slice(3).map((entry) => entry.caseId));
+    expect((await places.waitlist(care.id)).map((entry) => entry.caseId)).toEqual(waitlist.slice(3).map((entry) => entry.caseId));
     for (const { history } of promoted) expect(history.filter((entry) => entry.action === 'promoted')).toHaveLength(1);
 
     // Promotions take places, they do not give any back: nothing more for the promoter.
@@ -267,38 +271,38 @@ describe('withdrawal through the repository (what the withdraw route will call)'
   it('takes a waitlisted case off the waitlist without promoting anyone', async () => {
     const small = programmeLike('care.json', { caps: { assessment: 10, assistance: 1 } });
     const programmes = catalogueWith(small);
-    const engine = createEligibilityHandler({ cases, programmes, secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes, secrets });
     const [first] = await submitAll(1, { programmeId: small.id, hostCountry: 'FR', originCountry: 'CM' });
     await deliver(engine, forEngine(await stream.next()));
     const [second] = await submitAll(1, { programmeId: small.id, hostCountry: 'FR', originCountry: 'CM' });
     await deliver(engine, forEngine(await stream.next()));
     expect(await statusesOf([first!.caseId, second!.caseId])).toEqual(['eligible', 'waitlisted']);
 
-    const result = await cases.takeAction(second!.caseId, {
+    const result = await places.takeAction(second!.caseId, {
       action: 'withdraw',
       by: 'referrer-eligibility-test',
       actors: ['referrer'],
       reason: 'safety',
     });
     expect(result).toMatchObject({ outcome: 'done', from: 'waitlisted', to: 'withdrawn' });
-    expect(await cases.placeCounters(small.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 0 });
-    expect(await cases.waitlist(small.id)).toEqual([]);
+    expect(await places.placeCounters(small.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 0 });
+    expect(await places.waitlist(small.id)).toEqual([]);
     expect(forPromotion(await stream.next())).toEqual([]);
   });
 
   it('refuses a withdrawal after departure, and one based on a stale version', async () => {
     const [submitted] = await submitAll(1, { hostCountry: 'PL', originCountry: 'UA' });
     await stream.next();
-    const stale = await cases.takeAction(submitted!.caseId, {
+    const stale = await places.takeAction(submitted!.caseId, {
       action: 'withdraw',
       by: 'referrer-eligibility-test',
       actors: ['referrer'],
       expectedVersion: 7,
     });
     expect(stale.outcome).toBe('changed');
-    const byReceiver = await cases.takeAction(submitted!.caseId, { action: 'withdraw', by: 'receiver-x', actors: ['receiver'] });
+    const byReceiver = await places.takeAction(submitted!.caseId, { action: 'withdraw', by: 'receiver-x', actors: ['receiver'] });
     expect(byReceiver).toMatchObject({ outcome: 'refused', check: { reason: 'role' } });
-    expect(await cases.takeAction(randomUUID(), { action: 'withdraw', by: 'x', actors: ['referrer'] })).toEqual({ outcome: 'not-found' });
+    expect(await places.takeAction(randomUUID(), { action: 'withdraw', by: 'x', actors: ['referrer'] })).toEqual({ outcome: 'not-found' });
   });
 });
 

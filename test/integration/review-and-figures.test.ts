@@ -9,6 +9,9 @@ import { templateFilter } from '../support/stream-filter.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
+const { ProgrammeFigureRepository } = await import('../../functions/adapters/programme-figure-repository.ts');
+const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
+const { DuplicateRegistry } = await import('../../functions/adapters/duplicate-registry.ts');
 const { StageSecrets } = await import('../../functions/adapters/stage-secret.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { createEligibilityHandler } = await import('../../functions/assess-eligibility.ts');
@@ -18,6 +21,9 @@ const { createFiguresHandler } = await import('../../functions/programme-figures
 
 const tableName = process.env.CASES_TABLE_NAME!;
 const cases = new CaseRepository(documentClient, tableName);
+const places = new PlaceRepository(documentClient, tableName);
+const duplicates = new DuplicateRegistry(documentClient, tableName);
+const figures = new ProgrammeFigureRepository(documentClient, tableName);
 const secrets = new StageSecrets(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
 const forPromotion = templateFilter('EligibilityPromote');
@@ -39,10 +45,10 @@ const setUp = (caps?: { assessment: number | null; assistance: number | null }) 
   const programmes = catalogueWith(programme);
   return {
     programme,
-    engine: createEligibilityHandler({ cases, programmes, secrets }),
-    promoter: createPromotionHandler({ cases, programmes }),
-    decide: createDecisionHandler({ cases, programmes }),
-    figures: createFiguresHandler({ cases, programmes }),
+    engine: createEligibilityHandler({ places, duplicates, programmes, secrets }),
+    promoter: createPromotionHandler({ places, programmes }),
+    decide: createDecisionHandler({ cases, places, programmes }),
+    figures: createFiguresHandler({ figures, programmes }),
   };
 };
 
@@ -110,7 +116,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
       expect.objectContaining({ by: coordinator.partnerId, text: 'Identification confirmed by the labour inspectorate on 2026-11-20.' }),
     ]);
     // It had reserved its place when assessed: the decision takes no second one.
-    expect(await cases.placeCounters(wiring.programme.id)).toEqual({ assessed: 1, assisted: 1, waitlisted: 0 });
+    expect(await places.placeCounters(wiring.programme.id)).toEqual({ assessed: 1, assisted: 1, waitlisted: 0 });
   });
 
   it('answers a retry of the same decision with the case, and another decision with 409', async () => {
@@ -154,7 +160,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
       status: 'waitlisted',
       eligibility: { outcome: 'waitlisted', reasons: ['ASSISTANCE_CAP_REACHED'] },
     });
-    expect(await cases.placeCounters(wiring.programme.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 1 });
+    expect(await places.placeCounters(wiring.programme.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 1 });
   });
 
   it('an ineligible decision on a case holding a place frees it, and the oldest waitlisted case is promoted', async () => {
@@ -181,7 +187,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
       assistancePlace: true,
       eligibility: { outcome: 'eligible', decidedBy: 'system' },
     });
-    expect(await cases.placeCounters(wiring.programme.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 0 });
+    expect(await places.placeCounters(wiring.programme.id)).toEqual({ assessed: 2, assisted: 1, waitlisted: 0 });
   });
 
   it.each([

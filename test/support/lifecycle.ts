@@ -51,11 +51,11 @@ export const platform = {
    * system, as its stream consumer will do.
    */
   async assessEligible(caseId: string): Promise<void> {
-    const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
+    const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
     const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-    const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+    const places = new PlaceRepository(documentClient, process.env.CASES_TABLE_NAME!);
     // The engine's own write path, with places but without caps: these tests are not about caps.
-    const outcome = await cases.takeAction(
+    const outcome = await places.takeAction(
       caseId,
       { action: 'assessEligible', by: 'system', actors: ['system'] },
       { caps: { assessment: null, assistance: null } }

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
+import { type ReasonCode, reasonCodes } from '../../events/reason-codes.ts';
 import { type Assessment, assessReferral, type ReferralFacts } from '../../functions/domain/eligibility.ts';
 import { type PlaceCounters, planAssessment, planReview } from '../../functions/domain/places.ts';
 import { programmeCatalogue } from '../../functions/domain/programmes.ts';
-import { type ReasonCode, reasonCodes } from '../../functions/domain/reason-codes.ts';
 
 /**
  * Every reason code, for CARE and TACT as the seed facts describe them, with the windows the dev

@@ -27,7 +27,7 @@ const aCase = (changes: Partial<CaseItem> = {}): CaseItem => {
     { caseId: randomUUID(), reference: 'TACT-FR-000042', referrerId: 'referrer-fr-1' },
     new Date('2026-11-20T10:00:00.000Z')
   );
-  return { pk: `CASE#${created.case.caseId}`, sk: 'CASE', ...created.case, receiverId: 'receiver-al-1', ...changes };
+  return { ...created.case, receiverId: 'receiver-al-1', ...changes };
 };
 const receiver = { partnerId: 'receiver-al-1', rolesOnCase: ['receiver'] as const };
 

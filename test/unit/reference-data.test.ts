@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { isIsoCountryCode } from '../../events/countries.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
-import { isIsoCountryCode } from '../../functions/domain/countries.ts';
+import { reasonCatalogue, reasonCodes } from '../../events/reason-codes.ts';
+import { continents, countriesIn, isCountryInRegion, m49Code, worldRegions } from '../../events/world-regions.ts';
 import { coversOriginCountry, programmeCatalogue } from '../../functions/domain/programmes.ts';
-import { reasonCatalogue, reasonCodes } from '../../functions/domain/reason-codes.ts';
-import { continents, countriesIn, isCountryInRegion, m49Code, worldRegions } from '../../functions/domain/world-regions.ts';
 
 describe('reason codes', () => {
   it.each(reasonCodes)('%s has a one-line explanation in English and in French', (code) => {
