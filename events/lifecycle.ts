@@ -96,7 +96,8 @@ export const monitoringVisitSchema = z.object({
 });
 export type MonitoringVisit = z.infer<typeof monitoringVisitSchema>;
 
-export const visitSk = (number: number): string => `VISIT#${String(number).padStart(3, '0')}`;
+/** A visit's id within its case, named by the history's `subject` and the reminders (the adapters also key it by this). */
+export const visitItemId = (number: number): string => `VISIT#${String(number).padStart(3, '0')}`;
 
 /** What the plan routes answer: the version acted on, and where the case's plan stands. */
 export const planResponseSchema = z.extend(z.omit(planVersionSchema, { noteId: true }), {

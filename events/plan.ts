@@ -37,4 +37,5 @@ export const planVersionSchema = z.object({
 });
 export type PlanVersion = z.infer<typeof planVersionSchema>;
 
-export const planSk = (version: number): string => `PLAN#${String(version).padStart(6, '0')}`;
+/** A plan version's id within its case, named by the history's `subject` (the adapters also key it by this). */
+export const planItemId = (version: number): string => `PLAN#${String(version).padStart(6, '0')}`;

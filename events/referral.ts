@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ageOn, todayIso } from '#domain/dates';
+import { ageOn, todayIso } from './dates.ts';
 import { countryCode, isoDate, programmeId, text } from './primitives.ts';
 
 /** The body of `POST /v1/referrals` (API.md). Unknown fields are rejected at every level. */

@@ -3,9 +3,9 @@ import { documentClient } from '#adapters/dynamodb';
 import { caseForCaller } from '#commons/case-access';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
-import { todayIso } from '#domain/dates';
 import { lifecycleParts } from '#domain/lifecycle-view';
 import { financeView, referralView } from '#domain/referral-case';
+import { todayIso } from '#events/dates';
 import { rolesFor } from '#events/routes';
 
 const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));

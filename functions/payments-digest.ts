@@ -7,8 +7,8 @@ import { PaymentDigestRepository } from '#adapters/payment-digest-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import { logger } from '#commons/powertools';
-import { todayIso } from '#domain/dates';
 import { paymentDigest } from '#domain/payment-notifications';
+import { todayIso } from '#events/dates';
 
 const digests = new PaymentDigestRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));

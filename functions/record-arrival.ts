@@ -1,7 +1,7 @@
 import { caseActionHandler } from '#commons/case-action';
 import { programmeDefinitions } from '#commons/programmes';
-import { todayIso } from '#domain/dates';
 import { decideArrival } from '#domain/travel';
+import { todayIso } from '#events/dates';
 import { arrivalRequestSchema } from '#events/lifecycle';
 
 const programmes = programmeDefinitions();

@@ -1,6 +1,6 @@
 import { caseActionHandler } from '#commons/case-action';
-import { todayIso } from '#domain/dates';
 import { decideDeparture } from '#domain/travel';
+import { todayIso } from '#events/dates';
 import { departureRequestSchema } from '#events/lifecycle';
 
 export const handler = caseActionHandler('POST /v1/referrals/{id}/departure', departureRequestSchema, (found, actor, request) => {

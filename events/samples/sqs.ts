@@ -6,8 +6,8 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
  * received from a queue (ask for `MessageSystemAttributeNames: ['All']` to get their attributes).
  */
 export const sqsRecord = (message: Message, queueArn: string, region = 'eu-west-3'): SQSRecord => ({
-  messageId: message.MessageId!,
-  receiptHandle: message.ReceiptHandle!,
+  messageId: required(message.MessageId, 'MessageId'),
+  receiptHandle: required(message.ReceiptHandle, 'ReceiptHandle'),
   body: message.Body ?? '',
   attributes: {
     ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
@@ -25,3 +25,9 @@ export const sqsRecord = (message: Message, queueArn: string, region = 'eu-west-
 export const sqsEvent = (messages: readonly Message[], queueArn: string): SQSEvent => ({
   Records: messages.map((message) => sqsRecord(message, queueArn)),
 });
+
+/** SQS always answers these for a received message; a message without one was not received from a queue. */
+const required = (value: string | undefined, name: string): string => {
+  if (value === undefined) throw new Error(`a received SQS message has no ${name}`);
+  return value;
+};

@@ -107,7 +107,7 @@ export async function writeCaseChange(
       },
     },
     ...(change.note === undefined ? [] : [{ Put: { TableName: tableName, Item: { pk, sk: noteSk(change.note.id), ...change.note } } }]),
-    ...(change.records ?? []).map((record) => ({ Put: { TableName: tableName, Item: { ...record, pk } } })),
+    ...(change.records ?? []).map(({ itemId, ...record }) => ({ Put: { TableName: tableName, Item: { ...record, pk, sk: itemId } } })),
   ];
   const counters = countersUpdate(places, caps);
   if (counters !== undefined) {

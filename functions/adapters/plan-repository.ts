@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type PlanVersion, planSk, planVersionSchema } from '#events/plan';
+import { type PlanVersion, planItemId, planVersionSchema } from '#events/plan';
 import { casePk } from './case-items.ts';
 
 /**
@@ -14,7 +14,7 @@ export class PlanRepository {
 
   async getVersion(caseId: string, version: number): Promise<PlanVersion | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: casePk(caseId), sk: planSk(version) }, ConsistentRead: true })
+      new GetCommand({ TableName: this.tableName, Key: { pk: casePk(caseId), sk: planItemId(version) }, ConsistentRead: true })
     );
     return Item === undefined ? undefined : planVersionSchema.parse(Item);
   }

@@ -29,6 +29,8 @@ export const rolesOnCase = (caller: Caller, parties: CaseParties): Role[] =>
       case 'coordinator':
       case 'finance':
         return true;
+      default:
+        return false;
     }
   });
 

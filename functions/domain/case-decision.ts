@@ -11,8 +11,12 @@ import type { Caps, PlaceCounters, PlannedDecision } from './places.ts';
 /** Changes to the case item, never the person block or the keys. */
 export type CaseChanges = Partial<Omit<CaseItem, 'caseId' | 'version' | 'person'>>;
 
-/** An item of the case's partition written with the change (a plan version, a visit). */
-export type CaseRecord = { sk: string } & Record<string, unknown>;
+/**
+ * An item of the case written with the change (a plan version, a visit), named by its id within
+ * the case (`PLAN#000002`, `VISIT#001`: the same id the history's `subject` names). Where it is
+ * stored is the adapters' business (functions/adapters/case-change.ts).
+ */
+export type CaseRecord = { itemId: string } & Record<string, unknown>;
 
 export interface CaseChange {
   changes: CaseChanges;

@@ -1,9 +1,9 @@
 import type { CaseStatus } from '#events/case';
+import { ageOn } from '#events/dates';
 import type { Programme } from '#events/programme';
 import { type AgeBand, ageBands, type FigureCells, type ProgrammeFigures } from '#events/programme-figures';
 import { type ReasonCode, reasonCodes } from '#events/reason-codes';
 import { sexes } from '#events/referral';
-import { ageOn } from './dates.ts';
 
 /**
  * Programme figures for coordinators and funders: places against the caps, broken down by host and

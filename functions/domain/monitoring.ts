@@ -1,5 +1,5 @@
 import type { CaseItem } from '#events/case';
-import { type MonitoringVisit, type VisitRequest, type VisitView, visitSk } from '#events/lifecycle';
+import { type MonitoringVisit, type VisitRequest, type VisitView, visitItemId } from '#events/lifecycle';
 import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
 
 /**
@@ -64,11 +64,11 @@ export const decideVisit = (
         action: 'visit_recorded',
         toStatus: status,
         reason: request.outcome,
-        subject: visitSk(number),
+        subject: visitItemId(number),
         note,
       }),
       note,
-      records: [{ sk: visitSk(number), ...recorded }],
+      records: [{ itemId: visitItemId(number), ...recorded }],
     },
     response: visitView(recorded, today),
   };

@@ -1,8 +1,8 @@
 import type { CaseStatus } from '#events/case';
+import { todayIso } from '#events/dates';
 import type { DisbursementRequest, PaymentItem, PaymentRejectRequest, PaymentStatus, PaymentStep } from '#events/payment';
 import type { Actor } from '#events/permissions';
 import type { Role } from '#events/primitives';
-import { todayIso } from './dates.ts';
 import { type LedgerEntry, ledgerEntry } from './payment-ledger.ts';
 import { holdsReservation, type PaymentTransition, paymentActions, type ReviewAction } from './payment-lifecycle.ts';
 

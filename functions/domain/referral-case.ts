@@ -1,9 +1,9 @@
 import type { CaseItem, CaseNote, HistoryEntry } from '#events/case';
+import { ageOn, todayIso } from '#events/dates';
 import type { PlanSummary, VisitView } from '#events/lifecycle';
 import { explainReasons } from '#events/reason-codes';
 import type { ReferralRequest } from '#events/referral';
 import type { FinanceView, ReferralListItem, ReferralSummary, ReferralView } from '#events/referral-views';
-import { ageOn, todayIso } from './dates.ts';
 
 /** Turning an accepted referral into a case, and the views partners get of it. No AWS here. */
 

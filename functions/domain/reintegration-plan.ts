@@ -1,6 +1,6 @@
 import { type CaseItem, statusesAfterArrival } from '#events/case';
 import type { NoteOnlyRequest, PlanResponse, ReturnPlanRequest } from '#events/lifecycle';
-import { type PlanRequest, type PlanVersion, planSk } from '#events/plan';
+import { type PlanRequest, type PlanVersion, planItemId } from '#events/plan';
 import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
 import type { LifecycleRules } from './programmes.ts';
 
@@ -11,9 +11,9 @@ import type { LifecycleRules } from './programmes.ts';
  * version is approved, so a change after approval needs approval again without stopping payments.
  */
 
-type PlanRecord = PlanVersion & { sk: string };
+type PlanRecord = PlanVersion & { itemId: string };
 
-const record = (version: PlanVersion): PlanRecord => ({ sk: planSk(version.version), ...version });
+const record = (version: PlanVersion): PlanRecord => ({ itemId: planItemId(version.version), ...version });
 
 /** No plan approved, and more than the programme's deadline has passed since arrival. */
 export const planOverdue = (stored: Pick<CaseItem, 'status' | 'planDueOn' | 'approvedPlanVersion'>, today: string): boolean =>
@@ -115,7 +115,7 @@ export const decideDraftPlan = (
         by: actor.partnerId,
         action: 'plan_submitted',
         toStatus: stored.status,
-        subject: planSk(drafted.version),
+        subject: planItemId(drafted.version),
         note,
       }),
       note,
@@ -169,7 +169,7 @@ export const decideApprovePlan = (
         by: actor.partnerId,
         action: 'plan_approved',
         toStatus: status,
-        subject: planSk(approved.version),
+        subject: planItemId(approved.version),
         note,
       }),
       note,
@@ -214,7 +214,7 @@ export const decideReturnPlan = (
         by: actor.partnerId,
         action: 'plan_returned',
         toStatus: stored.status,
-        subject: planSk(returned.version),
+        subject: planItemId(returned.version),
         note,
       }),
       note,

@@ -1,6 +1,6 @@
 import { type CaseItem, statusesAfterArrival } from '#events/case';
 import type { MonitoringVisit } from '#events/lifecycle';
-import { visitSk } from '#events/lifecycle';
+import { visitItemId } from '#events/lifecycle';
 import type { ReminderEvent, ReminderNotification } from '#events/notification';
 import { visitOverdue } from './monitoring.ts';
 import { notificationIdFor } from './notifications/messages.ts';
@@ -36,7 +36,7 @@ export const overdueItems = (stored: ReminderCase, visits: readonly MonitoringVi
       : []),
     ...visits
       .filter((visit) => visitOverdue(visit, today))
-      .map((visit) => ({ item: visitSk(visit.number), event: 'visit_overdue' as const, dueOn: visit.dueOn as string })),
+      .map((visit) => ({ item: visitItemId(visit.number), event: 'visit_overdue' as const, dueOn: visit.dueOn as string })),
   ];
 };
 

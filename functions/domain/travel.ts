@@ -1,8 +1,8 @@
 import type { CaseItem } from '#events/case';
-import { type ArrivalRequest, type DepartureRecord, type DepartureRequest, type MonitoringVisit, visitSk } from '#events/lifecycle';
+import { addDays } from '#events/dates';
+import { type ArrivalRequest, type DepartureRecord, type DepartureRequest, type MonitoringVisit, visitItemId } from '#events/lifecycle';
 import type { ReferralListItem } from '#events/referral-views';
 import { type CaseActor, type CaseRecord, type Decision, historyFor, refusalFor, refused } from './case-decision.ts';
-import { addDays } from './dates.ts';
 import type { LifecycleRules } from './programmes.ts';
 import { referralListItem } from './referral-case.ts';
 
@@ -88,7 +88,7 @@ export const decideArrival = (
 
   const at = now.toISOString();
   const visits: Array<CaseRecord & MonitoringVisit> = rules.monitoring.visitDaysAfterArrival.map((days, index) => ({
-    sk: visitSk(index + 1),
+    itemId: visitItemId(index + 1),
     caseId: stored.caseId,
     number: index + 1,
     dueOn: addDays(request.arrivedOn, days),

@@ -1,9 +1,9 @@
 import type { CaseItem, CaseNote } from '#events/case';
+import { todayIso } from '#events/dates';
 import type { ReferralListItem } from '#events/referral-views';
 import type { WithdrawRequest } from '#events/withdrawal';
 import { type CaseActor, type Decision, refused } from './case-decision.ts';
 import { checkTransition } from './case-lifecycle.ts';
-import { todayIso } from './dates.ts';
 import { referralListItem } from './referral-case.ts';
 
 /**

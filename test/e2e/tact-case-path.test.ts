@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { addDays } from '../../events/dates.ts';
 import { caseEvents, type NotificationEvent } from '../../events/notification.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
-import { addDays } from '../../functions/domain/dates.ts';
 import { loadLanguagePack, renderEmail } from '../../functions/domain/notifications/emails.ts';
 import { recipientsByEvent } from '../../functions/domain/notifications/recipients.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../events/dates.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
-import { addDays } from '../../functions/domain/dates.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { dayFromToday, platform } from '../support/lifecycle.ts';

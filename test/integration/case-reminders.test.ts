@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { visitSk } from '../../events/lifecycle.ts';
+import { visitItemId } from '../../events/lifecycle.ts';
 import { notificationMessageSchema } from '../../events/notification.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { api } from '../support/api.ts';
@@ -27,7 +27,7 @@ describe('the daily reminders job', () => {
     const now = new Date();
     const first = await platform.runReminders(now);
     const second = await platform.runReminders(now);
-    const overdueItems = ['PLAN', ...tactMonitoring.visitDaysAfterArrival.map((_, index) => visitSk(index + 1))];
+    const overdueItems = ['PLAN', ...tactMonitoring.visitDaysAfterArrival.map((_, index) => visitItemId(index + 1))];
     expect(first.remindersSent).toBeGreaterThanOrEqual(overdueItems.length);
     expect(second.remindersSent).toBe(0);
 

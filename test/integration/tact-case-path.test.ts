@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../events/dates.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { tactReferral } from '../../events/samples/index.ts';
-import { addDays } from '../../functions/domain/dates.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import type { Json } from '../support/json.ts';

@@ -9,7 +9,7 @@ import {
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { inject } from 'vitest';
-import { type PlanVersion, planSk, planVersionSchema } from '../../events/plan.ts';
+import { type PlanVersion, planItemId, planVersionSchema } from '../../events/plan.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { localRegion } from '../../infra/local/template.ts';
@@ -58,7 +58,7 @@ export const writeApprovedPlan = async (
     decidedBy: approvedBy,
   });
   await documentClient.send(
-    new PutCommand({ TableName: tableName(), Item: { pk: `CASE#${caseId}`, sk: planSk(version.version), ...version } })
+    new PutCommand({ TableName: tableName(), Item: { pk: `CASE#${caseId}`, sk: planItemId(version.version), ...version } })
   );
   return version;
 };

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CaseItem } from '../../events/case.ts';
-import { type MonitoringVisit, visitSk } from '../../events/lifecycle.ts';
+import { addDays } from '../../events/dates.ts';
+import { type MonitoringVisit, visitItemId } from '../../events/lifecycle.ts';
 import { notificationMessageSchema } from '../../events/notification.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
 import { tactReferral } from '../../events/samples/index.ts';
-import { addDays } from '../../functions/domain/dates.ts';
 import { decideVisit } from '../../functions/domain/monitoring.ts';
 import { chooseReceiver, decideOffer, type ReceiverCandidate } from '../../functions/domain/offer.ts';
 import { newCaseFromReferral } from '../../functions/domain/referral-case.ts';
@@ -110,7 +110,7 @@ describe('departure and arrival', () => {
     });
     expect(decision.change.records).toEqual(
       visitDaysAfterArrival.map((days, index) => ({
-        sk: visitSk(index + 1),
+        itemId: visitItemId(index + 1),
         caseId: stored.caseId,
         number: index + 1,
         dueOn: addDays('2027-01-31', days),
@@ -198,7 +198,7 @@ describe('the reintegration plan', () => {
     expect(decision.kind).toBe('change');
     if (decision.kind !== 'change') return;
     expect(decision.change.changes).toEqual({ planVersion: 3, planStatus: 'submitted' });
-    expect(decision.change.records?.map((record) => [record.sk, record.status])).toEqual([
+    expect(decision.change.records?.map((record) => [record.itemId, record.status])).toEqual([
       ['PLAN#000003', 'submitted'],
       ['PLAN#000002', 'superseded'],
     ]);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ageOn } from '../../events/dates.ts';
 import { referralRequestSchema } from '../../events/referral.ts';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { fieldErrors } from '../../functions/commons/schema-errors.ts';
-import { ageOn } from '../../functions/domain/dates.ts';
 import { formatReference, newCaseFromReferral, referralSummary } from '../../functions/domain/referral-case.ts';
 
 const errorsOf = (body: unknown) => {

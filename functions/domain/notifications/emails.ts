@@ -232,12 +232,12 @@ export const renderNotification = (pack: LanguagePack, message: NotificationMess
 
 const placeholder = /\{(\w+)\}/g;
 
-/** Replaces each `{name}`; the literal text around the placeholders goes through `escape` too. */
+/** Replaces each `{name}`; the literal text around the placeholders goes through `escapeText` too. */
 const fill = (
   template: string,
   variables: EmailVariables,
   where: string,
-  escape: (value: string) => string,
+  escapeText: (value: string) => string,
   present: (name: VariableName, value: string) => string | undefined = () => undefined
 ): string => {
   let output = '';
@@ -248,10 +248,10 @@ const fill = (
     if (value === undefined) {
       throw new TemplateError(`${where}: unknown template variable {${name}}`);
     }
-    output += escape(template.slice(last, match.index)) + (present(name, value) ?? escape(value));
+    output += escapeText(template.slice(last, match.index)) + (present(name, value) ?? escapeText(value));
     last = match.index + match[0].length;
   }
-  return output + escape(template.slice(last));
+  return output + escapeText(template.slice(last));
 };
 
 const linkTo = (name: VariableName, value: string): string | undefined =>
@@ -259,4 +259,4 @@ const linkTo = (name: VariableName, value: string): string | undefined =>
 
 const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (character) => htmlEscapes[character]!);
+export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (character) => htmlEscapes[character] ?? character);
