@@ -28,6 +28,13 @@ const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
     input
   );
 
+/** A size limit in the words of what is measured: characters of a string, items of a list, else the value. */
+const bound = (origin: string, limit: 'at least' | 'at most', value: number | bigint): string => {
+  if (origin === 'string') return `must be ${limit} ${String(value)} characters`;
+  if (origin === 'array') return `must have ${limit} ${String(value)} items`;
+  return `must be ${limit} ${String(value)}`;
+};
+
 const messageFor = (issue: z.core.$ZodIssue, value: unknown): string => {
   switch (issue.code) {
     case 'invalid_type':
@@ -35,17 +42,9 @@ const messageFor = (issue: z.core.$ZodIssue, value: unknown): string => {
     case 'invalid_value':
       return `must be one of: ${issue.values.map((option) => JSON.stringify(option)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'string'
-        ? `must be at least ${String(issue.minimum)} characters`
-        : issue.origin === 'array'
-          ? `must have at least ${String(issue.minimum)} items`
-          : `must be at least ${String(issue.minimum)}`;
+      return bound(issue.origin, 'at least', issue.minimum);
     case 'too_big':
-      return issue.origin === 'string'
-        ? `must be at most ${String(issue.maximum)} characters`
-        : issue.origin === 'array'
-          ? `must have at most ${String(issue.maximum)} items`
-          : `must be at most ${String(issue.maximum)}`;
+      return bound(issue.origin, 'at most', issue.maximum);
     case 'invalid_format':
       return issue.message && issue.message !== 'Invalid input' ? issue.message : `must be a valid ${issue.format}`;
     case 'not_multiple_of':

@@ -1,7 +1,17 @@
-import { type CaseItem, statusesAfterArrival } from '#events/case';
+import { type CaseItem, type CaseStatus, statusesAfterArrival } from '#events/case';
 import type { NoteOnlyRequest, PlanResponse, ReturnPlanRequest } from '#events/lifecycle';
 import { type PlanRequest, type PlanVersion, planItemId } from '#events/plan';
-import { type CaseActor, type Decision, historyFor, noteFor, refusalFor, refused, statusAfter } from './case-decision.ts';
+import {
+  type CaseActor,
+  type CaseChanges,
+  type Decision,
+  historyFor,
+  noteFor,
+  type Refusal,
+  refusalFor,
+  refused,
+  statusAfter,
+} from './case-decision.ts';
 import type { LifecycleRules } from './programmes.ts';
 
 /**
@@ -125,101 +135,101 @@ export const decideDraftPlan = (
   };
 };
 
-export const decideApprovePlan = (
+/** A coordinator's verdict on the latest plan version: what approving and returning have in common. */
+interface PlanVerdict {
+  action: 'approvePlan' | 'returnPlan';
+  status: 'approved' | 'returned';
+  historyAction: 'plan_approved' | 'plan_returned';
+  /** The verdict is on record already: a coordinator's retry gets it back unchanged. */
+  alreadyGiven: (latest: PlanVersion) => boolean;
+  /** A refusal of this verdict's own, once the lifecycle allows the action. */
+  refusal?: (latest: PlanVersion) => Refusal | undefined;
+  /** What the verdict changes on the case, the status it leaves, and the other versions it rewrites. */
+  effects: (decided: PlanVersion) => { changes: CaseChanges; toStatus: CaseStatus; records: PlanRecord[] };
+}
+
+type PlanVerdictDecider<Request extends { note?: string | undefined }> = (
   stored: CaseItem,
   plans: readonly PlanVersion[],
   actor: CaseActor,
-  request: NoteOnlyRequest,
+  request: Request,
   now: Date
+) => Decision<PlanResponse>;
+
+const decideVerdict = (
+  stored: CaseItem,
+  plans: readonly PlanVersion[],
+  actor: CaseActor,
+  noteText: string | undefined,
+  now: Date,
+  verdict: PlanVerdict
 ): Decision<PlanResponse> => {
   const today = now.toISOString().slice(0, 10);
   const latest = latestOf(stored, plans);
-  if (latest?.status === 'approved' && stored.approvedPlanVersion === latest.version && actor.rolesOnCase.includes('coordinator')) {
+  if (latest !== undefined && verdict.alreadyGiven(latest) && actor.rolesOnCase.includes('coordinator')) {
     return { kind: 'unchanged', response: planResponse(latest, stored, today) };
   }
-  const refusal = refusalFor('approvePlan', stored, actor);
+  const refusal = refusalFor(verdict.action, stored, actor);
   if (refusal !== undefined) return refused(refusal);
   if (latest === undefined) throw new Error(`case ${stored.caseId} names plan version ${stored.planVersion} but it is missing`);
-  if (latest.draftedBy === actor.partnerId) {
-    return refused({
-      reason: 'role',
-      action: 'approvePlan',
-      detail: 'A plan is approved by someone other than the partner who drafted it.',
-    });
-  }
+  const ownRefusal = verdict.refusal?.(latest);
+  if (ownRefusal !== undefined) return refused(ownRefusal);
 
   const at = now.toISOString();
-  const note = noteFor(actor, 'plan_approved', request.note, at);
-  const approved: PlanVersion = {
+  const note = noteFor(actor, verdict.historyAction, noteText, at);
+  const decided: PlanVersion = {
     ...latest,
+    status: verdict.status,
+    decidedAt: at,
+    decidedBy: actor.partnerId,
+    ...(note === undefined ? {} : { noteId: note.id }),
+  };
+  const { changes, toStatus, records } = verdict.effects(decided);
+  return {
+    kind: 'change',
+    change: {
+      changes,
+      history: historyFor(stored, {
+        at,
+        by: actor.partnerId,
+        action: verdict.historyAction,
+        toStatus,
+        subject: planItemId(decided.version),
+        note,
+      }),
+      note,
+      records: [record(decided), ...records],
+    },
+    response: planResponse(decided, { ...stored, ...changes }, today),
+  };
+};
+
+export const decideApprovePlan: PlanVerdictDecider<NoteOnlyRequest> = (stored, plans, actor, request, now) =>
+  decideVerdict(stored, plans, actor, request.note, now, {
+    action: 'approvePlan',
     status: 'approved',
-    decidedAt: at,
-    decidedBy: actor.partnerId,
-    ...(note === undefined ? {} : { noteId: note.id }),
-  };
-  const previouslyApproved = plans.find((plan) => plan.version === stored.approvedPlanVersion);
-  const status = statusAfter('approvePlan', stored, actor);
-  const changes = { status, approvedPlanVersion: approved.version, planStatus: approved.status };
-  return {
-    kind: 'change',
-    change: {
-      changes,
-      history: historyFor(stored, {
-        at,
-        by: actor.partnerId,
-        action: 'plan_approved',
+    historyAction: 'plan_approved',
+    alreadyGiven: (latest) => latest.status === 'approved' && stored.approvedPlanVersion === latest.version,
+    refusal: (latest) =>
+      latest.draftedBy === actor.partnerId
+        ? { reason: 'role', action: 'approvePlan', detail: 'A plan is approved by someone other than the partner who drafted it.' }
+        : undefined,
+    effects: (approved) => {
+      const previouslyApproved = plans.find((plan) => plan.version === stored.approvedPlanVersion);
+      const status = statusAfter('approvePlan', stored, actor);
+      return {
+        changes: { status, approvedPlanVersion: approved.version, planStatus: approved.status },
         toStatus: status,
-        subject: planItemId(approved.version),
-        note,
-      }),
-      note,
-      records: [record(approved), ...(previouslyApproved === undefined ? [] : [record({ ...previouslyApproved, status: 'superseded' })])],
+        records: previouslyApproved === undefined ? [] : [record({ ...previouslyApproved, status: 'superseded' })],
+      };
     },
-    response: planResponse(approved, { ...stored, ...changes }, today),
-  };
-};
+  });
 
-export const decideReturnPlan = (
-  stored: CaseItem,
-  plans: readonly PlanVersion[],
-  actor: CaseActor,
-  request: ReturnPlanRequest,
-  now: Date
-): Decision<PlanResponse> => {
-  const today = now.toISOString().slice(0, 10);
-  const latest = latestOf(stored, plans);
-  if (latest?.status === 'returned' && actor.rolesOnCase.includes('coordinator')) {
-    return { kind: 'unchanged', response: planResponse(latest, stored, today) };
-  }
-  const refusal = refusalFor('returnPlan', stored, actor);
-  if (refusal !== undefined) return refused(refusal);
-  if (latest === undefined) throw new Error(`case ${stored.caseId} names plan version ${stored.planVersion} but it is missing`);
-
-  const at = now.toISOString();
-  const note = noteFor(actor, 'plan_returned', request.note, at);
-  const returned: PlanVersion = {
-    ...latest,
+export const decideReturnPlan: PlanVerdictDecider<ReturnPlanRequest> = (stored, plans, actor, request, now) =>
+  decideVerdict(stored, plans, actor, request.note, now, {
+    action: 'returnPlan',
     status: 'returned',
-    decidedAt: at,
-    decidedBy: actor.partnerId,
-    ...(note === undefined ? {} : { noteId: note.id }),
-  };
-  const changes = { planStatus: returned.status };
-  return {
-    kind: 'change',
-    change: {
-      changes,
-      history: historyFor(stored, {
-        at,
-        by: actor.partnerId,
-        action: 'plan_returned',
-        toStatus: stored.status,
-        subject: planItemId(returned.version),
-        note,
-      }),
-      note,
-      records: [record(returned)],
-    },
-    response: planResponse(returned, { ...stored, ...changes }, today),
-  };
-};
+    historyAction: 'plan_returned',
+    alreadyGiven: (latest) => latest.status === 'returned',
+    effects: (returned) => ({ changes: { planStatus: returned.status }, toStatus: stored.status, records: [] }),
+  });
