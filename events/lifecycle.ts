@@ -3,7 +3,7 @@ import { planVersionSchema } from './plan.ts';
 import { caseId, isoDate, isoDateTime, partnerId, text } from './primitives.ts';
 
 /**
- * The bodies of the lifecycle routes (API.md, "Bodies of the other routes") and what the case keeps
+ * The bodies of the lifecycle routes (their table: events/routes.ts) and what the case keeps
  * of each step. Free text (`note`) never goes into these records: it is stored as a case note.
  */
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { caseStatus } from './case.ts';
 import { role } from './primitives.ts';
 
-/** `GET /v1/referrals` query string (API.md: lists are paginated with an opaque cursor and a bounded limit). */
+/** `GET /v1/referrals` query string (lists are paginated with an opaque cursor the repository makes, functions/adapters/cursor.ts, and a bounded limit). */
 
 export const maxPageSize = 200;
 export const defaultPageSize = 50;

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { ageOn, todayIso } from './dates.ts';
 import { countryCode, isoDate, programmeId, text } from './primitives.ts';
 
-/** The body of `POST /v1/referrals` (API.md). Unknown fields are rejected at every level. */
+/** The body of `POST /v1/referrals` (README, "The partner API"). Unknown fields are rejected at every level. */
 
 export const consentGivers = ['person', 'guardian'] as const;
 export const sexes = ['female', 'male', 'other'] as const;
