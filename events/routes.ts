@@ -304,6 +304,16 @@ export const apiRoutes = [
   },
 ] as const satisfies readonly ApiRoute[];
 
+/**
+ * What API Gateway runs for a request no route above matches (the template's `$default` route). It
+ * answers 404 or 405 from this table (`methodsAt`), so it is no operation of the contract and the
+ * OpenAPI document does not list it.
+ */
+export const unmatchedRoute = {
+  handler: 'unmatched-route',
+  summary: 'Answers a request no route matches: 404 for an unknown path, 405 with Allow for another method',
+} as const;
+
 export type RouteHandler = (typeof apiRoutes)[number]['handler'];
 export type RouteKey = `${(typeof apiRoutes)[number]['method']} ${(typeof apiRoutes)[number]['path']}`;
 
@@ -320,4 +330,23 @@ export const rolesFor = (routeKey: RouteKey): readonly Role[] => {
   const route: ApiRoute | undefined = apiRoutes.find((candidate) => routeKeyOf(candidate) === routeKey);
   if (route === undefined || route.permission === 'public') throw new Error(`${routeKey} is not a partner route`);
   return [...new Set(permissionsOf(route).flatMap(rolesGranted))];
+};
+
+/**
+ * The methods the routes serve at a request path, matched as API Gateway matches an HTTP API route:
+ * segment by segment and exactly (no collapsing of `//`, no trailing-slash tolerance), a `{name}`
+ * segment standing for one non-empty segment. Empty when no route has the path.
+ */
+export const methodsAt = (path: string): Array<ApiRoute['method']> => {
+  const segments = path.startsWith('/') ? path.slice(1).split('/') : [];
+  const methods = apiRoutes
+    .filter((route) => {
+      const pattern = route.path.slice(1).split('/');
+      return (
+        pattern.length === segments.length &&
+        pattern.every((expected, i) => (expected.startsWith('{') ? segments[i] !== '' : expected === segments[i]))
+      );
+    })
+    .map((route) => route.method);
+  return [...new Set(methods)].sort();
 };

@@ -5,7 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { apiRoutes, type RouteHandler, routeKeyOf } from '../events/routes.ts';
+import { apiRoutes, type RouteHandler, routeKeyOf, unmatchedRoute } from '../events/routes.ts';
 import type { StageConfig } from './config.ts';
 import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
@@ -175,6 +175,13 @@ export class ReferralStack extends Stack {
         public: route.permission === 'public',
       });
     }
+    api.addUnmatchedRoute(
+      new HouseFunction(this, 'UnmatchedRoute', {
+        ...functionDefaults,
+        entry: `${unmatchedRoute.handler}.ts`,
+        description: unmatchedRoute.summary,
+      })
+    );
 
     new StakeholderNotifications(this, 'StakeholderNotifications', {
       ...functionDefaults,

@@ -6,6 +6,7 @@ import type * as z from 'zod/mini';
 import { InvalidCursorError } from '#adapters/cursor';
 import type { AuthorizerContext } from '#events/partner';
 import type { Role } from '#events/primitives';
+import { type ApiRoute, apiRoutes, routeKeyOf } from '#events/routes';
 import { logger } from './powertools.ts';
 import {
   forbidden,
@@ -60,9 +61,15 @@ const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult> => ({
       return;
     }
     logger.error('request failed', { errorName: error?.name, stack: stackWithoutMessage(error) });
-    request.error = internalError();
+    request.error = internalError(takesIdempotencyKey(request.event));
   },
 });
+
+/** Whether the request came by a route that takes an Idempotency-Key, so that a retry should repeat it. */
+const takesIdempotencyKey = (event: ApiEvent): boolean => {
+  const routeKey = event.requestContext?.routeKey;
+  return apiRoutes.some((route: ApiRoute) => route.idempotencyKey === 'required' && routeKeyOf(route) === routeKey);
+};
 
 /** The frames of a stack without its first line, which repeats the message. */
 const stackWithoutMessage = (error: Error | null | undefined): string | undefined => error?.stack?.split('\n').slice(1).join('\n');

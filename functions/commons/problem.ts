@@ -103,13 +103,31 @@ export const requestInProgress = (): ProblemError =>
     { 'Retry-After': '1' }
   );
 
-export const internalError = (): ProblemError =>
+/**
+ * 500. Only a route that takes an Idempotency-Key (events/routes.ts) can promise that a retry with
+ * the same key does the work once; on any other route the client simply retries.
+ */
+export const internalError = (takesIdempotencyKey: boolean): ProblemError =>
   new ProblemError({
     type: 'internal',
     title: 'Internal error',
     status: 500,
-    detail: 'The request could not be completed. It is safe to retry with the same Idempotency-Key.',
+    detail: takesIdempotencyKey
+      ? 'The request could not be completed. It is safe to retry with the same Idempotency-Key.'
+      : 'The request could not be completed. Retry it later.',
   });
+
+/** 405 for a path the API has, with another method; `Allow` lists the methods it answers there. */
+export const methodNotAllowed = (allowed: readonly string[]): ProblemError =>
+  new ProblemError(
+    {
+      type: 'method-not-allowed',
+      title: 'Method not allowed',
+      status: 405,
+      detail: `This path answers ${allowed.join(', ')} only.`,
+    },
+    { Allow: allowed.join(', ') }
+  );
 
 /** A pagination cursor the repositories did not make for this list (see functions/adapters/cursor.ts). */
 export const invalidCursor = (): ProblemError =>

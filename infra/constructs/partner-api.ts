@@ -1,5 +1,13 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { HttpApi, type HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  type HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -64,5 +72,23 @@ export class PartnerApi extends Construct {
         });
       }
     }
+  }
+
+  /**
+   * The `$default` route: API Gateway sends it every request no route matches, instead of answering
+   * its own `{"message":"Not Found"}`. It takes no partner key, so that an unknown path or method is
+   * answered with a problem document whoever asks, not with the authorizer's bare 401.
+   */
+  addUnmatchedRoute(handler: IFunction): void {
+    const route = new HttpRoute(this, 'UnmatchedRoute', {
+      httpApi: this.httpApi,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('UnmatchedRouteIntegration', handler),
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    Validations.of(route).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Answers only 404 or 405 problem documents computed from the route table; it reads no data.',
+    });
   }
 }

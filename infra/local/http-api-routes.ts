@@ -1,7 +1,14 @@
 import type { RouteConfig } from './http-api-config.ts';
 
+/**
+ * The segments of a path as API Gateway compares them: `//` and a trailing slash make an empty
+ * segment (which no route has), `/` has none. Not collapsing them is what keeps `//v1/referrals/1`
+ * or `/v1/referrals/` off the routes here as on AWS.
+ */
 export function splitPath(path: string): string[] {
-  return path.split('/').filter((segment) => segment !== '');
+  if (path === '/') return [];
+  // Only an origin-form path (`/...`) can match; `*` or an absolute URL has a segment no route has.
+  return path.startsWith('/') ? path.slice(1).split('/') : [''];
 }
 
 /**
@@ -36,12 +43,14 @@ function matchSegments(pattern: string[], segments: string[]): Record<string, st
   for (const [i, expected] of pattern.entries()) {
     const greedy = /^\{(.+)\+\}$/.exec(expected)?.[1];
     if (greedy !== undefined) {
-      if (i >= segments.length) return undefined;
-      parameters[greedy] = segments.slice(i).map(decode).join('/');
+      const rest = segments.slice(i);
+      if (rest.length === 0 || rest.every((segment) => segment === '')) return undefined;
+      parameters[greedy] = rest.map(decode).join('/');
       return parameters;
     }
     const actual = segments[i];
-    if (actual === undefined) return undefined;
+    // A parameter stands for one non-empty segment: `/items/` has no `{id}`.
+    if (actual === undefined || actual === '') return undefined;
     const name = /^\{(.+)\}$/.exec(expected)?.[1];
     if (name !== undefined) parameters[name] = decode(actual);
     else if (expected !== actual) return undefined;
