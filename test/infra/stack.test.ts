@@ -234,9 +234,26 @@ describe('HTTP API', () => {
     dev.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'NONE' });
   });
 
-  it('has no route that is not in the route table', () => {
+  it('has no route that is not in the route table, but the $default route', () => {
     const templateRoutes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey);
-    expect(templateRoutes.sort()).toEqual([...partnerRoutes, ...publicRoutes].sort());
+    expect(templateRoutes.sort()).toEqual([...partnerRoutes, ...publicRoutes, '$default'].sort());
+  });
+
+  it('sends what no route matches to the unmatched-route function, without a partner key', () => {
+    const defaultRoutes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).filter(
+      (route) => route.Properties.RouteKey === '$default'
+    );
+    expect(defaultRoutes).toHaveLength(1);
+    const [defaultRoute] = defaultRoutes as [Resource];
+    expect(defaultRoute.Properties.AuthorizationType).toBe('NONE');
+    expect(defaultRoute.Properties.AuthorizerId).toBeUndefined();
+    const integrationId = defaultRoute.Properties.Target['Fn::Join'][1][1].Ref as string;
+    const integration = resourcesOf('AWS::ApiGatewayV2::Integration')[integrationId];
+    const functionId = integration?.Properties.IntegrationUri['Fn::GetAtt'][0] as string;
+    expect(functionId).toMatch(/^UnmatchedRoute[0-9A-F]{8}$/);
+    const { code } = bundleOf(resourcesOf('AWS::Lambda::Function')[functionId] as Resource);
+    // The 405 answers come from the route table bundled into the function.
+    expect(code).toContain('/v1/referrals/{id}/payments');
   });
 
   it('throttles per stage', () => {

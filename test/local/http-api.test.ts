@@ -138,6 +138,15 @@ describe('routes', () => {
     expect((await echo('/items', { method: 'DELETE' })).routeKey).toBe('$default');
   });
 
+  it('match paths exactly as API Gateway does: `//`, a trailing slash or an empty parameter go to $default', async () => {
+    for (const path of ['//items/42', '/items/42/', '/items/', '/items//special', '/public//echo', '/files/']) {
+      const event = await echo(path, { headers: bearer('alice') });
+      expect(event.routeKey, path).toBe('$default');
+      expect(event.rawPath, path).toBe(path);
+      expect(event.pathParameters, path).toBeUndefined();
+    }
+  });
+
   it('run public routes without the authorizer', async () => {
     const before = authorizerCalls();
     const event = await echo('/public/echo');
