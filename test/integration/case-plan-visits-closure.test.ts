@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RouteKey } from '../../events/routes.ts';
-import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { api } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { dayFromToday } from '../support/lifecycle.ts';
 import { arrivedCase, coordinator, read, receiver, samples, tactMonitoring } from '../support/lifecycle-cases.ts';
+import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
@@ -166,15 +166,5 @@ describe('closure', () => {
 afterAll(() => {
   logs.stop();
   const text = logs.text();
-  for (const sample of [tactReferral(), careMinorReferral()]) {
-    for (const value of [
-      sample.person.givenName,
-      sample.person.familyName,
-      sample.person.dateOfBirth,
-      sample.person.phone,
-      'shelter is full',
-    ]) {
-      if (value !== undefined) expect(text).not.toContain(value);
-    }
-  }
+  expectLogsFreeOfSamples(text, ['shelter is full']);
 });

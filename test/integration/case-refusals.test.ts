@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaseStatus, caseStatuses } from '../../events/case.ts';
 import type { RouteKey } from '../../events/routes.ts';
-import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { tactReferral } from '../../events/samples/index.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { dayFromToday } from '../support/lifecycle.ts';
@@ -16,6 +16,7 @@ import {
   submit,
   today,
 } from '../support/lifecycle-cases.ts';
+import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
@@ -151,15 +152,5 @@ describe('role restrictions inside a case', () => {
 afterAll(() => {
   logs.stop();
   const text = logs.text();
-  for (const sample of [tactReferral(), careMinorReferral()]) {
-    for (const value of [
-      sample.person.givenName,
-      sample.person.familyName,
-      sample.person.dateOfBirth,
-      sample.person.phone,
-      'shelter is full',
-    ]) {
-      if (value !== undefined) expect(text).not.toContain(value);
-    }
-  }
+  expectLogsFreeOfSamples(text, ['shelter is full']);
 });

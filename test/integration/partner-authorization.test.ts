@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ApiRoute, apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '../../events/routes.ts';
-import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { tactReferral } from '../../events/samples/index.ts';
 import { paymentRequest } from '../../events/samples/payments.ts';
 import { api } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { assignedCase, byRole, list, moveCase, partners, read, routeSetups, submit, withdraw } from '../support/partner-access.ts';
 import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
+import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
 import { expectProblem } from '../support/problem.ts';
 
 /**
@@ -146,15 +147,5 @@ describe('API3 property-level authorization', () => {
 afterAll(() => {
   logs.stop();
   const text = logs.text();
-  for (const sample of [tactReferral(), careMinorReferral()]) {
-    for (const value of [
-      sample.person.givenName,
-      sample.person.familyName,
-      sample.person.dateOfBirth,
-      sample.person.phone,
-      'Threats from the network',
-    ]) {
-      if (value !== undefined) expect(text).not.toContain(value);
-    }
-  }
+  expectLogsFreeOfSamples(text, ['Threats from the network']);
 });

@@ -4,6 +4,7 @@ import { registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import type { Json } from '../support/json.ts';
 import { list, moveCase, partners, read, submit, withdraw } from '../support/partner-access.ts';
+import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
@@ -105,15 +106,5 @@ afterAll(() => {
   logs.stop();
   const text = logs.text();
   expect(text).toContain('referral withdrawn');
-  for (const sample of [tactReferral(), careMinorReferral()]) {
-    for (const value of [
-      sample.person.givenName,
-      sample.person.familyName,
-      sample.person.dateOfBirth,
-      sample.person.phone,
-      'Threats from the network',
-    ]) {
-      if (value !== undefined) expect(text).not.toContain(value);
-    }
-  }
+  expectLogsFreeOfSamples(text, ['Threats from the network']);
 });

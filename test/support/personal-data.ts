@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { tactReferral } from '../../events/samples/index.ts';
+import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import type { Json } from './json.ts';
 
 /**
@@ -49,4 +49,13 @@ export const expectNoPersonalValue = (where: string, text: string, values: reado
   const haystack = text.toLowerCase();
   const found = values.filter((value) => haystack.includes(value.toLowerCase()));
   expect(found, `personal values found in ${where}`).toEqual([]);
+};
+
+/** A test file's logs hold none of the sample referrals' personal values, nor the free text it sent. */
+export const expectLogsFreeOfSamples = (text: string, freeText: readonly string[] = []): void => {
+  for (const sample of [tactReferral(), careMinorReferral()]) {
+    for (const value of [sample.person.givenName, sample.person.familyName, sample.person.dateOfBirth, sample.person.phone, ...freeText]) {
+      if (value !== undefined) expect(text).not.toContain(value);
+    }
+  }
 };
