@@ -182,3 +182,34 @@ describe('payment list cursors', () => {
     }
   });
 });
+
+const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
+const { StageSecrets } = await import('../../functions/adapters/stage-secret.ts');
+const { InvalidCursorError, PageCursors } = await import('../../functions/adapters/cursor.ts');
+
+describe('opened keys are still checked (defence in depth)', () => {
+  const cursors = new PageCursors(new StageSecrets(documentClient, process.env.CASES_TABLE_NAME!));
+  const binding = { list: 'payments of case c-1', caller: 'receiver-al-1' };
+  const expected = {
+    keyNames: ['pk', 'sk'],
+    partition: { name: 'pk', value: 'CASE#c-1' },
+    fits: (key: { sk: string }) => key.sk.startsWith('PAYMENT#'),
+  };
+
+  it('a sealed key opens for its binding only', async () => {
+    const cursor = await cursors.seal({ pk: 'CASE#c-1', sk: 'PAYMENT#p-1' }, binding);
+    await expect(cursors.open(cursor, binding, expected)).resolves.toEqual({ pk: 'CASE#c-1', sk: 'PAYMENT#p-1' });
+    await expect(cursors.open(cursor, { ...binding, caller: 'receiver-al-2' }, expected)).rejects.toThrow(InvalidCursorError);
+    await expect(cursors.open(cursor, { ...binding, filters: { status: 'approved' } }, expected)).rejects.toThrow(InvalidCursorError);
+  });
+
+  it.each([
+    { pk: 'CASE#c-1', sk: '' },
+    { pk: 'CASE#c-1', sk: 'BUDGET#housing' },
+    { pk: 'CASE#c-2', sk: 'PAYMENT#p-1' },
+    { pk: 'CASE#c-1', sk: 'PAYMENT#p-1', extra: 'x' },
+    { pk: 'CASE#c-1' },
+  ])('a key that does not fit the list is refused even sealed: %j', async (key) => {
+    await expect(cursors.open(await cursors.seal(key, binding), binding, expected)).rejects.toThrow(InvalidCursorError);
+  });
+});
