@@ -98,6 +98,7 @@ export class ReferralStack extends Stack {
 
     const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
     tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
+    // Cursors are sealed with a stage secret the first listing function to page creates (functions/adapters/cursor.ts).
     tables.grantPutInto(tables.cases, listReferrals, stageSecretPk(cursorSecretName));
 
     const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);

@@ -12,12 +12,15 @@ import type { StageSecrets } from './stage-secret.ts';
  * boundary, functions/commons/http.ts), never a DynamoDB error.
  *
  * Why sealed and not a MAC over the plain key: both stop forgery, which is what stops the 500s and
- * the foreign partitions. What the key holds is not secret from the caller it is bound to (the last
- * item's case id and creation time, which the page just showed it, and its own partner id or the
- * status it filtered on, see listIndexOf in case-items.ts and paymentKey in payment-items.ts), but it
- * is the table's layout: key and attribute names, `CASE#` and `PAYMENT#` prefixes, index partitions.
- * Encrypting keeps that out of the partner contract, so clients cannot build or depend on cursors and
- * the layout can change without breaking them; GCM gives the authentication at no extra cost.
+ * the foreign partitions. What a key holds is no secret from the caller it is bound to: the id and
+ * creation time of the last case or payment DynamoDB evaluated, always in the caller's own listing
+ * (its partner id, a status, or every case for coordinators and finance; see listIndexOf in
+ * case-items.ts and paymentKey in payment-items.ts), so never another partner's case. With a status
+ * filter on a partner's own cases that last case may be one the filter left out of the page, which
+ * the caller may read anyway. What a plain key would give away is the table's layout: key and
+ * attribute names, the `CASE#` and `PAYMENT#` prefixes, index partitions. Encrypting keeps that out
+ * of the partner contract, so clients cannot build or depend on cursors and the layout can change
+ * without breaking them; GCM authenticates at no extra cost.
  */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
