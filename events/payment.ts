@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isValidIban } from './iban.ts';
+import { pageCursor } from './page-cursor.ts';
 import { currencyCode, minorUnits, planCategory } from './plan.ts';
 import { caseId, isoDate, isoDateTime, partnerId, programmeId, text } from './primitives.ts';
 
@@ -190,7 +191,7 @@ export const listPaymentsQuerySchema = z.strictObject({
         })
       )
   ),
-  cursor: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a cursor from this API' }))),
+  cursor: z.optional(pageCursor),
 });
 
 export const exportFormats = ['json', 'csv'] as const;

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { caseStatus } from './case.ts';
+import { pageCursor } from './page-cursor.ts';
 import { role } from './primitives.ts';
 
 /** `GET /v1/referrals` query string (lists are paginated with an opaque cursor the repository makes, functions/adapters/cursor.ts, and a bounded limit). */
@@ -14,7 +15,7 @@ export const listReferralsQuerySchema = z.strictObject({
       .pipe(z.string().check(z.regex(/^\d{1,4}$/, { error: `must be a whole number from 1 to ${maxPageSize}` })), z.transform(Number))
       .check(z.refine((value) => value >= 1 && value <= maxPageSize, { error: `must be a whole number from 1 to ${maxPageSize}` }))
   ),
-  cursor: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a cursor from this API' }))),
+  cursor: z.optional(pageCursor),
   as: z.optional(role),
 });
 export type ListReferralsQuery = z.infer<typeof listReferralsQuerySchema>;

@@ -25,6 +25,8 @@ const listPayments = async (event: ApiEvent, context: PartnerRequestContext): Pr
     payments.listForCase(caseId, {
       limit: query.limit ?? defaultPaymentPageSize,
       cursor: query.cursor,
+      // The list has no filters yet; one added to the query belongs here too.
+      boundTo: { caller: context.partner.partnerId },
     }),
     approvedPlanVersion === undefined ? undefined : plans.getVersion(caseId, approvedPlanVersion),
     categoryBudgets.forCase(caseId),

@@ -14,7 +14,13 @@ const listReferrals = async (event: ApiEvent, context: PartnerRequestContext): P
   const query = parseQuery(event, listReferralsQuerySchema);
   const listing = listingFor(context.partner, query);
   if (listing === 'role-not-held') throw forbidden('You can only list cases as a role your organisation holds.');
-  const page = await cases.list({ listing, status: query.status, limit: query.limit ?? defaultPageSize, cursor: query.cursor });
+  const page = await cases.list({
+    listing,
+    status: query.status,
+    limit: query.limit ?? defaultPageSize,
+    cursor: query.cursor,
+    boundTo: { caller: context.partner.partnerId, filters: { status: query.status } },
+  });
   return json(200, {
     items: page.items.map(referralListItem),
     ...(page.nextCursor === undefined ? {} : { cursor: page.nextCursor }),

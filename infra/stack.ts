@@ -6,6 +6,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { apiRoutes, type RouteHandler, routeKeyOf, unmatchedRoute } from '../events/routes.ts';
+import { cursorSecretName } from '../functions/adapters/cursor.ts';
+import { stageSecretPk } from '../functions/adapters/stage-secret.ts';
 import type { StageConfig } from './config.ts';
 import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
@@ -96,6 +98,8 @@ export class ReferralStack extends Stack {
 
     const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
     tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
+    // Cursors are sealed with a stage secret the first listing function to page creates (functions/adapters/cursor.ts).
+    tables.grantPutInto(tables.cases, listReferrals, stageSecretPk(cursorSecretName));
 
     const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);
     tables.grantReadWrite(tables.cases, withdrawReferral);
@@ -132,6 +136,7 @@ export class ReferralStack extends Stack {
       'list-payments': routeFunction('ListPayments', 'list-payments', casesTable),
     };
     for (const reader of Object.values(paymentReaders)) tables.grantRead(tables.cases, reader);
+    tables.grantPutInto(tables.cases, paymentReaders['list-payments'], stageSecretPk(cursorSecretName));
 
     const exportPayments = routeFunction('ExportPayments', 'export-payments', casesTable);
     tables.grantRead(tables.cases, exportPayments, { indexes: ['finance'] });

@@ -27,8 +27,9 @@ import {
   listIndexOf,
   referenceCounterKey,
 } from './case-items.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type CursorBinding, PageCursors } from './cursor.ts';
 import { queryPrefixes } from './dynamodb-queries.ts';
+import { StageSecrets } from './stage-secret.ts';
 
 /**
  * The cases themselves: creating, reading, listing and changing them. The only code that reads or
@@ -37,10 +38,15 @@ import { queryPrefixes } from './dynamodb-queries.ts';
  * place repository (place-repository.ts); both write through case-change.ts.
  */
 export class CaseRepository {
+  private readonly cursors: PageCursors;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string
-  ) {}
+  ) {
+    // The stage secret is read only when a list is paged, so other users of the repository never touch it.
+    this.cursors = new PageCursors(new StageSecrets(client, tableName));
+  }
 
   /**
    * Next human-readable reference for a programme and host country. A reference whose case write
@@ -113,17 +119,27 @@ export class CaseRepository {
   }
 
   /**
-   * One page of cases, newest first. The cursor is opaque to the caller: the page's last key,
-   * accepted back only for the same listing, so a client can only page through what it was allowed
-   * to list (anything else is an `InvalidCursorError`).
+   * One page of cases, newest first. The cursor is opaque to the caller: the page's last key, sealed
+   * for this listing, this caller and these filters (cursor.ts), so a client can only page through
+   * what it was allowed to list (anything else is an `InvalidCursorError`).
    */
   async list(query: {
     listing: CaseListing;
     status?: CaseStatus | undefined;
     limit: number;
     cursor?: string | undefined;
+    boundTo: Pick<CursorBinding, 'caller' | 'filters'>;
   }): Promise<{ items: CaseListRow[]; nextCursor?: string }> {
     const { index, partition, keyNames } = listIndexOf(query.listing);
+    const binding = { ...query.boundTo, list: `referrals as ${query.listing.of}` };
+    const startKey =
+      query.cursor === undefined
+        ? undefined
+        : await this.cursors.open(query.cursor, binding, {
+            keyNames,
+            partition,
+            fits: (key) => key.pk.startsWith(casePk('')) && key.sk === caseSk,
+          });
     const filterOnStatus = query.status !== undefined && query.listing.of !== 'status';
     const page = await this.client.send(
       new QueryCommand({
@@ -138,12 +154,12 @@ export class CaseRepository {
         },
         ScanIndexForward: false,
         Limit: query.limit,
-        ExclusiveStartKey: query.cursor === undefined ? undefined : decodeCursor(query.cursor, { keyNames, partition }),
+        ExclusiveStartKey: startKey,
       })
     );
     return {
       items: (page.Items ?? []).map((item) => caseListRowSchema.parse(item)),
-      ...(page.LastEvaluatedKey === undefined ? {} : { nextCursor: encodeCursor(page.LastEvaluatedKey as Record<string, string>) }),
+      ...(page.LastEvaluatedKey === undefined ? {} : { nextCursor: await this.cursors.seal(page.LastEvaluatedKey, binding) }),
     };
   }
 

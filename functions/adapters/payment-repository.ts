@@ -11,7 +11,7 @@ import { isOpen } from '#domain/payment-lifecycle';
 import type { PaymentChange } from '#domain/payment-review';
 import type { DisclosureRecord } from '#domain/transfer-instructions';
 import { type PaymentItem, paymentItemSchema } from '#events/payment';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type CursorBinding, PageCursors } from './cursor.ts';
 import {
   budgetKey,
   caseKey,
@@ -26,6 +26,7 @@ import {
   transact,
   type WriteOutcome,
 } from './payment-items.ts';
+import { StageSecrets } from './stage-secret.ts';
 
 const pointerSchema = z.object({ caseId: z.string() });
 
@@ -34,10 +35,15 @@ const pointerSchema = z.object({ caseId: z.string() });
  * the payee. The items and the transactions are described in payment-items.ts.
  */
 export class PaymentRepository {
+  private readonly cursors: PageCursors;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string
-  ) {}
+  ) {
+    // The stage secret is read only when a list is paged, so other users of the repository never touch it.
+    this.cursors = new PageCursors(new StageSecrets(client, tableName));
+  }
 
   /** Stores a new payment and its pointer, or reports that a payment with this id exists. */
   async create(payment: PaymentItem): Promise<'created' | 'exists'> {
@@ -86,26 +92,35 @@ export class PaymentRepository {
   }
 
   /**
-   * One page of a case's payments, in payment id order. The cursor is one this method answered for
-   * the same case; any other is an InvalidCursorError.
+   * One page of a case's payments, in payment id order. The cursor is sealed for this case, this
+   * caller and these filters (cursor.ts); any other is an InvalidCursorError.
    */
   async listForCase(
     caseId: string,
-    page: { limit: number; cursor?: string | undefined }
+    page: { limit: number; cursor?: string | undefined; boundTo: Pick<CursorBinding, 'caller' | 'filters'> }
   ): Promise<{ items: PaymentItem[]; nextCursor?: string }> {
     const partition = { name: 'pk', value: casePk(caseId) };
+    const binding = { ...page.boundTo, list: `payments of case ${caseId}` };
+    const startKey =
+      page.cursor === undefined
+        ? undefined
+        : await this.cursors.open(page.cursor, binding, {
+            keyNames: ['pk', 'sk'],
+            partition,
+            fits: (key) => key.sk.startsWith(paymentPrefix) && key.sk.length > paymentPrefix.length,
+          });
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': partition.value, ':prefix': paymentPrefix },
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, { keyNames: ['pk', 'sk'], partition }),
+        ExclusiveStartKey: startKey,
       })
     );
     return {
       items: (result.Items ?? []).map((item) => paymentItemSchema.parse(item)),
-      ...(result.LastEvaluatedKey === undefined ? {} : { nextCursor: encodeCursor(result.LastEvaluatedKey as Record<string, string>) }),
+      ...(result.LastEvaluatedKey === undefined ? {} : { nextCursor: await this.cursors.seal(result.LastEvaluatedKey, binding) }),
     };
   }
 

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 
+/** The partition of a stage secret's item, which is also what the infrastructure lets a function create (infra/stack.ts). */
+export const stageSecretPk = (name: string): string => `SECRET#${name}`;
+
 /**
  * Secrets the platform makes for itself, one per stage and name: 32 random bytes created on first
  * use and kept in the cases table, which is encrypted with the stage's customer-managed key and
@@ -28,7 +31,7 @@ export class StageSecrets {
   }
 
   private async loadOrCreate(name: string): Promise<Uint8Array> {
-    const key = { pk: `SECRET#${name}`, sk: 'SECRET' };
+    const key = { pk: stageSecretPk(name), sk: 'SECRET' };
     const existing = await this.read(key);
     if (existing !== undefined) return existing;
     try {

@@ -143,6 +143,21 @@ export class DataTables extends Construct {
     this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
   }
 
+  /**
+   * Lets a function that otherwise only reads create one item of a table on first use (a stage secret,
+   * functions/adapters/stage-secret.ts): a put, and only into the partition named.
+   */
+  grantPutInto(table: Table, grantee: IGrantable, partitionKey: string): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [partitionKey] } },
+      })
+    );
+    this.key.grant(grantee, 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+
   private grantActions(table: Table, grantee: IGrantable, actions: string[], indexes: string[]): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
