@@ -60,9 +60,11 @@ const casesFor = (route: ApiRoute): ContractCase[] => {
   if (route.permission === 'public') return [];
   const routeKey = routeKeyOf(route) as RouteKey;
   const allowed = rolesFor(routeKey);
+  const [allowedRole] = allowed;
+  if (allowedRole === undefined) throw new Error(`${routeKey} grants no role`);
   const otherRole = roles.find((role) => !allowed.includes(role));
   const asAllowed = (call: ApiCall = {}): ApiCall => ({
-    key: byRole(allowed[0]).key,
+    key: byRole(allowedRole).key,
     id: unknownIdFor(route),
     ...validParts(route),
     ...call,
