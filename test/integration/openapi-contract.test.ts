@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { roles } from '../../events/primitives.ts';
 import { type ApiRoute, apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '../../events/routes.ts';
 import { tactReferral } from '../../events/samples/index.ts';
-import { buildOpenApiDocument } from '../../functions/commons/openapi.ts';
 import { generatePartnerKey } from '../../functions/domain/partner-key.ts';
 import { type ApiCall, api, type Response } from '../support/api.ts';
 import { assignedCase, byRole, moveCase, partners, routeSetups, samples, submit } from '../support/partner-access.ts';
@@ -14,12 +13,15 @@ import { expectProblem } from '../support/problem.ts';
  * client can provoke, one request per case, and every answer's status must be one the OpenAPI
  * document (functions/commons/openapi.ts) lists for that route; an undocumented status fails.
  */
-const document = buildOpenApiDocument();
+let document: { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+
+/** The document as the API serves it (functions/openapi.ts), read once. */
+beforeAll(async () => {
+  document = (await api.call('GET /v1/openapi.json')).body;
+});
 
 const documentedStatuses = (route: ApiRoute): number[] => {
-  const operation = (document.paths[route.path] as Record<string, { responses: Record<string, unknown> }> | undefined)?.[
-    route.method.toLowerCase()
-  ];
+  const operation = document.paths[route.path]?.[route.method.toLowerCase()];
   if (operation === undefined) throw new Error(`${routeKeyOf(route)} is not documented`);
   return Object.keys(operation.responses).map(Number);
 };
