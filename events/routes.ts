@@ -53,7 +53,7 @@ export interface ApiRoute {
 
 /**
  * What a route answers beyond what its other fields imply. Implied (functions/commons/openapi.ts
- * `statusesOf`): the success status; 400, 413 and 415 for a body; 400 for a query; 401 and 403 for
+ * `errorStatusesOf`): the success status; 400, 413 and 415 for a body; 400 for a query; 401 and 403 for
  * a partner route; 404 for an `{id}`; 400, 409 (in progress) and 422 (reused) for an
  * Idempotency-Key; 500 everywhere. Declared from what the handler can answer:
  * - `repeat`: 200 for a retry of what is already done, on a route whose first answer is another;

@@ -119,7 +119,7 @@ const has = (route: ApiRoute, answer: RouteAnswer): boolean => route.answers?.in
  * as one of its answers (events/routes.ts `RouteAnswer`), which follow the handlers and
  * functions/commons (http.ts, idempotency.ts, case-action.ts, payment-review.ts, problem.ts).
  */
-export const errorStatusesOf = (route: ApiRoute): Map<number, string[]> => {
+const errorStatusesOf = (route: ApiRoute): Map<number, string[]> => {
   const subject = subjectOf(route);
   const reasons: Array<[number, string | false | undefined]> = [
     [400, route.body && 'The body is not valid JSON, does not match the contract or does not fit the record; `errors` names each field.'],
