@@ -47,7 +47,22 @@ export interface ApiRoute {
   query?: z.ZodMiniType;
   idempotencyKey?: 'required';
   successStatus: number;
+  /** What the handler answers beyond what the fields above imply (see `RouteAnswer`). */
+  answers?: readonly RouteAnswer[];
 }
+
+/**
+ * What a route answers beyond what its other fields imply. Implied (functions/commons/openapi.ts
+ * `errorStatusesOf`): the success status; 400, 413 and 415 for a body; 400 for a query; 401 and 403 for
+ * a partner route; 404 for an `{id}`; 400, 409 (in progress) and 422 (reused) for an
+ * Idempotency-Key; 500 everywhere. Declared from what the handler can answer:
+ * - `repeat`: 200 for a retry of what is already done, on a route whose first answer is another;
+ * - `currentStatus`: 409 naming the status of the case or payment that the action does not fit;
+ * - `conflict`: 409 when concurrent changes outlast the retries or an earlier, different answer stands;
+ * - `rule`: 422 for a rule of the programme or of the case, `errors` naming each field;
+ * - `exportLimit`: 422 for a period holding more entries than one export.
+ */
+export type RouteAnswer = 'repeat' | 'currentStatus' | 'conflict' | 'rule' | 'exportLimit';
 
 export const apiRoutes = [
   {
@@ -59,6 +74,7 @@ export const apiRoutes = [
     body: referralRequestSchema,
     idempotencyKey: 'required',
     successStatus: 201,
+    answers: ['rule'],
   },
   {
     method: 'GET',
@@ -85,6 +101,7 @@ export const apiRoutes = [
     summary: 'The person no longer wants to return (until departure; withdrawing twice is one withdrawal)',
     body: withdrawRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   // The case lifecycle after eligibility (functions/domain/case-lifecycle.ts).
   {
@@ -95,6 +112,7 @@ export const apiRoutes = [
     summary: 'The receiving partner the case is offered to takes it',
     body: noteOnlyRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -104,6 +122,7 @@ export const apiRoutes = [
     summary: 'The receiving partner the case is offered to declines it with a reason; the assistance place is freed',
     body: declineRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -113,6 +132,7 @@ export const apiRoutes = [
     summary: 'Offer an eligible case to another receiving partner (one in its country of origin working for its programme)',
     body: reassignRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict', 'rule'],
   },
   {
     method: 'POST',
@@ -122,6 +142,7 @@ export const apiRoutes = [
     summary: 'The planned or actual departure; `departedOn` marks the case departed',
     body: departureRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict', 'rule'],
   },
   {
     method: 'POST',
@@ -131,6 +152,7 @@ export const apiRoutes = [
     summary: 'The arrival and the reception services given; schedules the monitoring visits (sent again, it adds services given since)',
     body: arrivalRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict', 'rule'],
   },
   {
     method: 'PUT',
@@ -140,6 +162,7 @@ export const apiRoutes = [
     summary: "Submit a version of the reintegration plan: a budget per category, within the programme's limits",
     body: planRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict', 'rule'],
   },
   {
     method: 'POST',
@@ -149,6 +172,7 @@ export const apiRoutes = [
     summary: 'Approve the plan version waiting for a decision; payments then use it',
     body: noteOnlyRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -158,6 +182,7 @@ export const apiRoutes = [
     summary: 'Return the plan version waiting for a decision, with a note saying why',
     body: returnPlanRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -167,6 +192,7 @@ export const apiRoutes = [
     summary: 'A monitoring visit and its outcome (one per day: the same day again with the same outcome is a retry, 200)',
     body: visitRequestSchema,
     successStatus: 201,
+    answers: ['repeat', 'currentStatus', 'conflict', 'rule'],
   },
   {
     method: 'POST',
@@ -176,6 +202,7 @@ export const apiRoutes = [
     summary: 'Close the case with an exit reason; a closed case accepts no change but reopening',
     body: closeRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -185,6 +212,7 @@ export const apiRoutes = [
     summary: 'Reopen a closed case: it goes back to the status it had when closed',
     body: noteOnlyRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -194,6 +222,7 @@ export const apiRoutes = [
     summary: 'Decide a case in review (eligible or ineligible, with a note); the programme caps apply',
     body: decisionRequestSchema,
     successStatus: 200,
+    answers: ['conflict'],
   },
   {
     method: 'GET',
@@ -232,6 +261,7 @@ export const apiRoutes = [
       'The payments ledger for a period (days from and to, UTC) as JSON or CSV, with control totals per currency, category and movement',
     query: exportQuerySchema,
     successStatus: 200,
+    answers: ['exportLimit'],
   },
   {
     method: 'GET',
@@ -249,6 +279,7 @@ export const apiRoutes = [
     summary:
       "What finance needs to transfer an approved payment: the payee's name and IBAN, amount, currency, case reference and remittance text (never the requester; each disclosure is recorded on the payment)",
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -258,6 +289,7 @@ export const apiRoutes = [
     summary: 'Approve a reserved payment (four eyes: never the partner that requested it)',
     body: paymentNoteRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -267,6 +299,7 @@ export const apiRoutes = [
     summary: 'Reject a payment before it is disbursed, releasing its reserved amount (never the requester)',
     body: paymentRejectRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -276,6 +309,7 @@ export const apiRoutes = [
     summary: 'Withdraw a payment request before it is disbursed (its requester or a coordinator), releasing its reserved amount',
     body: paymentNoteRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'POST',
@@ -285,6 +319,7 @@ export const apiRoutes = [
     summary: 'Confirm that an approved payment was transferred, with the transfer reference and date (never the requester)',
     body: disbursementRequestSchema,
     successStatus: 200,
+    answers: ['currentStatus', 'conflict'],
   },
   {
     method: 'GET',

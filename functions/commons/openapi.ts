@@ -17,7 +17,7 @@ import {
   referralSummarySchema,
   referralViewSchema,
 } from '#events/referral-views';
-import { type ApiRoute, apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
+import { type ApiRoute, apiRoutes, type RouteAnswer, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
 import { lifecycleSamples } from '#events/samples/lifecycle';
 import { paymentRequestExample, transferInstructionsExample } from '#events/samples/payments';
 import referralExample from '../../events/samples/referral-tact.json' with { type: 'json' };
@@ -72,9 +72,6 @@ const responseExamples: Record<string, unknown> = {
 /** Answers that hold personal data for one reader: no browser, proxy or client may keep them. */
 const notToBeStored = new Set(['GET /v1/payments/{id}/transfer-instructions']);
 
-/** Reads that answer only while the payment is in a given status (409 otherwise). */
-const statusDependentReads = new Set(['GET /v1/payments/{id}/transfer-instructions']);
-
 /** Routes that can also answer another media type, chosen by a query parameter. */
 const alternativeContent: Record<string, Record<string, unknown>> = {
   'GET /v1/payments/export': {
@@ -110,56 +107,93 @@ const requestExamples: Record<string, unknown> = {
   'POST /v1/payments/{id}/disbursed': { transferReference: 'SEPA-2026-11-000412', disbursedOn: '2026-11-20' },
 };
 
-const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-});
+/** What the record named by `{id}` is, in the words of the answers about it. */
+const subjectOf = (route: ApiRoute): 'case' | 'payment' | 'programme' =>
+  route.path.startsWith('/v1/payments/') ? 'payment' : isProgrammePath(route) ? 'programme' : 'case';
 
-const errorResponses = (route: ApiRoute) => ({
-  ...(route.body || route.query || route.path.includes('{')
-    ? { '400': problemResponse('The request is not valid; `errors` names each field.') }
-    : {}),
-  ...(route.permission === 'public'
-    ? {}
-    : {
-        '401': problemResponse('Missing, unknown or disabled partner key.'),
-        '403': problemResponse('Your role may not call this route.'),
-      }),
-  ...(route.path.includes('{id}')
-    ? {
-        '404': problemResponse(
-          route.path.startsWith('/v1/payments/')
-            ? 'No such payment, or not one your organisation may see.'
-            : isProgrammePath(route)
-              ? 'No such programme.'
-              : 'No such case, or not one your organisation may see.'
-        ),
-      }
-    : {}),
-  ...((route.method !== 'GET' || statusDependentReads.has(routeKeyOf(route))) && route.path.includes('{id}')
-    ? {
-        '409': problemResponse(
-          `Not possible in the ${route.path.startsWith('/v1/payments/') ? "payment's" : "case's"} current status (\`currentStatus\`), or a concurrent change.`
-        ),
-      }
-    : {}),
-  ...(route.method !== 'GET' && route.path.includes('{id}') && route.handler !== 'withdraw-referral'
-    ? {
-        '422': problemResponse(
-          'Breaks a rule of the programme or of the case (e.g. a budget over the limit, a date before the arrival); `errors` names each field.'
-        ),
-      }
-    : {}),
-  ...(route.body
-    ? {
-        '413': problemResponse('Body over 64 KiB.'),
-        '415': problemResponse('Body not sent as application/json.'),
-      }
-    : {}),
-  ...(route.idempotencyKey
-    ? { '422': problemResponse('Idempotency-Key reused with another body, or a referral without consent to return.') }
-    : {}),
-});
+const has = (route: ApiRoute, answer: RouteAnswer): boolean => route.answers?.includes(answer) ?? false;
+
+/**
+ * Every error status a route answers, each with the reasons it is given for: implied by what the
+ * route declares (a body, a query, a partner permission, an `{id}`, an Idempotency-Key) or declared
+ * as one of its answers (events/routes.ts `RouteAnswer`), which follow the handlers and
+ * functions/commons (http.ts, idempotency.ts, case-action.ts, payment-review.ts, problem.ts).
+ */
+const errorStatusesOf = (route: ApiRoute): Map<number, string[]> => {
+  const subject = subjectOf(route);
+  const reasons: Array<[number, string | false | undefined]> = [
+    [400, route.body && 'The body is not valid JSON, does not match the contract or does not fit the record; `errors` names each field.'],
+    [400, route.query && 'The query string is not valid (a cursor not made for this list included); `errors` names each parameter.'],
+    [400, route.idempotencyKey && 'The Idempotency-Key header is missing or not 1 to 128 printable characters.'],
+    [
+      401,
+      route.permission !== 'public' &&
+        'Missing, unknown or disabled partner key. Without an Authorization header the gateway answers before the API, with `{"message":"Unauthorized"}`.',
+    ],
+    [403, route.permission !== 'public' && 'Your role may not call this route.'],
+    [
+      403,
+      route.path.includes('{id}') &&
+        (route.method !== 'GET' || has(route, 'currentStatus')) &&
+        `Your organisation may not take this step on this ${subject} (e.g. not its requester, or its requester where four eyes apply).`,
+    ],
+    [
+      404,
+      route.path.includes('{id}') &&
+        (subject === 'programme' ? 'No such programme.' : `No such ${subject}, or not one your organisation may see.`),
+    ],
+    [409, route.idempotencyKey && 'A request with this Idempotency-Key is still in progress: retry after `Retry-After` with the same key.'],
+    [409, has(route, 'currentStatus') && `Not possible in the ${subject}'s current status, named in \`currentStatus\`.`],
+    [
+      409,
+      has(route, 'conflict') &&
+        `The ${subject} changed while the request was handled (retry after \`Retry-After\`), or it already holds another answer to this request.`,
+    ],
+    [413, route.body && 'Body over 64 KiB.'],
+    [415, route.body && 'Body not sent as application/json.'],
+    [422, route.idempotencyKey && 'Idempotency-Key reused with another body.'],
+    [
+      422,
+      has(route, 'rule') &&
+        'Breaks a rule of the programme or of the case (e.g. a budget over the limit, a date before the arrival, no consent to return); `errors` names each field.',
+    ],
+    [422, has(route, 'exportLimit') && 'The period holds more ledger entries than one export may; export a shorter period.'],
+    [
+      429,
+      'Over the stage\'s request rate: the gateway\'s throttle answers before the API, with `{"message":"Too Many Requests"}`. Retry later.',
+    ],
+    [
+      500,
+      route.idempotencyKey
+        ? 'The request could not be completed: retry it with the same Idempotency-Key.'
+        : 'The request could not be completed: retry it later.',
+    ],
+  ];
+  const statuses = new Map<number, string[]>();
+  for (const [status, reason] of reasons) {
+    if (typeof reason === 'string') statuses.set(status, [...(statuses.get(status) ?? []), reason]);
+  }
+  return statuses;
+};
+
+/** Answers the gateway gives before the API runs: its own JSON, not a problem document. */
+const gatewayAnswered = new Set([401, 429]);
+
+const gatewayMessage = { 'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } } };
+
+const errorResponses = (route: ApiRoute) =>
+  Object.fromEntries(
+    [...errorStatusesOf(route)].map(([status, reasons]) => [
+      String(status),
+      {
+        description: reasons.join(' '),
+        content: {
+          ...(status === 429 ? {} : { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }),
+          ...(gatewayAnswered.has(status) ? gatewayMessage : {}),
+        },
+      },
+    ])
+  );
 
 const parametersOf = (route: ApiRoute) => {
   const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
@@ -194,6 +228,21 @@ const parametersOf = (route: ApiRoute) => {
 const operationOf = (route: ApiRoute) => {
   const routeKey = routeKeyOf(route);
   const responseSchema = responseSchemas[routeKey];
+  const success = {
+    description: 'Success',
+    ...(responseSchema
+      ? {
+          content: {
+            'application/json': {
+              schema: jsonSchema(responseSchema),
+              ...(responseExamples[routeKey] === undefined ? {} : { example: responseExamples[routeKey] }),
+            },
+            ...alternativeContent[routeKey],
+          },
+        }
+      : {}),
+    ...(notToBeStored.has(routeKey) ? { headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } } } : {}),
+  };
   return {
     operationId: route.handler,
     summary: route.summary,
@@ -214,21 +263,11 @@ const operationOf = (route: ApiRoute) => {
         }
       : {}),
     responses: {
-      [String(route.successStatus)]: {
-        description: 'Success',
-        ...(responseSchema
-          ? {
-              content: {
-                'application/json': {
-                  schema: jsonSchema(responseSchema),
-                  ...(responseExamples[routeKey] === undefined ? {} : { example: responseExamples[routeKey] }),
-                },
-                ...alternativeContent[routeKey],
-              },
-            }
-          : {}),
-        ...(notToBeStored.has(routeKey) ? { headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } } } : {}),
-      },
+      [String(route.successStatus)]: success,
+      // A retry of what is already done answers what the first request did, as 200.
+      ...(has(route, 'repeat') && route.successStatus !== 200
+        ? { '200': { ...success, description: 'Already done: a retry answers the same result and changes nothing.' } }
+        : {}),
       ...errorResponses(route),
     },
   };
@@ -266,6 +305,12 @@ export const buildOpenApiDocument = () => {
               items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
             },
           },
+        },
+        GatewayMessage: {
+          type: 'object',
+          required: ['message'],
+          properties: { message: { type: 'string' } },
+          description: 'What the gateway answers itself, before the API runs.',
         },
       },
     },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import { buildOpenApiDocument } from '../../functions/commons/openapi.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
@@ -7,7 +8,7 @@ const document = buildOpenApiDocument();
 const { template } = synthesizeStack({ bundle: false });
 
 /** An operation of the document, read as JSON; a missing one fails the test that reads it. */
-const operationOf = (path: string, method: 'get' | 'post'): Json => {
+const operationOf = (path: string, method: 'get' | 'post' | 'put'): Json => {
   const operation = (document.paths[path] as Record<string, Json> | undefined)?.[method];
   if (operation === undefined) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
   return operation;
@@ -93,5 +94,44 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['403', '404', '409']));
     // Other reads do not answer 409.
     expect(Object.keys(operationOf('/v1/payments/{id}', 'get').responses)).not.toContain('409');
+  });
+
+  it.each(apiRoutes.map((route) => [routeKeyOf(route), route] as const))(
+    '%s lists its success status, 429 and 500, and each error as a problem document',
+    (_key, route) => {
+      const responses = operationOf(route.path, route.method.toLowerCase() as 'get' | 'post' | 'put').responses as Record<string, Json>;
+      expect(Object.keys(responses)).toEqual(expect.arrayContaining([String(route.successStatus), '429', '500']));
+      for (const [status, response] of Object.entries(responses)) {
+        expect(response.description, status).toEqual(expect.any(String));
+        if (Number(status) < 400 || status === '429') continue;
+        expect(response.content['application/problem+json'].schema, status).toEqual({ $ref: '#/components/schemas/Problem' });
+      }
+      // The gateway's own answers (a throttled request; a request without an Authorization header).
+      expect(responses['429'].content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } } });
+      if (route.permission !== 'public') {
+        expect(responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/GatewayMessage' });
+      }
+    }
+  );
+
+  it('lists the statuses issue 17 found missing: 409 in progress on a submission, 200 for a repeated monitoring visit', () => {
+    const submission = operationOf('/v1/referrals', 'post').responses;
+    expect(Object.keys(submission)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '413', '415', '422', '500']));
+    expect(submission['409'].description).toContain('in progress');
+    expect(submission['422'].description).toContain('Idempotency-Key reused');
+    const visit = operationOf('/v1/referrals/{id}/monitoring-visits', 'post').responses;
+    expect(Object.keys(visit)).toEqual(expect.arrayContaining(['200', '201', '409', '422']));
+    expect(visit['200'].content).toEqual(visit['201'].content);
+  });
+
+  it('lists a status only where the route can answer it', () => {
+    const statusesOf = (path: string, method: 'get' | 'post' | 'put') => Object.keys(operationOf(path, method).responses);
+    expect(statusesOf('/v1/health', 'get').sort()).toEqual(['200', '429', '500']);
+    expect(statusesOf('/v1/referrals/{id}', 'get').sort()).toEqual(['200', '401', '403', '404', '429', '500']);
+    expect(statusesOf('/v1/referrals/{id}/withdraw', 'post')).not.toContain('422');
+    expect(statusesOf('/v1/referrals/{id}/decision', 'post')).not.toContain('422');
+    expect(statusesOf('/v1/payments/{id}/approve', 'post')).not.toContain('422');
+    expect(statusesOf('/v1/payments/export', 'get')).toContain('422');
+    expect(statusesOf('/v1/referrals/{id}/plan', 'put')).toEqual(expect.arrayContaining(['409', '422']));
   });
 });
