@@ -7,6 +7,7 @@
  *   npm run fuzz -- --seed 1234              replay a run
  */
 import { parseArgs } from 'node:util';
+import { formatInvocation } from '../../infra/local/console.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { synthesize } from '../../infra/local/synth.ts';
 import { formatReport, fuzz } from './fuzz.ts';
@@ -51,6 +52,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   const report = await fuzz({ apiUrl: stack.apiUrl, partners: stack.partners, requests, seed, concurrency });
   for (const line of formatReport(report)) print(line);
+  // What the gateway's 500s and 503s stand for: the invocations that did not end well.
+  for (const record of stack.invocations.filter((invocation) => invocation.outcome !== 'ok')) print(`  ${formatInvocation(record)}`);
   print(`Took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return report.findings.length === 0 ? 0 : 1;
 }
