@@ -21,6 +21,8 @@ export interface FuzzOptions {
   requests: number;
   seed: number;
   concurrency?: number;
+  /** Called after each answer with the number sent so far. */
+  onProgress?: (sent: number) => void;
 }
 
 export interface Finding {
@@ -111,7 +113,14 @@ const materialize = (
   if (request.contentType !== undefined) headers['Content-Type'] = request.contentType;
   const query = new URLSearchParams(request.query).toString();
   // fetch sends no body with GET: such a request goes without it.
-  const body = request.method === 'GET' ? undefined : request.body.kind === 'text' ? request.body.text : request.body.kind === 'tooLarge' ? 'x'.repeat(tooLargeBytes) : undefined;
+  const body =
+    request.method === 'GET'
+      ? undefined
+      : request.body.kind === 'text'
+        ? request.body.text
+        : request.body.kind === 'tooLarge'
+          ? 'x'.repeat(tooLargeBytes)
+          : undefined;
   return { method: request.method, path: `${pathOf(request, ids)}${query ? `?${query}` : ''}`, headers, body };
 };
 
@@ -187,6 +196,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       answer = { status: 0, contentType: '', body: cause };
     }
     report.sent += 1;
+    options.onProgress?.(report.sent);
     increment(report.byStatus, answer.status);
     const routeKey = operation === undefined ? 'unmatched' : `${operation.method} ${operation.path}`;
     const byStatus = report.byRoute.get(routeKey) ?? new Map<number, number>();

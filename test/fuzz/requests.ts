@@ -118,10 +118,16 @@ const dropAt = (root: unknown, place: Array<string | number>): unknown => {
   });
 };
 
-const nest = (value: unknown, depth: number): unknown => {
-  let nested = value;
-  for (let level = 0; level < depth; level += 1) nested = level % 2 === 0 ? [nested] : { nested };
-  return nested;
+// Deep nesting is written as text: JSON.stringify of thousands of levels would overflow the stack.
+const placeholder = '\u0000nested\u0000';
+const nestedText = (valid: unknown, place: Array<string | number>, depth: number): string => {
+  const opening = Array.from({ length: depth }, (_, level) => (level % 2 === 0 ? '[' : '{"nested":')).join('');
+  const closing = Array.from({ length: depth }, (_, level) => (level % 2 === 0 ? ']' : '}'))
+    .reverse()
+    .join('');
+  const inner = JSON.stringify(place.reduce<unknown>((value, key) => (value as Record<string | number, unknown>)?.[key], valid)) ?? 'null';
+  const text = JSON.stringify(setAt(valid, place, () => placeholder)) ?? '';
+  return text.replace(JSON.stringify(placeholder), `${opening}${inner}${closing}`);
 };
 
 type BodyMutation =
@@ -205,7 +211,7 @@ const mutateBody = (valid: unknown, mutation: BodyMutation): FuzzRequest['body']
     case 'unicode':
       return json(setAt(valid, placeOf(mutation.place), () => mutation.value));
     case 'deep-nesting':
-      return json(setAt(valid, placeOf(mutation.place), (value) => nest(value, mutation.depth)));
+      return { kind: 'text', text: nestedText(valid, placeOf(mutation.place), mutation.depth) };
     case 'replace':
       return json(mutation.value);
     case 'not-json':

@@ -50,7 +50,16 @@ async function main(): Promise<number> {
   const { cdkOutDir } = await synthesize({ outDir: flags['cdk-out'] });
   stack = await startLocalStack({ cdkOutDir, port: 0 });
   const started = Date.now();
-  const report = await fuzz({ apiUrl: stack.apiUrl, partners: stack.partners, requests, seed, concurrency });
+  const report = await fuzz({
+    apiUrl: stack.apiUrl,
+    partners: stack.partners,
+    requests,
+    seed,
+    concurrency,
+    onProgress: (sent) => {
+      if (sent % 1000 === 0) print(`  ${sent} sent in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    },
+  });
   for (const line of formatReport(report)) print(line);
   // What the gateway's 500s and 503s stand for: the invocations that did not end well.
   for (const record of stack.invocations.filter((invocation) => invocation.outcome !== 'ok')) print(`  ${formatInvocation(record)}`);
