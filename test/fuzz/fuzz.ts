@@ -172,6 +172,23 @@ const increment = <K>(counts: Map<K, number>, key: K): void => {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 };
 
+const exchange = async (apiUrl: string, sent: Sent): Promise<{ status: number; contentType: string; body: string }> => {
+  const response = await fetch(`${apiUrl}${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body });
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: await response.text() };
+};
+
+/**
+ * One request per operation, one at a time, before the run: each function starts cold once on its
+ * own rather than a dozen at once on a busy machine, where an init over Lambda's 10 s limit is a 500.
+ */
+const warmUp = async (apiUrl: string, operations: readonly Operation[], partner: FuzzPartner | undefined): Promise<void> => {
+  for (const operation of operations) {
+    const headers: Record<string, string> = partner === undefined ? {} : { Authorization: `Bearer ${partner.key}` };
+    const path = operation.path.replaceAll(/\{[^}]+\}/g, randomUUID());
+    await exchange(apiUrl, { method: operation.method, path, headers, body: undefined }).catch(() => undefined);
+  }
+};
+
 /** Runs the fuzzer; the report lists every answer that breaks the contract. */
 export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const { apiUrl, partners, seed } = options;
@@ -179,6 +196,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   if (documentResponse.status !== 200) throw new Error(`GET /v1/openapi.json answered ${documentResponse.status}`);
   const operations = operationsOf((await documentResponse.json()) as OpenApiDocument);
   const requests = generateRequests(operations, options.requests, seed);
+  await warmUp(apiUrl, operations, partners[0]);
   const ids = await createCases(apiUrl, partners);
   const idempotencyKeys = Array.from({ length: 5 }, () => randomUUID());
   const report: FuzzReport = { seed, sent: 0, byStatus: new Map(), byRoute: new Map(), findings: [] };
@@ -188,8 +206,11 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     const operation = operationAt(operations, sent.method, sent.path.split('?')[0] ?? '');
     let answer: { status: number; contentType: string; body: string };
     try {
-      const response = await fetch(`${apiUrl}${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body });
-      answer = { status: response.status, contentType: response.headers.get('content-type') ?? '', body: await response.text() };
+      answer = await exchange(apiUrl, sent).catch((error: unknown) => {
+        // A kept-alive socket the server closed as it was reused resets before any answer: once more on a new one.
+        if (!/ECONNRESET|socket/i.test(String((error as Error).cause ?? error))) throw error;
+        return exchange(apiUrl, sent);
+      });
     } catch (error) {
       // fetch refuses some generated requests itself (a header it will not send): no answer to check.
       const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
