@@ -98,6 +98,9 @@ vi.mock('#commons/case-action', () => ({
     return entry;
   },
 }));
+// Not stand-ins for an emulator: nothing here sends a request. They only keep the entry files' module
+// scope (a programme catalogue, a partner table for reassignments) from needing a stage at import, since
+// this test reads how each entry is wired and asks its decider, never its repositories.
 vi.mock('#commons/programmes', async (importOriginal) => ({
   ...(await importOriginal<object>()),
   stageProgrammes: () => ({ get: () => undefined, all: () => [] }),
@@ -145,7 +148,7 @@ const storedCase = (status: CaseStatus, changes: Partial<CaseItem> = {}) => {
     { caseId: randomUUID(), reference: 'TACT-FR-000042', referrerId: 'referrer-fr-1' },
     new Date()
   );
-  const item: CaseItem = { pk: 'CASE', sk: 'CASE', ...created.case, receiverId: 'receiver-al-1', status, ...changes } as CaseItem;
+  const item: CaseItem = { ...created.case, receiverId: 'receiver-al-1', status, ...changes };
   return { case: item, history: [], notes: [], plans: [], visits: [], view: 'full' as const, rolesOnCase: [] };
 };
 
