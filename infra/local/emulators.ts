@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { endGroupsWithThisProcess } from './orphan-watchdog.ts';
 import { localRegion } from './template.ts';
 
 export interface LocalEndpoints {
@@ -60,9 +61,11 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const launched = specs.map((spec) => launch(spec, logDir));
   const children = launched.map(({ child }) => child);
   const releaseExitHooks = endWithParent(children);
+  const endWatch = endGroupsWithThisProcess(children);
   const stopAll = async (): Promise<void> => {
     releaseExitHooks();
     await Promise.all(children.map(stopProcessGroup));
+    endWatch();
   };
 
   const results = await Promise.allSettled(launched.map((emulator) => waitUntilServing(emulator, timeoutMs)));

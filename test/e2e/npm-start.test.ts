@@ -23,6 +23,8 @@ interface StackJson {
 const stateDir = mkdtempSync(join(tmpdir(), 'trm-npm-start-'));
 const stackJsonPath = join(stateDir, 'stack.json');
 const running = new Set<ChildProcess>();
+/** The banner's last line. */
+const BannerEnd = 'One line per invocation below';
 
 afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
@@ -53,6 +55,8 @@ async function npmStart(...flags: string[]): Promise<{ child: ChildProcess; stac
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitFor(() => existsSync(stackJsonPath) || child.exitCode !== null, { timeoutMs: 90_000, description: 'stack.json' });
   if (!existsSync(stackJsonPath)) throw new Error(`npm start exited: ${output}`);
+  // stack.json appears as soon as the stack serves, before the banner is printed.
+  await waitFor(() => output.includes(BannerEnd) || child.exitCode !== null, { description: 'the banner' });
   return { child, stack: JSON.parse(readFileSync(stackJsonPath, 'utf8')) as StackJson, output: () => output };
 }
 
@@ -108,11 +112,19 @@ describe('npm start', () => {
     for (const url of [stack.apiUrl, stack.inboxUrl, stack.controlUrl]) expect(await reachable(url)).toBe(false);
   });
 
-  it('keeps the data and the demo keys across a restart', async () => {
+  it('keeps the data and the demo keys across a restart, and leaves no emulator behind when killed', async () => {
     const { child, stack } = await npmStart();
     expect(referrerKey(stack)).toBe(firstKey);
     const read = await fetch(`${stack.apiUrl}/v1/referrals/${caseId}`, { headers: { Authorization: `Bearer ${firstKey}` } });
     expect(read.status).toBe(200);
-    expect(await interrupt(child)).toBe(0);
+    expect(await reachable(stack.inboxUrl)).toBe(true);
+
+    // SIGKILL runs none of its handlers: what a test runner giving up on a worker does.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    running.delete(child);
+    // The SES emulator is a detached process of its own, like DynamoDB Local and fauxqs.
+    await waitFor(async () => !(await reachable(stack.inboxUrl)), { timeoutMs: 10_000, description: 'the emulators to end' });
   });
 });
