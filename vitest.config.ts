@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Vitest's default on two cores is one worker, which runs the unit, infra and integration
+    // projects one after another although the integration files mostly wait on the emulators.
+    maxWorkers: 3,
     projects: [
       {
         test: {
@@ -13,6 +16,8 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          // Every file imports aws-cdk-lib and the whole app: import them once per worker.
+          isolate: false,
           // Synthesizing the stack bundles every function with esbuild.
           testTimeout: 120_000,
         },
@@ -26,6 +31,10 @@ export default defineConfig({
           // Files share one set of emulators, so a handler under test must not consume
           // another file's queue messages or stream records.
           fileParallelism: false,
+          // One module registry for every file: the handlers and the SDK are imported once, not per
+          // file. Every file runs with the same environment (integration-setup.ts); a file that
+          // points clients elsewhere resets the registry before and after (mailer-faults).
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
