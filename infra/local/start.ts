@@ -121,7 +121,11 @@ function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean,
     print(`      --data @events/samples/referral-tact.json`);
   }
   print();
-  print(dim(`  One line per invocation below. Watching ${appSources.join('/, ')}/ unless --no-watch (a function's code reloads without a synth). Ctrl-C stops everything.`));
+  print(
+    dim(
+      `  One line per invocation below. Watching ${appSources.join('/, ')}/ unless --no-watch (a function's code reloads without a synth). Ctrl-C stops everything.`
+    )
+  );
   print();
 }
 
@@ -135,13 +139,15 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
   let timer: NodeJS.Timeout | undefined;
   let reloading: Promise<void> = Promise.resolve();
   const changed = new Set<string>();
-  let appModules = appModuleFiles();
+  // An app that does not build has no known imports: any change then re-synthesizes, which says why.
+  const readAppModules = (): Promise<Set<string> | undefined> => appModuleFiles().catch(() => undefined);
+  let appModules = readAppModules();
   const resynthesize = async (): Promise<void> => {
     const started = Date.now();
     print(formatWarning('sources changed: synthesizing and reloading...'));
     await synthesize({ outDir });
     await stack.reload();
-    appModules = appModuleFiles();
+    appModules = readAppModules();
     print(formatWarning(`reloaded in ${((Date.now() - started) / 1000).toFixed(1)} s`));
   };
   const rebuild = async (files: string[]): Promise<void> => {
@@ -157,7 +163,7 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
     changed.clear();
     try {
       const app = await appModules;
-      if (files.some((file) => !isFunctionCode(file) || app.has(file))) await resynthesize();
+      if (app === undefined || files.some((file) => !isFunctionCode(file) || app.has(file))) await resynthesize();
       else await rebuild(files);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -189,7 +195,10 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
 
 /** Under functions/ or events/: what the functions' bundles are made of. */
 const isFunctionCode = (file: string): boolean =>
-  ['functions', 'events'].some((source) => relative(join(repoRoot, source), file).split(sep)[0] !== '..' && file !== repoRoot);
+  ['functions', 'events'].some((source) => {
+    const path = relative(join(repoRoot, source), file);
+    return path !== '..' && !path.startsWith(`..${sep}`);
+  });
 
 main().catch((error: unknown) => {
   // One line: the message names the resource, property or intrinsic at fault.
