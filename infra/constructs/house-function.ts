@@ -1,23 +1,18 @@
-import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssetHashType, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type CfnFunction, Code, Function as LambdaFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
+import { bundleAllFunctions, bundleDirName, bundleEntryMetadata, bundleHandler, functionEntries, projectRoot } from '../bundling.ts';
 import type { StageConfig } from '../config.ts';
 
-export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * ESM bundles have no `require`; some transitive CommonJS dependencies still call it, so every
- * bundle gets one built from its own URL.
- */
-const createRequireBanner =
-  "import { createRequire as __trmCreateRequire } from 'node:module'; const require = __trmCreateRequire(import.meta.url);";
+export { projectRoot };
 
 export interface HouseFunctionProps {
   /** Entry file name under `functions/`, e.g. `create-referral.ts`. */
@@ -31,11 +26,11 @@ export interface HouseFunctionProps {
 }
 
 /**
- * The one way this project builds a Lambda: Node 24 on arm64, minified ESM with source maps,
- * the AWS SDK bundled (so a function runs the SDK version it was tested with, not the runtime's),
- * an explicit log group with retention, Powertools settings, and an alarm on its errors.
+ * The one way this project builds a Lambda: Node 24 on arm64, its bundle from the app's one
+ * esbuild build (`infra/bundling.ts`), an explicit log group with retention, Powertools settings,
+ * and an alarm on its errors.
  */
-export class HouseFunction extends NodejsFunction {
+export class HouseFunction extends LambdaFunction {
   readonly errorsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
@@ -51,9 +46,8 @@ export class HouseFunction extends NodejsFunction {
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
-      entry: `${projectRoot}functions/${props.entry}`,
-      projectRoot,
-      depsLockFilePath: `${projectRoot}package-lock.json`,
+      code: functionCode(scope, props.entry),
+      handler: bundleHandler,
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -69,20 +63,8 @@ export class HouseFunction extends NodejsFunction {
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.EXTERNAL,
-        sourcesContent: false,
-        externalModules: [],
-        bundleAwsSDK: true,
-        banner: createRequireBanner,
-      },
     });
+    (this.node.defaultChild as CfnFunction).addMetadata(bundleEntryMetadata, `functions/${props.entry}`);
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
       alarmDescription: `${props.description}: the function failed`,
       metric: this.metricErrors({ period: Duration.minutes(5) }),
@@ -93,6 +75,35 @@ export class HouseFunction extends NodejsFunction {
     });
     this.errorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
+}
+
+/** The cloud assemblies whose functions are bundled already: one build per app, not per function. */
+const bundledApps = new WeakSet<IConstruct>();
+
+/**
+ * The function's bundle, staged by CDK into the cloud assembly as any asset directory (hashed by
+ * its content, so an unchanged function keeps its hash). The first function of an app bundles them
+ * all; a stack excluded from bundling (`aws:cdk:bundling-stacks`) gets a placeholder per entry.
+ */
+function functionCode(scope: Construct, entry: string): Code {
+  if (!functionEntries().includes(entry)) throw new Error(`HouseFunction: no entry file functions/${entry}`);
+  const root = scope.node.root;
+  const outdir = root instanceof Stage ? root.outdir : Stage.of(scope)?.outdir;
+  if (outdir === undefined) throw new Error('HouseFunction: no cloud assembly to bundle into');
+  if (!Stack.of(scope).bundlingRequired) {
+    const placeholder = join(outdir, 'bundle-skipped');
+    if (!existsSync(join(placeholder, 'index.mjs'))) {
+      mkdirSync(placeholder, { recursive: true });
+      writeFileSync(join(placeholder, 'index.mjs'), '// Not bundled: this stack was excluded from bundling.\n');
+    }
+    const assetHash = createHash('sha256').update(`unbundled:${entry}`).digest('hex');
+    return Code.fromAsset(placeholder, { assetHashType: AssetHashType.CUSTOM, assetHash });
+  }
+  if (!bundledApps.has(root)) {
+    bundleAllFunctions(outdir);
+    bundledApps.add(root);
+  }
+  return Code.fromAsset(join(outdir, bundleDirName(entry)));
 }
 
 const retentionDays = (days: StageConfig['logRetentionDays']): RetentionDays =>

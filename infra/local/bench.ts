@@ -2,7 +2,8 @@
  * `npm run bench`: how fast the local stack is, and how close each function stays to its
  * cold-start floor. A benchmark, not a test: it prints figures and asserts nothing.
  *
- *   1. npm start to ready (fresh state, then a restart on kept state), and cdk synth
+ *   1. npm start to ready (fresh state, then a restart on kept state), cdk synth (from scratch and
+ *      after a one-line change in functions/), and a save to the new code served (bench-reload.ts)
  *   2. the runner's own overhead per warm invocation (IPC), and with the HTTP API in front
  *   3. each function's bundle size and module init time beside a bare `node -e ''` and beside
  *      the floor set by the AWS SDK clients it uses (the budget: init within 15% of that floor)
@@ -24,6 +25,7 @@ import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partn
 import { writeCloudAssembly } from './assembly.ts';
 import { InitRuns, measureBundles } from './bench-cold-start.ts';
 import { median, ms, percentile, print, seconds, table } from './bench-output.ts';
+import { measureReloadOnSave, measureSynthAfterChange } from './bench-reload.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
 import { localCredentials } from './provision.ts';
 import { resourcesOfType } from './resource-types.ts';
@@ -46,13 +48,16 @@ async function main(): Promise<void> {
   if (flags['cdk-out'] === undefined) {
     print('1. Start-up');
     const startup = await measureStartup();
-    const synthMs = await measureSynth();
+    const synth = await measureSynth();
+    const reloadMs = await measureReloadOnSave(synthesis.cdkOutDir);
     table(
       ['what', 'time'],
       [
         ['npm start to ready, empty state (--fresh)', seconds(startup.fresh)],
         ['npm start to ready, restart on kept state', seconds(startup.restart)],
-        ['cdk synth when sources changed (added to the above)', seconds(synthMs)],
+        ['cdk synth when sources changed (added to the above)', seconds(synth.fresh)],
+        ['cdk synth after a one-line change in functions/', seconds(synth.afterChange)],
+        ['npm start: save in functions/ to the first request served by the new code', seconds(reloadMs)],
       ]
     );
 
@@ -99,10 +104,11 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
   }
 }
 
-async function measureSynth(): Promise<number> {
+async function measureSynth(): Promise<{ fresh: number; afterChange: number }> {
   const outDir = 'cdk.out.bench';
   try {
-    return (await synthesize({ outDir, force: true })).durationMs;
+    const fresh = (await synthesize({ outDir, force: true })).durationMs;
+    return { fresh, afterChange: await measureSynthAfterChange(outDir) };
   } finally {
     rmSync(join(repoRoot, outDir), { recursive: true, force: true });
   }

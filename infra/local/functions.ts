@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleEntryMetadata, projectRoot } from '../bundling.ts';
 import { resolveFunctionEnvironment } from './provision.ts';
 import { resourcesOfType } from './resource-types.ts';
 import {
@@ -31,6 +32,8 @@ export interface FunctionSpec {
   /** `ReservedConcurrentExecutions`, when the template caps the function. */
   reservedConcurrency?: number;
   logFormat: 'Text' | 'JSON';
+  /** The entry file its asset was bundled from (absolute), when the template names one. */
+  bundleEntry?: string;
 }
 
 /** Properties the local runtime honours. */
@@ -130,6 +133,7 @@ function functionSpec(
   const functionName = localFunctionName(logicalId, properties, stackName);
   const reserved = properties.ReservedConcurrentExecutions;
   const loggingConfig = isRecord(properties.LoggingConfig) ? properties.LoggingConfig : {};
+  const bundleEntry = bundleEntryOf(resource);
   return {
     logicalId,
     functionName,
@@ -144,7 +148,14 @@ function functionSpec(
     environment: resolveFunctionEnvironment(template, logicalId, ctx, { stackName }),
     ...(reserved === undefined ? {} : { reservedConcurrency: Number(resolveString(reserved, ctx)) }),
     logFormat: loggingConfig.LogFormat === 'JSON' ? 'JSON' : 'Text',
+    ...(bundleEntry === undefined ? {} : { bundleEntry }),
   };
+}
+
+/** The entry file `HouseFunction` records in the function's metadata (`infra/bundling.ts`). */
+function bundleEntryOf(resource: CfnResource & { Metadata?: unknown }): string | undefined {
+  const entry = isRecord(resource.Metadata) ? resource.Metadata[bundleEntryMetadata] : undefined;
+  return typeof entry === 'string' ? join(projectRoot, entry) : undefined;
 }
 
 /** Asset hash (the S3 key without `.zip`) → its directory in the cloud assembly. */

@@ -77,13 +77,16 @@ export class LambdaRuntime {
    * Serves these functions from now on; a reload retires the previous environments once idle. One
    * environment per function is started in the background, a few at a time so that a large
    * template does not starve the machine; an invocation that comes first waits for its init, as
-   * a cold start does.
+   * a cold start does. With `only`, just those functions get new environments (their code was rebuilt).
    */
-  load(specs: FunctionSpec[]): void {
-    const previous = [...this.pools.values()];
-    this.pools = new Map(specs.map((spec) => [spec.logicalId, new FunctionPool(spec, this.options, this.poolLimit(spec))]));
+  load(specs: FunctionSpec[], only?: readonly string[]): void {
+    const queue = specs
+      .filter((spec) => only?.includes(spec.logicalId) ?? true)
+      .map((spec) => new FunctionPool(spec, this.options, this.poolLimit(spec)));
+    const previous = only === undefined ? [...this.pools.values()] : queue.map((pool) => this.pool(pool.spec.logicalId));
+    if (only === undefined) this.pools = new Map();
+    for (const pool of queue) this.pools.set(pool.spec.logicalId, pool);
     for (const pool of previous) pool.retire();
-    const queue = [...this.pools.values()];
     const warmNext = async (): Promise<void> => {
       for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
     };

@@ -12,6 +12,7 @@ import { type InvocationRecord, type InvokeResult, LambdaRuntime } from './lambd
 import type { MappingDependencies } from './mapping-dependencies.ts';
 import { provisionResources } from './provision.ts';
 import { QueueMapping } from './queue-mapping.ts';
+import { CodeReloader } from './rebundle.ts';
 import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
 import { localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
@@ -74,6 +75,11 @@ export interface LocalStack {
   requestCounter: RequestCounter | undefined;
   /** Reads the template again (after a synth) and restarts what it describes; the data stays. */
   reload(): Promise<void>;
+  /**
+   * Rebuilds the bundles that include these saved files (absolute paths) into their asset
+   * directories and restarts those functions alone, without a synth; returns their logical ids.
+   */
+  reloadCode(changedFiles: readonly string[]): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -169,6 +175,8 @@ async function start(
     warn,
   };
   const scheduler = new Scheduler(runtime);
+  const codeReloader = new CodeReloader(runtime, cdkOutDir);
+  cleanups.push(() => codeReloader.dispose());
 
   /** Reads, checks and provisions a template, then (re)starts what runs from it. */
   const load = async (previous: Running | undefined): Promise<Running> => {
@@ -256,6 +264,7 @@ async function start(
       running = await load(running);
       await startTriggers(running);
     },
+    reloadCode: (changedFiles) => codeReloader.reload(changedFiles),
     stop: cleanup,
   };
 

@@ -3,15 +3,16 @@
  *
  *   npm start                  reuse the data in .local/ (DynamoDB on disk, demo keys)
  *   npm start -- --fresh       start empty
- *   npm start -- --no-watch    do not re-synthesize on changes
+ *   npm start -- --no-watch    do not reload on changes
  *   PORT=8080 npm start        the API on another port (default 3000)
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bold, dim, formatInvocation, formatWarning } from './console.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
-import { appSources, repoRoot, synthesize } from './synth.ts';
+import { appModuleFiles, appSources, repoRoot, synthesize } from './synth.ts';
+import { shortId } from './timing.ts';
 
 const DefaultPort = 3000;
 const WatchDebounceMs = 300;
@@ -120,25 +121,50 @@ function printBanner(stack: LocalStack, elapsedMs: number, synthesized: boolean,
     print(`      --data @events/samples/referral-tact.json`);
   }
   print();
-  print(dim(`  One line per invocation below. Watching ${appSources.join('/, ')}/ unless --no-watch. Ctrl-C stops everything.`));
+  print(
+    dim(
+      `  One line per invocation below. Watching ${appSources.join('/, ')}/ unless --no-watch (a function's code reloads without a synth). Ctrl-C stops everything.`
+    )
+  );
   print();
 }
 
 /**
- * Re-synthesizes and reloads on a change to the app's sources; the emulators and their data stay.
- * A change that does not synthesize leaves the running version in place.
+ * Reloads on a change to the app's sources; the emulators and their data stay. A saved file only
+ * the functions' bundles include is rebuilt into their assets and those functions restarted, with
+ * no synth; a file the CDK app itself imports (infra/, routes, programmes) re-synthesizes and
+ * reloads the template. A change that does not build leaves the running version in place.
  */
 function watchSources(stack: LocalStack, outDir: string): () => void {
   let timer: NodeJS.Timeout | undefined;
   let reloading: Promise<void> = Promise.resolve();
-  let pending = false;
-  const reload = async (): Promise<void> => {
+  const changed = new Set<string>();
+  // An app that does not build has no known imports: any change then re-synthesizes, which says why.
+  const readAppModules = (): Promise<Set<string> | undefined> => appModuleFiles().catch(() => undefined);
+  let appModules = readAppModules();
+  const resynthesize = async (): Promise<void> => {
     const started = Date.now();
     print(formatWarning('sources changed: synthesizing and reloading...'));
+    await synthesize({ outDir });
+    await stack.reload();
+    appModules = readAppModules();
+    print(formatWarning(`reloaded in ${((Date.now() - started) / 1000).toFixed(1)} s`));
+  };
+  const rebuild = async (files: string[]): Promise<void> => {
+    const started = Date.now();
+    const names = files.map((file) => relative(repoRoot, file)).join(', ');
+    const reloaded = await stack.reloadCode(files);
+    const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+    if (reloaded.length === 0) print(formatWarning(`${names} changed: no running function's bundle changed`));
+    else print(formatWarning(`${names} changed: ${reloaded.map((id) => shortId(id)).join(', ')} rebuilt and reloaded in ${elapsed} s`));
+  };
+  const reload = async (): Promise<void> => {
+    const files = [...changed];
+    changed.clear();
     try {
-      await synthesize({ outDir });
-      await stack.reload();
-      print(formatWarning(`reloaded in ${((Date.now() - started) / 1000).toFixed(1)} s`));
+      const app = await appModules;
+      if (app === undefined || files.some((file) => !isFunctionCode(file) || app.has(file))) await resynthesize();
+      else await rebuild(files);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       print(formatWarning(`reload failed, the previous version keeps running: ${message}`));
@@ -149,13 +175,12 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
       print(formatWarning(`${relative(repoRoot, file)} changed: restart npm start to run the new local stack code`));
       return;
     }
+    // An event without a file name may be anything: re-synthesize.
+    changed.add(file ?? repoRoot);
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (pending) return;
-      pending = true;
       reloading = reloading.then(async () => {
-        pending = false;
-        await reload();
+        if (changed.size > 0) await reload();
       });
     }, WatchDebounceMs);
   };
@@ -167,6 +192,13 @@ function watchSources(stack: LocalStack, outDir: string): () => void {
     for (const watcher of watchers) watcher.close();
   };
 }
+
+/** Under functions/ or events/: what the functions' bundles are made of. */
+const isFunctionCode = (file: string): boolean =>
+  ['functions', 'events'].some((source) => {
+    const path = relative(join(repoRoot, source), file);
+    return path !== '..' && !path.startsWith(`..${sep}`);
+  });
 
 main().catch((error: unknown) => {
   // One line: the message names the resource, property or intrinsic at fault.

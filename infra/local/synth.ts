@@ -11,9 +11,10 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -166,4 +167,24 @@ function isHolderAlive(lockDir: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The files of this repository the CDK app itself imports (absolute paths): a change to one of
+ * them may change the template, so it needs a synth, where a change to a file only the functions'
+ * bundles include needs just those bundles rebuilt.
+ */
+export async function appModuleFiles(): Promise<Set<string>> {
+  const { metafile } = await build({
+    entryPoints: [join(repoRoot, 'infra', 'app.ts')],
+    absWorkingDir: repoRoot,
+    bundle: true,
+    write: false,
+    metafile: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  return new Set(Object.keys(metafile.inputs).map((input) => resolve(repoRoot, input)));
 }
