@@ -28,6 +28,11 @@ export interface InvokeResult {
   payload?: unknown;
   error?: WorkerError;
   durationMs: number;
+  /** Waiting for a free environment (all `maxConcurrencyPerFunction` busy), then for its init. */
+  queuedMs?: number;
+  initWaitMs?: number;
+  /** The first invocation its environment served. */
+  coldStart?: boolean;
 }
 
 /** One console line: what ran, why, how long, how it ended. Never the event or the payload. */
@@ -42,6 +47,10 @@ export interface InvocationRecord {
   errorType?: string;
   /** What the trigger made of a successful result, e.g. `201` or `1 of 3 failed`. */
   detail?: string;
+  /** Before it ran (for `npm run bench`'s breakdown): waiting for an environment, then for its init. */
+  queuedMs?: number;
+  initWaitMs?: number;
+  coldStart?: boolean;
 }
 
 export interface InvokeOptions {
@@ -124,6 +133,9 @@ export class LambdaRuntime {
       outcome: result.outcome,
       ...(result.error === undefined ? {} : { errorType: result.error.errorType }),
       ...(detail === undefined ? {} : { detail }),
+      ...(result.queuedMs === undefined ? {} : { queuedMs: result.queuedMs }),
+      ...(result.initWaitMs === undefined ? {} : { initWaitMs: result.initWaitMs }),
+      ...(result.coldStart === undefined ? {} : { coldStart: result.coldStart }),
     });
     return result;
   }
@@ -159,17 +171,20 @@ class FunctionPool {
 
   async invoke(event: unknown): Promise<InvokeResult> {
     const requestId = randomUUID();
+    const asked = performance.now();
     const worker = await this.acquire();
     const initStarted = performance.now();
     const init = await worker.ready;
+    const queued = { queuedMs: initStarted - asked, initWaitMs: performance.now() - initStarted, coldStart: worker.invocations === 0 };
     if (init !== undefined) {
       this.discard(worker);
-      return { requestId, outcome: 'error', error: init, durationMs: performance.now() - initStarted };
+      return { requestId, outcome: 'error', error: init, durationMs: performance.now() - initStarted, ...queued };
     }
+    worker.invocations += 1;
     const result = await worker.invoke(requestId, event, this.spec.timeoutSeconds * 1000);
     if (worker.isAlive()) this.release(worker);
     else this.discard(worker);
-    return result;
+    return { ...result, ...queued };
   }
 
   retire(): void {
@@ -235,6 +250,7 @@ class FunctionPool {
 
 class Worker {
   busy = false;
+  invocations = 0;
   /** Its init succeeded. */
   initialized = false;
   /** Resolves with undefined once the bundle is loaded, or with the init error. */
