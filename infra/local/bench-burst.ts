@@ -7,13 +7,14 @@
  * and the refusals (conditional checks, cancelled transactions) that make the optimistic loops retry.
  */
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
 import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
+import { cpuBetween, cpuSnapshot } from './bench-cpu.ts';
 import { median, ms, percentile, print, seconds, table } from './bench-output.ts';
 import type { InvocationRecord } from './lambda-runtime.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
@@ -29,6 +30,9 @@ export const ConcurrentPartners = 50;
 const FollowUpTimeoutMs = 60_000;
 const QuietSpellMs = 10_000;
 const SubmitRoute = 'POST /v1/referrals';
+const BatchGetLimit = 100;
+/** How often the runner looks for the follow-ups. */
+const PollIntervalMs = 250;
 
 interface Submission {
   status: number;
@@ -42,7 +46,6 @@ interface Submission {
 interface Decision {
   createdAt: number;
   decidedAt: number;
-  seenAt: number;
 }
 
 /** 50 referrers with their own keys, so each submission also costs an authorizer cache miss. */
@@ -89,8 +92,21 @@ export async function measureLoad(cdkOutDir: string): Promise<void> {
     const counter = stack.requestCounter;
     if (counter === undefined) throw new Error('the stack was started without countRequests');
     const body = readFileSync(join(repoRoot, 'events', 'samples', 'referral-tact.json'), 'utf8');
+    const functionByCodeDir = new Map(stack.functions().map((spec) => [spec.codeDir, shortId(spec.functionName)]));
+    // The burst meets a stack that has been up a while: each function's first environment is
+    // initialized. Warming all of them takes the machine's cores for seconds after start-up, and a
+    // burst sent meanwhile waits behind it (the start-up figures are in part 1).
+    const warmStarted = Date.now();
+    const warmCpu = cpuSnapshot(functionByCodeDir);
+    await stack.warmed();
+    const warmCpuSeconds = cpuBetween(warmCpu, cpuSnapshot(functionByCodeDir)).reduce((sum, [, value]) => sum + value, 0);
+    print(
+      `Waited ${seconds(Date.now() - warmStarted)} after start-up for the ${stack.functions().length} functions' first environments (${warmCpuSeconds.toFixed(1)} CPU-s), then sent the burst`
+    );
+    print();
     const firstRecord = stack.invocations.length;
     counter.reset();
+    const cpuBefore = cpuSnapshot(functionByCodeDir);
     const started = Date.now();
     const submissions: Submission[] = await Promise.all(
       stack.partners.map(async (partner, i) => {
@@ -112,6 +128,7 @@ export async function measureLoad(cdkOutDir: string): Promise<void> {
       hasStreamConsumer ? decisionsOf(stack, accepted) : undefined,
       hasQueueConsumer ? timeToEmail(stack, accepted) : undefined,
     ]);
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot(functionByCodeDir));
     const toDecision = [...(decisions?.entries() ?? [])].map(([submission, decision]) => decision.decidedAt - submission.begin);
     table(
       ['latency', 'p50', 'p95', 'note'],
@@ -139,6 +156,7 @@ export async function measureLoad(cdkOutDir: string): Promise<void> {
     printAcceptedBreakdown(submissions, records);
     if (decisions !== undefined && decisions.size > 0) printDecisionBreakdown(decisions, records);
     printInvocations(records);
+    printCpu(cpu, Date.now() - started);
     printEmulators(counter.stats());
     printRequestsPerReferral(counter.counts());
   } finally {
@@ -242,6 +260,17 @@ function printInvocations(records: InvocationRecord[]): void {
   );
 }
 
+function printCpu(cpu: Array<[string, number]>, wallMs: number): void {
+  const total = cpu.reduce((sum, [, value]) => sum + value, 0);
+  print(
+    `CPU time from the first request until every follow-up ended (${seconds(wallMs)}): ${total.toFixed(1)} CPU-s, at least ${seconds((1000 * total) / availableParallelism())} of wall time on ${availableParallelism()} cores`
+  );
+  table(
+    ['part', 'CPU time', 'share'],
+    cpu.map(([label, value]) => [label, `${value.toFixed(2)} s`, `${((100 * value) / total).toFixed(1)} %`])
+  );
+}
+
 function printEmulators(stats: Record<string, OperationStats>): void {
   print('What the emulators took, per operation the functions called (refusals are what the optimistic loops retry on)');
   table(
@@ -290,29 +319,40 @@ async function followUp<T>(
   while (found.size < accepted.length && Date.now() - started < FollowUpTimeoutMs) {
     if (found.size === 0 && Date.now() - started > QuietSpellMs) break;
     for (const [submission, value] of await arrived(accepted.filter((candidate) => !found.has(candidate)))) found.set(submission, value);
-    await delay(100);
+    await delay(PollIntervalMs);
   }
   return found;
 }
 
-/** Read straight from the table, beside the counting proxies, so the polling costs no counted request. */
+/**
+ * Read straight from the table, beside the counting proxies, so the polling costs no counted
+ * request; one BatchGetItem per poll for all the pending cases, so the runner's polling takes
+ * little of DynamoDB Local while the functions are working.
+ */
 async function decisionsOf(stack: LocalStack, accepted: Submission[]): Promise<Map<Submission, Decision>> {
   const client = new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.dynamodb });
   const documents = DynamoDBDocumentClient.from(client);
   const casesTable = Object.entries(stack.resources).find(([id]) => /^DataCases[0-9A-F]{8}$/.test(id))?.[1].ref;
+  if (casesTable === undefined) throw new Error('no cases table in the template');
   try {
     return await followUp(accepted, async (pending) => {
-      const decided = await Promise.all(
-        pending.map(async (submission): Promise<[Submission, Decision] | undefined> => {
-          const { Item } = await documents.send(
-            new GetCommand({ TableName: casesTable, Key: { pk: `CASE#${submission.id}`, sk: 'CASE' } })
-          );
-          const decidedAt = Item?.eligibility?.decidedAt;
-          if (typeof decidedAt !== 'string') return undefined;
-          return [submission, { createdAt: Date.parse(String(Item?.createdAt)), decidedAt: Date.parse(decidedAt), seenAt: Date.now() }];
-        })
-      );
-      return decided.filter((entry) => entry !== undefined);
+      const decided: Array<[Submission, Decision]> = [];
+      for (let start = 0; start < pending.length; start += BatchGetLimit) {
+        const page = pending.slice(start, start + BatchGetLimit);
+        const { Responses } = await documents.send(
+          new BatchGetCommand({
+            RequestItems: { [casesTable]: { Keys: page.map((submission) => ({ pk: `CASE#${submission.id}`, sk: 'CASE' })) } },
+          })
+        );
+        const items = new Map((Responses?.[casesTable] ?? []).map((item) => [String(item.caseId), item]));
+        for (const submission of page) {
+          const item = items.get(String(submission.id));
+          const decidedAt = item?.eligibility?.decidedAt;
+          if (typeof decidedAt !== 'string') continue;
+          decided.push([submission, { createdAt: Date.parse(String(item?.createdAt)), decidedAt: Date.parse(decidedAt) }]);
+        }
+      }
+      return decided;
     });
   } finally {
     client.destroy();

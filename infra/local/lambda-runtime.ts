@@ -76,6 +76,7 @@ export interface LambdaRuntimeOptions {
 export class LambdaRuntime {
   private pools = new Map<string, FunctionPool>();
   private readonly maxConcurrency: number;
+  private warming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.maxConcurrency = options.maxConcurrencyPerFunction ?? 4;
@@ -96,7 +97,12 @@ export class LambdaRuntime {
     const warmNext = async (): Promise<void> => {
       for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
     };
-    for (let i = 0; i < availableParallelism(); i += 1) void warmNext();
+    this.warming = Promise.all(Array.from({ length: availableParallelism() }, () => warmNext()));
+  }
+
+  /** Resolves once every function loaded last has its first environment initialized (or failed to). */
+  async warmed(): Promise<void> {
+    await this.warming;
   }
 
   private poolLimit(spec: FunctionSpec): number {

@@ -74,6 +74,8 @@ export interface LocalStack {
   requestCounter: RequestCounter | undefined;
   /** Reads the template again (after a synth) and restarts what it describes; the data stays. */
   reload(): Promise<void>;
+  /** Resolves once each function has one environment initialized, as a stack that has been up a while. */
+  warmed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -256,6 +258,7 @@ async function start(
       running = await load(running);
       await startTriggers(running);
     },
+    warmed: () => runtime.warmed(),
     stop: cleanup,
   };
 
