@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { kb, median, ms } from './bench-output.ts';
-import { workerEnvironment } from './lambda-runtime.ts';
+import { workerEnvironment } from './lambda-environment.ts';
 import { startLocalStack } from './local-stack.ts';
 import { repoRoot } from './synth.ts';
 import { shortId } from './timing.ts';

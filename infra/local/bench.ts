@@ -8,9 +8,13 @@
  *   3. each function's bundle size and module init time beside a bare `node -e ''` and beside
  *      the floor set by the AWS SDK clients it uses (the budget: init within 15% of that floor)
  *   4. 50 partners submitting referrals at once: latency to the 201, to the eligibility
- *      decision and to the email in the inbox (once those exist), and AWS requests per referral
+ *      decision and to the email in the inbox, where that time goes, and AWS requests per referral
  *
- *   npm run bench -- --cdk-out <dir>    measure 3 and 4 on another cloud assembly (a branch's)
+ *   5. the AWS cost of one case lifecycle (submission to closure, a plan, two payments, the emails),
+ *      priced from the requests, invocations and capacity units it counted, and the fixed monthly cost
+ *
+ *   npm run bench -- --cdk-out <dir>    measure 3, 4 and 5 on another cloud assembly (a branch's)
+ *   npm run bench -- --only burst|cost  measure 4 or 5 alone
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,32 +22,28 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
-import { generatePartnerKey, hashPartnerKey } from '../../functions/domain/partner-key.ts';
 import { writeCloudAssembly } from './assembly.ts';
+import { ConcurrentPartners, measureLoad } from './bench-burst.ts';
 import { InitRuns, measureBundles } from './bench-cold-start.ts';
+import { measureCaseCost } from './bench-cost.ts';
 import { median, ms, percentile, print, seconds, table } from './bench-output.ts';
 import { measureReloadOnSave, measureSynthAfterChange } from './bench-reload.ts';
-import { type LocalStack, startLocalStack } from './local-stack.ts';
-import { localCredentials } from './provision.ts';
-import { resourcesOfType } from './resource-types.ts';
-import type { DemoPartner, Seeder } from './seed.ts';
+import { startLocalStack } from './local-stack.ts';
 import { repoRoot, synthesize } from './synth.ts';
-import { loadStackTemplate, localRegion } from './template.ts';
 
-const ConcurrentPartners = 50;
 const WarmInvocations = 300;
-const FollowUpTimeoutMs = 60_000;
-const QuietSpellMs = 10_000;
 
 async function main(): Promise<void> {
-  const { values: flags } = parseArgs({ options: { 'cdk-out': { type: 'string' } } });
+  const { values: flags } = parseArgs({ options: { 'cdk-out': { type: 'string' }, only: { type: 'string' } } });
   print(`Local stack benchmark: Node ${process.versions.node}, ${availableParallelism()} CPUs, load average ${loadAverage()}`);
   print();
   const synthesis = await synthesize({ outDir: 'cdk.out' });
   const cdkOutDir = flags['cdk-out'] === undefined ? synthesis.cdkOutDir : resolve(flags['cdk-out']);
+
+  if (flags.only === 'burst' || flags.only === 'cost') {
+    await (flags.only === 'burst' ? measureLoad(cdkOutDir) : measureCaseCost(cdkOutDir));
+    return;
+  }
 
   if (flags['cdk-out'] === undefined) {
     print('1. Start-up');
@@ -73,6 +73,9 @@ async function main(): Promise<void> {
 
   print(`4. ${ConcurrentPartners} partners submitting a referral at once`);
   await measureLoad(cdkOutDir);
+
+  print('5. What a case costs on AWS, priced from what one case lifecycle asked of the local stack');
+  await measureCaseCost(cdkOutDir);
 }
 
 /** Runs the real `npm start` script and times it until stack.json appears. */
@@ -161,158 +164,6 @@ async function measureOverhead(): Promise<string[][]> {
   } finally {
     await stack.stop();
   }
-}
-
-/** 50 referrers with their own keys, so each submission also costs an authorizer cache miss. */
-function benchPartners(count: number): Seeder {
-  return {
-    name: 'bench referrers',
-    async seed({ documentClient, tableName, now }) {
-      const repository = new PartnerRepository(documentClient, tableName('DataPartners'));
-      const partners: DemoPartner[] = [];
-      for (let i = 0; i < count; i += 1) {
-        const key = generatePartnerKey();
-        const id = `bench-referrer-${String(i).padStart(3, '0')}`;
-        await repository.save({
-          partnerId: id,
-          name: `Bench referrer ${i}`,
-          roles: ['referrer'],
-          country: 'FR',
-          language: 'fr',
-          emails: [`${id}@bench.example.org`],
-          status: 'active',
-          keyHash: hashPartnerKey(key),
-          keyCreatedAt: now.toISOString(),
-        });
-        partners.push({ id, name: `Bench referrer ${i}`, roles: ['referrer'], country: 'FR', key });
-      }
-      return { partners };
-    },
-  };
-}
-
-async function measureLoad(cdkOutDir: string): Promise<void> {
-  const template = loadStackTemplate(cdkOutDir);
-  const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-  const hasStreamConsumer = mappings.some(([, resource]) => JSON.stringify(resource.Properties?.EventSourceArn).includes('StreamArn'));
-  const hasQueueConsumer = mappings.some(([, resource]) => !JSON.stringify(resource.Properties?.EventSourceArn).includes('StreamArn'));
-  const stack = await startLocalStack({
-    cdkOutDir,
-    port: 0,
-    seeders: [benchPartners(ConcurrentPartners)],
-    countRequests: true,
-    logDir: join(tmpdir(), 'trm-bench-logs'),
-  });
-  try {
-    const body = readFileSync(join(repoRoot, 'events', 'samples', 'referral-tact.json'), 'utf8');
-    const started = performance.now();
-    const submissions = await Promise.all(
-      stack.partners.map(async (partner, i) => {
-        const begin = performance.now();
-        const response = await fetch(`${stack.apiUrl}/v1/referrals`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${partner.key}`, 'Content-Type': 'application/json', 'Idempotency-Key': `bench-${i}` },
-          body,
-        });
-        const created = (await response.json()) as { id?: string; reference?: string };
-        return {
-          status: response.status,
-          begin,
-          acceptedAt: performance.now(),
-          id: created.id,
-          reference: created.reference,
-          key: partner.key,
-        };
-      })
-    );
-    const wallMs = performance.now() - started;
-    const accepted = submissions.filter((submission) => submission.status === 201);
-    const toAccepted = accepted.map((submission) => submission.acceptedAt - submission.begin);
-    // Both follow-ups at once: each ends when every referral got there, or when nothing came.
-    const [decision, email] = await Promise.all([
-      hasStreamConsumer ? timeToDecision(stack, accepted) : undefined,
-      hasQueueConsumer ? timeToEmail(stack, accepted) : undefined,
-    ]);
-    const counter = stack.requestCounter;
-    if (counter === undefined) throw new Error('the stack was started without countRequests');
-    const counts = counter.counts();
-    const rows: string[][] = [
-      [
-        'submission → 201',
-        ms(median(toAccepted)),
-        ms(percentile(toAccepted, 95)),
-        `${accepted.length}/${submissions.length} accepted in ${seconds(wallMs)}`,
-      ],
-      ['submission → eligibility decision', ...(decision ?? ['n/a yet', 'n/a yet', 'no stream consumer in the template'])],
-      ['submission → email in the inbox', ...(email ?? ['n/a yet', 'n/a yet', 'no queue consumer in the template'])],
-    ];
-    table(['latency', 'p50', 'p95', 'note'], rows);
-
-    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
-    print(
-      `AWS requests per referral made by the functions (HTTP and what it triggered), counted at the emulators: ${(total / ConcurrentPartners).toFixed(1)}`
-    );
-    table(
-      ['operation', 'per referral'],
-      Object.entries(counts)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([operation, count]) => [operation, (count / ConcurrentPartners).toFixed(2)])
-    );
-    print(`(authorizer results are cached per key: each of the ${ConcurrentPartners} partners costs one key lookup here)`);
-  } finally {
-    await stack.stop();
-  }
-}
-
-type Accepted = { begin: number; id?: string; reference?: string; key: string };
-
-/**
- * Polls until every referral got there, giving up at the deadline, or after a quiet spell when
- * nothing at all arrived (the template has no such step yet).
- */
-async function followUp(accepted: Accepted[], arrived: (pending: Accepted[]) => Promise<Accepted[]>): Promise<string[]> {
-  const times = new Map<Accepted, number>();
-  const started = Date.now();
-  while (times.size < accepted.length && Date.now() - started < FollowUpTimeoutMs) {
-    if (times.size === 0 && Date.now() - started > QuietSpellMs) break;
-    const now = performance.now();
-    for (const submission of await arrived(accepted.filter((candidate) => !times.has(candidate)))) {
-      times.set(submission, now - submission.begin);
-    }
-    await delay(100);
-  }
-  const values = [...times.values()];
-  if (values.length === 0) return ['none', 'none', `nothing within ${QuietSpellMs / 1000} s`];
-  return [ms(median(values)), ms(percentile(values, 95)), `${values.length}/${accepted.length}`];
-}
-
-/** Read straight from the table, beside the counting proxies, so the polling costs no counted request. */
-async function timeToDecision(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
-  const client = new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.dynamodb });
-  const documents = DynamoDBDocumentClient.from(client);
-  const casesTable = Object.entries(stack.resources).find(([id]) => /^DataCases[0-9A-F]{8}$/.test(id))?.[1].ref;
-  try {
-    return await followUp(accepted, async (pending) => {
-      const decided = await Promise.all(
-        pending.map(async (submission) => {
-          const { Item } = await documents.send(
-            new GetCommand({ TableName: casesTable, Key: { pk: `CASE#${submission.id}`, sk: 'CASE' } })
-          );
-          return Item?.eligibility === undefined ? undefined : submission;
-        })
-      );
-      return decided.filter((submission): submission is Accepted => submission !== undefined);
-    });
-  } finally {
-    client.destroy();
-  }
-}
-
-function timeToEmail(stack: LocalStack, accepted: Accepted[]): Promise<string[]> {
-  return followUp(accepted, async (pending) => {
-    const inbox = JSON.stringify(await (await fetch(stack.inboxJsonUrl)).json());
-    return pending.filter((submission) => submission.reference !== undefined && inbox.includes(submission.reference));
-  });
 }
 
 function loadAverage(): string {

@@ -6,18 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalEndpoints } from './emulators.ts';
 import type { FunctionSpec } from './functions.ts';
+import { workerEnvironment } from './lambda-environment.ts';
 import type { InvokeMessage, WorkerError, WorkerMessage } from './lambda-protocol.ts';
-import { localCredentials } from './provision.ts';
-import { localRegion } from './template.ts';
 
 const WorkerScript = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 /** Lambda gives the init phase 10 seconds whatever the function's timeout. */
 const InitTimeoutMs = 10_000;
-/**
- * Any AWS service without an emulator is sent here, a closed local port, so a call to it fails
- * at once instead of reaching the real AWS.
- */
-const NowhereEndpoint = 'http://127.0.0.1:9';
 
 export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'crash';
 
@@ -28,6 +22,11 @@ export interface InvokeResult {
   payload?: unknown;
   error?: WorkerError;
   durationMs: number;
+  /** Waiting for a free environment (all `maxConcurrencyPerFunction` busy), then for its init. */
+  queuedMs?: number;
+  initWaitMs?: number;
+  /** The first invocation its environment served. */
+  coldStart?: boolean;
 }
 
 /** One console line: what ran, why, how long, how it ended. Never the event or the payload. */
@@ -42,6 +41,10 @@ export interface InvocationRecord {
   errorType?: string;
   /** What the trigger made of a successful result, e.g. `201` or `1 of 3 failed`. */
   detail?: string;
+  /** Before it ran (for `npm run bench`'s breakdown): waiting for an environment, then for its init. */
+  queuedMs?: number;
+  initWaitMs?: number;
+  coldStart?: boolean;
 }
 
 export interface InvokeOptions {
@@ -67,6 +70,7 @@ export interface LambdaRuntimeOptions {
 export class LambdaRuntime {
   private pools = new Map<string, FunctionPool>();
   private readonly maxConcurrency: number;
+  private warming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.maxConcurrency = options.maxConcurrencyPerFunction ?? 4;
@@ -90,7 +94,12 @@ export class LambdaRuntime {
     const warmNext = async (): Promise<void> => {
       for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
     };
-    for (let i = 0; i < availableParallelism(); i += 1) void warmNext();
+    this.warming = Promise.all(Array.from({ length: availableParallelism() }, () => warmNext()));
+  }
+
+  /** Resolves once every function loaded last has its first environment initialized (or failed to). */
+  async warmed(): Promise<void> {
+    await this.warming;
   }
 
   private poolLimit(spec: FunctionSpec): number {
@@ -127,6 +136,9 @@ export class LambdaRuntime {
       outcome: result.outcome,
       ...(result.error === undefined ? {} : { errorType: result.error.errorType }),
       ...(detail === undefined ? {} : { detail }),
+      ...(result.queuedMs === undefined ? {} : { queuedMs: result.queuedMs }),
+      ...(result.initWaitMs === undefined ? {} : { initWaitMs: result.initWaitMs }),
+      ...(result.coldStart === undefined ? {} : { coldStart: result.coldStart }),
     });
     return result;
   }
@@ -162,17 +174,20 @@ class FunctionPool {
 
   async invoke(event: unknown): Promise<InvokeResult> {
     const requestId = randomUUID();
+    const asked = performance.now();
     const worker = await this.acquire();
     const initStarted = performance.now();
     const init = await worker.ready;
+    const queued = { queuedMs: initStarted - asked, initWaitMs: performance.now() - initStarted, coldStart: worker.invocations === 0 };
     if (init !== undefined) {
       this.discard(worker);
-      return { requestId, outcome: 'error', error: init, durationMs: performance.now() - initStarted };
+      return { requestId, outcome: 'error', error: init, durationMs: performance.now() - initStarted, ...queued };
     }
+    worker.invocations += 1;
     const result = await worker.invoke(requestId, event, this.spec.timeoutSeconds * 1000);
     if (worker.isAlive()) this.release(worker);
     else this.discard(worker);
-    return result;
+    return { ...result, ...queued };
   }
 
   retire(): void {
@@ -238,6 +253,7 @@ class FunctionPool {
 
 class Worker {
   busy = false;
+  invocations = 0;
   /** Its init succeeded. */
   initialized = false;
   /** Resolves with undefined once the bundle is loaded, or with the init error. */
@@ -364,37 +380,4 @@ function runtimeError(errorType: string, errorMessage: string): WorkerError {
 function traceId(): string {
   const epoch = Math.floor(Date.now() / 1000).toString(16);
   return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
-}
-
-/**
- * What Lambda puts in a function's environment, then the function's own variables. Nothing of the
- * developer's shell leaks in (no AWS profile, no real credentials) except PATH.
- */
-export function workerEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    LANG: 'en_US.UTF-8',
-    TZ: 'UTC',
-    AWS_REGION: localRegion,
-    AWS_DEFAULT_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_SESSION_TOKEN: 'local',
-    AWS_ENDPOINT_URL: NowhereEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-    AWS_ENDPOINT_URL_SES: endpoints.ses,
-    AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
-    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomBytes(16).toString('hex')}`,
-    ...(spec.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
-    LAMBDA_TASK_ROOT: spec.codeDir,
-    _HANDLER: spec.handler,
-    ...spec.environment,
-  };
 }

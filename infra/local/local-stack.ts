@@ -80,6 +80,8 @@ export interface LocalStack {
    * directories and restarts those functions alone, without a synth; returns their logical ids.
    */
   reloadCode(changedFiles: readonly string[]): Promise<string[]>;
+  /** Resolves once each function has one environment initialized, as a stack that has been up a while. */
+  warmed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -265,6 +267,7 @@ async function start(
       await startTriggers(running);
     },
     reloadCode: (changedFiles) => codeReloader.reload(changedFiles),
+    warmed: () => runtime.warmed(),
     stop: cleanup,
   };
 

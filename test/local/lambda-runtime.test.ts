@@ -32,6 +32,7 @@ beforeAll(async () => {
         },
       },
       Serial: { code: 'probe.mjs', reservedConcurrency: 1 },
+      Warmed: { code: 'probe.mjs' },
       Broken: { code: 'init-error.mjs' },
     },
   });
@@ -97,6 +98,32 @@ describe('the execution environment', () => {
     const second = (await invoke('Probe', {})).payload as { pid: number; loadedAt: number };
     expect(second.pid).toBe(first.pid);
     expect(second.loadedAt).toBe(first.loadedAt);
+  });
+});
+
+describe('what an invocation waited for (npm run bench)', () => {
+  it('starts one environment per function in the background, and says when all are initialized', async () => {
+    await stack.warmed();
+    const before = stack.invocationsOf('Warmed').length;
+    expect((await invoke('Warmed', {})).outcome).toBe('ok');
+    const [record] = stack.invocationsOf('Warmed').slice(before);
+    // Its environment's first invocation, whose init was over before it came.
+    expect(record).toMatchObject({ coldStart: true, outcome: 'ok' });
+    expect(record?.initWaitMs).toBeLessThan(50);
+    await invoke('Warmed', {});
+    expect(stack.invocationsOf('Warmed').at(-1)?.coldStart).toBe(false);
+  });
+
+  it('records the wait for a free environment beside the run', async () => {
+    const before = stack.invocationsOf('Serial').length;
+    await Promise.all([1, 2].map(() => invoke('Serial', { action: 'sleep', ms: 300 })));
+    const [first, second] = stack
+      .invocationsOf('Serial')
+      .slice(before)
+      .sort((a, b) => a.startedAt - b.startedAt);
+    // One environment: the second waited for the first to end.
+    expect(second?.queuedMs).toBeGreaterThanOrEqual(first?.durationMs ?? Number.NaN);
+    expect(second?.durationMs).toBeGreaterThanOrEqual(300);
   });
 });
 
