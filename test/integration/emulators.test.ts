@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -19,9 +20,10 @@ const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
 const sqsInspector = new SQSClient({ endpoint: inject('endpoints').sqs });
 const ses = new SESClient({});
+const kms = new KMSClient({});
 
 afterAll(() => {
-  for (const client of [dynamodb, sqs, sqsInspector, ses]) client.destroy();
+  for (const client of [dynamodb, sqs, sqsInspector, ses, kms]) client.destroy();
 });
 
 const resourcesOfType = (type: string): [string, CfnResource][] =>
@@ -96,6 +98,29 @@ describe('queues', () => {
       maxReceiveCount: redrivePolicy.maxReceiveCount,
     });
     expect(deadLetter.FifoQueue).toBe(attributes.FifoQueue);
+  });
+});
+
+describe('KMS keys', () => {
+  it('exist for every AWS::KMS::Key and alias of the template, and make data keys through the environment-configured client', async () => {
+    const keys = resourcesOfType('AWS::KMS::Key');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const [id] of keys) {
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: resource(id).attributes.Arn }));
+      expect(KeyMetadata?.KeyId).toBe(resource(id).ref);
+    }
+    for (const [id, alias] of resourcesOfType('AWS::KMS::Alias')) {
+      const [target] = [...referencedLogicalIds(property(alias, 'TargetKeyId'))];
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: resource(id).ref }));
+      expect(KeyMetadata?.KeyId).toBe(resource(target as string).ref);
+    }
+    const [[keyId]] = keys as [[string, CfnResource]];
+    const EncryptionContext = { check: 'harness' };
+    const generated = await kms.send(
+      new GenerateDataKeyCommand({ KeyId: resource(keyId).attributes.Arn, KeySpec: 'AES_256', EncryptionContext })
+    );
+    const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob: generated.CiphertextBlob, EncryptionContext }));
+    expect(decrypted.Plaintext).toEqual(generated.Plaintext);
   });
 });
 
