@@ -11,12 +11,13 @@ import {
   type PutEventsRequestEntry,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
+import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
-import { queue, receiveAll } from './support/aws.ts';
+import { queue, receiveAll, sqs } from './support/aws.ts';
 import { type FixtureStack, startFixtureStack } from './support/fixture-stack.ts';
 
 /*
@@ -35,6 +36,23 @@ const fixture = {
     OffersQueue: queue(),
     TransformedQueue: queue(),
     OrderedQueue: queue({ FifoQueue: true }),
+    GoneQueue: queue(),
+    DeadLetters: queue(),
+    Fragile: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        EventBusName: bus('Bus'),
+        EventPattern: { 'detail-type': ['referral.fragile'] },
+        Targets: [
+          {
+            Arn: queueArn('GoneQueue'),
+            Id: 'gone',
+            RetryPolicy: { MaximumRetryAttempts: 1 },
+            DeadLetterConfig: { Arn: queueArn('DeadLetters') },
+          },
+        ],
+      },
+    },
     StatusChanged: {
       Type: 'AWS::Events::Rule',
       Properties: {
@@ -99,6 +117,7 @@ let stack: FixtureStack;
 let events: EventBridgeClient;
 const stateDir = mkdtempSync(join(tmpdir(), 'trm-bus-state-'));
 const namePrefix = `t${randomUUID().slice(0, 8)}-`;
+const warnings: string[] = [];
 
 const clientOf = (endpoint: string | undefined) => new EventBridgeClient({ region: localRegion, credentials: localCredentials, endpoint });
 const queueUrl = (target: LocalStack, id: string): string => target.resources[id]?.ref as string;
@@ -125,7 +144,7 @@ const drain = async (url: string, count: number) => {
 };
 
 beforeAll(async () => {
-  stack = await startFixtureStack(fixture, { stateDir, namePrefix });
+  stack = await startFixtureStack(fixture, { stateDir, namePrefix, onWarning: (message) => warnings.push(message) });
   events = clientOf(stack.endpoints.eventbridge);
 });
 
@@ -205,10 +224,29 @@ describe('the event bus', () => {
     await expect(put(events, big)).rejects.toThrow('Total size of the entries in the request is over the limit.');
   });
 
+  it('gives an event it could not deliver, after the target’s retries, to the target’s dead-letter queue', async () => {
+    // A queue deleted under the bus is a delivery failure the emulator itself produces.
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl(stack, 'GoneQueue') }));
+    const { Entries = [] } = await put(events, entry('referral.fragile', { reference: 'TRM-6' }));
+    const dead = await waitFor(async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl(stack, 'DeadLetters'), MessageAttributeNames: ['All'], VisibilityTimeout: 60 })
+      );
+      return Messages[0];
+    });
+    expect(JSON.parse(dead.Body ?? '')).toMatchObject({ id: Entries[0]?.EventId, 'detail-type': 'referral.fragile' });
+    expect(dead.MessageAttributes?.RULE_ARN?.StringValue).toBe(stack.resources.Fragile?.attributes.Arn);
+    expect(dead.MessageAttributes?.TARGET_ARN?.StringValue).toBe(stack.resources.GoneQueue?.attributes.Arn);
+    const warning = warnings.find((line) => line.includes(String(Entries[0]?.EventId)));
+    expect(warning).toMatch(/^rule Fragile: event \S+ not delivered to gone: /);
+    expect(warning).not.toContain('TRM-6');
+  });
+
   it('lists and describes only the template’s rules', async () => {
     const { Rules = [] } = await events.send(new ListRulesCommand({ EventBusName: 'cases' }));
     expect(Rules.map((rule) => [rule.Name, rule.State]).sort()).toEqual([
       ['fixture-Disabled', 'DISABLED'],
+      ['fixture-Fragile', 'ENABLED'],
       ['fixture-Functions', 'ENABLED'],
       ['fixture-Offers', 'ENABLED'],
       ['fixture-StatusChanged', 'ENABLED'],
@@ -226,6 +264,11 @@ describe('the event bus', () => {
     expect(statusRule).toMatchObject({ name: 'fixture-StatusChanged', bus: 'cases', state: 'ENABLED', matchedEvents: 2, invocations: 2 });
     expect(statusRule?.lastEventIds).toHaveLength(2);
     expect(description.eventBus.rules.find((rule) => rule.logicalId === 'Disabled')).toMatchObject({ matchedEvents: 0, invocations: 0 });
+    expect(description.eventBus.rules.find((rule) => rule.logicalId === 'Fragile')).toMatchObject({
+      matchedEvents: 1,
+      invocations: 0,
+      failedInvocations: 1,
+    });
     expect(JSON.stringify(description)).not.toContain('TRM-');
   });
 });
