@@ -74,7 +74,7 @@ export class EventBus {
       }
     }
     const rules = this.config.rules.filter((rule) => rule.busName === busName);
-    void this.route(rules, event, archived.ingestedAt);
+    this.route(rules, event, archived.ingestedAt).catch((error: unknown) => this.deps.warn(`event ${String(event.id)}: ${String(error)}`));
   }
 
   /** Starts a replay, already validated and saved as STARTING; resolves when it has completed. */
@@ -87,7 +87,10 @@ export class EventBus {
     save({ State: 'RUNNING' });
     const events = this.archives.events(archive, replay.EventStartTime * 1000, replay.EventEndTime * 1000, Date.now());
     for (const { event, ingestedAt } of events) {
-      if (stop.stopped) return;
+      if (stop.stopped) {
+        save({ State: 'FAILED', StateReason: 'The local stack reloaded or stopped during the replay.' });
+        return;
+      }
       await this.route(rules, { ...event, 'replay-name': replay.ReplayName }, ingestedAt);
       save({ EventLastReplayedTime: Math.floor(ingestedAt / 1000) });
     }
@@ -191,7 +194,7 @@ export class EventBus {
       return;
     }
     if (this.deps.invoke === undefined) throw new Error('no functions run beside this bus');
-    await this.deps.invoke(target.functionId, JSON.parse(payload), `rule ${shortId(rule.logicalId)} (event ${eventId}`, stop);
+    await this.deps.invoke(target.functionId, parsedPayload(payload), `rule ${shortId(rule.logicalId)} (event ${eventId}`, stop);
   }
 
   /** As EventBridge does: the payload, and why, in message attributes. */
@@ -213,6 +216,15 @@ export class EventBus {
     } catch (error) {
       this.deps.warn(`rule ${shortId(rule.logicalId)}: dead-letter queue of ${target.id} unreachable: ${(error as Error).message}`);
     }
+  }
+}
+
+/** A function receives JSON; an input template that makes plain text gives it that text as a string. */
+function parsedPayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
   }
 }
 
