@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { writeCloudAssembly } from '../../infra/local/assembly.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
@@ -330,6 +331,42 @@ describe('the archive', () => {
       client.destroy();
     } finally {
       await restarted.stop();
+    }
+  });
+});
+
+describe('a reload', () => {
+  it('routes by the new template’s rules only: an event goes to the new target once, the old one gets nothing', async () => {
+    const template = (target: string) => ({
+      Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'cases' } },
+      Before: queue(),
+      After: queue(),
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventBusName: bus('Bus'), EventPattern: { source: [Source] }, Targets: [{ Arn: queueArn(target), Id: 't' }] },
+      },
+    });
+    const cdkOutDir = writeCloudAssembly({}, template('Before'), 'reload-bus');
+    const reloaded = await startLocalStack({
+      cdkOutDir,
+      emulators: inject('localEmulators'),
+      namePrefix: `r${randomUUID().slice(0, 8)}-`,
+      seeders: [],
+    });
+    const client = clientOf(reloaded.endpoints.eventbridge);
+    try {
+      await put(client, entry('referral.status_changed', { reference: 'TRM-7' }));
+      await drain(queueUrl(reloaded, 'Before'), 1);
+      writeCloudAssembly({}, template('After'), 'reload-bus', cdkOutDir);
+      await reloaded.reload();
+      await put(client, entry('referral.status_changed', { reference: 'TRM-8' }));
+      const after = await drain(queueUrl(reloaded, 'After'), 1);
+      expect(after.map((message) => message.detail)).toEqual([{ reference: 'TRM-8' }]);
+      expect(await receiveAll(queueUrl(reloaded, 'Before'))).toEqual([]);
+      expect(await receiveAll(queueUrl(reloaded, 'After'))).toEqual([]);
+    } finally {
+      client.destroy();
+      await reloaded.stop();
     }
   });
 });
