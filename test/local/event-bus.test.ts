@@ -9,6 +9,7 @@ import {
   ListRulesCommand,
   PutEventsCommand,
   type PutEventsRequestEntry,
+  PutRuleCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
 import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -257,6 +258,10 @@ describe('the event bus', () => {
     await expect(events.send(new DescribeRuleCommand({ Name: 'not-in-template', EventBusName: 'cases' }))).rejects.toThrow(
       /does not exist/
     );
+    // Rules come from the template only: none can be added beside it.
+    await expect(
+      events.send(new PutRuleCommand({ Name: 'beside', EventBusName: 'cases', EventPattern: JSON.stringify({ source: [Source] }) }))
+    ).rejects.toMatchObject({ name: 'UnknownOperationException' });
   });
 
   it('lists each rule with what it delivered at the control endpoint, never an event’s detail', async () => {
