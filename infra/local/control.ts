@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ControlHandlers {
-  /** What runs: functions, routes, mappings, rules. */
+  /** What runs: functions, routes, mappings, rules; the bus's rules with what each matched and delivered. */
   describe(): unknown;
   /** The latest invocations, oldest first. */
   invocations(): unknown;

@@ -14,6 +14,8 @@ export interface LocalEndpoints {
   ses: string;
   /** Served in this process by kms.ts rather than by a child process. */
   kms: string;
+  /** The local stack's own EventBridge (event-bus-server.ts), once it serves one. */
+  eventbridge?: string;
 }
 
 export interface Emulators {

@@ -3,6 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
 import type { Properties, ProvisionContext, ResourceRule, StackOptions } from './provision-context.ts';
+import { eventArchiveRule, eventBusRule } from './provision-event-bus.ts';
 import { aliasRule, keyRule } from './provision-kms.ts';
 import { queueRule } from './provision-queue.ts';
 import { tableRule } from './provision-table.ts';
@@ -25,6 +26,8 @@ const Rules: Record<string, ResourceRule> = {
   'AWS::DynamoDB::Table': tableRule,
   'AWS::KMS::Alias': aliasRule,
   'AWS::KMS::Key': keyRule,
+  'AWS::Events::Archive': eventArchiveRule,
+  'AWS::Events::EventBus': eventBusRule,
   'AWS::SQS::Queue': queueRule,
 };
 

@@ -23,9 +23,11 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::SQS::QueuePolicy',
 ]);
 
-/** Tables, queues and KMS keys, created in the emulators by provision.ts. */
+/** Tables, queues and KMS keys, created in the emulators by provision.ts; buses and archives, named there. */
 export const provisionedTypes: ReadonlySet<string> = new Set([
   'AWS::DynamoDB::Table',
+  'AWS::Events::Archive',
+  'AWS::Events::EventBus',
   'AWS::KMS::Alias',
   'AWS::KMS::Key',
   'AWS::SQS::Queue',

@@ -17,4 +17,5 @@ Object.assign(process.env, ...Object.values(inject('functionEnvironments')), {
   AWS_ENDPOINT_URL_SQS: endpoints.sqs,
   AWS_ENDPOINT_URL_SES: endpoints.ses,
   AWS_ENDPOINT_URL_KMS: endpoints.kms,
+  ...(endpoints.eventbridge === undefined ? {} : { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge }),
 });
