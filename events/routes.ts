@@ -19,6 +19,7 @@ import {
   paymentRequestSchema,
 } from './payment.ts';
 import { type Permission, rolesGranted } from './permissions.ts';
+import { personalDataRoutes } from './personal-data-routes.ts';
 import { planRequestSchema } from './plan.ts';
 import type { Role } from './primitives.ts';
 import { referralRequestSchema } from './referral.ts';
@@ -321,6 +322,7 @@ export const apiRoutes = [
     successStatus: 200,
     answers: ['currentStatus', 'conflict'],
   },
+  ...personalDataRoutes,
   {
     method: 'GET',
     path: '/v1/health',

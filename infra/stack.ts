@@ -15,6 +15,7 @@ import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
+import { PersonalData } from './constructs/personal-data.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 import { loadStageProgrammes } from './programmes.ts';
@@ -93,8 +94,11 @@ export class ReferralStack extends Stack {
     tables.grantReadWrite(tables.cases, createReferral);
     tables.grantReadWrite(tables.idempotency, createReferral);
 
-    const getReferral = routeFunction('GetReferral', 'get-referral', casesTable);
+    // The functions that disclose personal data record each disclosure first (functions/commons/disclosure.ts).
+    const accessLogTable = { ACCESS_LOG_TABLE_NAME: tables.accessLog.tableName };
+    const getReferral = routeFunction('GetReferral', 'get-referral', { ...casesTable, ...accessLogTable });
     tables.grantRead(tables.cases, getReferral);
+    tables.grantAppend(tables.accessLog, getReferral);
 
     const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
     tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
@@ -147,9 +151,15 @@ export class ReferralStack extends Stack {
       'cancel-payment': routeFunction('CancelPayment', 'cancel-payment', casesTable),
       'record-disbursement': routeFunction('RecordDisbursement', 'record-disbursement', casesTable),
       // A read that writes: each disclosure of the payee's bank details is recorded on the payment.
-      'get-transfer-instructions': routeFunction('GetTransferInstructions', 'get-transfer-instructions', casesTable),
+      'get-transfer-instructions': routeFunction('GetTransferInstructions', 'get-transfer-instructions', {
+        ...casesTable,
+        ...accessLogTable,
+      }),
     };
     for (const step of Object.values(paymentSteps)) tables.grantReadWrite(tables.cases, step);
+    tables.grantAppend(tables.accessLog, paymentSteps['get-transfer-instructions']);
+
+    const personalData = new PersonalData(this, 'PersonalData', { config, alarmTopic, tables });
 
     new PaymentProcessing(this, 'PaymentProcessing', {
       config,
@@ -162,6 +172,7 @@ export class ReferralStack extends Stack {
 
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
+      ...personalData.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,
