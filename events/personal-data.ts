@@ -35,8 +35,11 @@ export const erasureViewSchema = z.object({
 });
 export type ErasureView = z.infer<typeof erasureViewSchema>;
 
-/** What a partner was shown: the full case, a payment's transfer instructions, a document. */
-export const disclosedViews = ['case', 'transfer_instructions', 'document'] as const;
+/**
+ * What a partner was shown: the full case (the person), a whole payment or a page of them (the payee's
+ * name and account, the purpose), a payment's transfer instructions, a document.
+ */
+export const disclosedViews = ['case', 'payment', 'payment_list', 'transfer_instructions', 'document'] as const;
 export type DisclosedView = (typeof disclosedViews)[number];
 
 /** One disclosure: who saw which view of which case, when; never what they saw. */

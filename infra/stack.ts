@@ -136,10 +136,13 @@ export class ReferralStack extends Stack {
     paymentRequests.queue.grantSendMessages(requestPayment);
 
     const paymentReaders = {
-      'get-payment': routeFunction('GetPayment', 'get-payment', casesTable),
-      'list-payments': routeFunction('ListPayments', 'list-payments', casesTable),
+      'get-payment': routeFunction('GetPayment', 'get-payment', { ...casesTable, ...accessLogTable }),
+      'list-payments': routeFunction('ListPayments', 'list-payments', { ...casesTable, ...accessLogTable }),
     };
-    for (const reader of Object.values(paymentReaders)) tables.grantRead(tables.cases, reader);
+    for (const reader of Object.values(paymentReaders)) {
+      tables.grantRead(tables.cases, reader);
+      tables.grantAppend(tables.accessLog, reader);
+    }
     tables.grantPutInto(tables.cases, paymentReaders['list-payments'], stageSecretPk(cursorSecretName));
 
     const exportPayments = routeFunction('ExportPayments', 'export-payments', casesTable);
