@@ -3,14 +3,15 @@
  * removes exactly these (case-erasure.ts); nothing else in an item is personal. A path is an
  * attribute, a nested attribute (`a.b`), or an attribute of every element of a list (`a[].b`).
  *
- * - the case item (`CASE`): the person, who identified them, and the coordinator's free-text decision note;
+ * - the case item (`CASE`): the person, who identified them, the locality they return to (a village
+ *   can single a person out), and the coordinator's free-text decision note;
  * - a note (`NOTE#...`): its free text;
  * - a payment (`PAYMENT#...`): the payee's name and account, the purpose and every step's note.
  *
  * Plans and visits hold no personal value: their free text is written as notes.
  */
 export const personalFields = {
-  case: ['person', 'victimStatus.identifiedBy', 'eligibility.note'],
+  case: ['person', 'victimStatus.identifiedBy', 'destinationLocality', 'eligibility.note'],
   note: ['text'],
   payment: ['payee.name', 'payee.iban', 'purpose', 'steps[].note'],
 } as const satisfies Record<string, readonly string[]>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { paymentRequest } from '../../events/samples/payments.ts';
@@ -82,6 +83,21 @@ const caseWithPersonalData = async () => {
   return { caseId, paymentId: payment.id as string, values: [...personalValuesOf(referral), ...Object.values(marker)] };
 };
 
+/** Every item of a case's partition, whatever its kind. */
+const wholePartition = async (caseId: string) => {
+  const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
+  const page = await documentClient.send(
+    new QueryCommand({
+      TableName: process.env.CASES_TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `CASE#${caseId}` },
+      ConsistentRead: true,
+    })
+  );
+  expect(page.LastEvaluatedKey).toBeUndefined();
+  return page.Items ?? [];
+};
+
 const readCase = (partner: Pick<Partner, 'key'>, id: string) => api.call('GET /v1/referrals/{id}', { key: partner.key, id });
 const accessLog = (partner: Pick<Partner, 'key'>, id: string, query = '') =>
   api.call('GET /v1/referrals/{id}/access-log', { key: partner.key, id, query });
@@ -106,7 +122,9 @@ const described = (entries: Array<Record<string, Json>>) =>
 describe('the access log', () => {
   it('records each disclosure of personal data (routes × roles) and nothing for views without it', async () => {
     const { caseId, paymentId } = await caseWithPersonalData();
-    expect(await wholeAccessLog(caseId)).toEqual([]);
+    // The setup read the payment as the coordinator: that is a disclosure already.
+    const setup = await wholeAccessLog(caseId);
+    expect(described(setup)).toEqual([`${coordinator.partnerId} coordinator payment ${paymentId}`]);
 
     // Disclosures, one entry each, in this order.
     const disclosures: Array<[Partner, () => Promise<{ status: number }>, string]> = [
@@ -135,7 +153,7 @@ describe('the access log', () => {
     expectProblem(await readCase(otherReceiver, caseId), 404);
     expectProblem(await transferInstructions(receiver, paymentId), 403);
 
-    const entries = await wholeAccessLog(caseId);
+    const entries = (await wholeAccessLog(caseId)).slice(setup.length);
     expect(described(entries)).toEqual(disclosures.map(([, , entry]) => entry));
     for (const entry of entries) expect(Object.keys(entry).sort()).toEqual(expect.arrayContaining(['at', 'partnerId', 'role', 'view']));
     expect(JSON.stringify(entries)).not.toContain(marker.payeeName);
@@ -218,7 +236,7 @@ describe('erasure', () => {
     expect(after.history.slice(0, -1)).toEqual(before.history);
     expect(after.history.at(-1)).toMatchObject({ by: coordinator.partnerId, action: 'personal_data_erased', reason: 'subject_request' });
 
-    const caseItems = await itemsOfCase(caseId, '');
+    const caseItems = await wholePartition(caseId);
     expectNoPersonalValue('the erased case partition', JSON.stringify(caseItems), values);
     expect(await figures()).toEqual(figuresBefore);
     expect(await controlTotals()).toEqual(totalsBefore);
@@ -286,7 +304,7 @@ describe('retention', () => {
     const erasedCase = (await readCase(coordinator, due.caseId)).body;
     expect(erasedCase.personalData).toEqual({ erasedAt: expect.any(String), erasedBy: 'system', reason: 'retention' });
     expect(erasedCase.history.filter((entry: { action: string }) => entry.action === 'personal_data_erased')).toHaveLength(1);
-    expectNoPersonalValue('the case erased by retention', JSON.stringify(await itemsOfCase(due.caseId, '')), due.values);
+    expectNoPersonalValue('the case erased by retention', JSON.stringify(await wholePartition(due.caseId)), due.values);
     for (const kept of [recent, ongoing]) {
       const body = (await readCase(coordinator, kept.caseId)).body;
       expect(body.personalData).toBeUndefined();
