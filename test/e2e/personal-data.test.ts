@@ -115,12 +115,13 @@ describe("a case's personal data through the local stack", () => {
       })
     );
     for (let run = 0; run < 2; run += 1) {
-      const [result] = await stack.triggerRule('DailyRetention');
+      const [result] = await stack.triggerRule('PersonalDataDailyRetention');
       expect(result?.outcome, JSON.stringify(result)).toBe('ok');
     }
     const endedView = (await call('demo-coordinator', 'GET', `/v1/referrals/${endedId}`)).body;
     expect(endedView.personalData).toMatchObject({ erasedBy: 'system', reason: 'retention' });
     expect(endedView.history.filter((entry: { action: string }) => entry.action === 'personal_data_erased')).toHaveLength(1);
     expect(await partitionText(endedId)).not.toContain(referral.person.familyName);
-  });
+    // The whole path (assessment, offer, plan, payment, two cases) over HTTP and the stream: longer than one step.
+  }, 180_000);
 });
