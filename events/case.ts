@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { arrivalRecordSchema, departureRecordSchema, exitReasons } from './lifecycle.ts';
+import { personalDataErasureSchema } from './personal-data.ts';
 import { planStatuses } from './plan.ts';
 import { caseId, countryCode, isoDate, isoDateTime, partnerId, programmeId } from './primitives.ts';
 import { reasonCodes } from './reason-codes.ts';
@@ -90,7 +91,12 @@ export const caseItemSchema = z.object({
   riskAssessment: requestShape.riskAssessment,
   needs: z.array(z.enum(needs)),
   accompanyingChildren: z.int(),
-  person: personSchema,
+  /** Absent once the case's personal data is erased (`personalData` says when, by whom and why). */
+  person: z.optional(personSchema),
+  personalData: z.optional(personalDataErasureSchema),
+  /** Kept by an erasure so the programme's figures by sex and age band stay the same without the person. */
+  // The band is one of events/programme-figures.ts `ageBands`, which imports this module.
+  deidentified: z.optional(z.object({ sex: personSchema.shape.sex, ageBand: z.string() })),
   eligibility: z.optional(eligibilitySchema),
   /** Counted against the programme's assessment cap (once, never given back). */
   assessmentPlace: z.optional(z.boolean()),
@@ -134,6 +140,7 @@ export const caseNoteSchema = z.object({
   at: isoDateTime,
   by: partnerId,
   action: z.string(),
-  text: z.string(),
+  /** Absent once the case's personal data is erased: the note's who, when and why stay. */
+  text: z.optional(z.string()),
 });
 export type CaseNote = z.infer<typeof caseNoteSchema>;

@@ -59,6 +59,13 @@ export const payeeSchema = z.strictObject({
 });
 export type Payee = z.infer<typeof payeeSchema>;
 
+/** The payee as stored: its name and account are removed when the case's personal data is erased. */
+export const storedPayeeSchema = z.object({
+  kind: z.enum(payeeKinds),
+  name: z.optional(z.string()),
+  iban: z.optional(z.string()),
+});
+
 /** `POST /v1/referrals/{id}/payments` */
 export const paymentRequestSchema = z.strictObject({
   category: planCategory,
@@ -143,8 +150,9 @@ export const paymentItemSchema = z.object({
   category: planCategory,
   amount: minorUnits,
   currency: currencyCode,
-  purpose: z.string(),
-  payee: payeeSchema,
+  /** Free text: absent once the case's personal data is erased, like the payee's name and account. */
+  purpose: z.optional(z.string()),
+  payee: storedPayeeSchema,
   status: paymentStatus,
   /** The plan version the amount was reserved against. */
   planVersion: z.optional(z.int().check(z.positive())),
@@ -255,8 +263,8 @@ export type PaymentFinanceView = z.infer<typeof paymentFinanceViewSchema>;
 
 /** What the requesting receiver and coordinators see: everything, including the payee. */
 export const paymentViewSchema = z.extend(paymentFinanceViewSchema, {
-  payee: payeeSchema,
-  purpose: z.string(),
+  payee: storedPayeeSchema,
+  purpose: z.optional(z.string()),
   steps: z.array(paymentStepSchema),
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;

@@ -46,6 +46,12 @@ export const permissions = {
   programme: {
     readFigures: ['coordinator'],
   },
+  /** A case's personal data: erasing it (a coordinator, or the programme's retention rule) and who saw it. */
+  personalData: {
+    erase: ['coordinator'],
+    expire: ['system'],
+    readAccessLog: ['coordinator'],
+  },
   payment: {
     request: ['receiver'],
     read: ['receiver', 'coordinator', 'finance'],

@@ -80,6 +80,12 @@ export const programmeDefinitionSchema = z.strictObject({
       })
     ),
   }),
+  /**
+   * How long the personal data of a case is kept after the case ends (closed, withdrawn, ineligible,
+   * declined): then the retention job erases it (functions/erase-expired.ts). Required, so that a
+   * programme cannot deploy without saying.
+   */
+  retention: z.strictObject({ personalDataDaysAfterEnd: z.int().check(z.positive()) }),
 });
 export type ProgrammeDefinition = z.infer<typeof programmeDefinitionSchema>;
 

@@ -29,6 +29,8 @@ export const referralPageSchema = z.object({
 const historyViewSchema = z.omit(historyEntrySchema, { noteId: true });
 
 export const financeViewSchema = z.extend(referralListItemSchema, {
+  /** Present once the case's personal data is erased: when, by whom and why (and `person` is absent). */
+  personalData: item.personalData,
   receiverId: item.receiverId,
   plan: z.optional(planSummarySchema),
   history: z.array(historyViewSchema),
@@ -37,6 +39,7 @@ export const financeViewSchema = z.extend(referralListItemSchema, {
 export const referralViewSchema = z.extend(referralListItemSchema, {
   destinationLocality: item.destinationLocality,
   person: item.person,
+  personalData: item.personalData,
   victimStatus: item.victimStatus,
   consent: item.consent,
   minor: item.minor,

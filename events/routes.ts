@@ -19,6 +19,7 @@ import {
   paymentRequestSchema,
 } from './payment.ts';
 import { type Permission, rolesGranted } from './permissions.ts';
+import { personalDataRoutes } from './personal-data-routes.ts';
 import { planRequestSchema } from './plan.ts';
 import type { Role } from './primitives.ts';
 import { referralRequestSchema } from './referral.ts';
@@ -60,9 +61,11 @@ export interface ApiRoute {
  * - `currentStatus`: 409 naming the status of the case or payment that the action does not fit;
  * - `conflict`: 409 when concurrent changes outlast the retries or an earlier, different answer stands;
  * - `rule`: 422 for a rule of the programme or of the case, `errors` naming each field;
- * - `exportLimit`: 422 for a period holding more entries than one export.
+ * - `exportLimit`: 422 for a period holding more entries than one export;
+ * - `disclosure`: 503 when the access log could not record a disclosure, so nothing was sent;
+ * - `erased`: 409 when the case's personal data the route needs was erased.
  */
-export type RouteAnswer = 'repeat' | 'currentStatus' | 'conflict' | 'rule' | 'exportLimit';
+export type RouteAnswer = 'repeat' | 'currentStatus' | 'conflict' | 'rule' | 'exportLimit' | 'disclosure' | 'erased';
 
 export const apiRoutes = [
   {
@@ -92,6 +95,7 @@ export const apiRoutes = [
     permission: 'case.read',
     summary: 'A case with its status, consent record and history (finance: without personal data)',
     successStatus: 200,
+    answers: ['disclosure'],
   },
   {
     method: 'POST',
@@ -251,6 +255,7 @@ export const apiRoutes = [
     summary: "A case's payments and the budget left per category (finance: without payee, purpose or notes)",
     query: listPaymentsQuerySchema,
     successStatus: 200,
+    answers: ['disclosure'],
   },
   {
     method: 'GET',
@@ -270,6 +275,7 @@ export const apiRoutes = [
     permission: 'payment.read',
     summary: 'A payment with its steps (finance: without payee, purpose or notes)',
     successStatus: 200,
+    answers: ['disclosure'],
   },
   {
     method: 'GET',
@@ -279,7 +285,7 @@ export const apiRoutes = [
     summary:
       "What finance needs to transfer an approved payment: the payee's name and IBAN, amount, currency, case reference and remittance text (never the requester; each disclosure is recorded on the payment)",
     successStatus: 200,
-    answers: ['currentStatus', 'conflict'],
+    answers: ['currentStatus', 'conflict', 'disclosure', 'erased'],
   },
   {
     method: 'POST',
@@ -321,6 +327,7 @@ export const apiRoutes = [
     successStatus: 200,
     answers: ['currentStatus', 'conflict'],
   },
+  ...personalDataRoutes,
   {
     method: 'GET',
     path: '/v1/health',

@@ -1,8 +1,10 @@
+import { AccessLogRepository } from '#adapters/access-log-repository';
 import { BudgetRepository } from '#adapters/budget-repository';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
 import { PlanRepository } from '#adapters/plan-repository';
+import { disclosingRole, recordDisclosure } from '#commons/disclosure';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, parseQuery, partnerWithRole } from '#commons/http';
 import { paymentCaseForCaller } from '#commons/payment-access';
@@ -16,6 +18,7 @@ const cases = new CaseRepository(documentClient, tableName);
 const payments = new PaymentRepository(documentClient, tableName);
 const categoryBudgets = new BudgetRepository(documentClient, tableName);
 const plans = new PlanRepository(documentClient, tableName);
+const accessLog = new AccessLogRepository(documentClient, requiredEnv('ACCESS_LOG_TABLE_NAME'));
 
 const listPayments = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const query = parseQuery(event, listPaymentsQuerySchema);
@@ -31,6 +34,17 @@ const listPayments = async (event: ApiEvent, context: PartnerRequestContext): Pr
     approvedPlanVersion === undefined ? undefined : plans.getVersion(caseId, approvedPlanVersion),
     categoryBudgets.forCase(caseId),
   ]);
+  // A page of whole payments carries their payees' names and accounts: one disclosure, recorded first (functions/commons/disclosure.ts).
+  const role = disclosingRole(found.rolesOnCase);
+  if (found.view === 'full' && role !== undefined && page.items.some((payment) => payment.payee.name !== undefined)) {
+    await recordDisclosure(accessLog, {
+      at: new Date().toISOString(),
+      caseId,
+      partnerId: context.partner.partnerId,
+      role,
+      view: 'payment_list',
+    });
+  }
   return json(200, {
     items: page.items.map((payment) => paymentViewFor(payment, found.view)),
     budget: budgetViews(plan, budgets),

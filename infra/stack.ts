@@ -16,6 +16,7 @@ import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { PersonalDataKey } from './constructs/personal-data-key.ts';
+import { PersonalData } from './constructs/personal-data.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 import { loadStageProgrammes } from './programmes.ts';
@@ -57,7 +58,7 @@ export class ReferralStack extends Stack {
     alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
 
     const tables = new DataTables(this, 'Data', { config });
-    this.personalDataKey = new PersonalDataKey(this, 'PersonalData', { config });
+    this.personalDataKey = new PersonalDataKey(this, 'PersonalDataKey', { config });
 
     const notifications = new QueueWithDeadLetter(this, 'Notifications', {
       description: 'Stakeholder notifications',
@@ -98,8 +99,11 @@ export class ReferralStack extends Stack {
     tables.grantReadWrite(tables.cases, createReferral);
     tables.grantReadWrite(tables.idempotency, createReferral);
 
-    const getReferral = routeFunction('GetReferral', 'get-referral', casesTable);
+    // The functions that disclose personal data record each disclosure first (functions/commons/disclosure.ts).
+    const accessLogTable = { ACCESS_LOG_TABLE_NAME: tables.accessLog.tableName };
+    const getReferral = routeFunction('GetReferral', 'get-referral', { ...casesTable, ...accessLogTable });
     tables.grantRead(tables.cases, getReferral);
+    tables.grantAppend(tables.accessLog, getReferral);
 
     const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
     tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
@@ -137,10 +141,13 @@ export class ReferralStack extends Stack {
     paymentRequests.queue.grantSendMessages(requestPayment);
 
     const paymentReaders = {
-      'get-payment': routeFunction('GetPayment', 'get-payment', casesTable),
-      'list-payments': routeFunction('ListPayments', 'list-payments', casesTable),
+      'get-payment': routeFunction('GetPayment', 'get-payment', { ...casesTable, ...accessLogTable }),
+      'list-payments': routeFunction('ListPayments', 'list-payments', { ...casesTable, ...accessLogTable }),
     };
-    for (const reader of Object.values(paymentReaders)) tables.grantRead(tables.cases, reader);
+    for (const reader of Object.values(paymentReaders)) {
+      tables.grantRead(tables.cases, reader);
+      tables.grantAppend(tables.accessLog, reader);
+    }
     tables.grantPutInto(tables.cases, paymentReaders['list-payments'], stageSecretPk(cursorSecretName));
 
     const exportPayments = routeFunction('ExportPayments', 'export-payments', casesTable);
@@ -152,9 +159,15 @@ export class ReferralStack extends Stack {
       'cancel-payment': routeFunction('CancelPayment', 'cancel-payment', casesTable),
       'record-disbursement': routeFunction('RecordDisbursement', 'record-disbursement', casesTable),
       // A read that writes: each disclosure of the payee's bank details is recorded on the payment.
-      'get-transfer-instructions': routeFunction('GetTransferInstructions', 'get-transfer-instructions', casesTable),
+      'get-transfer-instructions': routeFunction('GetTransferInstructions', 'get-transfer-instructions', {
+        ...casesTable,
+        ...accessLogTable,
+      }),
     };
     for (const step of Object.values(paymentSteps)) tables.grantReadWrite(tables.cases, step);
+    tables.grantAppend(tables.accessLog, paymentSteps['get-transfer-instructions']);
+
+    const personalData = new PersonalData(this, 'PersonalData', { config, alarmTopic, tables });
 
     new PaymentProcessing(this, 'PaymentProcessing', {
       config,
@@ -167,6 +180,7 @@ export class ReferralStack extends Stack {
 
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
+      ...personalData.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,

@@ -28,7 +28,13 @@ export interface PlacedChange {
   note?: CaseNote | undefined;
   /** Other items of the case's partition written with the change (plan versions, visits). */
   records?: CaseChange['records'];
+  /** Attribute paths of the case item the change removes (erasure: functions/adapters/case-erasure.ts). */
+  remove?: { expression: string; names: Record<string, string> } | undefined;
+  /** Further writes in the same transaction (erasure: the notes and payments it strips); a failed condition among them is `counters-changed`. */
+  alongside?: TransactItems;
 }
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
 
 export type ChangeResult = 'applied' | 'case-changed' | 'counters-changed' | 'conflict';
 
@@ -88,14 +94,15 @@ export async function writeCaseChange(
     assignments.push(`#c${index} = :c${index}`);
   });
   const history = { ...change.history, ...(change.note === undefined ? {} : { noteId: change.note.id }) };
-  const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+  const removal = change.remove === undefined ? '' : ` ${change.remove.expression}`;
+  const items: TransactItems = [
     {
       Update: {
         TableName: tableName,
         Key: { pk, sk: caseSk },
-        UpdateExpression: `SET ${assignments.join(', ')}`,
+        UpdateExpression: `SET ${assignments.join(', ')}${removal}`,
         ConditionExpression: '#status = :from AND version = :version',
-        ExpressionAttributeNames: names,
+        ExpressionAttributeNames: { ...names, ...change.remove?.names },
         ExpressionAttributeValues: caseValues,
       },
     },
@@ -108,6 +115,7 @@ export async function writeCaseChange(
     },
     ...(change.note === undefined ? [] : [{ Put: { TableName: tableName, Item: { pk, sk: noteSk(change.note.id), ...change.note } } }]),
     ...(change.records ?? []).map(({ itemId, ...record }) => ({ Put: { TableName: tableName, Item: { ...record, pk, sk: itemId } } })),
+    ...(change.alongside ?? []),
   ];
   const counters = countersUpdate(places, caps);
   if (counters !== undefined) {

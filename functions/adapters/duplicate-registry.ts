@@ -19,6 +19,8 @@ export class DuplicateRegistry {
    * unless an earlier referral seems to concern the same person.
    */
   async registerPerson(caseItem: CaseItem, secret: Uint8Array): Promise<{ firstCaseId: string }> {
+    // A case erased before its assessment ran has no person left to compare: it is its own first.
+    if (caseItem.person === undefined) return { firstCaseId: caseItem.caseId };
     const key = { pk: `DUPLICATE#${duplicateKey(caseItem.person, secret)}`, sk: 'DUPLICATE' };
     try {
       await this.client.send(

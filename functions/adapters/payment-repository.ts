@@ -22,6 +22,7 @@ import {
   paymentKey,
   paymentPrefix,
   pointerKey,
+  type TransactItem,
   type TransactItems,
   transact,
   type WriteOutcome,
@@ -205,12 +206,17 @@ export class PaymentRepository {
    * concurrent views of one sitting are all counted. Neither `version` nor `updatedAt` moves: the
    * reviewers' steps do not depend on who has looked.
    */
-  async recordPayeeDisclosure(payment: Pick<PaymentItem, 'caseId' | 'paymentId'>, record: DisclosureRecord): Promise<WriteOutcome> {
+  async recordPayeeDisclosure(
+    payment: Pick<PaymentItem, 'caseId' | 'paymentId'>,
+    record: DisclosureRecord,
+    /** Written in the same transaction: the access log's entry (access-log-repository.ts), so the two never disagree. */
+    alongside?: TransactItem
+  ): Promise<WriteOutcome> {
     const entry = `payeeDisclosures[${record.index}]`;
     const command: Pick<
       UpdateCommandInput,
       'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-    > =
+    > & { UpdateExpression: string } =
       record.kind === 'open-sitting'
         ? {
             UpdateExpression: 'SET payeeDisclosures = list_append(if_not_exists(payeeDisclosures, :none), :sitting)',
@@ -230,10 +236,10 @@ export class PaymentRepository {
               ':firstAt': record.sitting.firstAt,
             },
           };
+    const update = { TableName: this.tableName, Key: paymentKey(payment.caseId, payment.paymentId), ...command };
+    if (alongside !== undefined) return transact(this.client, [{ Update: update }, alongside]);
     try {
-      await this.client.send(
-        new UpdateCommand({ TableName: this.tableName, Key: paymentKey(payment.caseId, payment.paymentId), ...command })
-      );
+      await this.client.send(new UpdateCommand(update));
       return 'applied';
     } catch (error) {
       if (isConditionFailure(error)) return 'conflict';

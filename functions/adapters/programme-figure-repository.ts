@@ -3,6 +3,8 @@ import * as z from 'zod/mini';
 import { fullJitter, lostRace, optimistically } from '#commons/optimistic';
 import { ageBandOf, type CaseFigureFacts } from '#domain/figures';
 import { caseItemSchema } from '#events/case';
+import { ageBands } from '#events/programme-figures';
+import { personSchema } from '#events/referral';
 import { caseKey, programmeIndex } from './case-items.ts';
 import { queryAll } from './dynamodb-queries.ts';
 
@@ -38,8 +40,7 @@ export class ProgrammeFigureRepository {
           status: stored.status,
           hostCountry: stored.hostCountry,
           originCountry: stored.originCountry,
-          sex: stored.person.sex,
-          ageBand: ageBandOf(stored.person.dateOfBirth, stored.submittedOn),
+          ...sexAndAgeBand(stored),
           reasons: stored.eligibility?.reasons ?? [],
           assessmentPlace: stored.assessmentPlace ?? false,
           assistancePlace: stored.assistancePlace ?? false,
@@ -61,7 +62,7 @@ export class ProgrammeFigureRepository {
               [this.tableName]: {
                 Keys: keys,
                 ProjectionExpression:
-                  '#status, hostCountry, originCountry, submittedOn, eligibility, assessmentPlace, assistancePlace, person.sex, person.dateOfBirth',
+                  '#status, hostCountry, originCountry, submittedOn, eligibility, assessmentPlace, assistancePlace, person.sex, person.dateOfBirth, deidentified',
                 ExpressionAttributeNames: { '#status': 'status' },
               },
             },
@@ -94,5 +95,15 @@ const figureItemSchema = z.extend(
     assessmentPlace: true,
     assistancePlace: true,
   }),
-  { person: z.pick(caseItemSchema.shape.person, { sex: true, dateOfBirth: true }) }
+  {
+    person: z.optional(z.pick(personSchema, { sex: true, dateOfBirth: true })),
+    deidentified: z.optional(z.object({ sex: personSchema.shape.sex, ageBand: z.enum(ageBands) })),
+  }
 );
+
+/** An erased case keeps its sex and age band without the person (functions/domain/erasure.ts). */
+const sexAndAgeBand = (stored: z.infer<typeof figureItemSchema>) => {
+  if (stored.person !== undefined) return { sex: stored.person.sex, ageBand: ageBandOf(stored.person.dateOfBirth, stored.submittedOn) };
+  if (stored.deidentified !== undefined) return stored.deidentified;
+  throw new Error('programme figures: a case holds neither its person nor its de-identified facts');
+};

@@ -149,6 +149,7 @@ const errorStatusesOf = (route: ApiRoute): Map<number, string[]> => {
       has(route, 'conflict') &&
         `The ${subject} changed while the request was handled (retry after \`Retry-After\`), or it already holds another answer to this request.`,
     ],
+    [409, has(route, 'erased') && "The case's personal data was erased: what this route gives no longer exists."],
     [413, route.body && 'Body over 64 KiB.'],
     [415, route.body && 'Body not sent as application/json.'],
     [422, route.idempotencyKey && 'Idempotency-Key reused with another body.'],
@@ -167,6 +168,11 @@ const errorStatusesOf = (route: ApiRoute): Map<number, string[]> => {
       route.idempotencyKey
         ? 'The request could not be completed: retry it with the same Idempotency-Key.'
         : 'The request could not be completed: retry it later.',
+    ],
+    [
+      503,
+      has(route, 'disclosure') &&
+        'The disclosure of personal data could not be recorded in the access log, so nothing was sent: retry after `Retry-After`.',
     ],
   ];
   const statuses = new Map<number, string[]>();

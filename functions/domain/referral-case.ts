@@ -101,6 +101,7 @@ export interface LifecycleParts {
 /** What finance sees of a case: what a payment needs, nothing about the person. */
 export const financeView = (stored: NewCase, history: HistoryEntry[], lifecycle: LifecycleParts = { visits: [] }): FinanceView => ({
   ...referralListItem(stored),
+  personalData: stored.personalData,
   receiverId: stored.receiverId,
   plan: lifecycle.plan,
   history: historyView(history),
@@ -116,6 +117,7 @@ export const referralView = (
   ...referralListItem(stored),
   destinationLocality: stored.destinationLocality,
   person: stored.person,
+  personalData: stored.personalData,
   victimStatus: stored.victimStatus,
   consent: stored.consent,
   minor: stored.minor,

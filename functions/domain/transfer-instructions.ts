@@ -21,7 +21,9 @@ export type TransferInstructionsDecision =
   | { kind: 'not-allowed-for-role' }
   | { kind: 'requester-may-not-transfer' }
   | { kind: 'not-allowed-in-status'; currentStatus: PaymentStatus }
-  | { kind: 'case-closed' };
+  | { kind: 'case-closed' }
+  /** The case's personal data was erased: there is no payee left to disclose. */
+  | { kind: 'personal-data-erased' };
 
 /** Free of the purpose, notes, case reference and programme: it reaches the payee's bank statement. */
 export const remittanceInformation = (paymentId: string): string => `Payment ${paymentId}`;
@@ -40,6 +42,8 @@ export const decideTransferInstructions = (
   const transition: PaymentTransition = paymentActions.disburse;
   if (!actor.rolesOnCase.some((role) => transition.by.includes(role))) return { kind: 'not-allowed-for-role' };
   if (actor.partnerId === payment.requestedBy) return { kind: 'requester-may-not-transfer' };
+  const { name } = payment.payee;
+  if (name === undefined) return { kind: 'personal-data-erased' };
   if (!transition.from.includes(payment.status)) return { kind: 'not-allowed-in-status', currentStatus: payment.status };
   if (caseStatus === 'closed') return { kind: 'case-closed' };
 
@@ -66,7 +70,7 @@ export const decideTransferInstructions = (
       caseReference: payment.caseReference,
       amount: payment.amount,
       currency: payment.currency,
-      payee: payment.payee,
+      payee: { ...payment.payee, name },
       remittanceInformation: remittanceInformation(payment.paymentId),
     },
   };

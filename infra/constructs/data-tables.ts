@@ -43,15 +43,17 @@ const financeAttributes = [
 ];
 
 /**
- * The three tables: cases (everything that belongs to a case, plus programme counters, streamed
- * to the consumers), partners (who may call the API, keys stored as hashes) and Powertools'
- * idempotency records. All encrypted with one customer-managed key.
+ * The four tables: cases (everything that belongs to a case, plus programme counters, streamed
+ * to the consumers), partners (who may call the API, keys stored as hashes), Powertools'
+ * idempotency records and the access log of disclosures of personal data. All encrypted with one
+ * customer-managed key.
  */
 export class DataTables extends Construct {
   readonly key: Key;
   readonly cases: Table;
   readonly partners: Table;
   readonly idempotency: Table;
+  readonly accessLog: Table;
 
   constructor(scope: Construct, id: string, props: { config: StageConfig }) {
     super(scope, id);
@@ -118,6 +120,15 @@ export class DataTables extends Construct {
       projectionType: ProjectionType.ALL,
     });
 
+    // Every disclosure of personal data, append-only (functions/adapters/access-log-repository.ts): no
+    // stream, no index, and no grant but `grantAppend` and `grantQuery` below.
+    this.accessLog = new Table(this, 'AccessLog', {
+      ...common,
+      encryptionKey: this.key,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+    });
+
     // Powertools idempotency layout: `id` key, `expiration` TTL.
     this.idempotency = new Table(this, 'Idempotency', {
       ...common,
@@ -156,6 +167,22 @@ export class DataTables extends Construct {
       })
     );
     this.key.grant(grantee, 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+
+  /**
+   * For an append-only table: `dynamodb:PutItem` alone, never Update, Delete or BatchWrite. IAM cannot
+   * require that the item be new; the writer's condition (`attribute_not_exists`) and keys that hold a
+   * random id do, so an entry is never overwritten.
+   */
+  grantAppend(table: Table, grantee: IGrantable): void {
+    this.grantActions(table, grantee, ['dynamodb:PutItem'], []);
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+
+  /** Reading an append-only table: `dynamodb:Query` alone. */
+  grantQuery(table: Table, grantee: IGrantable): void {
+    this.grantActions(table, grantee, ['dynamodb:Query'], []);
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey');
   }
 
   private grantActions(table: Table, grantee: IGrantable, actions: string[], indexes: string[]): void {

@@ -127,7 +127,9 @@ describe('the OpenAPI document', () => {
   it('lists a status only where the route can answer it', () => {
     const statusesOf = (path: string, method: 'get' | 'post' | 'put') => Object.keys(operationOf(path, method).responses);
     expect(statusesOf('/v1/health', 'get').sort()).toEqual(['200', '429', '500']);
-    expect(statusesOf('/v1/referrals/{id}', 'get').sort()).toEqual(['200', '401', '403', '404', '429', '500']);
+    // 503: the full view is a disclosure, not sent when the access log cannot record it.
+    expect(statusesOf('/v1/referrals/{id}', 'get').sort()).toEqual(['200', '401', '403', '404', '429', '500', '503']);
+    expect(statusesOf('/v1/referrals', 'get')).not.toContain('503');
     expect(statusesOf('/v1/referrals/{id}/withdraw', 'post')).not.toContain('422');
     expect(statusesOf('/v1/referrals/{id}/decision', 'post')).not.toContain('422');
     expect(statusesOf('/v1/payments/{id}/approve', 'post')).not.toContain('422');

@@ -55,6 +55,7 @@ const validParts = (route: ApiRoute): Pick<ApiCall, 'body' | 'query'> => {
 const invalidQuery: Partial<Record<RouteKey, string>> = {
   'GET /v1/referrals': 'limit=0',
   'GET /v1/referrals/{id}/payments': 'limit=0',
+  'GET /v1/referrals/{id}/access-log': 'limit=0',
   'GET /v1/payments/export': 'from=2026-13-01&to=someday',
 };
 

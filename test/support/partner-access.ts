@@ -93,6 +93,8 @@ export const routeSetups: Record<
   'reject-payment': { body: () => ({ reason: 'missing_documents' }) },
   'cancel-payment': { body: () => ({}) },
   'record-disbursement': { body: () => disbursementExample(today) },
+  'erase-referral': { body: () => ({ reason: 'other' }) },
+  'get-access-log': { body: () => undefined },
 };
 
 export let assignedCase: string;
