@@ -1,5 +1,6 @@
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { caseForCaller } from '#commons/case-access';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
@@ -8,7 +9,8 @@ import { financeView, referralView } from '#domain/referral-case';
 import { todayIso } from '#events/dates';
 import { rolesFor } from '#events/routes';
 
-const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+// The full view shows the person, who identified them and the notes: the key's Decrypt only.
+const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'), { open: personalDataCipherFromEnvironment() });
 
 const getReferral = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const found = await caseForCaller(cases, event, context.partner);

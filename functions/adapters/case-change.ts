@@ -4,6 +4,8 @@ import type { CaseChange } from '#domain/case-decision';
 import { type Caps, counterDeltas, holdsAssistancePlaceAfter, type PlaceChange, type PlaceCounters } from '#domain/places';
 import type { CaseItem, CaseNote, CaseStatus, Eligibility, HistoryEntry } from '#events/case';
 import { casePk, caseSk, countersKey, historySk, noteSk, programmePk, waitlistSk } from './case-items.ts';
+import { sealEligibility, sealNote } from './case-sealing.ts';
+import type { PersonalDataAccess } from './personal-fields.ts';
 
 /**
  * One change of a case with its effect on places, in one transaction: the case (conditional on
@@ -56,7 +58,8 @@ export async function writeCaseChange(
   tableName: string,
   state: CaseState,
   caps: Caps,
-  change: PlacedChange
+  change: PlacedChange,
+  personalData: PersonalDataAccess = {}
 ): Promise<ChangeResult> {
   const { places } = change;
   const nextVersion = state.version + 1;
@@ -78,7 +81,7 @@ export async function writeCaseChange(
     'assistancePlace = :assistancePlace',
   ];
   if (change.eligibility !== undefined) {
-    caseValues[':eligibility'] = change.eligibility;
+    caseValues[':eligibility'] = await sealEligibility(state.caseId, change.eligibility, personalData);
     assignments.push('eligibility = :eligibility');
   }
   const names: Record<string, string> = { '#status': 'status' };
@@ -88,6 +91,7 @@ export async function writeCaseChange(
     assignments.push(`#c${index} = :c${index}`);
   });
   const history = { ...change.history, ...(change.note === undefined ? {} : { noteId: change.note.id }) };
+  const note = change.note === undefined ? undefined : await sealNote(state.caseId, change.note, personalData);
   const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
     {
       Update: {
@@ -106,7 +110,7 @@ export async function writeCaseChange(
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    ...(change.note === undefined ? [] : [{ Put: { TableName: tableName, Item: { pk, sk: noteSk(change.note.id), ...change.note } } }]),
+    ...(note === undefined ? [] : [{ Put: { TableName: tableName, Item: { pk, sk: noteSk(note.id), ...note } } }]),
     ...(change.records ?? []).map(({ itemId, ...record }) => ({ Put: { TableName: tableName, Item: { ...record, pk, sk: itemId } } })),
   ];
   const counters = countersUpdate(places, caps);
