@@ -12,7 +12,6 @@ const { CaseRepository } = await import('../../functions/adapters/case-repositor
 const { ProgrammeFigureRepository } = await import('../../functions/adapters/programme-figure-repository.ts');
 const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
 const { DuplicateRegistry } = await import('../../functions/adapters/duplicate-registry.ts');
-const { StageSecrets } = await import('../../functions/adapters/stage-secret.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { createEligibilityHandler } = await import('../../functions/assess-eligibility.ts');
 const { createPromotionHandler } = await import('../../functions/promote-waitlist.ts');
@@ -24,7 +23,6 @@ const cases = new CaseRepository(documentClient, tableName);
 const places = new PlaceRepository(documentClient, tableName);
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const figures = new ProgrammeFigureRepository(documentClient, tableName);
-const secrets = new StageSecrets(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
 const forPromotion = templateFilter('EligibilityPromote');
 const people: Array<Record<string, unknown>> = [];
@@ -45,7 +43,7 @@ const setUp = (caps?: { assessment: number | null; assistance: number | null }) 
   const programmes = catalogueWith(programme);
   return {
     programme,
-    engine: createEligibilityHandler({ places, duplicates, programmes, secrets }),
+    engine: createEligibilityHandler({ places, duplicates, programmes }),
     promoter: createPromotionHandler({ places, programmes }),
     decide: createDecisionHandler({ cases, places, programmes }),
     figures: createFiguresHandler({ figures, programmes }),
