@@ -4,12 +4,15 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { startLocalKms } from './kms.ts';
 import { localRegion } from './template.ts';
 
 export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
   ses: string;
+  /** Served in this process by kms.ts rather than by a child process. */
+  kms: string;
 }
 
 export interface Emulators {
@@ -22,6 +25,8 @@ export interface Emulators {
 export interface StartEmulatorsOptions {
   /** Keep DynamoDB data on disk in this directory instead of in memory. */
   dynamoDbPath?: string;
+  /** Keep KMS key material on disk in this directory instead of in memory. */
+  kmsPath?: string;
   logDir?: string;
   startupTimeoutMs?: number;
 }
@@ -57,12 +62,13 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const [dynamodbPort, sqsPort, sesPort] = (await freePorts(3)) as [number, number, number];
   const specs = [dynamoDbSpec(dynamodbPort, options.dynamoDbPath), fauxqsSpec(sqsPort), sesSpec(sesPort)];
 
+  const kms = await startLocalKms({ dir: options.kmsPath });
   const launched = specs.map((spec) => launch(spec, logDir));
   const children = launched.map(({ child }) => child);
   const releaseExitHooks = endWithParent(children);
   const stopAll = async (): Promise<void> => {
     releaseExitHooks();
-    await Promise.all(children.map(stopProcessGroup));
+    await Promise.all([...children.map(stopProcessGroup), kms.close()]);
   };
 
   const results = await Promise.allSettled(launched.map((emulator) => waitUntilServing(emulator, timeoutMs)));
@@ -73,7 +79,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   }
   const endpoint = (port: number): string => `http://127.0.0.1:${port}`;
   return {
-    endpoints: { dynamodb: endpoint(dynamodbPort), sqs: endpoint(sqsPort), ses: endpoint(sesPort) },
+    endpoints: { dynamodb: endpoint(dynamodbPort), sqs: endpoint(sqsPort), ses: endpoint(sesPort), kms: kms.endpoint },
     inboxUrl: `${endpoint(sesPort)}/store`,
     stop: stopAll,
   };

@@ -11,6 +11,7 @@ import { type HttpApiConfig, readHttpApi } from './http-api-config.ts';
 import { type InvocationRecord, type InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import type { MappingDependencies } from './mapping-dependencies.ts';
 import { provisionResources } from './provision.ts';
+import { describeKeys } from './provision-kms.ts';
 import { QueueMapping } from './queue-mapping.ts';
 import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
@@ -27,7 +28,7 @@ export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
   port?: number;
   /**
-   * Where data survives a restart (DynamoDB on disk, stream checkpoints, demo keys, stack.json);
+   * Where data survives a restart (DynamoDB on disk, KMS key material, stream checkpoints, demo keys, stack.json);
    * without it everything lives in memory and ends with the stack.
    */
   stateDir?: string;
@@ -127,7 +128,9 @@ async function start(
   let emulators: Pick<Emulators, 'endpoints' | 'inboxUrl'> | undefined = options.emulators;
   if (emulators === undefined) {
     const started = await startEmulators({
-      ...(stateDir === undefined ? {} : { dynamoDbPath: join(stateDir, 'dynamodb'), logDir: join(stateDir, 'logs') }),
+      ...(stateDir === undefined
+        ? {}
+        : { dynamoDbPath: join(stateDir, 'dynamodb'), kmsPath: join(stateDir, 'kms'), logDir: join(stateDir, 'logs') }),
     });
     cleanups.push(() => started.stop());
     emulators = started;
@@ -337,5 +340,6 @@ function describe(running: Running, specs: FunctionSpec[]): unknown {
       source: shortId(config.kind === 'dynamodb' ? config.tableId : config.queueId),
     })),
     rules: running.rules.map((rule) => ({ logicalId: rule.logicalId, name: rule.name, schedule: rule.expression })),
+    kmsKeys: describeKeys(running.template, running.resources),
   };
 }

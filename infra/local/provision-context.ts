@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
 import type { ResolvedResource, ResourceContext } from './template.ts';
@@ -19,6 +20,7 @@ export interface ProvisionContext extends StackOptions {
   endpoints: LocalEndpoints;
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
+  kms: KMSClient;
 }
 
 export type Properties = Record<string, unknown>;

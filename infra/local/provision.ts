@@ -1,7 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
 import type { Properties, ProvisionContext, ResourceRule, StackOptions } from './provision-context.ts';
+import { aliasRule, keyRule } from './provision-kms.ts';
 import { queueRule } from './provision-queue.ts';
 import { tableRule } from './provision-table.ts';
 import { passedOverTypes, runtimeTypes } from './resource-types.ts';
@@ -21,11 +23,13 @@ export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local'
 
 const Rules: Record<string, ResourceRule> = {
   'AWS::DynamoDB::Table': tableRule,
+  'AWS::KMS::Alias': aliasRule,
+  'AWS::KMS::Key': keyRule,
   'AWS::SQS::Queue': queueRule,
 };
 
 /**
- * Creates the template's tables and queues in the emulators and returns what each logical id
+ * Creates the template's tables, queues and KMS keys in the emulators and returns what each logical id
  * resolves to locally, so Lambda environments can be resolved against it.
  */
 export async function provisionResources(
@@ -41,6 +45,7 @@ export async function provisionResources(
     namePrefix: options.namePrefix ?? '',
     dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb }),
     sqs: new SQSClient({ ...clientConfig, endpoint: endpoints.sqs }),
+    kms: new KMSClient({ ...clientConfig, endpoint: endpoints.kms }),
   };
   try {
     for (const logicalId of provisioningOrder(template)) {
@@ -53,12 +58,13 @@ export async function provisionResources(
   } finally {
     context.dynamodb.destroy();
     context.sqs.destroy();
+    context.kms.destroy();
   }
 }
 
 /**
  * The resolved `Environment.Variables` of a function. A variable pointing at something that has
- * no local counterpart (a KMS key, a topic) fails here rather than as a confusing runtime error.
+ * no local counterpart (a topic) fails here rather than as a confusing runtime error.
  */
 export function resolveFunctionEnvironment(
   template: CfnTemplate,

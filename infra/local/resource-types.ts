@@ -1,7 +1,7 @@
 import type { CfnTemplate } from './template.ts';
 
 /**
- * Types with no local behaviour: permissions, observability, encryption, fan-out to humans, and
+ * Types with no local behaviour: permissions, observability, fan-out to humans, and
  * deployment plumbing. They are passed over by name. A type in neither this list, runtimeTypes
  * nor provisionedTypes is a new kind of resource someone must decide about, so start-up stops.
  */
@@ -14,8 +14,6 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::IAM::ManagedPolicy',
   'AWS::IAM::Policy',
   'AWS::IAM::Role',
-  'AWS::KMS::Alias',
-  'AWS::KMS::Key',
   'AWS::Lambda::Permission',
   'AWS::Logs::LogGroup',
   'AWS::Logs::MetricFilter',
@@ -25,8 +23,13 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::SQS::QueuePolicy',
 ]);
 
-/** Tables and queues, created in the emulators by provision.ts. */
-export const provisionedTypes: ReadonlySet<string> = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue']);
+/** Tables, queues and KMS keys, created in the emulators by provision.ts. */
+export const provisionedTypes: ReadonlySet<string> = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::KMS::Alias',
+  'AWS::KMS::Key',
+  'AWS::SQS::Queue',
+]);
 
 /** What the local stack runs itself: functions, the HTTP API and the triggers. */
 export const runtimeTypes: ReadonlySet<string> = new Set([

@@ -91,6 +91,16 @@ const cases: Array<[string, Record<string, CfnResource>, RegExp]> = [
     /^Resources\.Rule\.Properties\.ScheduleExpression: cron\(0 12 L \* \? \*\): the cron features L, W and # are not supported locally$/,
   ],
   [
+    'a KMS key other than a symmetric encryption key',
+    { Signing: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } } },
+    /^Resources\.Signing: KeySpec ECC_NIST_P256 is not supported by the local stack$/,
+  ],
+  [
+    'a multi-Region KMS key',
+    { Replicated: { Type: 'AWS::KMS::Key', Properties: { MultiRegion: true } } },
+    /^Resources\.Replicated: MultiRegion true is not supported by the local stack$/,
+  ],
+  [
     'an environment variable pointing at something with no local counterpart',
     { Topic: { Type: 'AWS::SNS::Topic', Properties: {} } },
     /^Resources\.Consumer\.Properties\.Environment\.Variables\.TOPIC_ARN references Topic \(AWS::SNS::Topic\), which has no local counterpart$/,

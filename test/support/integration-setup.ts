@@ -16,4 +16,5 @@ Object.assign(process.env, ...Object.values(inject('functionEnvironments')), {
   AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   AWS_ENDPOINT_URL_SQS: endpoints.sqs,
   AWS_ENDPOINT_URL_SES: endpoints.ses,
+  AWS_ENDPOINT_URL_KMS: endpoints.kms,
 });
