@@ -21,7 +21,13 @@ export const derivedCaseFactsSchema = z.object({
 });
 export type DerivedCaseFacts = z.infer<typeof derivedCaseFactsSchema>;
 
-const { person: _person, victimStatus: _victimStatus, eligibility: _eligibility, ...clearShape } = caseItemSchema.shape;
+const {
+  person: _person,
+  destinationLocality: _destinationLocality,
+  victimStatus: _victimStatus,
+  eligibility: _eligibility,
+  ...clearShape
+} = caseItemSchema.shape;
 /** The case item's attributes that are never personal; the others are handled one by one below. */
 const clearCaseSchema = z.object(clearShape);
 const sealedVictimStatusSchema = z.object({
@@ -33,6 +39,7 @@ const sealedEligibilitySchema = z.optional(z.looseObject({ note: z.optional(z.st
 const sealedCaseSchema = z.object({
   caseId: z.string(),
   person: z.optional(z.string()),
+  destinationLocality: z.optional(z.string()),
   victimStatus: sealedVictimStatusSchema,
   eligibility: sealedEligibilitySchema,
 });
@@ -44,10 +51,13 @@ export const sealNewCase = async (
   access: PersonalDataAccess
 ): Promise<Record<string, unknown>> => {
   const sealing = requireSealer(access, 'case.person');
-  const { person, victimStatus, eligibility, ...clear } = newCase;
+  const { person, destinationLocality, victimStatus, eligibility, ...clear } = newCase;
   const { identifiedBy, ...victimStatusRest } = victimStatus;
   return {
     ...clear,
+    ...(destinationLocality === undefined
+      ? {}
+      : { destinationLocality: await sealing.seal(newCase.caseId, 'case.destinationLocality', destinationLocality) }),
     personKey: derived.personKey,
     sex: person.sex,
     ageBand: ageBandOf(person.dateOfBirth, newCase.submittedOn),
@@ -75,8 +85,8 @@ export const sealEligibility = async (
 
 /**
  * The case as the domain sees it. With the key, its personal fields opened; without it (a function
- * that has no business with them), `person` withheld (reading it throws), and who identified the
- * person and a coordinator's decision note left out.
+ * that has no business with them), `person` withheld (reading it throws), and the destination,
+ * who identified the person and a coordinator's decision note left out.
  */
 export const openCase = async (item: Record<string, unknown>, opener: PersonalDataOpener | undefined): Promise<CaseItem> => {
   const sealed = sealedCaseSchema.parse(item);
@@ -85,8 +95,9 @@ export const openCase = async (item: Record<string, unknown>, opener: PersonalDa
   const { note, ...eligibility } = sealed.eligibility ?? {};
   const open = (field: Parameters<PersonalDataOpener['open']>[1], value: string | undefined) =>
     opener === undefined || value === undefined ? undefined : opener.open(clear.caseId, field, value);
-  const [person, clearIdentifiedBy, clearNote] = await Promise.all([
+  const [person, destinationLocality, clearIdentifiedBy, clearNote] = await Promise.all([
     open('case.person', sealed.person),
+    open('case.destinationLocality', sealed.destinationLocality),
     open('case.victimStatus.identifiedBy', identifiedBy),
     open('case.eligibility.note', note),
   ]);
@@ -98,7 +109,12 @@ export const openCase = async (item: Record<string, unknown>, opener: PersonalDa
     sealed.eligibility === undefined
       ? undefined
       : caseItemSchema.shape.eligibility.parse({ ...eligibility, ...(clearNote === undefined ? {} : { note: clearNote }) });
-  const caseItem = { ...clear, victimStatus: opened, ...(decided === undefined ? {} : { eligibility: decided }) };
+  const caseItem = {
+    ...clear,
+    ...(destinationLocality === undefined ? {} : { destinationLocality }),
+    victimStatus: opened,
+    ...(decided === undefined ? {} : { eligibility: decided }),
+  };
   if (person !== undefined) return { ...caseItem, person: personSchema.parse(JSON.parse(person)) };
   return withholding(caseItem as CaseItem, 'person', 'case.person');
 };

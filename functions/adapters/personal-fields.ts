@@ -7,7 +7,7 @@
  */
 export const personalFields = {
   /** The case item (`CASE#<id>` / `CASE`). */
-  case: ['person', 'victimStatus.identifiedBy', 'eligibility.note'],
+  case: ['person', 'destinationLocality', 'victimStatus.identifiedBy', 'eligibility.note'],
   /** A case note (`CASE#<id>` / `NOTE#<id>`): the free text an actor wrote with a change. */
   note: ['text'],
   /** A payment (`CASE#<id>` / `PAYMENT#<id>`): the payee's name and account, the purpose written for it, each reviewer's note. */
@@ -17,6 +17,7 @@ export const personalFields = {
 /** The name a sealed value is bound to in its encryption context: the item kind and the attribute. */
 export type PersonalField =
   | 'case.person'
+  | 'case.destinationLocality'
   | 'case.victimStatus.identifiedBy'
   | 'case.eligibility.note'
   | `note.text#${string}`
