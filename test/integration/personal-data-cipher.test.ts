@@ -112,7 +112,7 @@ describe('the personal-data cipher', () => {
         msPerOpen: Math.round((openMs / (sealedValues * opensOfEach)) * 10) / 10,
       };
     }
-    // biome-ignore lint/suspicious/noConsole: the figures are the measurement this test exists for.
+    // The figures are the measurement this test exists for.
     console.info('KMS requests and latency per case lifecycle (local KMS)', JSON.stringify(figures));
   });
 });
