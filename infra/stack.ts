@@ -15,6 +15,7 @@ import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
+import { PersonalDataKey } from './constructs/personal-data-key.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 import { loadStageProgrammes } from './programmes.ts';
@@ -33,6 +34,9 @@ const routeDescription = (handler: RouteHandler): string =>
 const consumerTimeout = Duration.seconds(30);
 
 export class ReferralStack extends Stack {
+  /** Functions that read or write personal data are granted its use here (`grantTo`). */
+  readonly personalDataKey: PersonalDataKey;
+
   constructor(scope: Construct, id: string, props: ReferralStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -53,6 +57,7 @@ export class ReferralStack extends Stack {
     alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
 
     const tables = new DataTables(this, 'Data', { config });
+    this.personalDataKey = new PersonalDataKey(this, 'PersonalData', { config });
 
     const notifications = new QueueWithDeadLetter(this, 'Notifications', {
       description: 'Stakeholder notifications',
