@@ -97,9 +97,13 @@ export class ReferralStack extends Stack {
     });
     tables.grantReadWrite(tables.cases, createReferral);
     tables.grantReadWrite(tables.idempotency, createReferral);
+    // Who may seal and open personal data, function by function (functions/adapters/personal-fields.ts).
+    const personalData = this.personalDataKey;
+    personalData.grantTo(createReferral, 'write');
 
     const getReferral = routeFunction('GetReferral', 'get-referral', casesTable);
     tables.grantRead(tables.cases, getReferral);
+    personalData.grantTo(getReferral, 'read');
 
     const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
     tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
@@ -108,6 +112,7 @@ export class ReferralStack extends Stack {
 
     const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);
     tables.grantReadWrite(tables.cases, withdrawReferral);
+    personalData.grantTo(withdrawReferral, 'write');
 
     const programmeEnvironment = {
       CASES_TABLE_NAME: tables.cases.tableName,
@@ -117,6 +122,7 @@ export class ReferralStack extends Stack {
 
     const decideReferral = routeFunction('DecideReferral', 'decide-referral', programmeEnvironment);
     tables.grantReadWrite(tables.cases, decideReferral);
+    personalData.grantTo(decideReferral, 'read-write');
 
     const programmeFigures = routeFunction('ProgrammeFigures', 'programme-figures', programmeEnvironment);
     tables.grantRead(tables.cases, programmeFigures, { indexes: ['byProgramme'] });
@@ -125,6 +131,7 @@ export class ReferralStack extends Stack {
       ...functionDefaults,
       tables,
       notificationsQueue: notifications.queue,
+      personalDataKey: personalData,
     });
 
     const requestPayment = routeFunction('RequestPayment', 'request-payment', {
@@ -135,12 +142,16 @@ export class ReferralStack extends Stack {
     tables.grantReadWrite(tables.cases, requestPayment);
     tables.grantReadWrite(tables.idempotency, requestPayment);
     paymentRequests.queue.grantSendMessages(requestPayment);
+    personalData.grantTo(requestPayment, 'read-write');
 
     const paymentReaders = {
       'get-payment': routeFunction('GetPayment', 'get-payment', casesTable),
       'list-payments': routeFunction('ListPayments', 'list-payments', casesTable),
     };
-    for (const reader of Object.values(paymentReaders)) tables.grantRead(tables.cases, reader);
+    for (const reader of Object.values(paymentReaders)) {
+      tables.grantRead(tables.cases, reader);
+      personalData.grantTo(reader, 'read');
+    }
     tables.grantPutInto(tables.cases, paymentReaders['list-payments'], stageSecretPk(cursorSecretName));
 
     const exportPayments = routeFunction('ExportPayments', 'export-payments', casesTable);
@@ -155,6 +166,12 @@ export class ReferralStack extends Stack {
       'get-transfer-instructions': routeFunction('GetTransferInstructions', 'get-transfer-instructions', casesTable),
     };
     for (const step of Object.values(paymentSteps)) tables.grantReadWrite(tables.cases, step);
+    // A step's note is sealed, and each answers with the payment as the caller may see it (the payee).
+    for (const step of ['approve-payment', 'reject-payment', 'cancel-payment'] as const) {
+      personalData.grantTo(paymentSteps[step], 'read-write');
+    }
+    personalData.grantTo(paymentSteps['record-disbursement'], 'read');
+    personalData.grantTo(paymentSteps['get-transfer-instructions'], 'read');
 
     new PaymentProcessing(this, 'PaymentProcessing', {
       config,
