@@ -4,7 +4,7 @@ import type { NewCase } from '#domain/referral-case';
 import { type CaseItem, type CaseNote, caseItemSchema, caseNoteSchema, type Eligibility } from '#events/case';
 import { ageBands } from '#events/programme-figures';
 import { personSchema, sexes } from '#events/referral';
-import { type PersonalDataAccess, type PersonalDataOpener, requireSealer, withholding } from './personal-fields.ts';
+import { type PersonalDataAccess, type PersonalDataOpener, type PersonalField, requireSealer, withholding } from './personal-fields.ts';
 
 /**
  * How the personal fields of a case item and of its notes are sealed into the item and opened out
@@ -53,21 +53,21 @@ export const sealNewCase = async (
   const sealing = requireSealer(access, 'case.person');
   const { person, destinationLocality, victimStatus, eligibility, ...clear } = newCase;
   const { identifiedBy, ...victimStatusRest } = victimStatus;
+  const seal = (field: PersonalField, value: string | undefined) =>
+    value === undefined ? undefined : sealing.seal(newCase.caseId, field, value);
+  const [sealedPerson, sealedLocality, sealedIdentifiedBy] = await Promise.all([
+    seal('case.person', JSON.stringify(person)),
+    seal('case.destinationLocality', destinationLocality),
+    seal('case.victimStatus.identifiedBy', identifiedBy),
+  ]);
   return {
     ...clear,
-    ...(destinationLocality === undefined
-      ? {}
-      : { destinationLocality: await sealing.seal(newCase.caseId, 'case.destinationLocality', destinationLocality) }),
+    ...(sealedLocality === undefined ? {} : { destinationLocality: sealedLocality }),
     personKey: derived.personKey,
     sex: person.sex,
     ageBand: ageBandOf(person.dateOfBirth, newCase.submittedOn),
-    person: await sealing.seal(newCase.caseId, 'case.person', JSON.stringify(person)),
-    victimStatus: {
-      ...victimStatusRest,
-      ...(identifiedBy === undefined
-        ? {}
-        : { identifiedBy: await sealing.seal(newCase.caseId, 'case.victimStatus.identifiedBy', identifiedBy) }),
-    },
+    person: sealedPerson,
+    victimStatus: { ...victimStatusRest, ...(sealedIdentifiedBy === undefined ? {} : { identifiedBy: sealedIdentifiedBy }) },
     ...(eligibility === undefined ? {} : { eligibility: await sealEligibility(newCase.caseId, eligibility, access) }),
   };
 };

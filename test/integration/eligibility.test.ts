@@ -6,6 +6,7 @@ import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { templateFilter } from '../support/stream-filter.ts';
 
 const logs = captureLogs();
@@ -19,7 +20,8 @@ const { createEligibilityHandler } = await import('../../functions/assess-eligib
 const { createPromotionHandler } = await import('../../functions/promote-waitlist.ts');
 
 const tableName = process.env.CASES_TABLE_NAME!;
-const cases = new CaseRepository(documentClient, tableName);
+const cases = new CaseRepository(documentClient, tableName, await personalDataAccess());
+// The engine's places, as the engine has them: without the personal-data key.
 const places = new PlaceRepository(documentClient, tableName);
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const secrets = new StageSecrets(documentClient, tableName);

@@ -4,6 +4,7 @@ import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 import { templateFilter } from '../support/stream-filter.ts';
 
@@ -19,8 +20,10 @@ const { createDecisionHandler } = await import('../../functions/decide-referral.
 const { createFiguresHandler } = await import('../../functions/programme-figures.ts');
 
 const tableName = process.env.CASES_TABLE_NAME!;
-const cases = new CaseRepository(documentClient, tableName);
+const cases = new CaseRepository(documentClient, tableName, await personalDataAccess());
+// The engine and the promoter hold no key; the decision route seals its note and shows the person.
 const places = new PlaceRepository(documentClient, tableName);
+const decidingPlaces = new PlaceRepository(documentClient, tableName, await personalDataAccess());
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const figures = new ProgrammeFigureRepository(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
@@ -45,7 +48,7 @@ const setUp = (caps?: { assessment: number | null; assistance: number | null }) 
     programme,
     engine: createEligibilityHandler({ places, duplicates, programmes }),
     promoter: createPromotionHandler({ places, programmes }),
-    decide: createDecisionHandler({ cases, places, programmes }),
+    decide: createDecisionHandler({ cases, places: decidingPlaces, programmes }),
     figures: createFiguresHandler({ figures, programmes }),
   };
 };
