@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDays } from '../../events/dates.ts';
 import { programmeDefinitionSchema } from '../../events/programme.ts';
 import { programmeDefinitionFiles } from '../../events/programmes/index.ts';
-import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
+import { tactReferral } from '../../events/samples/index.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
@@ -242,7 +242,8 @@ describe('personal data at rest and in transit', () => {
       }),
       await liveThrough({
         programme: 'care.json',
-        referral: markedReferral(careMinorReferral(), { originCountry: 'MA' }),
+        // CARE takes adults only, from Africa among other regions: an adult from Morocco referred from Spain.
+        referral: markedReferral(tactReferral(), { programmeId: 'CARE', hostCountry: 'ES', originCountry: 'MA' }),
         referrer: 'demo-referrer-es',
         receiver: 'demo-receiver-ma',
       }),
