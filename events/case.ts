@@ -94,9 +94,6 @@ export const caseItemSchema = z.object({
   /** Absent once the case's personal data is erased (`personalData` says when, by whom and why). */
   person: z.optional(personSchema),
   personalData: z.optional(personalDataErasureSchema),
-  /** Kept by an erasure so the programme's figures by sex and age band stay the same without the person. */
-  // The band is one of events/programme-figures.ts `ageBands`, which imports this module.
-  deidentified: z.optional(z.object({ sex: personSchema.shape.sex, ageBand: z.string() })),
   eligibility: z.optional(eligibilitySchema),
   /** Counted against the programme's assessment cap (once, never given back). */
   assessmentPlace: z.optional(z.boolean()),

@@ -1,7 +1,15 @@
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { paymentReviewRoute } from '#commons/payment-review';
 import { paymentNoteRequestSchema } from '#events/payment';
 
-export const handler = paymentReviewRoute('POST /v1/payments/{id}/cancel', paymentNoteRequestSchema, (body) => ({
-  action: 'cancel',
-  note: body.note,
-}));
+const cipher = personalDataCipherFromEnvironment();
+
+export const handler = paymentReviewRoute(
+  'POST /v1/payments/{id}/cancel',
+  paymentNoteRequestSchema,
+  (body) => ({
+    action: 'cancel',
+    note: body.note,
+  }),
+  { seal: cipher, open: cipher }
+);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { requiredEnv } from '#commons/env';
 import {
   type ApiEvent,
@@ -19,7 +20,8 @@ import { intakeRefusal, newCaseFromReferral, referralSummary } from '#domain/ref
 import { referralRequestSchema } from '#events/referral';
 import { rolesFor } from '#events/routes';
 
-const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
+// Writes the person sealed and never reads it back: the key's GenerateDataKey only.
+const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'), { seal: personalDataCipherFromEnvironment() });
 
 const createReferral = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const referral = parseJsonBody(event, referralRequestSchema);

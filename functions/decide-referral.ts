@@ -1,5 +1,6 @@
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { PlaceRepository } from '#adapters/place-repository';
 import { caseActionHandler } from '#commons/case-action';
 import { requiredEnv } from '#commons/env';
@@ -24,9 +25,12 @@ export const createDecisionHandler = ({ cases, places, programmes }: DecisionDep
   );
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
+// The decision's note is sealed, and the answer is the full view (person, notes): both uses of the key.
+const cipher = personalDataCipherFromEnvironment();
+const personalData = { seal: cipher, open: cipher };
 
 export const handler = createDecisionHandler({
-  cases: new CaseRepository(documentClient, tableName),
-  places: new PlaceRepository(documentClient, tableName),
+  cases: new CaseRepository(documentClient, tableName, personalData),
+  places: new PlaceRepository(documentClient, tableName, personalData),
   programmes: stageProgrammes(),
 });

@@ -1,6 +1,7 @@
 import { CaseErasure } from '#adapters/case-erasure';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { caseForCaller } from '#commons/case-access';
 import { requiredEnv } from '#commons/env';
 import {
@@ -23,7 +24,8 @@ import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
-const erasure = new CaseErasure(documentClient, tableName);
+// The eraser's note is sealed like every note: the key's GenerateDataKey only.
+const erasure = new CaseErasure(documentClient, tableName, { seal: personalDataCipherFromEnvironment() });
 
 /**
  * A coordinator erases the personal data of a case (functions/domain/erasure.ts): one transaction

@@ -2,6 +2,7 @@ import { AccessLogRepository } from '#adapters/access-log-repository';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { disclosingRole, recordDisclosure } from '#commons/disclosure';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
@@ -11,8 +12,9 @@ import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
-const payments = new PaymentRepository(documentClient, tableName);
 const accessLog = new AccessLogRepository(documentClient, requiredEnv('ACCESS_LOG_TABLE_NAME'));
+// The full view shows the payee, the purpose and the reviewers' notes: the key's Decrypt only.
+const payments = new PaymentRepository(documentClient, tableName, { open: personalDataCipherFromEnvironment() });
 
 const getPayment = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const found = await paymentForCaller(payments, cases, event, context.partner);

@@ -1,6 +1,7 @@
 import { AccessLogRepository } from '#adapters/access-log-repository';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { caseForCaller } from '#commons/case-access';
 import { disclosingRole, recordDisclosure } from '#commons/disclosure';
 import { requiredEnv } from '#commons/env';
@@ -10,8 +11,9 @@ import { financeView, referralView } from '#domain/referral-case';
 import { todayIso } from '#events/dates';
 import { rolesFor } from '#events/routes';
 
-const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 const accessLog = new AccessLogRepository(documentClient, requiredEnv('ACCESS_LOG_TABLE_NAME'));
+// The full view shows the person, who identified them and the notes: the key's Decrypt only.
+const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'), { open: personalDataCipherFromEnvironment() });
 
 /**
  * The full view of a case carries the person's data: it is a disclosure, recorded in the access log

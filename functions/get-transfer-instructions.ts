@@ -2,6 +2,7 @@ import { AccessLogRepository } from '#adapters/access-log-repository';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { recordingDisclosure } from '#commons/disclosure';
 import { requiredEnv } from '#commons/env';
 import { type ApiEvent, type ApiResult, apiRoute, json, type PartnerRequestContext, partnerWithRole } from '#commons/http';
@@ -16,8 +17,9 @@ import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
-const payments = new PaymentRepository(documentClient, tableName);
 const accessLog = new AccessLogRepository(documentClient, requiredEnv('ACCESS_LOG_TABLE_NAME'));
+// The payee's name and account for the transfer: the key's Decrypt only.
+const payments = new PaymentRepository(documentClient, tableName, { open: personalDataCipherFromEnvironment() });
 
 /** A concurrent disclosure or step makes the conditional write fail; the request is then decided again on fresh data. */
 const maxAttempts = 3;

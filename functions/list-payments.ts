@@ -3,6 +3,7 @@ import { BudgetRepository } from '#adapters/budget-repository';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { PlanRepository } from '#adapters/plan-repository';
 import { disclosingRole, recordDisclosure } from '#commons/disclosure';
 import { requiredEnv } from '#commons/env';
@@ -15,7 +16,8 @@ import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
-const payments = new PaymentRepository(documentClient, tableName);
+// Full views of the payments show the payee, the purpose and the reviewers' notes: the key's Decrypt only.
+const payments = new PaymentRepository(documentClient, tableName, { open: personalDataCipherFromEnvironment() });
 const categoryBudgets = new BudgetRepository(documentClient, tableName);
 const plans = new PlanRepository(documentClient, tableName);
 const accessLog = new AccessLogRepository(documentClient, requiredEnv('ACCESS_LOG_TABLE_NAME'));

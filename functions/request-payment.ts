@@ -2,6 +2,7 @@ import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentQueue } from '#adapters/payment-queue';
 import { PaymentRepository } from '#adapters/payment-repository';
+import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
 import {
@@ -24,7 +25,9 @@ import { rolesFor } from '#events/routes';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
-const payments = new PaymentRepository(documentClient, tableName);
+// Seals the payee and the purpose; a retried request is compared with the stored one, opened.
+const cipher = personalDataCipherFromEnvironment();
+const payments = new PaymentRepository(documentClient, tableName, { seal: cipher, open: cipher });
 const queue = new PaymentQueue(sqsClient, requiredEnv('PAYMENTS_QUEUE_URL'));
 
 /**

@@ -15,8 +15,8 @@ import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
-import { PersonalDataKey } from './constructs/personal-data-key.ts';
 import { PersonalData } from './constructs/personal-data.ts';
+import { PersonalDataKey } from './constructs/personal-data-key.ts';
 import { QueueWithDeadLetter } from './constructs/queue-with-dead-letter.ts';
 import { StakeholderNotifications } from './constructs/stakeholder-notifications.ts';
 import { loadStageProgrammes } from './programmes.ts';
@@ -98,12 +98,16 @@ export class ReferralStack extends Stack {
     });
     tables.grantReadWrite(tables.cases, createReferral);
     tables.grantReadWrite(tables.idempotency, createReferral);
+    // Who may seal and open personal data, function by function (functions/adapters/personal-fields.ts).
+    const personalData = this.personalDataKey;
+    personalData.grantTo(createReferral, 'write');
 
     // The functions that disclose personal data record each disclosure first (functions/commons/disclosure.ts).
     const accessLogTable = { ACCESS_LOG_TABLE_NAME: tables.accessLog.tableName };
     const getReferral = routeFunction('GetReferral', 'get-referral', { ...casesTable, ...accessLogTable });
     tables.grantRead(tables.cases, getReferral);
     tables.grantAppend(tables.accessLog, getReferral);
+    personalData.grantTo(getReferral, 'read');
 
     const listReferrals = routeFunction('ListReferrals', 'list-referrals', casesTable);
     tables.grantRead(tables.cases, listReferrals, { indexes: ['byReferrer', 'byReceiver', 'byStatus', 'allCases'] });
@@ -112,6 +116,7 @@ export class ReferralStack extends Stack {
 
     const withdrawReferral = routeFunction('WithdrawReferral', 'withdraw-referral', casesTable);
     tables.grantReadWrite(tables.cases, withdrawReferral);
+    personalData.grantTo(withdrawReferral, 'write');
 
     const programmeEnvironment = {
       CASES_TABLE_NAME: tables.cases.tableName,
@@ -121,6 +126,7 @@ export class ReferralStack extends Stack {
 
     const decideReferral = routeFunction('DecideReferral', 'decide-referral', programmeEnvironment);
     tables.grantReadWrite(tables.cases, decideReferral);
+    personalData.grantTo(decideReferral, 'read-write');
 
     const programmeFigures = routeFunction('ProgrammeFigures', 'programme-figures', programmeEnvironment);
     tables.grantRead(tables.cases, programmeFigures, { indexes: ['byProgramme'] });
@@ -129,6 +135,7 @@ export class ReferralStack extends Stack {
       ...functionDefaults,
       tables,
       notificationsQueue: notifications.queue,
+      personalDataKey: personalData,
     });
 
     const requestPayment = routeFunction('RequestPayment', 'request-payment', {
@@ -139,6 +146,7 @@ export class ReferralStack extends Stack {
     tables.grantReadWrite(tables.cases, requestPayment);
     tables.grantReadWrite(tables.idempotency, requestPayment);
     paymentRequests.queue.grantSendMessages(requestPayment);
+    personalData.grantTo(requestPayment, 'read-write');
 
     const paymentReaders = {
       'get-payment': routeFunction('GetPayment', 'get-payment', { ...casesTable, ...accessLogTable }),
@@ -147,6 +155,7 @@ export class ReferralStack extends Stack {
     for (const reader of Object.values(paymentReaders)) {
       tables.grantRead(tables.cases, reader);
       tables.grantAppend(tables.accessLog, reader);
+      personalData.grantTo(reader, 'read');
     }
     tables.grantPutInto(tables.cases, paymentReaders['list-payments'], stageSecretPk(cursorSecretName));
 
@@ -167,7 +176,16 @@ export class ReferralStack extends Stack {
     for (const step of Object.values(paymentSteps)) tables.grantReadWrite(tables.cases, step);
     tables.grantAppend(tables.accessLog, paymentSteps['get-transfer-instructions']);
 
-    const personalData = new PersonalData(this, 'PersonalData', { config, alarmTopic, tables });
+    // A step's note is sealed, and each answers with the payment as the caller may see it (the payee).
+    for (const step of ['approve-payment', 'reject-payment', 'cancel-payment'] as const) {
+      personalData.grantTo(paymentSteps[step], 'read-write');
+    }
+    personalData.grantTo(paymentSteps['record-disbursement'], 'read');
+    personalData.grantTo(paymentSteps['get-transfer-instructions'], 'read');
+
+    const erasure = new PersonalData(this, 'PersonalData', { config, alarmTopic, tables });
+    // The eraser's note is sealed like every note.
+    personalData.grantTo(erasure.routeFunctions['erase-referral'], 'write');
 
     new PaymentProcessing(this, 'PaymentProcessing', {
       config,
@@ -180,7 +198,7 @@ export class ReferralStack extends Stack {
 
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
-      ...personalData.routeFunctions,
+      ...erasure.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,

@@ -4,6 +4,8 @@ import type { CaseChange } from '#domain/case-decision';
 import { type Caps, counterDeltas, holdsAssistancePlaceAfter, type PlaceChange, type PlaceCounters } from '#domain/places';
 import type { CaseItem, CaseNote, CaseStatus, Eligibility, HistoryEntry } from '#events/case';
 import { casePk, caseSk, countersKey, historySk, noteSk, programmePk, waitlistSk } from './case-items.ts';
+import { sealEligibility, sealNote } from './case-sealing.ts';
+import type { PersonalDataAccess } from './personal-fields.ts';
 
 /**
  * One change of a case with its effect on places, in one transaction: the case (conditional on
@@ -62,7 +64,8 @@ export async function writeCaseChange(
   tableName: string,
   state: CaseState,
   caps: Caps,
-  change: PlacedChange
+  change: PlacedChange,
+  personalData: PersonalDataAccess = {}
 ): Promise<ChangeResult> {
   const { places } = change;
   const nextVersion = state.version + 1;
@@ -84,7 +87,7 @@ export async function writeCaseChange(
     'assistancePlace = :assistancePlace',
   ];
   if (change.eligibility !== undefined) {
-    caseValues[':eligibility'] = change.eligibility;
+    caseValues[':eligibility'] = await sealEligibility(state.caseId, change.eligibility, personalData);
     assignments.push('eligibility = :eligibility');
   }
   const names: Record<string, string> = { '#status': 'status' };
@@ -95,6 +98,7 @@ export async function writeCaseChange(
   });
   const history = { ...change.history, ...(change.note === undefined ? {} : { noteId: change.note.id }) };
   const removal = change.remove === undefined ? '' : ` ${change.remove.expression}`;
+  const note = change.note === undefined ? undefined : await sealNote(state.caseId, change.note, personalData);
   const items: TransactItems = [
     {
       Update: {
@@ -113,7 +117,7 @@ export async function writeCaseChange(
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    ...(change.note === undefined ? [] : [{ Put: { TableName: tableName, Item: { pk, sk: noteSk(change.note.id), ...change.note } } }]),
+    ...(note === undefined ? [] : [{ Put: { TableName: tableName, Item: { pk, sk: noteSk(note.id), ...note } } }]),
     ...(change.records ?? []).map(({ itemId, ...record }) => ({ Put: { TableName: tableName, Item: { ...record, pk, sk: itemId } } })),
     ...(change.alongside ?? []),
   ];

@@ -3,10 +3,10 @@ import type { Erasure } from '#domain/erasure';
 import { noPlaceChange } from '#domain/places';
 import type { CaseItem, CaseStatus } from '#events/case';
 import { unlimited, writeCaseChange } from './case-change.ts';
-import { casePk, listIndexOf } from './case-items.ts';
+import { casePk, caseSk, listIndexOf } from './case-items.ts';
 import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 import { paymentPrefix } from './payment-items.ts';
-import { personalPathsIn, removeClause } from './personal-fields.ts';
+import { type PersonalDataAccess, personalPathsIn, removeClause } from './personal-fields.ts';
 
 /** DynamoDB's limit of actions in one transaction. */
 const transactionLimit = 100;
@@ -22,7 +22,9 @@ const transactionLimit = 100;
 export class CaseErasure {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string
+    private readonly tableName: string,
+    /** The eraser's note is sealed like every note; the retention job writes none. */
+    private readonly personalData: PersonalDataAccess = {}
   ) {}
 
   /**
@@ -50,7 +52,11 @@ export class CaseErasure {
    */
   async erase(stored: CaseItem, erasure: Erasure): Promise<'applied' | 'conflict'> {
     const pk = casePk(stored.caseId);
-    const related = await queryPrefixes(this.client, { tableName: this.tableName, pk, prefixes: ['NOTE#', paymentPrefix] });
+    // The items as stored, not as a repository opens them: what to remove is what is there, sealed or
+    // not, whether or not this function could read it.
+    const storedItems = await queryPrefixes(this.client, { tableName: this.tableName, pk, prefixes: [caseSk, 'NOTE#', paymentPrefix] });
+    const caseItem = storedItems.find((item) => item.sk === caseSk);
+    const related = storedItems.filter((item) => item.sk !== caseSk);
     const alongside = related.flatMap((item) => {
       const sk = String(item.sk);
       const isNote = sk.startsWith('NOTE#');
@@ -75,19 +81,23 @@ export class CaseErasure {
     if (alongside.length + 3 > transactionLimit) {
       throw new Error(`case ${stored.caseId}: ${alongside.length} notes and payments to erase exceed one transaction`);
     }
-    const caseRemoval = removeClause(personalPathsIn('case', stored), 'e');
-    const result = await writeCaseChange(this.client, this.tableName, stored, unlimited, {
-      to: stored.status,
-      places: noPlaceChange,
-      changes: {
-        personalData: erasure.record,
-        ...(erasure.deidentified === undefined ? {} : { deidentified: erasure.deidentified }),
+    const caseRemoval = removeClause(caseItem === undefined ? [] : personalPathsIn('case', caseItem), 'e');
+    const result = await writeCaseChange(
+      this.client,
+      this.tableName,
+      stored,
+      unlimited,
+      {
+        to: stored.status,
+        places: noPlaceChange,
+        changes: { personalData: erasure.record },
+        history: erasure.history,
+        note: erasure.note,
+        remove: caseRemoval.expression === undefined ? undefined : { expression: caseRemoval.expression, names: caseRemoval.names },
+        alongside,
       },
-      history: erasure.history,
-      note: erasure.note,
-      remove: caseRemoval.expression === undefined ? undefined : { expression: caseRemoval.expression, names: caseRemoval.names },
-      alongside,
-    });
+      this.personalData
+    );
     // No counters move in an erasure: a failed condition is the case's or a payment's, a lost race either way.
     return result === 'applied' ? 'applied' : 'conflict';
   }

@@ -2,16 +2,9 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import type { CaseChange } from '#domain/case-decision';
 import { placeChangeOf } from '#domain/case-lifecycle';
 import type { CaseListing } from '#domain/case-listing';
+import { duplicateKey } from '#domain/duplicate-key';
 import { formatReference, type NewCase } from '#domain/referral-case';
-import {
-  type CaseItem,
-  type CaseNote,
-  type CaseStatus,
-  caseItemSchema,
-  caseNoteSchema,
-  type HistoryEntry,
-  historyEntrySchema,
-} from '#events/case';
+import { type CaseItem, type CaseNote, type CaseStatus, type HistoryEntry, historyEntrySchema } from '#events/case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
 import { type PlanVersion, planVersionSchema } from '#events/plan';
 import { ContentionError, unlimited, writeCaseChange } from './case-change.ts';
@@ -27,25 +20,33 @@ import {
   listIndexOf,
   referenceCounterKey,
 } from './case-items.ts';
+import { openCase, openNotes, sealNewCase } from './case-sealing.ts';
 import { type CursorBinding, PageCursors } from './cursor.ts';
+import { duplicateKeySecret } from './duplicate-registry.ts';
 import { queryPrefixes } from './dynamodb-queries.ts';
+import type { PersonalDataAccess } from './personal-fields.ts';
 import { StageSecrets } from './stage-secret.ts';
 
 /**
  * The cases themselves: creating, reading, listing and changing them. The only code that reads or
- * writes a case item, and so the only code that touches `person`: field-level encryption of that
- * block can be added here without changing a handler. Changes that take a place go through the
- * place repository (place-repository.ts); both write through case-change.ts.
+ * writes a case item, and so the only code that touches `person`: its personal fields are sealed
+ * here before a write and opened after a read (case-sealing.ts) when the repository is given a
+ * cipher, which only the functions granted the personal-data key have; without one, a case reads
+ * with its person withheld and its notes left out. Changes that take a place go through the place
+ * repository (place-repository.ts); both write through case-change.ts.
  */
 export class CaseRepository {
+  private readonly secrets: StageSecrets;
   private readonly cursors: PageCursors;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string
+    private readonly tableName: string,
+    private readonly personalData: PersonalDataAccess = {}
   ) {
-    // The stage secret is read only when a list is paged, so other users of the repository never touch it.
-    this.cursors = new PageCursors(new StageSecrets(client, tableName));
+    // The stage secrets are read only when a list is paged or a case created, so other users of the repository never touch them.
+    this.secrets = new StageSecrets(client, tableName);
+    this.cursors = new PageCursors(this.secrets);
   }
 
   /**
@@ -66,16 +67,23 @@ export class CaseRepository {
     return formatReference(programmeId, hostCountry, Number(Attributes?.sequence));
   }
 
-  /** Writes a new case and its first history entry together, or neither. */
+  /**
+   * Writes a new case and its first history entry together, or neither. The keyed hash the
+   * duplicate check compares is made here, while the person is in clear, so the eligibility engine
+   * never needs the key (functions/assess-eligibility.ts).
+   */
   async create(newCase: NewCase, history: HistoryEntry): Promise<void> {
     const pk = casePk(newCase.caseId);
+    if (newCase.person === undefined) throw new Error('a new case comes with its person');
+    const personKey = duplicateKey(newCase.person, await this.secrets.get(duplicateKeySecret));
+    const sealed = await sealNewCase(newCase, { personKey }, this.personalData);
     await this.client.send(
       new TransactWriteCommand({
         TransactItems: [
           {
             Put: {
               TableName: this.tableName,
-              Item: { pk, sk: caseSk, [allCasesPartition.name]: allCasesPartition.value, ...newCase },
+              Item: { pk, sk: caseSk, [allCasesPartition.name]: allCasesPartition.value, ...sealed },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -105,14 +113,14 @@ export class CaseRepository {
     if (places.takeAssistance || places.joinWaitlist) {
       throw new Error(`moving a case from ${stored.status} to ${to} takes a place: use decide or takeAction with the caps`);
     }
-    const result = await writeCaseChange(this.client, this.tableName, stored, unlimited, {
-      to,
-      places,
-      changes,
-      history: change.history,
-      note: change.note,
-      records: change.records,
-    });
+    const result = await writeCaseChange(
+      this.client,
+      this.tableName,
+      stored,
+      unlimited,
+      { to, places, changes, history: change.history, note: change.note, records: change.records },
+      this.personalData
+    );
     if (result === 'applied') return 'applied';
     if (result === 'counters-changed') throw new ContentionError(stored.caseId);
     return 'conflict';
@@ -163,7 +171,11 @@ export class CaseRepository {
     };
   }
 
-  /** The case with its history, notes, plans and visits (not its payments or ledger), or undefined when there is no such case. */
+  /**
+   * The case with its history, notes, plans and visits (not its payments or ledger), or undefined
+   * when there is no such case. Opening the personal fields costs a KMS Decrypt each: a function
+   * holding the key should read a case only where it shows or compares them.
+   */
   async get(caseId: string): Promise<StoredCase | undefined> {
     const items = await queryPrefixes(this.client, {
       tableName: this.tableName,
@@ -173,9 +185,9 @@ export class CaseRepository {
     const caseItem = items.find((item) => item.sk === caseSk);
     if (caseItem === undefined) return undefined;
     return {
-      case: caseItemSchema.parse(caseItem),
+      case: await openCase(caseItem, this.personalData.open),
       history: itemsWithPrefix(items, 'HISTORY#').map((item) => historyEntrySchema.parse(item)),
-      notes: itemsWithPrefix(items, 'NOTE#').map((item) => caseNoteSchema.parse(item)),
+      notes: await openNotes(caseId, itemsWithPrefix(items, 'NOTE#'), this.personalData.open),
       plans: itemsWithPrefix(items, 'PLAN#').map((item) => planVersionSchema.parse(item)),
       visits: itemsWithPrefix(items, 'VISIT#').map((item) => monitoringVisitSchema.parse(item)),
     };
@@ -184,7 +196,7 @@ export class CaseRepository {
   /** The case item read with strong consistency, or undefined. */
   async getCase(caseId: string): Promise<CaseItem | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true }));
-    return Item === undefined ? undefined : caseItemSchema.parse(Item);
+    return Item === undefined ? undefined : openCase(Item, this.personalData.open);
   }
 }
 

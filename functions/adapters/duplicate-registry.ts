@@ -1,12 +1,14 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { duplicateKey } from '#domain/duplicate-key';
-import type { CaseItem } from '#events/case';
 import { isNamed } from './case-change.ts';
+
+/** The stage secret the keyed hash of a person is made with (stage-secret.ts). */
+export const duplicateKeySecret = 'duplicate-key';
 
 /**
  * Who was referred before: one item per person, under a keyed hash of their name, date of birth and
  * nationality, holding only the first case referred for them. The person's data never reaches the
- * item, only its hash.
+ * item, only its hash, made when the case is created (case-repository.ts) and kept on the case item
+ * as `personKey`, so the check runs without the personal-data key.
  */
 export class DuplicateRegistry {
   constructor(
@@ -18,10 +20,8 @@ export class DuplicateRegistry {
    * Registers the person behind a case and returns the first case registered for them: this case,
    * unless an earlier referral seems to concern the same person.
    */
-  async registerPerson(caseItem: CaseItem, secret: Uint8Array): Promise<{ firstCaseId: string }> {
-    // A case erased before its assessment ran has no person left to compare: it is its own first.
-    if (caseItem.person === undefined) return { firstCaseId: caseItem.caseId };
-    const key = { pk: `DUPLICATE#${duplicateKey(caseItem.person, secret)}`, sk: 'DUPLICATE' };
+  async registerPerson(caseItem: { caseId: string; personKey: string }): Promise<{ firstCaseId: string }> {
+    const key = { pk: `DUPLICATE#${caseItem.personKey}`, sk: 'DUPLICATE' };
     try {
       await this.client.send(
         new PutCommand({

@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { isOpen } from '#domain/payment-lifecycle';
 import type { PaymentChange } from '#domain/payment-review';
 import type { DisclosureRecord } from '#domain/transfer-instructions';
-import { type PaymentItem, paymentItemSchema } from '#events/payment';
+import type { PaymentItem } from '#events/payment';
 import { type CursorBinding, PageCursors } from './cursor.ts';
 import {
   budgetKey,
@@ -27,20 +27,25 @@ import {
   transact,
   type WriteOutcome,
 } from './payment-items.ts';
+import { openPayment, sealPayment, sealStep } from './payment-sealing.ts';
+import type { PersonalDataAccess } from './personal-fields.ts';
 import { StageSecrets } from './stage-secret.ts';
 
 const pointerSchema = z.object({ caseId: z.string() });
 
 /**
  * The payments themselves: made, found, listed, and moved by reviewers' steps and disclosures of
- * the payee. The items and the transactions are described in payment-items.ts.
+ * the payee. The items and the transactions are described in payment-items.ts. The payee, the
+ * purpose and the reviewers' notes are sealed before a write and opened after a read
+ * (payment-sealing.ts) by the functions given a cipher; without one they are withheld.
  */
 export class PaymentRepository {
   private readonly cursors: PageCursors;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string
+    private readonly tableName: string,
+    private readonly personalData: PersonalDataAccess = {}
   ) {
     // The stage secret is read only when a list is paged, so other users of the repository never touch it.
     this.cursors = new PageCursors(new StageSecrets(client, tableName));
@@ -48,6 +53,7 @@ export class PaymentRepository {
 
   /** Stores a new payment and its pointer, or reports that a payment with this id exists. */
   async create(payment: PaymentItem): Promise<'created' | 'exists'> {
+    const sealed = await sealPayment(payment, this.personalData);
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -55,7 +61,7 @@ export class PaymentRepository {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...paymentKey(payment.caseId, payment.paymentId), ...payment, financePartition: openPaymentsPartition },
+                Item: { ...paymentKey(payment.caseId, payment.paymentId), ...sealed, financePartition: openPaymentsPartition },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -89,7 +95,7 @@ export class PaymentRepository {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: paymentKey(caseId, paymentId), ConsistentRead: true })
     );
-    return Item === undefined ? undefined : paymentItemSchema.parse(Item);
+    return Item === undefined ? undefined : openPayment(Item, this.personalData.open);
   }
 
   /**
@@ -120,7 +126,7 @@ export class PaymentRepository {
       })
     );
     return {
-      items: (result.Items ?? []).map((item) => paymentItemSchema.parse(item)),
+      items: await Promise.all((result.Items ?? []).map((item) => openPayment(item, this.personalData.open))),
       ...(result.LastEvaluatedKey === undefined ? {} : { nextCursor: await this.cursors.seal(result.LastEvaluatedKey, binding) }),
     };
   }
@@ -131,6 +137,7 @@ export class PaymentRepository {
    */
   async applyReview(payment: PaymentItem, change: PaymentChange): Promise<WriteOutcome> {
     const stillOpen = isOpen(change.status);
+    const step = await sealStep(payment, change.step, this.personalData);
     const fields = Object.entries(change.fields);
     const names = Object.fromEntries(fields.map(([name], index) => [`#f${index}`, name]));
     const values = Object.fromEntries(fields.map(([, value], index) => [`:f${index}`, value]));
@@ -153,7 +160,7 @@ export class PaymentRepository {
           ExpressionAttributeValues: {
             ...values,
             ':status': change.status,
-            ':step': [change.step],
+            ':step': [step],
             ':at': change.step.at,
             ':nextVersion': payment.version + 1,
             ':expectedVersion': payment.version,

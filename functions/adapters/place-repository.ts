@@ -7,6 +7,7 @@ import { type CaseState, ContentionError, contentionAttempts, isNamed, noteOf, u
 import { countersKey, programmePk, waitlistPrefix } from './case-items.ts';
 import { CaseRepository } from './case-repository.ts';
 import { queryAll } from './dynamodb-queries.ts';
+import type { PersonalDataAccess } from './personal-fields.ts';
 
 /**
  * A programme's places and waitlist: its counters, the decisions and actions that take or give back
@@ -17,9 +18,11 @@ import { queryAll } from './dynamodb-queries.ts';
 export class PlaceRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string
+    private readonly tableName: string,
+    /** Seals a decision's or an action's note; only the functions that take notes hold one. */
+    private readonly personalData: PersonalDataAccess = {}
   ) {
-    this.cases = new CaseRepository(client, tableName);
+    this.cases = new CaseRepository(client, tableName, personalData);
   }
 
   private readonly cases: CaseRepository;
@@ -53,20 +56,27 @@ export class PlaceRepository {
       const planned = plan(await this.placeCounters(state.programmeId));
       const at = new Date().toISOString();
       const eligibility = eligibilityOf(planned, at, decision.by, decision.note);
-      const result = await writeCaseChange(this.client, this.tableName, state, caps, {
-        to: planned.to,
-        places: planned.places,
-        eligibility,
-        history: {
-          at,
-          by: decision.by,
-          action: decision.action,
-          fromStatus: state.status,
-          toStatus: planned.to,
-          reasons: planned.reasons,
+      const result = await writeCaseChange(
+        this.client,
+        this.tableName,
+        state,
+        caps,
+        {
+          to: planned.to,
+          places: planned.places,
+          eligibility,
+          history: {
+            at,
+            by: decision.by,
+            action: decision.action,
+            fromStatus: state.status,
+            toStatus: planned.to,
+            reasons: planned.reasons,
+          },
+          note: noteOf(decision.note, decision.by, decision.action, at),
         },
-        note: noteOf(decision.note, decision.by, decision.action, at),
-      });
+        this.personalData
+      );
       if (result === 'applied') return { written: true as const, decision: planned, eligibility };
       if (result === 'case-changed') return { written: false as const };
       return lostRace;
@@ -105,19 +115,26 @@ export class PlaceRepository {
       if ((places.takeAssistance || places.joinWaitlist) && options.caps === undefined) {
         throw new Error(`${change.action} needs the programme's caps: it takes an assistance place or joins the waitlist`);
       }
-      const result = await writeCaseChange(this.client, this.tableName, current, options.caps ?? unlimited, {
-        to,
-        places,
-        history: {
-          at: new Date().toISOString(),
-          by: change.by,
-          action: change.action,
-          fromStatus: current.status,
-          toStatus: to,
-          reason: change.reason,
+      const result = await writeCaseChange(
+        this.client,
+        this.tableName,
+        current,
+        options.caps ?? unlimited,
+        {
+          to,
+          places,
+          history: {
+            at: new Date().toISOString(),
+            by: change.by,
+            action: change.action,
+            fromStatus: current.status,
+            toStatus: to,
+            reason: change.reason,
+          },
+          note: noteOf(change.note, change.by, change.action),
         },
-        note: noteOf(change.note, change.by, change.action),
-      });
+        this.personalData
+      );
       if (result === 'applied') return { outcome: 'done', from: current.status, to, version: current.version + 1 };
       if (result === 'counters-changed') return { outcome: 'no-place' };
       if (result === 'case-changed' && change.expectedVersion !== undefined) return { outcome: 'changed', current };

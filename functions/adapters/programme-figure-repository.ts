@@ -1,11 +1,10 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { fullJitter, lostRace, optimistically } from '#commons/optimistic';
-import { ageBandOf, type CaseFigureFacts } from '#domain/figures';
+import type { CaseFigureFacts } from '#domain/figures';
 import { caseItemSchema } from '#events/case';
-import { ageBands } from '#events/programme-figures';
-import { personSchema } from '#events/referral';
 import { caseKey, programmeIndex } from './case-items.ts';
+import { derivedCaseFactsSchema } from './case-sealing.ts';
 import { queryAll } from './dynamodb-queries.ts';
 
 /** What programme figures are read from: one fact per case of the programme, never who the person is. */
@@ -17,8 +16,8 @@ export class ProgrammeFigureRepository {
 
   /**
    * What programme figures are computed from, one entry per case of the programme: statuses,
-   * countries, places and reasons, and the person's sex and age band. The date of birth is turned
-   * into a band here and never leaves the repository.
+   * countries, places and reasons, and the person's sex and age band, which the case item keeps
+   * beside its sealed person from submission on (case-sealing.ts): figures need no key.
    */
   async programmeFigureFacts(programmeId: string): Promise<CaseFigureFacts[]> {
     const caseIds = (
@@ -40,7 +39,8 @@ export class ProgrammeFigureRepository {
           status: stored.status,
           hostCountry: stored.hostCountry,
           originCountry: stored.originCountry,
-          ...sexAndAgeBand(stored),
+          sex: stored.sex,
+          ageBand: stored.ageBand,
           reasons: stored.eligibility?.reasons ?? [],
           assessmentPlace: stored.assessmentPlace ?? false,
           assistancePlace: stored.assistancePlace ?? false,
@@ -62,7 +62,7 @@ export class ProgrammeFigureRepository {
               [this.tableName]: {
                 Keys: keys,
                 ProjectionExpression:
-                  '#status, hostCountry, originCountry, submittedOn, eligibility, assessmentPlace, assistancePlace, person.sex, person.dateOfBirth, deidentified',
+                  '#status, hostCountry, originCountry, submittedOn, eligibility.reasons, assessmentPlace, assistancePlace, sex, ageBand',
                 ExpressionAttributeNames: { '#status': 'status' },
               },
             },
@@ -91,19 +91,11 @@ const figureItemSchema = z.extend(
     hostCountry: true,
     originCountry: true,
     submittedOn: true,
-    eligibility: true,
     assessmentPlace: true,
     assistancePlace: true,
   }),
   {
-    person: z.optional(z.pick(personSchema, { sex: true, dateOfBirth: true })),
-    deidentified: z.optional(z.object({ sex: personSchema.shape.sex, ageBand: z.enum(ageBands) })),
+    eligibility: z.optional(z.pick(caseItemSchema.shape.eligibility.def.innerType, { reasons: true })),
+    ...z.pick(derivedCaseFactsSchema, { sex: true, ageBand: true }).shape,
   }
 );
-
-/** An erased case keeps its sex and age band without the person (functions/domain/erasure.ts). */
-const sexAndAgeBand = (stored: z.infer<typeof figureItemSchema>) => {
-  if (stored.person !== undefined) return { sex: stored.person.sex, ageBand: ageBandOf(stored.person.dateOfBirth, stored.submittedOn) };
-  if (stored.deidentified !== undefined) return stored.deidentified;
-  throw new Error('programme figures: a case holds neither its person nor its de-identified facts');
-};

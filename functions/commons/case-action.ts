@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import { CaseRepository, type StoredCase } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
+import type { PersonalDataAccess } from '#adapters/personal-fields';
 import { PlaceRepository } from '#adapters/place-repository';
 import type { CaseActor, Decision, Refusal } from '#domain/case-decision';
 import { apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '#events/routes';
@@ -23,6 +24,8 @@ export type CaseDecider<Request, Response> = (
 ) => Decision<Response> | Promise<Decision<Response>>;
 
 export interface CaseActionOptions {
+  /** What the function may do with personal data (a route taking a note seals it); nothing by default. */
+  personalData?: PersonalDataAccess;
   /** The repository to use; the stage's cases table by default (tests pass their own). */
   cases?: CaseRepository;
   /** Where a review decision is written with the programme's places; the stage's cases table by default. */
@@ -49,8 +52,8 @@ export const caseActionHandler = <Schema extends z.ZodMiniType, Response>(
   options: CaseActionOptions = {}
 ) => {
   const tableName = requiredEnv('CASES_TABLE_NAME');
-  const cases = options.cases ?? new CaseRepository(documentClient, tableName);
-  const places = options.places ?? new PlaceRepository(documentClient, tableName);
+  const cases = options.cases ?? new CaseRepository(documentClient, tableName, options.personalData);
+  const places = options.places ?? new PlaceRepository(documentClient, tableName, options.personalData);
   const successStatus = apiRoutes.find((route) => routeKeyOf(route) === routeKey)?.successStatus ?? 200;
   const exhausted = options.exhausted ?? 'The case changed while your request was being handled. Retry the request.';
 

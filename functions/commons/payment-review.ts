@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PaymentRepository } from '#adapters/payment-repository';
+import type { PersonalDataAccess } from '#adapters/personal-fields';
 import type { ReviewAction } from '#domain/payment-lifecycle';
 import { decideReview, type ReviewRequest } from '#domain/payment-review';
 import { paymentViewFor } from '#domain/payment-views';
@@ -46,11 +47,13 @@ export const fourEyes = (
 export const paymentReviewRoute = <Schema extends z.ZodMiniType>(
   routeKey: RouteKey,
   schema: Schema,
-  toRequest: (body: z.infer<Schema>) => ReviewRequest
+  toRequest: (body: z.infer<Schema>) => ReviewRequest,
+  /** A step's note is sealed; the answer shows the payee to full-view callers, so it is opened. */
+  personalData: PersonalDataAccess
 ) => {
   const tableName = requiredEnv('CASES_TABLE_NAME');
   const cases = new CaseRepository(documentClient, tableName);
-  const payments = new PaymentRepository(documentClient, tableName);
+  const payments = new PaymentRepository(documentClient, tableName, personalData);
 
   const review = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
     const request = toRequest(parseJsonBody(event, schema));

@@ -3,7 +3,6 @@ import { type Actor, permissions } from '#events/permissions';
 import type { EraseRequest, ErasureView, PersonalDataErasure } from '#events/personal-data';
 import type { Role } from '#events/primitives';
 import type { ProgrammeDefinition } from '#events/programme';
-import { ageBandOf } from './figures.ts';
 
 /**
  * Erasing a case's personal data, and when the programme's retention rule makes it due. No AWS here:
@@ -24,8 +23,6 @@ export interface Erasure {
   record: PersonalDataErasure;
   history: HistoryEntry;
   note?: CaseNote | undefined;
-  /** What the programme's figures need of the person, kept without the person (events/case.ts `deidentified`). */
-  deidentified?: CaseItem['deidentified'];
 }
 
 export type ErasureDecision =
@@ -63,16 +60,12 @@ export const decideErasure = (
   const record: PersonalDataErasure = { erasedAt: at, erasedBy: by, reason: request.reason };
   const note: CaseNote | undefined =
     request.note === undefined ? undefined : { id: `${at}#${by}`, at, by, action: erasureAction, text: request.note };
-  const person = stored.person;
   return {
     kind: 'erase',
     erasure: {
       record,
       history: { at, by, action: erasureAction, reason: request.reason },
       note,
-      deidentified:
-        stored.deidentified ??
-        (person === undefined ? undefined : { sex: person.sex, ageBand: ageBandOf(person.dateOfBirth, stored.submittedOn) }),
     },
     response: erasureView(stored, record),
   };

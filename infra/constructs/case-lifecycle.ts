@@ -11,6 +11,20 @@ import type { StageConfig } from '../config.ts';
 import { CaseStreamConsumer } from './case-stream-consumer.ts';
 import type { DataTables } from './data-tables.ts';
 import { HouseFunction } from './house-function.ts';
+import type { PersonalDataKey } from './personal-data-key.ts';
+
+/** The lifecycle routes that take a note, which they seal (GenerateDataKey only: none shows personal data). */
+const routesTakingNotes: ReadonlySet<string> = new Set([
+  'accept-referral',
+  'decline-referral',
+  'reassign-referral',
+  'draft-plan',
+  'approve-plan',
+  'return-plan',
+  'record-visit',
+  'close-referral',
+  'reopen-referral',
+]);
 
 /** The routes of the lifecycle after eligibility, each served by its own function. */
 export const lifecycleRouteHandlers = [
@@ -33,6 +47,7 @@ export interface CaseLifecycleProps {
   readonly alarmTopic: ITopic;
   readonly tables: DataTables;
   readonly notificationsQueue: IQueue;
+  readonly personalDataKey: PersonalDataKey;
 }
 
 const pascalCase = (name: string): string => name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
@@ -66,6 +81,7 @@ export class CaseLifecycle extends Construct {
         environment: { ...casesTable, ...(handler === 'reassign-referral' ? partnersTable : {}) },
       });
       tables.grantReadWrite(tables.cases, fn);
+      if (routesTakingNotes.has(handler)) props.personalDataKey.grantTo(fn, 'write');
       return fn;
     };
     this.routeFunctions = Object.fromEntries(lifecycleRouteHandlers.map((handler) => [handler, routeFunction(handler)])) as Record<

@@ -9,10 +9,38 @@ import { synthesizeStack } from '../support/synth-stack.ts';
  * key policy or from an IAM policy. A function that starts handling personal data joins a list
  * here in the same change that grants it (`personalDataKey.grantTo`).
  */
-/** Logical id prefixes of the functions granted `write` (kms:GenerateDataKey). */
-const writers: string[] = [];
-/** Logical id prefixes of the functions granted `read` (kms:Decrypt). */
-const readers: string[] = [];
+/** Logical id prefixes of the functions granted `write` (kms:GenerateDataKey): they seal a person, a note or a payee. */
+const writers: string[] = [
+  'CreateReferral',
+  'WithdrawReferral',
+  'DecideReferral',
+  'LifecycleAcceptReferral',
+  'LifecycleDeclineReferral',
+  'LifecycleReassignReferral',
+  'LifecycleDraftPlan',
+  'LifecycleApprovePlan',
+  'LifecycleReturnPlan',
+  'LifecycleRecordVisit',
+  'LifecycleCloseReferral',
+  'LifecycleReopenReferral',
+  'RequestPayment',
+  'ApprovePayment',
+  'RejectPayment',
+  'CancelPayment',
+];
+/** Logical id prefixes of the functions granted `read` (kms:Decrypt): they answer with personal data, or compare it. */
+const readers: string[] = [
+  'GetReferral',
+  'DecideReferral',
+  'RequestPayment',
+  'GetPayment',
+  'ListPayments',
+  'ApprovePayment',
+  'RejectPayment',
+  'CancelPayment',
+  'RecordDisbursement',
+  'GetTransferInstructions',
+];
 
 type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Principal?: { AWS?: Json }; Resource?: Json };

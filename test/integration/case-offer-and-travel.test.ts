@@ -17,12 +17,13 @@ import {
   today,
 } from '../support/lifecycle-cases.ts';
 import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('offer', () => {
   it('a case becoming eligible is offered once to the registered receiver, even when the records come twice', async () => {

@@ -5,12 +5,13 @@ import { captureLogs } from '../support/harness.ts';
 import { dayFromToday } from '../support/lifecycle.ts';
 import { arrivedCase, coordinator, read, receiver, samples, tactMonitoring } from '../support/lifecycle-cases.ts';
 import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('the reintegration plan', () => {
   it("is refused over the programme's limits, naming each item", async () => {

@@ -17,12 +17,13 @@ import {
   today,
 } from '../support/lifecycle-cases.ts';
 import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('every lifecycle route refuses a case in a status it does not fit: 409 naming the status', () => {
   /** For each route: the statuses in which it acts (or answers a retry), the caller and the body. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { referralRequestSchema } from '../../events/referral.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { openCaseStream } from '../support/case-stream.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -11,7 +12,7 @@ const { newCaseFromReferral } = await import('../../functions/domain/referral-ca
 describe('the cases table stream, read from DynamoDB Local', () => {
   it('delivers a new case as an INSERT with its new image, after what was there before', async () => {
     const stream = await openCaseStream();
-    const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+    const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
     const created = newCaseFromReferral(
       referralRequestSchema.parse(tactReferral()),
       { caseId: randomUUID(), reference: 'TACT-FR-999001', referrerId: 'stream-test' },

@@ -6,20 +6,22 @@ import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { templateFilter } from '../support/stream-filter.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
-const { DuplicateRegistry } = await import('../../functions/adapters/duplicate-registry.ts');
+const { DuplicateRegistry, duplicateKeySecret } = await import('../../functions/adapters/duplicate-registry.ts');
 const { StageSecrets } = await import('../../functions/adapters/stage-secret.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { duplicateKey } = await import('../../functions/domain/duplicate-key.ts');
-const { createEligibilityHandler, duplicateKeySecret } = await import('../../functions/assess-eligibility.ts');
+const { createEligibilityHandler } = await import('../../functions/assess-eligibility.ts');
 const { createPromotionHandler } = await import('../../functions/promote-waitlist.ts');
 
 const tableName = process.env.CASES_TABLE_NAME!;
-const cases = new CaseRepository(documentClient, tableName);
+const cases = new CaseRepository(documentClient, tableName, await personalDataAccess());
+// The engine's places, as the engine has them: without the personal-data key.
 const places = new PlaceRepository(documentClient, tableName);
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const secrets = new StageSecrets(documentClient, tableName);
@@ -60,7 +62,7 @@ const submitAll = async (count: number, referral: Record<string, unknown>, refer
 describe('the eligibility engine on real stream records', () => {
   it('decides a referral submitted through the API, and GET shows the decision with its explanations', async () => {
     const referrer = await registerPartner(['referrer'], 'GR');
-    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith() });
     const person = distinctPerson({ nationality: 'UA' });
     people.push(person);
     const created = await api.call('POST /v1/referrals', {
@@ -86,7 +88,7 @@ describe('the eligibility engine on real stream records', () => {
   });
 
   it('is not handed its own writes: the filter selects the new case only, not its history or the decision', async () => {
-    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith() });
     await submitAll(1, { hostCountry: 'FR', originCountry: 'AL' });
     const records = await stream.next();
     const selected = forEngine(records);
@@ -101,7 +103,7 @@ describe('the eligibility engine on real stream records', () => {
   it('gives reason codes with English and French explanations', async () => {
     const tact = programmeLike('tact.json');
     const care = programmeLike('care.json');
-    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(tact, care), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(tact, care) });
     const [fromAustria] = await submitAll(1, { programmeId: tact.id, hostCountry: 'AT', originCountry: 'UA' });
     const minor = careMinorReferral();
     people.push(minor.person);
@@ -149,7 +151,7 @@ describe('the eligibility engine on real stream records', () => {
 
   it('decides a redelivered record once: one decision, one history entry, counted once', async () => {
     const care = programmeLike('care.json');
-    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(care), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(care) });
     const [submitted] = await submitAll(1, { programmeId: care.id, hostCountry: 'FR', originCountry: 'SN' });
     const records = forEngine(await stream.next());
     const responses = await deliver(engine, records, { times: 3 });
@@ -164,7 +166,7 @@ describe('the eligibility engine on real stream records', () => {
 
   it('flags a second referral of the same person as POSSIBLE_DUPLICATE, storing only the first case id under a keyed hash', async () => {
     const care = programmeLike('care.json');
-    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(care), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(care) });
     const person = distinctPerson({ givenName: 'Adaeze Ngozi', familyName: 'Okafor-Eze' });
     const samePersonWrittenDifferently = { ...person, givenName: 'OKAFOR EZE', familyName: 'adaeze ngozi' };
     people.push(person, samePersonWrittenDifferently);
@@ -184,7 +186,7 @@ describe('the eligibility engine on real stream records', () => {
   });
 
   it('reports a record that breaks the case contract as a batch item failure and decides the rest of the batch', async () => {
-    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith(), secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes: catalogueWith() });
     const poisonId = randomUUID();
     await documentClient.send(
       new PutCommand({ TableName: tableName, Item: { pk: `CASE#${poisonId}`, sk: 'CASE', caseId: poisonId, status: 'submitted' } })
@@ -205,7 +207,7 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
     const care = programmeLike('care.json');
     expect(care.caps).toEqual({ assessment: 260, assistance: 130 });
     const programmes = catalogueWith(care);
-    const engine = createEligibilityHandler({ places, duplicates, programmes, secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes });
     const promoter = createPromotionHandler({ places, programmes });
 
     const submitted = await submitAll(150, { programmeId: care.id, hostCountry: 'ES', originCountry: 'NG' });
@@ -271,7 +273,7 @@ describe('withdrawal through the repository (what the withdraw route will call)'
   it('takes a waitlisted case off the waitlist without promoting anyone', async () => {
     const small = programmeLike('care.json', { caps: { assessment: 10, assistance: 1 } });
     const programmes = catalogueWith(small);
-    const engine = createEligibilityHandler({ places, duplicates, programmes, secrets });
+    const engine = createEligibilityHandler({ places, duplicates, programmes });
     const [first] = await submitAll(1, { programmeId: small.id, hostCountry: 'FR', originCountry: 'CM' });
     await deliver(engine, forEngine(await stream.next()));
     const [second] = await submitAll(1, { programmeId: small.id, hostCountry: 'FR', originCountry: 'CM' });

@@ -10,6 +10,7 @@ import { openCaseStream, streamEvent } from '../support/case-stream.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
 import { distinctiveReferral, expectNoPersonalValue, personalValuesOf } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { queuePoller } from '../support/sqs-poller.ts';
 
 const logs = captureLogs();
@@ -20,7 +21,7 @@ const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { newCaseFromReferral } = await import('../../functions/domain/referral-case.ts');
 const { loadLanguagePack, renderEmail } = await import('../../functions/domain/notifications/emails.ts');
 
-const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 const notifications = queuePoller('NotificationsQueue');
 const stream = await openCaseStream();
 const queuedBodies: string[] = [];

@@ -8,6 +8,7 @@ import { captureLogs } from '../support/harness.ts';
 import { assignedCase, byRole, list, moveCase, partners, read, routeSetups, submit, withdraw } from '../support/partner-access.ts';
 import { drainPaymentsQueue, givenReintegratingCase, paymentStep, requestPayment } from '../support/payments.ts';
 import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 /**
@@ -18,7 +19,7 @@ import { expectProblem } from '../support/problem.ts';
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('API5 function-level authorization: every partner route × every role', () => {
   const partnerRoutes = apiRoutes.filter((route) => route.permission !== 'public');

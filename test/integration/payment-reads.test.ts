@@ -29,13 +29,14 @@ import {
   paymentStep,
   transferInstructions,
 } from '../support/payments.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
 const { decideTransferInstructions } = await import('../../functions/domain/transfer-instructions.ts');
-const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('GET payments', () => {
   it("lists a case's payments with the budget left per category (plan − reserved − disbursed), page by page", async () => {

@@ -30,12 +30,14 @@ import {
   submitReferral,
   writeApprovedPlan,
 } from '../support/payments.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { PaymentRepository } = await import('../../functions/adapters/payment-repository.ts');
 const { newPayment } = await import('../../functions/domain/payment-request.ts');
-const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!);
+// Writes payments as the request route does: sealed.
+const payments = new PaymentRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('the payments Lambda', () => {
   it('reserves within the budget in one transaction: payment, budget counters and ledger entry', async () => {

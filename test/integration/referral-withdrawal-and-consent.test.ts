@@ -5,12 +5,13 @@ import { captureLogs } from '../support/harness.ts';
 import type { Json } from '../support/json.ts';
 import { list, moveCase, partners, read, submit, withdraw } from '../support/partner-access.ts';
 import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
 const { CaseRepository } = await import('../../functions/adapters/case-repository.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!);
+const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 
 describe('withdrawal', () => {
   it('withdraws once, records why in the consent record and the history, and a second withdrawal changes nothing', async () => {

@@ -4,6 +4,7 @@ import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 import { templateFilter } from '../support/stream-filter.ts';
 
@@ -12,7 +13,6 @@ const { CaseRepository } = await import('../../functions/adapters/case-repositor
 const { ProgrammeFigureRepository } = await import('../../functions/adapters/programme-figure-repository.ts');
 const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
 const { DuplicateRegistry } = await import('../../functions/adapters/duplicate-registry.ts');
-const { StageSecrets } = await import('../../functions/adapters/stage-secret.ts');
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
 const { createEligibilityHandler } = await import('../../functions/assess-eligibility.ts');
 const { createPromotionHandler } = await import('../../functions/promote-waitlist.ts');
@@ -20,11 +20,12 @@ const { createDecisionHandler } = await import('../../functions/decide-referral.
 const { createFiguresHandler } = await import('../../functions/programme-figures.ts');
 
 const tableName = process.env.CASES_TABLE_NAME!;
-const cases = new CaseRepository(documentClient, tableName);
+const cases = new CaseRepository(documentClient, tableName, await personalDataAccess());
+// The engine and the promoter hold no key; the decision route seals its note and shows the person.
 const places = new PlaceRepository(documentClient, tableName);
+const decidingPlaces = new PlaceRepository(documentClient, tableName, await personalDataAccess());
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const figures = new ProgrammeFigureRepository(documentClient, tableName);
-const secrets = new StageSecrets(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
 const forPromotion = templateFilter('EligibilityPromote');
 const people: Array<Record<string, unknown>> = [];
@@ -45,9 +46,9 @@ const setUp = (caps?: { assessment: number | null; assistance: number | null }) 
   const programmes = catalogueWith(programme);
   return {
     programme,
-    engine: createEligibilityHandler({ places, duplicates, programmes, secrets }),
+    engine: createEligibilityHandler({ places, duplicates, programmes }),
     promoter: createPromotionHandler({ places, programmes }),
-    decide: createDecisionHandler({ cases, places, programmes }),
+    decide: createDecisionHandler({ cases, places: decidingPlaces, programmes }),
     figures: createFiguresHandler({ figures, programmes }),
   };
 };

@@ -9,6 +9,7 @@ import { tactReferral } from '../../events/samples/index.ts';
 import { programmeCatalogue } from '../../functions/domain/programmes.ts';
 import type { NewCase } from '../../functions/domain/referral-case.ts';
 import { streamEvent } from './case-stream.ts';
+import { personalDataAccess } from './personal-data-access.ts';
 
 /**
  * Programmes, cases and stream deliveries for the eligibility tests. Each test gets programmes of
@@ -58,7 +59,7 @@ export const submitCase = async (referral: Record<string, unknown>, referrerId: 
     { caseId: randomUUID(), reference: `${parsed.programmeId}-${parsed.hostCountry}-${String(sequence).padStart(6, '0')}`, referrerId },
     new Date()
   );
-  await new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!).create(created.case, created.history);
+  await new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess()).create(created.case, created.history);
   return created.case;
 };
 

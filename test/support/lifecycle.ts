@@ -9,6 +9,7 @@ import { localRegion } from '../../infra/local/template.ts';
 import { openCaseStream, streamEvent } from './case-stream.ts';
 import { resource } from './harness.ts';
 import type { Json } from './json.ts';
+import { personalDataAccess } from './personal-data-access.ts';
 
 /**
  * What the platform does on its own in the lifecycle, in-process. The path test talks only to `api`
@@ -53,7 +54,7 @@ export const platform = {
   async assessEligible(caseId: string): Promise<void> {
     const { PlaceRepository } = await import('../../functions/adapters/place-repository.ts');
     const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
-    const places = new PlaceRepository(documentClient, process.env.CASES_TABLE_NAME!);
+    const places = new PlaceRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
     // The engine's own write path, with places but without caps: these tests are not about caps.
     const outcome = await places.takeAction(
       caseId,

@@ -88,6 +88,8 @@ const wired = vi.hoisted(() => {
   process.env.CASES_TABLE_NAME ??= 'cases';
   process.env.PARTNERS_TABLE_NAME ??= 'partners';
   process.env.AWS_REGION ??= 'eu-west-1';
+  // The entry files that seal notes build their cipher at import; nothing calls KMS here.
+  process.env.PERSONAL_DATA_KEY_ARN ??= 'arn:aws:kms:eu-west-1:000000000000:key/00000000-0000-4000-8000-000000000000';
   return [] as Array<{ routeKey: RouteKey; bodySchema: z.ZodMiniType; decide: CaseDecider<unknown, unknown> }>;
 });
 
