@@ -27,6 +27,7 @@ const writers: string[] = [
   'ApprovePayment',
   'RejectPayment',
   'CancelPayment',
+  'PersonalDataEraseReferral',
 ];
 /** Logical id prefixes of the functions granted `read` (kms:Decrypt): they answer with personal data, or compare it. */
 const readers: string[] = [

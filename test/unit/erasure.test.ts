@@ -23,7 +23,7 @@ describe('the personal attributes of an item', () => {
       ...submitted(),
       eligibility: { outcome: 'eligible', reasons: [], decidedAt: '2026-01-11T00:00:00Z', decidedBy: 'x', note: 'n' },
     };
-    expect(personalPathsIn('case', stored)).toEqual(['person', 'victimStatus.identifiedBy', 'destinationLocality', 'eligibility.note']);
+    expect(personalPathsIn('case', stored)).toEqual(['person', 'destinationLocality', 'victimStatus.identifiedBy', 'eligibility.note']);
     const payment = {
       payee: { kind: 'provider', name: 'P', iban: 'AL47' },
       purpose: 'p',

@@ -17,6 +17,7 @@ const entriesHoldingTheKey = [
   'decide-referral',
   'decline-referral',
   'draft-plan',
+  'erase-referral',
   'get-payment',
   'get-referral',
   'get-transfer-instructions',
