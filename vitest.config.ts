@@ -2,9 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Vitest's default on two cores is one worker, which runs the unit, infra and integration
-    // projects one after another although the integration files mostly wait on the emulators.
-    maxWorkers: 3,
     projects: [
       {
         test: {
