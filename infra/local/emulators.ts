@@ -10,6 +10,8 @@ export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
   ses: string;
+  /** The local stack's own EventBridge (event-bus-server.ts), once it serves one. */
+  eventbridge?: string;
 }
 
 export interface Emulators {

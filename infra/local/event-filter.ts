@@ -5,14 +5,17 @@
  * numbers, null, booleans, "" for empty), `prefix`, `suffix`, `equals-ignore-case`, `anything-but`,
  * `numeric`, `exists`, and `$or` between sub-patterns. A record field holding a list matches when
  * one of its elements does. Anything else in a pattern is refused when the template is read.
+ * EventBridge event patterns are the same language, plus `wildcard` (`*` for any characters).
  */
 
 export type FilterPattern = { [key: string]: FilterPattern | FilterCondition[] | FilterPattern[] };
 type Scalar = string | number | boolean | null;
 type FilterCondition = Scalar | Record<string, unknown>;
+/** Who reads the pattern: EventBridge knows one operator more than Lambda event filtering. */
+export type PatternDialect = 'Lambda' | 'EventBridge';
 
 /** Parses one `Filters[].Pattern` string and checks every operator it uses. */
-export function parseFilterPattern(pattern: string, where: string): FilterPattern {
+export function parseFilterPattern(pattern: string, where: string, dialect: PatternDialect = 'Lambda'): FilterPattern {
   let parsed: unknown;
   try {
     parsed = JSON.parse(pattern);
@@ -20,7 +23,7 @@ export function parseFilterPattern(pattern: string, where: string): FilterPatter
     throw new Error(`${where}: filter pattern is not valid JSON`);
   }
   if (!isObject(parsed)) throw new Error(`${where}: filter pattern must be a JSON object`);
-  validatePattern(parsed, where);
+  validatePattern(parsed, where, dialect);
   return parsed as FilterPattern;
 }
 
@@ -80,6 +83,8 @@ function matchesCondition(condition: FilterCondition, value: unknown): boolean {
       return matchesAnythingBut(argument, value);
     case 'numeric':
       return typeof value === 'number' && matchesNumeric(argument as Array<string | number>, value);
+    case 'wildcard':
+      return typeof value === 'string' && wildcardExpression(String(argument)).test(value);
     default:
       return false;
   }
@@ -124,28 +129,34 @@ function matchesNumeric(comparisons: Array<string | number>, value: number): boo
   return true;
 }
 
+/** `*` stands for any characters; `\\*` is a literal star. */
+function wildcardExpression(wildcard: string): RegExp {
+  const parts = wildcard.split(/(?<!\\)\*/).map((part) => part.replace(/\\\*/g, '*').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`, 's');
+}
+
 const NumericOperators = new Set(['=', '<', '<=', '>', '>=']);
 
-function validatePattern(pattern: Record<string, unknown>, where: string): void {
+function validatePattern(pattern: Record<string, unknown>, where: string, dialect: PatternDialect): void {
   for (const [key, expected] of Object.entries(pattern)) {
     const at = `${where}: ${key}`;
     if (key === '$or') {
       if (!Array.isArray(expected) || expected.length < 2 || !expected.every(isObject)) {
         throw new Error(`${at} must be a list of at least two patterns`);
       }
-      for (const alternative of expected) validatePattern(alternative as Record<string, unknown>, where);
+      for (const alternative of expected) validatePattern(alternative as Record<string, unknown>, where, dialect);
     } else if (Array.isArray(expected)) {
       if (expected.length === 0) throw new Error(`${at} has an empty list of conditions`);
-      for (const condition of expected) validateCondition(condition, at);
+      for (const condition of expected) validateCondition(condition, at, dialect);
     } else if (isObject(expected)) {
-      validatePattern(expected, where);
+      validatePattern(expected, where, dialect);
     } else {
       throw new Error(`${at} must be a list of conditions or a nested pattern`);
     }
   }
 }
 
-function validateCondition(condition: unknown, at: string): void {
+function validateCondition(condition: unknown, at: string, dialect: PatternDialect): void {
   if (condition === null || ['string', 'number', 'boolean'].includes(typeof condition)) return;
   if (!isObject(condition) || Object.keys(condition).length !== 1) {
     throw new Error(`${at}: a condition must be a value or an object with one operator`);
@@ -172,7 +183,7 @@ function validateCondition(condition: unknown, at: string): void {
       if (isObject(argument)) {
         const [inner] = Object.keys(argument);
         if (Object.keys(argument).length !== 1 || !['prefix', 'suffix', 'equals-ignore-case'].includes(inner as string)) throw invalid();
-        validateCondition(argument, at);
+        validateCondition(argument, at, dialect);
         return;
       }
       if (!['string', 'number'].includes(typeof argument)) throw invalid();
@@ -186,9 +197,14 @@ function validateCondition(condition: unknown, at: string): void {
       if (!valid) throw invalid();
       return;
     }
+    case 'wildcard':
+      if (dialect !== 'EventBridge' || typeof argument !== 'string') break;
+      return;
     default:
-      throw new Error(`${at}: filter operator ${operator} is not supported by Lambda event filtering`);
+      break;
   }
+  const service = dialect === 'Lambda' ? 'Lambda event filtering' : 'EventBridge event patterns';
+  throw new Error(`${at}: filter operator ${operator} is not supported by ${service}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

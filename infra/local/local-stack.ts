@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import { CheckpointStore } from './checkpoints.ts';
 import { startControlServer } from './control.ts';
 import { type Emulators, type LocalEndpoints, startEmulators } from './emulators.ts';
+import { EventBus } from './event-bus.ts';
+import { type EventBusConfig, readEventBus } from './event-bus-config.ts';
+import { startEventBusServer } from './event-bus-server.ts';
 import { readEventSourceMappings } from './event-source-mappings.ts';
 import { type FunctionSpec, functionReferences, readFunctionSpecs } from './functions.ts';
 import { HttpApiServer } from './http-api.ts';
@@ -14,7 +17,7 @@ import { provisionResources } from './provision.ts';
 import { QueueMapping } from './queue-mapping.ts';
 import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
-import { localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
+import { invokeAsynchronously, localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
 import { type DemoPartner, seeders as defaultSeeders, runSeeders, type Seeder } from './seed.ts';
 import { StreamMapping } from './stream-mapping.ts';
 import { repoRoot, synthesize } from './synth.ts';
@@ -88,6 +91,7 @@ interface Running {
   api: HttpApiConfig | undefined;
   mappings: Array<StreamMapping | QueueMapping>;
   rules: RuleConfig[];
+  eventBus: EventBusConfig;
 }
 
 /**
@@ -132,7 +136,18 @@ async function start(
     cleanups.push(() => started.stop());
     emulators = started;
   }
-  const direct = emulators.endpoints;
+  // Served before the functions start, so their environment can point at it.
+  const bus = new EventBus({
+    sqsEndpoint: emulators.endpoints.sqs,
+    invoke: (functionId, event, trigger, stop) => invokeAsynchronously(runtime, functionId, event, trigger, stop),
+    stateDir,
+    warn,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? DefaultRetryBaseDelayMs,
+  });
+  cleanups.push(() => bus.close());
+  const busServer = await startEventBusServer(bus);
+  cleanups.push(() => busServer.close());
+  const direct: LocalEndpoints = { ...emulators.endpoints, eventbridge: busServer.url };
   let requestCounter: RequestCounter | undefined;
   if (options.countRequests === true) {
     const counter = await startRequestCounter(direct);
@@ -193,6 +208,7 @@ async function start(
     const api = readHttpApi(template, resources, findFunction);
     const mappingConfigs = readEventSourceMappings(template, resources, findFunction);
     const rules = readRules(template, resources, stackName, findFunction);
+    const eventBus = readEventBus(template, resources, stackName, findFunction);
 
     // Everything was read without error: only now is what runs replaced.
     if (previous !== undefined) {
@@ -201,10 +217,11 @@ async function start(
     }
     runtime.load(specs);
     http.use(api);
+    bus.use(eventBus);
     const mappings = mappingConfigs.map((config) =>
       config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies)
     );
-    return { template, stackName, resources, api, mappings, rules };
+    return { template, stackName, resources, api, mappings, rules, eventBus };
   };
   const startTriggers = async (running: Running): Promise<void> => {
     await Promise.all(running.mappings.map((mapping) => mapping.start()));
@@ -226,7 +243,7 @@ async function start(
 
   const sesEndpoint = direct.ses;
   const control = await startControlServer({
-    describe: () => describe(running, runtime.specs()),
+    describe: () => describe(running, runtime.specs(), bus),
     invocations: () => invocations.slice(-200),
     triggerRule: (reference) => scheduler.trigger(reference),
   });
@@ -271,7 +288,7 @@ async function start(
           controlUrl: control.url,
           partners: stack.partners,
           // For ops tools run beside the stack, e.g. `npm run partner`.
-          endpoints: { dynamodb: direct.dynamodb },
+          endpoints: { dynamodb: direct.dynamodb, eventbridge: direct.eventbridge },
           tables: { partners: resourceNameByPrefix(running.resources, 'DataPartners') },
         },
         null,
@@ -316,7 +333,7 @@ function ruleReferences(template: CfnTemplate, stackName: string): ResourceConte
   );
 }
 
-function describe(running: Running, specs: FunctionSpec[]): unknown {
+function describe(running: Running, specs: FunctionSpec[], bus: EventBus): unknown {
   return {
     stack: running.stackName,
     functions: specs.map((spec) => ({
@@ -337,5 +354,7 @@ function describe(running: Running, specs: FunctionSpec[]): unknown {
       source: shortId(config.kind === 'dynamodb' ? config.tableId : config.queueId),
     })),
     rules: running.rules.map((rule) => ({ logicalId: rule.logicalId, name: rule.name, schedule: rule.expression })),
+    // What each event-pattern rule matched and delivered: counts and event ids, never an event.
+    eventBus: { rules: bus.describeRules(), archives: bus.describeArchives() },
   };
 }

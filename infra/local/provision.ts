@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEndpoints } from './emulators.ts';
 import type { Properties, ProvisionContext, ResourceRule, StackOptions } from './provision-context.ts';
+import { eventArchiveRule, eventBusRule } from './provision-event-bus.ts';
 import { queueRule } from './provision-queue.ts';
 import { tableRule } from './provision-table.ts';
 import { passedOverTypes, runtimeTypes } from './resource-types.ts';
@@ -21,6 +22,8 @@ export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local'
 
 const Rules: Record<string, ResourceRule> = {
   'AWS::DynamoDB::Table': tableRule,
+  'AWS::Events::Archive': eventArchiveRule,
+  'AWS::Events::EventBus': eventBusRule,
   'AWS::SQS::Queue': queueRule,
 };
 

@@ -25,8 +25,13 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::SQS::QueuePolicy',
 ]);
 
-/** Tables and queues, created in the emulators by provision.ts. */
-export const provisionedTypes: ReadonlySet<string> = new Set(['AWS::DynamoDB::Table', 'AWS::SQS::Queue']);
+/** Tables and queues, created in the emulators by provision.ts; buses and archives, named there. */
+export const provisionedTypes: ReadonlySet<string> = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::Events::Archive',
+  'AWS::Events::EventBus',
+  'AWS::SQS::Queue',
+]);
 
 /** What the local stack runs itself: functions, the HTTP API and the triggers. */
 export const runtimeTypes: ReadonlySet<string> = new Set([

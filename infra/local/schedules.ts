@@ -123,18 +123,20 @@ export function localRuleName(logicalId: string, properties: Record<string, unkn
   return typeof properties.Name === 'string' ? properties.Name : `${stackName}-${logicalId}`.slice(0, 64);
 }
 
-/** Scheduled rules targeting functions. Event-pattern rules would need an event bus: refused. */
+/** Scheduled rules targeting functions. Event-pattern rules are the bus's (event-bus-config.ts). */
 export function readRules(
   template: CfnTemplate,
   ctx: ResourceContext,
   stackName: string,
   findFunction: (reference: string) => string | undefined
 ): RuleConfig[] {
-  return resourcesOfType(template, 'AWS::Events::Rule').map(([logicalId, resource]) => {
+  const scheduled = resourcesOfType(template, 'AWS::Events::Rule').filter(
+    ([, resource]) => resource.Properties?.EventPattern === undefined
+  );
+  return scheduled.map(([logicalId, resource]) => {
     const at = `Resources.${logicalId}`;
     const raw = resource.Properties ?? {};
     for (const name of Object.keys(raw)) {
-      if (name === 'EventPattern') throw new Error(`${at}: event-pattern rules are not supported locally (no event bus)`);
       if (!RuleProperties.used.includes(name) && !RuleProperties.ignored.includes(name)) {
         throw new Error(`${at}: unsupported AWS::Events::Rule property ${name}`);
       }
@@ -246,23 +248,36 @@ export class Scheduler {
   private async fire(rule: RuleConfig, time: Date, why: string): Promise<InvokeResult[]> {
     const event = scheduledEvent(rule, time);
     return Promise.all(
-      rule.targets.map(async (target) => {
-        const invoke = (attempt: number) =>
-          this.runtime.invoke(target.functionId, target.input ?? event, {
-            trigger: `rule ${shortId(rule.logicalId)} (${why}${attempt > 0 ? `, retry ${attempt}` : ''})`,
-          });
-        const first = await invoke(0);
-        if (first.outcome !== 'ok') this.retry(invoke).catch(() => undefined);
-        return first;
-      })
+      rule.targets.map((target) =>
+        invokeAsynchronously(this.runtime, target.functionId, target.input ?? event, `rule ${shortId(rule.logicalId)} (${why}`, this.stop)
+      )
     );
   }
+}
 
-  private async retry(invoke: (attempt: number) => Promise<InvokeResult>): Promise<void> {
-    for (const [i, delay] of AsyncRetryDelaysMs.entries()) {
-      await sleep(delay, this.stop);
-      if (this.stop.stopped) return;
-      if ((await invoke(i + 1)).outcome === 'ok') return;
-    }
+/**
+ * An asynchronous invocation, as EventBridge makes one: the first attempt's result comes back, and
+ * a failed one is retried twice, later, without anyone waiting. `trigger` is left open for the
+ * closing parenthesis, after which the retry is named.
+ */
+export async function invokeAsynchronously(
+  runtime: LambdaRuntime,
+  functionId: string,
+  event: unknown,
+  trigger: string,
+  stop: StopSignal
+): Promise<InvokeResult> {
+  const invoke = (attempt: number) =>
+    runtime.invoke(functionId, event, { trigger: `${trigger}${attempt > 0 ? `, retry ${attempt}` : ''})` });
+  const first = await invoke(0);
+  if (first.outcome !== 'ok') retryAsynchronously(invoke, stop).catch(() => undefined);
+  return first;
+}
+
+async function retryAsynchronously(invoke: (attempt: number) => Promise<InvokeResult>, stop: StopSignal): Promise<void> {
+  for (const [i, delay] of AsyncRetryDelaysMs.entries()) {
+    await sleep(delay, stop);
+    if (stop.stopped) return;
+    if ((await invoke(i + 1)).outcome === 'ok') return;
   }
 }

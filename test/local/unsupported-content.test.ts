@@ -71,14 +71,45 @@ const cases: Array<[string, Record<string, CfnResource>, RegExp]> = [
     /^Resources\.Jwt: JWT authorizers are not supported locally$/,
   ],
   [
-    'an event-pattern rule',
+    'an event-pattern rule with a target type the bus cannot deliver to',
     {
       Rule: {
         Type: 'AWS::Events::Rule',
-        Properties: { EventPattern: { source: ['aws.s3'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['Consumer', 'Arn'] }, Id: 't' }] },
+        Properties: { EventPattern: { source: ['aws.s3'] }, Targets: [{ Arn: 'arn:aws:sns:eu-west-3:000000000000:alerts', Id: 't' }] },
       },
     },
-    /^Resources\.Rule: event-pattern rules are not supported locally/,
+    /^Resources\.Rule\.Properties\.Targets\[0\]: target arn:aws:sns:eu-west-3:000000000000:alerts is not supported locally \(only SQS queues and Lambda functions\)$/,
+  ],
+  [
+    'an event-pattern rule on a bus the template does not have',
+    {
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventBusName: 'elsewhere', EventPattern: { source: ['trm'] }, Targets: [] },
+      },
+    },
+    /^Resources\.Rule\.Properties\.EventBusName: event bus elsewhere is not in the template$/,
+  ],
+  [
+    'a FIFO queue target without a message group',
+    {
+      Ordered: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true } },
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventPattern: { source: ['trm'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['Ordered', 'Arn'] }, Id: 't' }] },
+      },
+    },
+    /^Resources\.Rule\.Properties\.Targets\[0\]: a FIFO queue target needs SqsParameters\.MessageGroupId$/,
+  ],
+  [
+    'an event pattern operator EventBridge does not have',
+    {
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventPattern: { source: [{ regex: 'trm.*' }] }, Targets: [] },
+      },
+    },
+    /^Resources\.Rule\.Properties\.EventPattern: source: filter operator regex is not supported by EventBridge event patterns$/,
   ],
   [
     'a cron feature it does not implement',

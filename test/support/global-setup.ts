@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { type LocalEndpoints, startEmulators } from '../../infra/local/emulators.ts';
+import { startTemplateEventBus } from '../../infra/local/event-bus-server.ts';
 import { provisionResources, resolveFunctionEnvironment } from '../../infra/local/provision.ts';
 import { synthesize } from '../../infra/local/synth.ts';
 import { type CfnTemplate, loadStackTemplate, locateStackTemplate, type ResourceContext } from '../../infra/local/template.ts';
@@ -25,18 +26,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { stackName, templatePath } = locateStackTemplate(cdkOutDir);
   const template = loadStackTemplate(cdkOutDir, stackName);
   const emulators = await startEmulators();
+  const stops = [() => emulators.stop()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+  };
   try {
     const resources = await provisionResources(template, emulators.endpoints, { stackName });
-    project.provide('endpoints', emulators.endpoints);
+    // The template's event bus, routing to its queues as the local stack's does.
+    const bus = await startTemplateEventBus(template, resources, { stackName, sqsEndpoint: emulators.endpoints.sqs, warn: console.warn });
+    stops.push(() => bus.close());
+    project.provide('endpoints', { ...emulators.endpoints, eventbridge: bus.url });
     project.provide('inboxUrl', emulators.inboxUrl);
     project.provide('resources', resources);
     project.provide('functionEnvironments', functionEnvironments(template, resources, stackName));
     project.provide('templatePath', templatePath);
   } catch (error) {
-    await emulators.stop();
+    await stopAll();
     throw error;
   }
-  return () => emulators.stop();
+  return stopAll;
 }
 
 function functionEnvironments(
