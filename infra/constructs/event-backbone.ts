@@ -86,7 +86,7 @@ export class EventBackbone extends Construct {
    */
   addConsumer(scope: Construct, id: string, props: EventConsumerProps): QueueWithDeadLetter {
     const { tables, alarmTopic } = this.props;
-    const queue = new QueueWithDeadLetter(scope, `${id}Queue`, {
+    const queue = new QueueWithDeadLetter(scope, id, {
       consumerTimeout: props.timeout,
       alarmTopic,
       description: `${props.description} (domain events)`,
