@@ -50,7 +50,7 @@ export class StakeholderNotifications extends Construct {
     // Finding the coordinators scans the (small) partners table.
     this.caseEvents.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tables.partners.tableArn] }));
     queue.grantSendMessages(this.caseEvents);
-    props.events.addConsumer(this, 'CaseEvents', {
+    props.events.addConsumer(this, 'CaseEventsFeed', {
       consumer: this.caseEvents,
       timeout: caseEventsTimeout,
       description: 'Case-events consumer',

@@ -37,7 +37,7 @@ describe('case-events consumer', () => {
     const mappings = mappingsOf(id);
     expect(mappings).toHaveLength(1);
     const route = eventRouteOf(dev.template, id);
-    expect(route.queueId).toMatch(/^StakeholderNotificationsCaseEventsQueue/);
+    expect(route.queueId).toMatch(/^StakeholderNotificationsCaseEventsFeedQueue/);
     expect(route.patterns).toEqual([{ source: ['trm.referrals'], 'detail-type': ['referral.status_changed', 'referral.offered'] }]);
     expect(route.mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
     expect(route.queue.Properties.RedrivePolicy.deadLetterTargetArn).toBeDefined();
