@@ -171,15 +171,32 @@ export const sqsEventOf = (events: readonly DomainEvent[]): SQSEvent => ({
 
 /**
  * Invokes a consumer with events in batches of ten (the queue mappings' size), every batch at once,
- * as concurrent pollers would; `times: 2` delivers every batch twice, concurrently.
+ * as concurrent pollers would; `times: 2` delivers every batch twice, concurrently. As the queue
+ * does, a message the consumer failed comes back (a copy handed over while the other copy was being
+ * handled is refused as in progress, then recognised as handled), up to the queues' five receives;
+ * the answer is what was still failed after them, one response per batch.
  */
 export const deliverEvents = async (
   handler: SqsHandler,
   events: readonly DomainEvent[],
   options: { times?: number } = {}
-): Promise<Array<SQSBatchResponse | undefined>> => {
+): Promise<SQSBatchResponse[]> => {
   const batches: DomainEvent[][] = [];
   for (let start = 0; start < events.length; start += 10) batches.push(events.slice(start, start + 10));
   const invocations = Array.from({ length: options.times ?? 1 }, () => batches).flat();
-  return Promise.all(invocations.map((batch) => handler(sqsEventOf(batch), lambdaContext('EventConsumer', 60_000))));
+  const invoke = async (batch: readonly DomainEvent[]): Promise<DomainEvent[]> => {
+    const event = sqsEventOf(batch);
+    const response = await handler(event, lambdaContext('EventConsumer', 60_000));
+    const failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    return batch.filter((_event, index) => failedIds.has(event.Records[index]!.messageId));
+  };
+  // Every copy is handed over before any comes back, as the visibility timeout keeps a failed one away.
+  const firstReceives = await Promise.all(invocations.map(invoke));
+  return Promise.all(
+    firstReceives.map(async (failedFirst) => {
+      let failed = failedFirst;
+      for (let receive = 2; receive <= 5 && failed.length > 0; receive++) failed = await invoke(failed);
+      return { batchItemFailures: failed.map((event) => ({ itemIdentifier: event.detail.eventId })) };
+    })
+  );
 };
