@@ -7,16 +7,34 @@ import { type DomainEvent, domainEventTypes } from '../../events/domain-events.t
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { tableChangeOf } from '../../functions/adapters/table-changes.ts';
 import { caseEventsOf, paymentEventsOf } from '../../functions/domain/domain-events.ts';
-import { type FilterPattern, matchesPattern } from '../../infra/local/event-filter.ts';
+import { type FilterPattern, matchesAnyFilter, matchesPattern, parseFilterPattern } from '../../infra/local/event-filter.ts';
 import type { CfnTemplate } from '../../infra/local/template.ts';
 import { openCaseStream, streamEvent } from './case-stream.ts';
 import { waitFor } from './harness.ts';
 import type { Json } from './json.ts';
 import { queuePoller } from './sqs-poller.ts';
-import { templateFilter } from './stream-filter.ts';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 type Resources = Record<string, { Type: string; Properties: Record<string, Json> }>;
+
+/**
+ * The stream records the publisher's event source mapping lets through, by its filter criteria in
+ * the template, read with the local stack's matcher (it knows `prefix`, which payment items use).
+ */
+const publisherFilter = () => {
+  const resources = (JSON.parse(readFileSync(inject('templatePath'), 'utf8')) as CfnTemplate).Resources as Resources;
+  const publisherId = Object.keys(resources).find(
+    (id) => resources[id]!.Type === 'AWS::Lambda::Function' && id.startsWith('EventsPublisher')
+  );
+  const mappings = Object.values(resources).filter(
+    (candidate) => candidate.Type === 'AWS::Lambda::EventSourceMapping' && candidate.Properties.FunctionName?.Ref === publisherId
+  );
+  if (mappings.length !== 1) throw new Error(`expected one event source mapping for the publisher, found ${mappings.length}`);
+  const patterns = (mappings[0]!.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((filter) =>
+    parseFilterPattern(filter.Pattern, 'EventsPublisher')
+  );
+  return (records: DynamoDBRecord[]): DynamoDBRecord[] => records.filter((record) => matchesAnyFilter(patterns, record));
+};
 
 /** The events a stream record is, as the publisher maps it (functions/publish-events.ts). */
 export const eventsOfRecord = (record: DynamoDBRecord): DomainEvent[] => {
@@ -32,7 +50,7 @@ export const eventsOfRecord = (record: DynamoDBRecord): DomainEvent[] => {
  */
 export const followDomainEvents = async () => {
   const stream = await openCaseStream();
-  const publisherFilter = templateFilter('EventsPublisher');
+  const published = publisherFilter();
   const { handler: publisher } = await import('../../functions/publish-events.ts');
   let last: DynamoDBRecord[] = [];
 
@@ -47,7 +65,7 @@ export const followDomainEvents = async () => {
   return {
     /** Publishes what the stream carried since the last call, each record `deliveries` times (a retried batch). */
     async publish(deliveries = 1) {
-      last = publisherFilter(await stream.next());
+      last = published(await stream.next());
       return publishRecords(last, deliveries);
     },
     /** Publishes the records of the last `publish` again, as the stream redelivers them. */
@@ -134,9 +152,9 @@ export const consumerQueue = (functionPrefix: string) => {
  * `routedTo('EligibilityPromote')(records)` are the place releases the promoter would be sent.
  */
 export const routedTo = (functionPrefix: string) => {
-  const publisherFilter = templateFilter('EventsPublisher');
+  const published = publisherFilter();
   const queue = consumerQueue(functionPrefix);
-  return (records: DynamoDBRecord[]): DomainEvent[] => queue.routed(publisherFilter(records).flatMap(eventsOfRecord));
+  return (records: DynamoDBRecord[]): DomainEvent[] => queue.routed(published(records).flatMap(eventsOfRecord));
 };
 
 /** An SQS event as Lambda hands a queue's messages to a function, each body the bus's envelope of an event. */
