@@ -70,7 +70,9 @@ export const eventConsumer = <T extends DomainEventType>(name: string, types: re
           await handleOnce(domainEventOf(record, types), handle);
         },
         new BatchProcessor(EventType.SQS),
-        { context }
+        // One after the other: two copies of one event in a batch (the publisher put it twice) would
+        // otherwise run at once, and the second fail as in progress instead of finding the first handled.
+        { context, processInParallel: false }
       );
     });
 };

@@ -105,6 +105,7 @@ describe('a consumer that was broken', () => {
     });
 
     // Both cases' events come again (the first was already handled), each handed over twice.
+    vi.resetModules();
     const { handler: fixed } = await import('../../functions/case-events.ts');
     const replayed = await caseEventsQueue.deliver(fixed, [...handled, ...failing], { deliveries: 2 });
     expect(replayed.bodies.map((body) => body['replay-name'])).toEqual([replayName, replayName]);
