@@ -242,7 +242,7 @@ describe('what is not an email', () => {
     );
     const { caseId, reference } = await createCase();
     const { handler: publisher } = await import('../../functions/publish-events.ts');
-    const { records } = await events.publish(0);
+    const records = await events.records();
     const broken = records.find((record) => record.dynamodb?.Keys?.pk?.S === `CASE#${brokenId}`)!;
 
     const response = await publisher(streamEvent(records), lambdaContext('EventsPublisher'));

@@ -68,6 +68,11 @@ export const followDomainEvents = async () => {
       last = published(await stream.next());
       return publishRecords(last, deliveries);
     },
+    /** The records the publisher would be handed since the last call, not published (to hand them over yourself). */
+    async records() {
+      last = published(await stream.next());
+      return last;
+    },
     /** Publishes the records of the last `publish` again, as the stream redelivers them. */
     republish: (deliveries = 1) => publishRecords(last, deliveries),
     close: () => stream.close(),
