@@ -32,6 +32,13 @@ const typeOf = (schema: JsonSchema): string => {
   return [schema.type ?? 'any', ...bounds].join(' ');
 };
 
+/** A markdown table with its columns padded to their widest cell, as the formatter (biome) lays tables out. */
+const table = (header: readonly string[], rows: readonly (readonly string[])[]): string[] => {
+  const widths = header.map((cell, column) => Math.max(3, cell.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+};
+
 export const renderEventCatalogue = (): string => {
   const lines = [
     '# Domain events',
@@ -43,14 +50,17 @@ export const renderEventCatalogue = (): string => {
     'detail has `eventId` (sha256 of the type, the schema version and what the event is about, so a repeat of one',
     'change is the same event) and `version`. No event carries personal data: a consumer that needs more reads by id.',
     '',
-    '| detail-type | source | version | id derived from | what it says |',
-    '| --- | --- | --- | --- | --- |',
+    ...table(
+      ['detail-type', 'source', 'version', 'id derived from', 'what it says'],
+      Object.entries(domainEventTypes).map(([type, definition]) => [
+        `[\`${type}\`](#${type.replace(/[^a-z_]/g, '')})`,
+        `\`${definition.source}\``,
+        '1',
+        definition.idFrom.join(', '),
+        definition.summary,
+      ])
+    ),
   ];
-  for (const [type, definition] of Object.entries(domainEventTypes)) {
-    lines.push(
-      `| [\`${type}\`](#${type.replace(/[^a-z_]/g, '')}) | \`${definition.source}\` | 1 | ${definition.idFrom.join(', ')} | ${definition.summary} |`
-    );
-  }
   for (const [type, definition] of Object.entries(domainEventTypes)) {
     const schema = z.toJSONSchema(definition.schema) as JsonSchema;
     const required = new Set(schema.required ?? []);
@@ -63,10 +73,16 @@ export const renderEventCatalogue = (): string => {
       `Source \`${definition.source}\`; id from ${definition.idFrom.join(', ')}.`,
       ''
     );
-    lines.push('| field | type | required |', '| --- | --- | --- |');
-    for (const [field, property] of Object.entries(schema.properties ?? {})) {
-      lines.push(`| \`${field}\` | ${typeOf(property)} | ${required.has(field) ? 'yes' : 'no'} |`);
-    }
+    lines.push(
+      ...table(
+        ['field', 'type', 'required'],
+        Object.entries(schema.properties ?? {}).map(([field, property]) => [
+          `\`${field}\``,
+          typeOf(property),
+          required.has(field) ? 'yes' : 'no',
+        ])
+      )
+    );
   }
   lines.push(
     '',
