@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../events/domain-events.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import type { PutOutcome } from '../../functions/adapters/event-bus.ts';
+import { paymentPrefix } from '../../functions/adapters/payment-items.ts';
+import { paymentItemPrefix } from '../../functions/adapters/table-changes.ts';
 
 process.env.EVENT_BUS_NAME ??= 'trm-test';
 const { createPublisherHandler } = await import('../../functions/publish-events.ts');
@@ -82,5 +84,11 @@ describe('the publisher', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toHaveLength(1);
     for (const value of ['Arta', 'Hoxha', '1990-01-01']) expect(JSON.stringify(calls)).not.toContain(value);
+  });
+});
+
+describe("the publisher's reading of the table's keys", () => {
+  it('knows payment items by the prefix the payment repository writes', () => {
+    expect(paymentItemPrefix).toBe(paymentPrefix);
   });
 });
