@@ -1,31 +1,26 @@
-import type { DynamoDBRecord } from 'aws-lambda';
-import { isCaseItemRecord } from '#adapters/case-items';
 import { documentClient } from '#adapters/dynamodb';
 import { NotificationQueue } from '#adapters/notification-queue';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
+import { eventConsumer } from '#commons/event-consumer';
 import { logger } from '#commons/powertools';
-import { streamConsumer, streamImage } from '#commons/stream';
-import { caseChangeOf, notificationsFor } from '#domain/notifications/messages';
+import { caseChangeOfEvent, notificationsFor } from '#domain/notifications/messages';
 import { needsCoordinators, recipientsFor } from '#domain/notifications/recipients';
-import { caseChangeImageSchema } from '#events/notification';
+import type { DomainEventOf } from '#events/domain-events';
 
 /**
- * Turns each status change of a case (and each reassignment) into one notification message per
- * recipient on the notifications queue. The template's filter selects INSERT and MODIFY records of
- * case items; a filter cannot compare two images, so whether anything changed is decided here.
+ * Turns each status change of a case (`referral.status_changed`) and each offer to a receiving
+ * partner without a status change (`referral.offered`) into one notification message per recipient
+ * on the notifications queue. Its rule is in infra/constructs/stakeholder-notifications.ts.
  */
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
 const queue = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
-const queueNotifications = async (record: DynamoDBRecord, coordinatorIds: () => Promise<string[]>): Promise<void> => {
-  if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return;
-  if (!isCaseItemRecord(record)) return;
-  const change = caseChangeOf(
-    streamImage(record, 'OldImage', caseChangeImageSchema),
-    streamImage(record, 'NewImage', caseChangeImageSchema)
-  );
+type CaseEventTaken = DomainEventOf<'referral.status_changed' | 'referral.offered'>;
+
+const queueNotifications = async (event: CaseEventTaken, coordinatorIds: () => Promise<string[]>): Promise<void> => {
+  const change = caseChangeOfEvent(event);
   if (change === undefined) return;
   const coordinators = needsCoordinators(change.event) ? await coordinatorIds() : [];
   const messages = notificationsFor(change, recipientsFor(change.event, change.case, coordinators));
@@ -39,9 +34,9 @@ const queueNotifications = async (record: DynamoDBRecord, coordinatorIds: () => 
   });
 };
 
-export const handler = streamConsumer(() => {
+export const handler = eventConsumer('case-events', ['referral.status_changed', 'referral.offered'], () => {
   // Looked up once per batch, and only if some change in it is told to the coordinators.
   let coordinators: Promise<string[]> | undefined;
   const coordinatorIds = () => (coordinators ??= partners.activeIdsWithRole('coordinator'));
-  return (record) => queueNotifications(record, coordinatorIds);
+  return (event) => queueNotifications(event, coordinatorIds);
 });

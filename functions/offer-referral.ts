@@ -1,34 +1,25 @@
-import type { DynamoDBRecord } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
+import { eventConsumer } from '#commons/event-consumer';
 import { lostRace, optimistically } from '#commons/optimistic';
 import { logger } from '#commons/powertools';
-import { streamConsumer, streamImage } from '#commons/stream';
 import { decideOffer } from '#domain/offer';
-import { caseStatus } from '#events/case';
-import { caseId, partnerId } from '#events/primitives';
+import type { DomainEventOf } from '#events/domain-events';
 
 const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
 
-/** What this consumer reads of a case image: never the person block. */
-const offerImageSchema = z.object({ caseId, status: caseStatus, receiverId: z.optional(partnerId) });
-
 /**
  * Offers a case that has just become eligible (assessed, decided, or promoted from the waitlist)
- * to the receiving partner registered for its programme and country of origin. The template's
- * filter lets through case items whose new status is eligible; a record whose case was already
- * eligible before (an offer, a reassignment) is not a case becoming eligible, and is skipped here.
- * Redelivery is harmless: the decision is taken on the case as stored now, and an offered case is
- * never offered again.
+ * to the receiving partner registered for its programme and country of origin. Its rule
+ * (infra/constructs/case-lifecycle.ts) routes it the `referral.status_changed` events whose status
+ * is eligible; the event carries ids only, so the case is read by id. Redelivery is harmless: the
+ * decision is taken on the case as stored now, and an offered case is never offered again.
  */
-const offerCase = async (record: DynamoDBRecord): Promise<void> => {
-  const before = streamImage(record, 'OldImage', offerImageSchema);
-  const after = streamImage(record, 'NewImage', offerImageSchema);
-  if (after?.status !== 'eligible' || before?.status === 'eligible' || after.receiverId !== undefined) return;
+const offerCase = async ({ detail: after }: DomainEventOf<'referral.status_changed'>): Promise<void> => {
+  if (after.status !== 'eligible' || after.receiverId !== undefined) return;
 
   await optimistically(
     async () => {
@@ -56,4 +47,4 @@ const offerCase = async (record: DynamoDBRecord): Promise<void> => {
   );
 };
 
-export const handler = streamConsumer(() => offerCase);
+export const handler = eventConsumer('offer-referral', ['referral.status_changed'], () => offerCase);

@@ -1,22 +1,16 @@
-import type { DynamoDBRecord } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { NotificationQueue } from '#adapters/notification-queue';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
+import { eventConsumer } from '#commons/event-consumer';
 import { logger } from '#commons/powertools';
-import { streamConsumer, streamImage } from '#commons/stream';
-import { paymentNotifications } from '#domain/payment-notifications';
-import { paymentChangeImageSchema } from '#events/notification';
-import { paymentItemSchema } from '#events/payment';
+import { paymentChangeOfEvent, paymentNotifications } from '#domain/payment-notifications';
+import type { DomainEventOf } from '#events/domain-events';
 
 const notifications = new NotificationQueue(sqsClient, requiredEnv('NOTIFICATIONS_QUEUE_URL'));
 
-const paymentStatusSchema = z.pick(paymentItemSchema, { status: true });
-
-const notifyOfChange = async (record: DynamoDBRecord): Promise<void> => {
-  const after = streamImage(record, 'NewImage', paymentChangeImageSchema);
-  if (after === undefined) return;
-  const messages = paymentNotifications(streamImage(record, 'OldImage', paymentStatusSchema), after);
+const notifyOfChange = async (event: DomainEventOf<'payment.status_changed'>): Promise<void> => {
+  const { before, after } = paymentChangeOfEvent(event);
+  const messages = paymentNotifications(before, after);
   if (messages.length === 0) return;
   await notifications.send(messages);
   logger.info('payment notifications queued', {
@@ -28,9 +22,8 @@ const notifyOfChange = async (record: DynamoDBRecord): Promise<void> => {
 };
 
 /**
- * Turns payments' status changes on the cases table's stream into notifications: the change and
- * the notification cannot drift apart, because the notification is read from the committed change.
- * Wired with filters on payment items (functions/adapters/payment-items.ts), partial batch failures,
- * bisect and an on-failure queue.
+ * Turns payments' status changes (`payment.status_changed`, routed to its queue by
+ * infra/constructs/payment-processing.ts) into notifications for finance and the requester: the
+ * event is published from the committed change, so the change and the notification cannot drift apart.
  */
-export const handler = streamConsumer(() => notifyOfChange);
+export const handler = eventConsumer('payment-events', ['payment.status_changed'], () => notifyOfChange);

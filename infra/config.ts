@@ -34,6 +34,8 @@ export const stageConfigSchema = z.strictObject({
     burstLimit: z.number().int().positive(),
   }),
   authorizerCacheSeconds: z.number().int().min(0).max(3600),
+  /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
+  eventArchiveDays: z.number().int().min(1).max(3650).default(30),
   programmeWindows: z
     .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
     .default({}),

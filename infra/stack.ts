@@ -12,6 +12,7 @@ import type { StageConfig } from './config.ts';
 import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
+import { EventBackbone } from './constructs/event-backbone.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
@@ -59,6 +60,7 @@ export class ReferralStack extends Stack {
 
     const tables = new DataTables(this, 'Data', { config });
     this.personalDataKey = new PersonalDataKey(this, 'PersonalDataKey', { config });
+    const events = new EventBackbone(this, 'Events', { config, alarmTopic, tables });
 
     const notifications = new QueueWithDeadLetter(this, 'Notifications', {
       description: 'Stakeholder notifications',
@@ -122,7 +124,7 @@ export class ReferralStack extends Stack {
       CASES_TABLE_NAME: tables.cases.tableName,
       PROGRAMME_WINDOWS: JSON.stringify(programmes.windows),
     };
-    new EligibilityEngine(this, 'Eligibility', { ...functionDefaults, tables, environment: programmeEnvironment });
+    new EligibilityEngine(this, 'Eligibility', { ...functionDefaults, tables, environment: programmeEnvironment, events });
 
     const decideReferral = routeFunction('DecideReferral', 'decide-referral', programmeEnvironment);
     tables.grantReadWrite(tables.cases, decideReferral);
@@ -136,6 +138,7 @@ export class ReferralStack extends Stack {
       tables,
       notificationsQueue: notifications.queue,
       personalDataKey: personalData,
+      events,
     });
 
     const requestPayment = routeFunction('RequestPayment', 'request-payment', {
@@ -194,6 +197,7 @@ export class ReferralStack extends Stack {
       paymentsQueue: paymentRequests.queue,
       notificationsQueue: notifications.queue,
       consumerTimeout,
+      events,
     });
 
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
@@ -230,6 +234,7 @@ export class ReferralStack extends Stack {
       tables,
       queue: notifications.queue,
       mailerTimeout: consumerTimeout,
+      events,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });

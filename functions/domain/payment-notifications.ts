@@ -1,3 +1,4 @@
+import type { DomainEventOf } from '#events/domain-events';
 import {
   maxDigestPayments,
   type OpenPayment,
@@ -23,6 +24,25 @@ const eventsOnEntering: Partial<Record<PaymentStatus, readonly PaymentEvent[]>> 
   rejected: ['payment_rejected'],
   disbursed: ['payment_disbursed'],
 };
+
+/** A payment event read as the two images `paymentNotifications` compares: only the status before matters. */
+export const paymentChangeOfEvent = ({
+  detail,
+}: DomainEventOf<'payment.status_changed'>): { before: Pick<PaymentItem, 'status'> | undefined; after: PaymentChangeImage } => ({
+  before: detail.previousStatus === undefined ? undefined : { status: detail.previousStatus },
+  after: {
+    paymentId: detail.paymentId,
+    caseId: detail.caseId,
+    caseReference: detail.reference,
+    category: detail.category,
+    amount: detail.amount,
+    currency: detail.currency,
+    status: detail.status,
+    requestedBy: detail.requestedBy,
+    ...(detail.reasonCode === undefined ? {} : { reasonCode: detail.reasonCode }),
+    ...(detail.reviewReason === undefined ? {} : { reviewReason: detail.reviewReason }),
+  },
+});
 
 export const paymentNotifications = (before: Pick<PaymentItem, 'status'> | undefined, after: PaymentChangeImage): PaymentNotification[] => {
   if (before?.status === after.status) return [];

@@ -2,14 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { apiRoutes, type RouteHandler, routeKeyOf } from '../../events/routes.ts';
 import type { StageConfig } from '../config.ts';
-import { CaseStreamConsumer } from './case-stream-consumer.ts';
 import type { DataTables } from './data-tables.ts';
+import type { EventBackbone } from './event-backbone.ts';
 import { HouseFunction } from './house-function.ts';
 import type { PersonalDataKey } from './personal-data-key.ts';
 
@@ -48,13 +47,14 @@ export interface CaseLifecycleProps {
   readonly tables: DataTables;
   readonly notificationsQueue: IQueue;
   readonly personalDataKey: PersonalDataKey;
+  readonly events: EventBackbone;
 }
 
 const pascalCase = (name: string): string => name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 
 /**
  * The case after eligibility: the lifecycle routes (offer answers, travel, plan, visits, closure),
- * the stream consumer that offers a case that became eligible to its receiving partner, and the
+ * the consumer of domain events that offers a case that became eligible to its receiving partner, and the
  * daily job that reminds receivers and coordinators of overdue plans and visits.
  */
 export class CaseLifecycle extends Construct {
@@ -102,17 +102,12 @@ export class CaseLifecycle extends Construct {
     tables.grantRead(tables.partners, this.offerConsumer);
     // Finding the receivers of a country scans the partners table (tens of items).
     this.offerConsumer.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tables.partners.tableArn] }));
-    new CaseStreamConsumer(this, 'OfferOnEligible', {
-      table: tables.cases,
+    props.events.addConsumer(this, 'OfferOnEligible', {
       consumer: this.offerConsumer,
-      alarmTopic: props.alarmTopic,
+      timeout: Duration.seconds(30),
       description: 'Offer of eligible cases',
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('MODIFY'),
-          dynamodb: { Keys: { sk: { S: FilterRule.isEqual('CASE') } }, NewImage: { status: { S: FilterRule.isEqual('eligible') } } },
-        }),
-      ],
+      types: ['referral.status_changed'],
+      detail: { status: ['eligible'] },
     });
 
     this.reminders = new HouseFunction(this, 'SendReminders', {

@@ -9,6 +9,18 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HouseFunction } from './house-function.ts';
 
+/**
+ * DynamoDB Streams serves at most two readers per shard; a third is throttled, and every reader
+ * falls behind. The eligibility engine and the event publisher are the two; anything else reacts
+ * to domain events (infra/constructs/event-backbone.ts).
+ */
+export const maxStreamReaders = 2;
+const readersOf = new WeakMap<Table, number>();
+
+export class TooManyStreamReadersError extends Error {
+  override name = 'TooManyStreamReadersError';
+}
+
 export interface CaseStreamConsumerProps {
   readonly table: Table;
   readonly consumer: HouseFunction;
@@ -32,6 +44,13 @@ export class CaseStreamConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: CaseStreamConsumerProps) {
     super(scope, id);
+    const readers = (readersOf.get(props.table) ?? 0) + 1;
+    if (readers > maxStreamReaders) {
+      throw new TooManyStreamReadersError(
+        `${this.node.path}: a stream serves at most ${maxStreamReaders} readers; subscribe to domain events instead (infra/constructs/event-backbone.ts)`
+      );
+    }
+    readersOf.set(props.table, readers);
     this.onFailureQueue = new Queue(this, 'OnFailure', {
       enforceSSL: true,
       encryption: QueueEncryption.SQS_MANAGED,

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { CaseStreamConsumer } from './case-stream-consumer.ts';
 import type { DataTables } from './data-tables.ts';
+import type { EventBackbone } from './event-backbone.ts';
 import { HouseFunction } from './house-function.ts';
 
 export interface EligibilityEngineProps {
@@ -13,18 +14,18 @@ export interface EligibilityEngineProps {
   readonly tables: DataTables;
   /** `PROGRAMME_WINDOWS` and the table name: what every function that reads programmes needs. */
   readonly environment: Record<string, string>;
+  readonly events: EventBackbone;
 }
 
 /**
- * The two consumers of the cases stream that keep eligibility and places right: the engine,
- * invoked only for new submitted cases, and waitlist promotion, invoked only when a case gives its
- * assistance place back. The filters are in the template, so neither runs for any other change.
+ * What keeps eligibility and places right: the engine, a reader of the cases stream invoked only
+ * for new submitted cases, and waitlist promotion, fed by its queue only the events of a case giving
+ * its assistance place back. The filter and the rule are in the template, so neither runs for any other change.
  */
 export class EligibilityEngine extends Construct {
   readonly assessor: HouseFunction;
   readonly promoter: HouseFunction;
   readonly assessorStream: CaseStreamConsumer;
-  readonly promoterStream: CaseStreamConsumer;
 
   constructor(scope: Construct, id: string, props: EligibilityEngineProps) {
     super(scope, id);
@@ -66,21 +67,11 @@ export class EligibilityEngine extends Construct {
       environment: props.environment,
     });
     tables.grantReadWrite(tables.cases, this.promoter);
-    this.promoterStream = new CaseStreamConsumer(this, 'PromoteStream', {
-      table: tables.cases,
+    props.events.addConsumer(this, 'PromoteOnRelease', {
       consumer: this.promoter,
-      alarmTopic: props.alarmTopic,
+      timeout,
       description: 'Waitlist promotion',
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('MODIFY'),
-          dynamodb: {
-            Keys: { sk: { S: FilterRule.isEqual('CASE') } },
-            OldImage: { assistancePlace: { BOOL: FilterRule.isEqual(true) } },
-            NewImage: { assistancePlace: { BOOL: FilterRule.isEqual(false) } },
-          },
-        }),
-      ],
+      types: ['referral.place_released'],
     });
   }
 }

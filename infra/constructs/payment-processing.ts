@@ -1,14 +1,13 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
-import { CaseStreamConsumer } from './case-stream-consumer.ts';
 import type { DataTables } from './data-tables.ts';
+import type { EventBackbone } from './event-backbone.ts';
 import { HouseFunction } from './house-function.ts';
 
 export interface PaymentProcessingProps {
@@ -20,14 +19,17 @@ export interface PaymentProcessingProps {
   readonly notificationsQueue: Queue;
   /** The payments Lambda's timeout; the payments queue's visibility timeout is six times it. */
   readonly consumerTimeout: Duration;
+  readonly events: EventBackbone;
 }
 
 /**
  * What happens to a payment request behind the API: the payments Lambda reserves it against the
  * budget (fed by the FIFO queue, one case's requests in order), the payment-events consumer turns
- * payment status changes into notifications for finance and the requester, and a daily schedule
+ * payment status changes (domain events on its own queue) into notifications for finance and the requester, and a daily schedule
  * sends finance the digest of open payments.
  */
+const notifierTimeout = Duration.seconds(30);
+
 export class PaymentProcessing extends Construct {
   readonly processor: HouseFunction;
   readonly notifier: HouseFunction;
@@ -56,20 +58,15 @@ export class PaymentProcessing extends Construct {
       alarmTopic,
       entry: 'payment-events.ts',
       description: 'Notifies finance and requesters of payment status changes',
+      timeout: notifierTimeout,
       environment: notificationsQueueUrl,
     });
     props.notificationsQueue.grantSendMessages(this.notifier);
-    new CaseStreamConsumer(this, 'NotifierSource', {
-      table: tables.cases,
+    props.events.addConsumer(this, 'NotifierSource', {
       consumer: this.notifier,
-      alarmTopic,
+      timeout: notifierTimeout,
       description: 'Payment notifications',
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('MODIFY'),
-          dynamodb: { Keys: { sk: { S: FilterRule.beginsWith('PAYMENT#') } } },
-        }),
-      ],
+      types: ['payment.status_changed'],
     });
 
     this.digest = new HouseFunction(this, 'Digest', {

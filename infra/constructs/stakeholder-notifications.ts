@@ -1,13 +1,12 @@
-import { type Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
-import { CaseStreamConsumer } from './case-stream-consumer.ts';
 import type { DataTables } from './data-tables.ts';
+import type { EventBackbone } from './event-backbone.ts';
 import { HouseFunction } from './house-function.ts';
 
 export interface StakeholderNotificationsProps {
@@ -18,13 +17,16 @@ export interface StakeholderNotificationsProps {
   readonly queue: Queue;
   /** The timeout the queue's visibility timeout was sized for (six times over). */
   readonly mailerTimeout: Duration;
+  readonly events: EventBackbone;
 }
 
 /**
- * Case status changes to emails: the case-events consumer reads the cases stream and queues one
- * message per (event, recipient); the mailer sends each through SES once. Failures end in the
- * stream consumer's on-failure queue or the notifications dead-letter queue, both with alarms.
+ * Case status changes to emails: the case-events consumer takes the cases' domain events from its
+ * queue and queues one message per (event, recipient); the mailer sends each through SES once.
+ * Failures end in the case-events dead-letter queue or the notifications one, both with alarms.
  */
+const caseEventsTimeout = Duration.seconds(30);
+
 export class StakeholderNotifications extends Construct {
   readonly caseEvents: HouseFunction;
   readonly mailer: HouseFunction;
@@ -38,6 +40,7 @@ export class StakeholderNotifications extends Construct {
       alarmTopic,
       entry: 'case-events.ts',
       description: 'Case status changes to notification messages',
+      timeout: caseEventsTimeout,
       environment: {
         PARTNERS_TABLE_NAME: tables.partners.tableName,
         NOTIFICATIONS_QUEUE_URL: queue.queueUrl,
@@ -47,19 +50,11 @@ export class StakeholderNotifications extends Construct {
     // Finding the coordinators scans the (small) partners table.
     this.caseEvents.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tables.partners.tableArn] }));
     queue.grantSendMessages(this.caseEvents);
-    new CaseStreamConsumer(this, 'CaseEventsStream', {
-      table: tables.cases,
+    props.events.addConsumer(this, 'CaseEventsFeed', {
       consumer: this.caseEvents,
-      alarmTopic,
+      timeout: caseEventsTimeout,
       description: 'Case-events consumer',
-      // Case items only, created or changed; whether the status changed is checked in code,
-      // as a filter cannot compare the old image with the new.
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.or('INSERT', 'MODIFY'),
-          dynamodb: { Keys: { sk: { S: FilterRule.isEqual('CASE') } } },
-        }),
-      ],
+      types: ['referral.status_changed', 'referral.offered'],
     });
 
     this.mailer = new HouseFunction(this, 'Mailer', {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventRouteOf } from '../support/event-routes.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
@@ -32,20 +33,14 @@ const languages = readdirSync(templatesDir)
 describe('case-events consumer', () => {
   const id = functionId('StakeholderNotificationsCaseEvents');
 
-  it('is invoked only for case items created or changed, with partial failures, bisect and an on-failure queue', () => {
+  it("is fed the cases' status changes and offers from its queue, with partial failures and a dead-letter queue", () => {
     const mappings = mappingsOf(id);
     expect(mappings).toHaveLength(1);
-    const { Properties: mapping } = mappings[0]!;
-    expect(mapping.EventSourceArn['Fn::GetAtt'][0]).toMatch(/^DataCases/);
-    expect(mapping.FilterCriteria.Filters.map((filter: { Pattern: string }) => JSON.parse(filter.Pattern))).toEqual([
-      { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['CASE'] } } } },
-    ]);
-    expect(mapping).toMatchObject({
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 5,
-      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
-    });
+    const route = eventRouteOf(dev.template, id);
+    expect(route.queueId).toMatch(/^StakeholderNotificationsCaseEventsFeedQueue/);
+    expect(route.patterns).toEqual([{ source: ['trm.referrals'], 'detail-type': ['referral.status_changed', 'referral.offered'] }]);
+    expect(route.mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+    expect(route.queue.Properties.RedrivePolicy.deadLetterTargetArn).toBeDefined();
   });
 
   it('writes to the notifications queue it is given', () => {

@@ -8,6 +8,7 @@ import cdkJson from '../../cdk.json' with { type: 'json' };
 import { loadStageConfig, type StageConfig } from '../../infra/config.ts';
 import { loadStageProgrammes, ProgrammeDefinitionError } from '../../infra/programmes.ts';
 import { ReferralStack } from '../../infra/stack.ts';
+import { eventRouteOf } from '../support/event-routes.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
@@ -142,21 +143,14 @@ describe('the eligibility engine in the template', () => {
     ]);
   });
 
-  it('invokes promotion only when a case gives its assistance place back', () => {
-    const mapping = mappingOf('EligibilityPromote');
-    expect(mapping.Properties.FilterCriteria.Filters.map((filter: { Pattern: string }) => JSON.parse(filter.Pattern))).toEqual([
-      {
-        eventName: ['MODIFY'],
-        dynamodb: {
-          Keys: { sk: { S: ['CASE'] } },
-          OldImage: { assistancePlace: { BOOL: [true] } },
-          NewImage: { assistancePlace: { BOOL: [false] } },
-        },
-      },
-    ]);
+  it("invokes promotion only when a case gives its assistance place back (the publisher's referral.place_released)", () => {
+    const route = eventRouteOf(template, functionId('EligibilityPromote'));
+    expect(route.patterns).toEqual([{ source: ['trm.referrals'], 'detail-type': ['referral.place_released'] }]);
+    expect(route.mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(route.queue.Properties.RedrivePolicy.deadLetterTargetArn).toBeDefined();
   });
 
-  it.each(['EligibilityAssess', 'EligibilityPromote'])(
+  it.each(['EligibilityAssess'])(
     '%s reports partial failures, bisects, retries a bounded number of times and sends what still fails to an alarmed queue',
     (prefix) => {
       expect(mappingOf(prefix).Properties).toMatchObject({

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { apiRoutes, routeKeyOf } from '../../events/routes.ts';
 import { loadStageConfig } from '../../infra/config.ts';
+import { eventRouteOf } from '../support/event-routes.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
@@ -77,10 +78,14 @@ describe('queues', () => {
   );
   const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id) && !onFailureIds.has(id));
 
-  it('are a standard notifications queue and a FIFO payments queue, each with its dead-letter queue', () => {
-    expect(workQueues).toHaveLength(2);
+  it('are a standard notifications queue, a FIFO payments queue and one queue per consumer of domain events, each with its dead-letter queue', () => {
+    const eventConsumerQueues = Object.values(resourcesOf('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties.EventBusName !== undefined
+    );
+    expect(eventConsumerQueues).toHaveLength(4);
+    expect(workQueues).toHaveLength(2 + 4);
     expect(workQueues.filter(([, queue]) => queue.Properties.FifoQueue === true)).toHaveLength(1);
-    expect(deadLetterIds.size).toBe(2);
+    expect(deadLetterIds.size).toBe(2 + 4);
   });
 
   it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (id, queue) => {
@@ -143,21 +148,18 @@ describe('case lifecycle', () => {
     });
   });
 
-  it('offers eligible cases from the cases stream, filtered to case items whose new status is eligible', () => {
+  it('offers eligible cases from its queue, routed the events of cases whose new status is eligible', () => {
     const [offerId] = functionWithEntry('Offers a case');
     const mappings = Object.values(resourcesOf('AWS::Lambda::EventSourceMapping')).filter(
       (mapping) => mapping.Properties.FunctionName.Ref === offerId
     );
     expect(mappings).toHaveLength(1);
-    expect(mappings[0]!.Properties).toMatchObject({
-      BisectBatchOnFunctionError: true,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
-    });
-    expect(JSON.parse(mappings[0]!.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
-      eventName: ['MODIFY'],
-      dynamodb: { Keys: { sk: { S: ['CASE'] } }, NewImage: { status: { S: ['eligible'] } } },
-    });
+    const route = eventRouteOf(dev.template, offerId);
+    expect(route.mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(route.queue.Properties.RedrivePolicy.deadLetterTargetArn).toBeDefined();
+    expect(route.patterns).toEqual([
+      { source: ['trm.referrals'], 'detail-type': ['referral.status_changed'], detail: { status: ['eligible'] } },
+    ]);
   });
 });
 

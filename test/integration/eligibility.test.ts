@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
+import { deliverEvents, routedTo } from '../support/domain-events.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
 import { personalDataAccess } from '../support/personal-data-access.ts';
@@ -26,7 +27,7 @@ const places = new PlaceRepository(documentClient, tableName);
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const secrets = new StageSecrets(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
-const forPromotion = templateFilter('EligibilityPromote');
+const forPromotion = routedTo('EligibilityPromote');
 const people: Array<Record<string, unknown>> = [];
 
 let stream: Awaited<ReturnType<typeof openCaseStream>>;
@@ -237,7 +238,7 @@ describe('caps under a burst: 150 eligible CARE referrals against the seed caps 
 
     const released = forPromotion(await stream.next());
     expect(released).toHaveLength(3);
-    const promotionResponses = await deliver(promoter, released, { times });
+    const promotionResponses = await deliverEvents(promoter, released, { times });
     expect(promotionResponses.flatMap((response) => response.batchItemFailures)).toEqual([]);
 
     expect(tally(await statusesOf(ids))).toEqual({ eligible: 130, waitlisted: 17, withdrawn: 3 });

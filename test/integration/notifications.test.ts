@@ -6,7 +6,8 @@ import { referralRequestSchema } from '../../events/referral.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { applyCaseAction } from '../support/case-actions.ts';
-import { openCaseStream, streamEvent } from '../support/case-stream.ts';
+import { streamEvent } from '../support/case-stream.ts';
+import { consumerQueue, eventsOfRecord, followDomainEvents } from '../support/domain-events.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
 import { distinctiveReferral, expectNoPersonalValue, personalValuesOf } from '../support/personal-data.ts';
@@ -23,7 +24,9 @@ const { loadLanguagePack, renderEmail } = await import('../../functions/domain/n
 
 const cases = new CaseRepository(documentClient, process.env.CASES_TABLE_NAME!, await personalDataAccess());
 const notifications = queuePoller('NotificationsQueue');
-const stream = await openCaseStream();
+const events = await followDomainEvents();
+const caseEventsQueue = consumerQueue('StakeholderNotificationsCaseEvents');
+const eventBodies: string[] = [];
 const queuedBodies: string[] = [];
 const tag = randomUUID().slice(0, 8);
 
@@ -64,16 +67,17 @@ const subjectFor = async (partner: Partner | 'finance', event: NotificationEvent
   return renderEmail(pack, event, role, { reference, link: '' }).subject;
 };
 
-/** Every stream record of what happened since the last call delivered twice, then every queue message twice. */
+/**
+ * Every stream record of what happened since the last call published twice (so each event is on the
+ * case-events queue twice), every event message delivered twice, then every notification twice.
+ */
 const deliverChanges = async () => {
-  const records = await stream.next();
-  for (const _delivery of [1, 2]) {
-    const response = await caseEvents(streamEvent(records), lambdaContext('CaseEvents'));
-    expect(response.batchItemFailures).toEqual([]);
-  }
+  const published = await events.publish(2);
+  const consumed = await caseEventsQueue.deliver(caseEvents, published.events, { copies: 2, deliveries: 2 });
+  eventBodies.push(...consumed.received.map((message) => message.Body!));
   const drained = await notifications.drain(mailer, { deliveries: 2 });
   queuedBodies.push(...drained.received.map((message) => message.Body!));
-  return drained;
+  return Object.assign(drained, { events: consumed.received });
 };
 
 const createCase = async (referral = distinctiveReferral()) => {
@@ -147,12 +151,18 @@ describe('exactly once', () => {
       ['recordVisit'],
       ['close'],
     ];
-    // The SQS messages carrying each notification (a message failed once is received again: same id).
+    // The SQS messages carrying each notification (a message failed once is received again: same id),
+    // and those carrying each event to the case-events consumer.
     const copies = new Map<string, Set<string>>();
+    const eventCopies = new Map<string, Set<string>>();
     const count = (drained: Awaited<ReturnType<typeof deliverChanges>>) => {
       for (const message of drained.received) {
         const { notificationId } = JSON.parse(message.Body!) as { notificationId: string };
         copies.set(notificationId, (copies.get(notificationId) ?? new Set()).add(message.MessageId!));
+      }
+      for (const message of drained.events) {
+        const { eventId } = JSON.parse(message.Body!).detail as { eventId: string };
+        eventCopies.set(eventId, (eventCopies.get(eventId) ?? new Set()).add(message.MessageId!));
       }
     };
     count(await deliverChanges());
@@ -186,15 +196,23 @@ describe('exactly once', () => {
     // Coordinators registered by other test files are told too: once each as well.
     const everyone = toAndSubject(await emailsAbout(caseId));
     expect(new Set(everyone).size).toBe(everyone.length);
-    // The duplicates really happened: each message was queued twice, once per stream delivery.
+    // The duplicates really happened: each event reached the consumer's queue twice, once per
+    // publication of its stream record, and each of those messages was handed over twice; the
+    // consumer handled each event once (idempotency on the event id), so each notification was
+    // queued once, and the mailer was handed each twice.
     expect(copies.size).toBeGreaterThanOrEqual(expected.length);
-    expect([...copies.values()].every((copiesOfOne) => copiesOfOne.size === 2)).toBe(true);
+    expect(eventCopies.size).toBeGreaterThanOrEqual(told.length);
+    expect([...eventCopies.values()].every((copiesOfOne) => copiesOfOne.size === 2)).toBe(true);
+    expect([...copies.values()].every((copiesOfOne) => copiesOfOne.size === 1)).toBe(true);
   });
 
   it('two execution environments handed the same notification at the same time send it once', async () => {
     const { caseId } = await createCase();
-    const records = await stream.next();
-    for (const _delivery of [1, 2]) await caseEvents(streamEvent(records), lambdaContext('CaseEvents'));
+    await caseEventsQueue.deliver(caseEvents, (await events.publish()).events);
+    // The queue is at least once: the same notification message comes twice.
+    const [queued] = await notifications.receive(1);
+    await notifications.send(queued!.Body!);
+    await notifications.settle([queued!], new Set([queued!.MessageId!]));
     const first = await notifications.receive(1);
     const second = await notifications.receive(1);
     expect(JSON.parse(first[0]!.Body!).notificationId).toBe(JSON.parse(second[0]!.Body!).notificationId);
@@ -215,7 +233,7 @@ describe('exactly once', () => {
 });
 
 describe('what is not an email', () => {
-  it('a case item that breaks its contract fails alone; the other changes of the batch are queued', async () => {
+  it('a case item that breaks its contract fails alone at the publisher; the other changes of the batch are published and queued', async () => {
     const brokenId = randomUUID();
     await documentClient.send(
       new PutCommand({
@@ -224,11 +242,14 @@ describe('what is not an email', () => {
       })
     );
     const { caseId, reference } = await createCase();
-    const records = await stream.next();
+    const { handler: publisher } = await import('../../functions/publish-events.ts');
+    const records = await events.records();
     const broken = records.find((record) => record.dynamodb?.Keys?.pk?.S === `CASE#${brokenId}`)!;
 
-    const response = await caseEvents(streamEvent(records), lambdaContext('CaseEvents'));
+    const response = await publisher(streamEvent(records), lambdaContext('EventsPublisher'));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: broken.dynamodb!.SequenceNumber }]);
+    const published = records.filter((record) => record !== broken).flatMap(eventsOfRecord);
+    await caseEventsQueue.deliver(caseEvents, published);
     await notifications.drain(mailer);
     expect(toAndSubject(await myEmailsAbout(caseId, 1))).toEqual([`${to(paris)} | Orientation ${reference} reçue`]);
   });
@@ -250,7 +271,7 @@ describe('what is not an email', () => {
 });
 
 afterAll(async () => {
-  stream.close();
+  events.close();
   notifications.close();
   logs.stop();
   const emails = await inbox();
@@ -263,6 +284,8 @@ afterAll(async () => {
     expectNoPersonalValue(`email ${email.subject}`, [email.subject, email.body.text, email.body.html].join('\n'), values);
   }
   expectNoPersonalValue('the notification messages', queuedBodies.join('\n'), values);
+  expect(eventBodies.length).toBeGreaterThan(20);
+  expectNoPersonalValue('the domain events', eventBodies.join('\n'), values);
   expectNoPersonalValue('the logs', logs.text(), values);
   const addresses = emails.flatMap((email) => email.destination.to);
   expect(addresses).not.toContain(retired.emails[0]);

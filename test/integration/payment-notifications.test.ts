@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { notificationMessageSchema } from '../../events/notification.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
-import { openCaseStream, streamEvent } from '../support/case-stream.ts';
+import { consumerQueue, eventsOfRecord, followDomainEvents } from '../support/domain-events.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import { emailsAbout, inbox, toAndSubject } from '../support/inbox.ts';
 import type { Json } from '../support/json.ts';
@@ -18,16 +18,27 @@ import {
   requestAndProcess,
   today,
 } from '../support/payment-parties.ts';
-import { drainPaymentsQueue, givenReintegratingCase, notifierRecords, paymentStep, transferInstructions } from '../support/payments.ts';
+import { drainPaymentsQueue, givenReintegratingCase, paymentStep, transferInstructions } from '../support/payments.ts';
 import { queuePoller } from '../support/sqs-poller.ts';
 
 const logs = captureLogs();
 const { handler: mailer } = await import('../../functions/mailer.ts');
-/** Every message the notifications queue carried in this file, for the personal-data check at the end. */
+/** Every message the notifications queue and the notifier's queue carried in this file, for the personal-data check at the end. */
 const queuedBodies: string[] = [];
 
 describe('notifications', () => {
   const notifications = queuePoller('NotificationsQueue');
+  const notifierQueue = consumerQueue('PaymentProcessingNotifier');
+  /** The payment events routed to the notifier, each message handed over `deliveries` times. */
+  const deliverToNotifier = async (
+    events: Parameters<typeof notifierQueue.deliver>[1],
+    options: { copies?: number; deliveries?: number } = {}
+  ) => {
+    const { handler: notifier } = await import('../../functions/payment-events.ts');
+    const consumed = await notifierQueue.deliver(notifier, events, options);
+    queuedBodies.push(...consumed.received.map((message) => message.Body!));
+    return consumed;
+  };
   const financeAddress = process.env.FINANCE_ADDRESS!;
   const paymentLink = (caseId: string, paymentId: string) => `${process.env.CASE_BASE_URL}/${caseId}/payments/${paymentId}`;
 
@@ -41,7 +52,7 @@ describe('notifications', () => {
   };
 
   it('finance is emailed what to act on and the requester each outcome, once each, with the stream records and queue messages delivered twice', async () => {
-    const stream = await openCaseStream();
+    const stream = await followDomainEvents();
     const caseId = await givenReintegratingCase({ referrer, receiver });
     const paid = await requestAndProcess(caseId);
     expect((await paymentStep(coordinator, 'approve', paid.id)).status).toBe(200);
@@ -53,18 +64,20 @@ describe('notifications', () => {
     const refused = await requestAndProcess(caseId, paymentRequest({ amount: 90_000 }));
     expect(refused.status).toBe('rejected');
 
-    const records = notifierRecords(await stream.next());
-    stream.close();
-    const { handler: notifier } = await import('../../functions/payment-events.ts');
-    for (const _delivery of [1, 2]) {
-      expect(await notifier(streamEvent(records), lambdaContext('PaymentNotifier'))).toEqual({ batchItemFailures: [] });
-    }
+    // Every stream record published twice, every event message handed to the notifier twice.
+    const published = await stream.publish(2);
+    const consumed = await deliverToNotifier(published.events, { copies: 2, deliveries: 2 });
     const queued = (await mailEverything()).filter((message) => message.caseId === caseId);
     for (const message of queued) notificationMessageSchema.parse(message);
-    // The duplicates really happened: each notification was queued twice, once per stream delivery.
+    // The duplicates really happened: each payment event reached the notifier's queue twice, once per
+    // publication of its record; the notifier handled each once (idempotency on the event id), so
+    // each notification was queued once.
+    const eventCopies = Map.groupBy(consumed.bodies, (body) => body.detail.eventId as string);
+    expect(eventCopies.size).toBe(notifierQueue.routed(published.events).length);
+    expect([...eventCopies.values()].every((copiesOfOne) => copiesOfOne.length === 2)).toBe(true);
     const copies = Map.groupBy(queued, (message) => message.notificationId as string);
     expect(copies.size).toBe(7);
-    expect([...copies.values()].every((copiesOfOne) => copiesOfOne.length === 2)).toBe(true);
+    expect([...copies.values()].every((copiesOfOne) => copiesOfOne.length === 1)).toBe(true);
 
     const reference = paid.caseReference as string;
     const toReceiver = receiver.emails[0]!;
@@ -96,25 +109,35 @@ describe('notifications', () => {
     );
     expect(bySubject('payment of €900.00 rejected').body.html).toContain(`<a href="${paymentLink(caseId, refused.id)}">`);
 
-    // A later redelivery of the same records (a retried batch) queues the same ids, and the mailer sends nothing more.
-    await notifier(streamEvent(records), lambdaContext('PaymentNotifier'));
+    // A later redelivery of the same records (a retried batch) publishes the same events: the
+    // notifier has handled them, so nothing more is queued, and the mailer sends nothing more.
+    const republished = await stream.republish();
+    stream.close();
+    expect(republished.events).toEqual(published.events);
+    await deliverToNotifier(republished.events);
     const again = (await mailEverything()).filter((message) => message.caseId === caseId);
-    expect(new Set(again.map((message) => message.notificationId))).toEqual(new Set(copies.keys()));
+    expect(again).toEqual([]);
     expect(await emailsAbout(caseId)).toHaveLength(7);
   });
 
   it('a disclosure changes no status, so the notifier makes no message of it', async () => {
-    const stream = await openCaseStream();
+    const stream = await followDomainEvents();
     const payment = await approvedPayment();
     expect((await transferInstructions(finance, payment.id)).status).toBe(200);
     expect((await transferInstructions(otherFinance, payment.id)).status).toBe(200);
 
-    // The reservation, the approval and both disclosures pass the notifier's filter.
-    const records = notifierRecords(await stream.next()).filter((record) => record.dynamodb?.Keys?.sk?.S === `PAYMENT#${payment.id}`);
+    // The reservation, the approval and both disclosures pass the publisher's filter (and the request, created).
+    const { records, events } = await stream.publish();
     stream.close();
-    expect(records).toHaveLength(4);
-    const { handler: notifier } = await import('../../functions/payment-events.ts');
-    expect(await notifier(streamEvent(records), lambdaContext('PaymentNotifier'))).toEqual({ batchItemFailures: [] });
+    const ofPayment = records.filter((record) => record.dynamodb?.Keys?.sk?.S === `PAYMENT#${payment.id}`);
+    expect(ofPayment.filter((record) => record.eventName === 'MODIFY')).toHaveLength(4);
+    // A disclosure changes no status: no event.
+    expect(ofPayment.flatMap(eventsOfRecord).map((event) => event.type === 'payment.status_changed' && event.detail.status)).toEqual([
+      'requested',
+      'reserved',
+      'approved',
+    ]);
+    await deliverToNotifier(events);
 
     const messages = (await mailEverything()).filter((message) => message.paymentId === payment.id);
     expect(messages.map((message) => message.event).sort()).toEqual([

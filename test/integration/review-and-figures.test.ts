@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, registerPartner } from '../support/api.ts';
 import { openCaseStream } from '../support/case-stream.ts';
+import { deliverEvents, routedTo } from '../support/domain-events.ts';
 import { catalogueWith, deliver, distinctPerson, programmeLike, submitCase } from '../support/eligibility.ts';
 import { captureLogs } from '../support/harness.ts';
 import { personalDataAccess } from '../support/personal-data-access.ts';
@@ -27,7 +28,7 @@ const decidingPlaces = new PlaceRepository(documentClient, tableName, await pers
 const duplicates = new DuplicateRegistry(documentClient, tableName);
 const figures = new ProgrammeFigureRepository(documentClient, tableName);
 const forEngine = templateFilter('EligibilityAssess');
-const forPromotion = templateFilter('EligibilityPromote');
+const forPromotion = routedTo('EligibilityPromote');
 const people: Array<Record<string, unknown>> = [];
 const notes: string[] = [];
 
@@ -180,7 +181,7 @@ describe('POST /v1/referrals/{id}/decision', () => {
     expect(response.body).toMatchObject({ status: 'ineligible' });
     const released = forPromotion(await stream.next());
     expect(released).toHaveLength(1);
-    await deliver(wiring.promoter, released);
+    await deliverEvents(wiring.promoter, released);
 
     // Then the waiting case is promoted into the place
     expect(await cases.getCase(waiting!.caseId)).toMatchObject({

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBRecord } from 'aws-lambda';
-import { expect, inject } from 'vitest';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { inject } from 'vitest';
+import type { DomainEvent } from '../../events/domain-events.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { localCredentials } from '../../infra/local/provision.ts';
 import { localRegion } from '../../infra/local/template.ts';
-import { openCaseStream, streamEvent } from './case-stream.ts';
+import { consumerQueue, followDomainEvents } from './domain-events.ts';
 import { resource } from './harness.ts';
 import type { Json } from './json.ts';
 import { personalDataAccess } from './personal-data-access.ts';
@@ -17,32 +17,7 @@ import { personalDataAccess } from './personal-data-access.ts';
  * wait-for-the-effect implementation; the test itself stays as it is.
  */
 
-/** Matches a stream record against a Lambda filter pattern; only the operators the template uses. */
-const matches = (pattern: unknown, value: unknown): boolean => {
-  if (Array.isArray(pattern)) {
-    if (pattern.some((option) => typeof option === 'object' && option !== null)) {
-      throw new Error(`filter operator ${JSON.stringify(pattern)} is not supported by this test helper`);
-    }
-    return pattern.includes(value);
-  }
-  if (typeof pattern !== 'object' || pattern === null || typeof value !== 'object' || value === null) return false;
-  return Object.entries(pattern).every(([key, inner]) => matches(inner, (value as Record<string, unknown>)[key]));
-};
-
-/** The filter patterns of the event source mapping of the function whose logical id starts with `prefix`. */
-const templateFilters = (functionLogicalIdPrefix: string): unknown[] => {
-  const template = JSON.parse(readFileSync(inject('templatePath'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
-  };
-  const mapping = Object.values(template.Resources).find(
-    (candidate) =>
-      candidate.Type === 'AWS::Lambda::EventSourceMapping' &&
-      String(candidate.Properties.FunctionName?.Ref).startsWith(functionLogicalIdPrefix)
-  );
-  if (mapping === undefined) throw new Error(`no event source mapping for ${functionLogicalIdPrefix}`);
-  return (mapping.Properties.FilterCriteria.Filters as Array<{ Pattern: string }>).map((filter) => JSON.parse(filter.Pattern));
-};
-
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 type Handler = (event: unknown, context: unknown) => Promise<Json>;
 
 /** What the platform does on its own: eligibility, stream consumers and the schedule. */
@@ -64,22 +39,21 @@ export const platform = {
     if (outcome.outcome !== 'done') throw new Error(`case ${caseId} could not be made eligible: ${outcome.outcome}`);
   },
 
-  /** Starts following the cases stream; what is written from now on can be delivered to consumers. */
+  /** Starts following the cases stream; what is written from now on can be published and delivered to consumers. */
   async followCaseStream() {
-    const stream = await openCaseStream();
-    const offerFilters = templateFilters('LifecycleOfferReferral');
-    const { handler: offerHandler } = (await import('../../functions/offer-referral.ts')) as { handler: Handler };
+    const events = await followDomainEvents();
+    const offers = consumerQueue('LifecycleOfferReferral');
+    const { handler: offerHandler } = (await import('../../functions/offer-referral.ts')) as { handler: SqsHandler };
+    const deliver = async ({ events: published }: { events: DomainEvent[] }) => (await offers.deliver(offerHandler, published)).routed;
     return {
-      /** Delivers the records since the last delivery to the offer consumer, filtered as the template says. */
-      async deliverToOfferConsumer(): Promise<DynamoDBRecord[]> {
-        const records = (await stream.next()).filter((record) => offerFilters.some((pattern) => matches(pattern, record)));
-        if (records.length > 0) {
-          const result = await offerHandler(streamEvent(records), lambdaContext('OfferReferral'));
-          expect(result.batchItemFailures).toEqual([]);
-        }
-        return records;
-      },
-      close: () => stream.close(),
+      /**
+       * Publishes the changes since the last delivery (functions/publish-events.ts) and delivers the
+       * events the offer consumer's rule routes to its queue; answers those events.
+       */
+      deliverToOfferConsumer: async (): Promise<DomainEvent[]> => deliver(await events.publish()),
+      /** The changes of the last delivery published and delivered again, as a retried stream batch would. */
+      redeliverToOfferConsumer: async (): Promise<DomainEvent[]> => deliver(await events.republish()),
+      close: () => events.close(),
     };
   },
 

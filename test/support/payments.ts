@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { inject } from 'vitest';
 import { type PlanVersion, planItemId, planVersionSchema } from '../../events/plan.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
@@ -247,7 +247,3 @@ export const itemsOfCase = async (caseId: string, prefix: string): Promise<Recor
   } while (exclusiveStartKey !== undefined);
   return items;
 };
-
-/** Stream records the notifier's event source mapping lets through: modified `PAYMENT#` items. */
-export const notifierRecords = (records: DynamoDBRecord[]): DynamoDBRecord[] =>
-  records.filter((record) => record.eventName === 'MODIFY' && record.dynamodb?.Keys?.sk?.S?.startsWith('PAYMENT#'));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CaseStatus } from '#events/case';
+import type { DomainEventOf } from '#events/domain-events';
 import type { CaseChangeImage, CaseEvent, CaseNotification, NotificationEvent, Recipient } from '#events/notification';
 
 /** Transitions whose event is not simply the status entered. */
@@ -31,6 +32,28 @@ export const caseChangeOf = (oldImage: CaseChangeImage | undefined, newImage: Ca
   const reassigned = oldImage !== undefined && newImage.receiverId !== undefined && newImage.receiverId !== oldImage.receiverId;
   const event = eventForStatusChange(oldImage?.status, newImage.status) ?? (reassigned ? 'reassigned' : undefined);
   return event === undefined ? undefined : { event, case: newImage };
+};
+
+/**
+ * The change a case event is, as `caseChangeOf` reads it from two images: a status change is the
+ * event of its transition, an offer without a status change is `reassigned`.
+ */
+export const caseChangeOfEvent = ({
+  type,
+  detail,
+}: DomainEventOf<'referral.status_changed' | 'referral.offered'>): CaseChange | undefined => {
+  const image: CaseChangeImage = {
+    sk: 'CASE',
+    caseId: detail.caseId,
+    reference: detail.reference,
+    programmeId: detail.programmeId,
+    referrerId: detail.referrerId,
+    receiverId: detail.receiverId,
+    status: detail.status,
+    version: detail.caseVersion,
+  };
+  const event = type === 'referral.offered' ? 'reassigned' : eventForStatusChange(detail.previousStatus, detail.status);
+  return event === undefined ? undefined : { event, case: image };
 };
 
 /**
