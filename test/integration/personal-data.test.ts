@@ -3,6 +3,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { paymentRequest } from '../../events/samples/payments.ts';
+import { personalPathsIn } from '../../functions/adapters/personal-fields.ts';
 import { api } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import type { Json } from '../support/json.ts';
@@ -27,6 +28,7 @@ import {
   writeApprovedPlan,
 } from '../support/payments.ts';
 import { distinctiveReferral, expectLogsFreeOfSamples, expectNoPersonalValue, personalValuesOf } from '../support/personal-data.ts';
+import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
 
 const logs = captureLogs();
@@ -52,22 +54,31 @@ const caseWithPersonalData = async () => {
   const caseId = submitted.body.id as string;
   const plan = await writeApprovedPlan(caseId, { currency: 'EUR', items: [{ category: 'medical', amount: 50_000 }] }, 'coordinator-setup');
   const at = new Date().toISOString();
+  const noteId = `${at}#${coordinator.partnerId}`;
+  // Written straight to the table, so sealed here as the routes that write them would.
+  const { seal } = await personalDataAccess();
   await moveCase(
     caseId,
     {
       status: 'reintegrating',
       receiverId: receiver.partnerId,
       approvedPlanVersion: plan.version,
-      eligibility: { outcome: 'eligible', reasons: [], decidedAt: at, decidedBy: coordinator.partnerId, note: marker.decisionNote },
+      eligibility: {
+        outcome: 'eligible',
+        reasons: [],
+        decidedAt: at,
+        decidedBy: coordinator.partnerId,
+        note: await seal!.seal(caseId, 'case.eligibility.note', marker.decisionNote),
+      },
     },
     [
       {
-        sk: `NOTE#${at}#${coordinator.partnerId}`,
-        id: `${at}#${coordinator.partnerId}`,
+        sk: `NOTE#${noteId}`,
+        id: noteId,
         at,
         by: coordinator.partnerId,
         action: 'noted',
-        text: marker.caseNote,
+        text: await seal!.seal(caseId, `note.text#${noteId}`, marker.caseNote),
       },
     ]
   );
@@ -242,6 +253,16 @@ describe('erasure', () => {
 
     const caseItems = await wholePartition(caseId);
     expectNoPersonalValue('the erased case partition', JSON.stringify(caseItems), values);
+    // The values are sealed at rest, so the markers alone would pass before an erasure too: the
+    // personal attributes themselves, sealed or not, must be gone, but the eraser's note (sealed).
+    const kindOf = (sk: string) =>
+      sk === 'CASE' ? 'case' : sk.startsWith('PAYMENT#') ? 'payment' : sk.startsWith('NOTE#') ? 'note' : undefined;
+    const personalLeft = caseItems.flatMap((item) => {
+      const kind = kindOf(String(item.sk));
+      if (kind === undefined || item.action === 'personal_data_erased') return [];
+      return personalPathsIn(kind, item).map((path) => `${item.sk} ${path}`);
+    });
+    expect(personalLeft).toEqual([]);
     expect(await figures()).toEqual(figuresBefore);
     expect(await controlTotals()).toEqual(totalsBefore);
     expect(await ledgerOf(caseId)).toEqual(ledgerBefore);
