@@ -28,10 +28,8 @@ export default defineConfig({
           // Files share one set of emulators, so a handler under test must not consume
           // another file's queue messages or stream records.
           fileParallelism: false,
-          // One module registry for every file: the handlers and the SDK are imported once, not per
-          // file. Every file runs with the same environment (integration-setup.ts); a file that
-          // points clients elsewhere resets the registry before and after (mailer-faults).
-          isolate: false,
+          // Isolated (a process per file): a file's queue pollers must end with it, or a poll still
+          // open would take the next file's messages.
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tactReferral } from '../../events/samples/index.ts';
 import { disbursementExample, paymentRequestExample } from '../../events/samples/payments.ts';
@@ -10,6 +10,7 @@ import { localRegion } from '../../infra/local/template.ts';
 import { waitFor } from '../support/harness.ts';
 import { type StoredEmail, toAndSubject } from '../support/inbox.ts';
 import type { Json } from '../support/json.ts';
+import { scanAll } from '../support/scan.ts';
 import { approvePlanThroughRoutes } from './support/case-path.ts';
 
 /*
@@ -146,14 +147,12 @@ describe('a reintegration payment through the local stack', () => {
 
     const exported = await call('demo-finance', 'GET', `/v1/payments/export?from=${today}&to=${today}`);
     expect(exported.status).toBe(200);
-    const { Items: ledger = [] } = await documentClient.send(
-      new ScanCommand({
-        TableName: resourceRef('DataCases'),
-        FilterExpression: 'begins_with(sk, :ledger) AND begins_with(#at, :today)',
-        ExpressionAttributeNames: { '#at': 'at' },
-        ExpressionAttributeValues: { ':ledger': 'LEDGER#', ':today': today },
-      })
-    );
+    const ledger: Record<string, Json>[] = await scanAll(documentClient, {
+      TableName: resourceRef('DataCases'),
+      FilterExpression: 'begins_with(sk, :ledger) AND begins_with(#at, :today)',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':ledger': 'LEDGER#', ':today': today },
+    });
     expect(exported.body.entries).toHaveLength(ledger.length);
     for (const movement of ['reserved', 'disbursed']) {
       const total = exported.body.controlTotals.find(

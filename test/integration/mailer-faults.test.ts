@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaseEvent, CaseNotification, Recipient } from '../../events/notification.ts';
 import { registerPartner } from '../support/api.ts';
 import {
@@ -23,11 +23,8 @@ import { queuePoller } from '../support/sqs-poller.ts';
  */
 const sesProxy = await startFaultProxy(inject('endpoints').ses);
 const dynamoDbProxy = await startFaultProxy(inject('endpoints').dynamodb);
-const emulatorEndpoints = { ses: process.env.AWS_ENDPOINT_URL_SES, dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB };
 process.env.AWS_ENDPOINT_URL_SES = sesProxy.url;
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbProxy.url;
-// Integration files share one module registry (vitest.config.ts): build the clients anew on the proxies.
-vi.resetModules();
 
 const logs = captureLogs();
 const { handler: mailer } = await import('../../functions/mailer.ts');
@@ -195,10 +192,6 @@ afterAll(async () => {
   notifications.close();
   deadLetters.close();
   await Promise.all([sesProxy.close(), dynamoDbProxy.close()]);
-  // The next file must not get clients pointing at the closed proxies.
-  process.env.AWS_ENDPOINT_URL_SES = emulatorEndpoints.ses;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = emulatorEndpoints.dynamodb;
-  vi.resetModules();
   // Failures are logged by name and id: not the SES error text, which quoted an address.
   expect(logs.text()).toContain('"errorName":"MessageRejected"');
   expect(logs.text()).not.toContain('Email address is not verified');

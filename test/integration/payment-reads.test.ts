@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disbursementExample, paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
 import { captureLogs } from '../support/harness.ts';
@@ -31,6 +31,7 @@ import {
 } from '../support/payments.ts';
 import { personalDataAccess } from '../support/personal-data-access.ts';
 import { expectProblem } from '../support/problem.ts';
+import { scanAll } from '../support/scan.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -211,14 +212,12 @@ describe('GET /v1/payments/export', () => {
     expect(exported.status).toBe(200);
 
     // The ledger itself, read straight from the table.
-    const { Items = [] } = await documentClient.send(
-      new ScanCommand({
-        TableName: process.env.CASES_TABLE_NAME!,
-        FilterExpression: 'begins_with(sk, :ledger) AND #at BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#at': 'at' },
-        ExpressionAttributeValues: { ':ledger': 'LEDGER#', ':from': from, ':to': `${to}~` },
-      })
-    );
+    const Items: Record<string, Json>[] = await scanAll(documentClient, {
+      TableName: process.env.CASES_TABLE_NAME!,
+      FilterExpression: 'begins_with(sk, :ledger) AND #at BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':ledger': 'LEDGER#', ':from': from, ':to': `${to}~` },
+    });
     expect(exported.body.entries).toHaveLength(Items.length);
     expect(new Set(exported.body.entries.map((entry: { entryId: string }) => entry.entryId))).toEqual(
       new Set(Items.map((item) => item.entryId))

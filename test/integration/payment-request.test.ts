@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { paymentRequest, paymentRequestExample } from '../../events/samples/payments.ts';
 import { api } from '../support/api.ts';
@@ -16,6 +16,7 @@ import {
   requestPayment,
 } from '../support/payments.ts';
 import { expectProblem } from '../support/problem.ts';
+import { scanAll } from '../support/scan.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -76,7 +77,7 @@ describe('POST /v1/referrals/{id}/payments', () => {
     // Given a payment requested, whose idempotency record is then gone
     const first = await requestPayment(receiver, caseId, paymentRequest(), key);
     // What a Powertools record that expired (24 h), or that was deleted after a failed first attempt, leaves behind.
-    const { Items = [] } = await documentClient.send(new ScanCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME! }));
+    const Items = await scanAll(documentClient, { TableName: process.env.IDEMPOTENCY_TABLE_NAME! });
     const records = Items.filter((item) => JSON.stringify(item).includes(first.body.id));
     expect(records).toHaveLength(1);
     await documentClient.send(new DeleteCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME!, Key: { id: records[0]!.id } }));
