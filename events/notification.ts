@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { caseItemSchema, caseStatuses } from './case.ts';
-import { paymentId, paymentItemSchema, paymentStatus, rejectionCodes, reviewRejectionReasons } from './payment.ts';
+import { paymentEventImageSchema } from './domain-events.ts';
+import { paymentId, paymentStatus, rejectionCodes, reviewRejectionReasons } from './payment.ts';
 import { currencyCode, minorUnits, planCategory } from './plan.ts';
 import { caseId, isoDate, isoDateTime, partnerId } from './primitives.ts';
 
@@ -176,19 +177,8 @@ export const caseChangeImageSchema = z.extend(
 export type CaseChangeImage = z.infer<typeof caseChangeImageSchema>;
 
 /**
- * What the payment-events consumer reads of a payment's stream image: unknown attributes are
- * stripped on parsing, so the payee, the purpose and the notes never reach the consumer's code.
+ * What payment emails are made from: the payment as the event publisher reads it from the stream
+ * (events/domain-events.ts), so the payee, the purpose and the notes never reach the consumer's code.
  */
-export const paymentChangeImageSchema = z.pick(paymentItemSchema, {
-  paymentId: true,
-  caseId: true,
-  caseReference: true,
-  category: true,
-  amount: true,
-  currency: true,
-  status: true,
-  reasonCode: true,
-  reviewReason: true,
-  requestedBy: true,
-});
+export const paymentChangeImageSchema = paymentEventImageSchema;
 export type PaymentChangeImage = z.infer<typeof paymentChangeImageSchema>;
