@@ -2,7 +2,15 @@ import { type FilterPattern, parseFilterPattern } from './event-filter.ts';
 import { readTargetInput, type TargetInput } from './events-input.ts';
 import { resourcesOfType } from './resource-types.ts';
 import { localRuleName, ruleArn } from './schedules.ts';
-import { type CfnTemplate, isRecord, localAccountId, localRegion, type ResourceContext, resolveIntrinsics } from './template.ts';
+import {
+  type CfnTemplate,
+  isRecord,
+  knownProperties,
+  localAccountId,
+  localRegion,
+  type ResourceContext,
+  resolveIntrinsics,
+} from './template.ts';
 
 export const DefaultBusName = 'default';
 
@@ -114,18 +122,8 @@ interface ReadContext {
 
 function readRule(logicalId: string, raw: Record<string, unknown>, { ctx, stackName, findFunction, buses }: ReadContext): EventRuleConfig {
   const at = `Resources.${logicalId}`;
-  for (const name of Object.keys(raw)) {
-    if (name === 'ScheduleExpression')
-      throw new Error(`${at}: a rule with both EventPattern and ScheduleExpression is not supported locally`);
-    if (!RuleProperties.used.includes(name) && !RuleProperties.ignored.includes(name)) {
-      throw new Error(`${at}: unsupported AWS::Events::Rule property ${name}`);
-    }
-  }
-  const properties = resolveIntrinsics(
-    Object.fromEntries(Object.entries(raw).filter(([name]) => RuleProperties.used.includes(name))),
-    ctx,
-    { path: `${at}.Properties`, stackName }
-  ) as Record<string, unknown>;
+  if ('ScheduleExpression' in raw) throw new Error(`${at}: a rule with both EventPattern and ScheduleExpression is not supported locally`);
+  const properties = knownProperties(raw, RuleProperties, ctx, { at, type: 'AWS::Events::Rule', stackName });
   const name = localRuleName(logicalId, raw, stackName);
   const pattern = eventPattern(properties.EventPattern, `${at}.Properties.EventPattern`);
   const targets = (Array.isArray(properties.Targets) ? properties.Targets : []).map((target, i) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeResult, LambdaRuntime } from './lambda-runtime.ts';
 import { resourcesOfType } from './resource-types.ts';
-import { type CfnTemplate, isRecord, localAccountId, localRegion, type ResourceContext, resolveIntrinsics } from './template.ts';
+import { type CfnTemplate, isRecord, knownProperties, localAccountId, localRegion, type ResourceContext } from './template.ts';
 import { StopSignal, shortId, sleep } from './timing.ts';
 
 export type Schedule = { kind: 'rate'; everyMs: number } | { kind: 'cron'; fields: CronFields };
@@ -136,16 +136,7 @@ export function readRules(
   return scheduled.map(([logicalId, resource]) => {
     const at = `Resources.${logicalId}`;
     const raw = resource.Properties ?? {};
-    for (const name of Object.keys(raw)) {
-      if (!RuleProperties.used.includes(name) && !RuleProperties.ignored.includes(name)) {
-        throw new Error(`${at}: unsupported AWS::Events::Rule property ${name}`);
-      }
-    }
-    const properties = resolveIntrinsics(
-      Object.fromEntries(Object.entries(raw).filter(([name]) => RuleProperties.used.includes(name))),
-      ctx,
-      { path: `${at}.Properties`, stackName }
-    ) as Record<string, unknown>;
+    const properties = knownProperties(raw, RuleProperties, ctx, { at, type: 'AWS::Events::Rule', stackName });
     const expression = String(properties.ScheduleExpression ?? '');
     if (expression === '') throw new Error(`${at}: a rule without ScheduleExpression is not supported locally`);
     const targets = (Array.isArray(properties.Targets) ? properties.Targets : []).map((target, i) => {

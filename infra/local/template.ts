@@ -79,6 +79,29 @@ interface ResolveState {
   pseudo: Record<string, string>;
 }
 
+/** Which properties of a resource the local stack acts on, and which it knowingly passes over. */
+export interface KnownProperties {
+  used: readonly string[];
+  ignored: readonly string[];
+}
+
+/**
+ * A resource's properties, stopping at one the local stack does not know (naming it), with the
+ * intrinsics of those it acts on resolved and the passed-over ones dropped.
+ */
+export function knownProperties(
+  raw: Record<string, unknown>,
+  known: KnownProperties,
+  ctx: ResourceContext,
+  { at, type, stackName }: { at: string; type: string; stackName: string }
+): Record<string, unknown> {
+  for (const name of Object.keys(raw)) {
+    if (!known.used.includes(name) && !known.ignored.includes(name)) throw new Error(`${at}: unsupported ${type} property ${name}`);
+  }
+  const used = Object.fromEntries(Object.entries(raw).filter(([name]) => known.used.includes(name)));
+  return resolveIntrinsics(used, ctx, { path: `${at}.Properties`, stackName }) as Record<string, unknown>;
+}
+
 export function resolveIntrinsics(value: unknown, ctx: ResourceContext, options: ResolveOptions = {}): unknown {
   const state: ResolveState = { ctx, pseudo: pseudoParameters(options) };
   const resolved = resolveValue(value, options.path ?? '$', state);
