@@ -58,6 +58,11 @@ export interface LambdaRuntimeOptions {
   logDir: string;
   /** Execution environments per function at most; more concurrent invocations wait their turn. */
   maxConcurrencyPerFunction?: number;
+  /**
+   * Start one environment per function at load (the default, for `npm start`); without it each
+   * function's first invocation is a cold start, which is what a test touching a few functions wants.
+   */
+  warmUp?: boolean;
   onInvocation?: (record: InvocationRecord) => void;
 }
 
@@ -91,6 +96,7 @@ export class LambdaRuntime {
     if (only === undefined) this.pools = new Map();
     for (const pool of queue) this.pools.set(pool.spec.logicalId, pool);
     for (const pool of previous) pool.retire();
+    if (this.options.warmUp === false) return;
     const warmNext = async (): Promise<void> => {
       for (let pool = queue.shift(); pool !== undefined; pool = queue.shift()) await pool.warm();
     };

@@ -48,6 +48,8 @@ export interface LocalStackOptions {
   /** Warnings of the triggers (records given up, emulator errors). */
   onWarning?: (message: string) => void;
   maxConcurrencyPerFunction?: number;
+  /** `false`: no environment starts before its function's first invocation (tests; see `LambdaRuntimeOptions`). */
+  warmUp?: boolean;
   /** Time as event source mappings see it (record age); tests move it forward. */
   clock?: () => number;
   retryBaseDelayMs?: number;
@@ -172,6 +174,7 @@ async function start(
     endpoints: functionEndpoints,
     logDir: options.logDir ?? join(stateDir ?? join(repoRoot, '.local'), 'logs', 'functions'),
     ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
+    ...(options.warmUp === undefined ? {} : { warmUp: options.warmUp }),
     onInvocation: (record) => {
       invocations.push(record);
       if (invocations.length > MaxRecordsKept) invocations.shift();

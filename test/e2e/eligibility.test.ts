@@ -13,7 +13,7 @@ import type { Json } from '../support/json.ts';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ const requests = 600;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { expectProblem, overHttp } from '../support/problem.ts';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
 });
 
 afterAll(async () => {

@@ -32,7 +32,7 @@ const resourceRef = (logicalIdPrefix: string): string => {
 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
   const clientConfig = { region: localRegion, credentials: localCredentials };
   documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...clientConfig, endpoint: stack.endpoints.dynamodb }), {
     marshallOptions: { removeUndefinedValues: true },

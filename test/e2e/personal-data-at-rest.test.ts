@@ -73,7 +73,7 @@ const asText = (value: unknown): string =>
 
 beforeAll(async () => {
   logDir = mkdtempSync(join(tmpdir(), 'trm-personal-data-logs-'));
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, logDir });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, logDir, warmUp: false });
   call = partnerApi(stack);
 });
 

@@ -18,7 +18,7 @@ let stack: LocalStack;
 let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
   documentClient = DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.dynamodb })
   );

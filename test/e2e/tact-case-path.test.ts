@@ -32,7 +32,7 @@ const referral = distinctiveReferral();
 const visitNote = 'Met at the Rinas airport office; training started.';
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
   call = partnerApi(stack);
   emails = await stakeholderEmails(stack);
 });
