@@ -60,7 +60,7 @@ export async function redriveQueue(request: RedriveRequest): Promise<RedriveResu
       })
     );
     result.refused += Failed.length;
-    const sent = Successful.map((entry) => Messages[Number(entry.Id)]!);
+    const sent = Successful.flatMap((entry) => Messages[Number(entry.Id)] ?? []);
     if (sent.length > 0) {
       await sqs.send(
         new DeleteMessageBatchCommand({
