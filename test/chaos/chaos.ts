@@ -72,7 +72,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         // Half-way through, each emulator once, one after another, while the cases go on.
         if (index === Math.floor(programmes.length / 2))
           restarting ??= restartEach(control, options.downForMs ?? 3_000, restarts, breaches, log);
-        const driven = await driveCase(client, programmes[index]!, { platformTimeoutMs: options.platformTimeoutMs ?? 900_000 });
+        const driven = await driveCase(client, programmes[index]!, index, { platformTimeoutMs: options.platformTimeoutMs ?? 900_000 });
         cases.push(driven);
         log(
           `case ${cases.length}/${programmes.length}: ${driven.programme} ${driven.reference ?? ''} ${driven.failure === undefined ? 'closed' : `FAILED: ${driven.failure}`}`

@@ -50,19 +50,37 @@ const financeId = 'demo-finance';
 const MaxAttempts = 40;
 const RequestTimeoutMs = 40_000;
 
-/** A referral of the programme: TACT from France to Albania, CARE from Spain to Morocco. */
-export function referralFor(programme: Programme): Record<string, Json> {
+/**
+ * A referral of the programme, TACT from France to Albania or CARE from Spain to Morocco, for a
+ * person of its own: the same name and birth date twice would be held for review as a possible duplicate.
+ */
+export function referralFor(programme: Programme, index: number): Record<string, Json> {
   const referral = tactReferral();
-  if (programme === 'TACT') return referral;
+  const person = { ...referral.person, familyName: `${referral.person.familyName}-${lettersOf(index)}`, dateOfBirth: birthDate(index) };
+  if (programme === 'TACT') return { ...referral, person };
   return {
     ...referral,
     programmeId: 'CARE',
     hostCountry: 'ES',
     originCountry: 'MA',
     destinationLocality: 'Tanger',
-    person: { ...referral.person, nationality: 'MA', languages: ['ar', 'fr'], phone: '+212 6 12 34 56 78' },
+    person: { ...person, nationality: 'MA', languages: ['ar', 'fr'], phone: '+212 6 12 34 56 78' },
   };
 }
+
+/** 0 → Ba, 1 → Be, ..., 70 → Beba: a pronounceable name part per index. */
+const lettersOf = (index: number): string => {
+  const syllable = (digit: number): string => `${'bdfgklmnprstvz'[Math.floor(digit / 5)]}${'aeiou'[digit % 5]}`;
+  let part = '';
+  let rest = index;
+  do {
+    part = `${syllable(rest % 70)}${part}`;
+    rest = Math.floor(rest / 70);
+  } while (rest > 0);
+  return `${part[0]!.toUpperCase()}${part.slice(1)}`;
+};
+
+const birthDate = (index: number): string => addDays('1990-01-01', (index * 37) % 5_000);
 
 export class ChaosClient {
   readonly traffic: TrafficFigures = { requests: 0, retried: 0, byStatus: {} };
@@ -140,7 +158,7 @@ export interface DriveOptions {
 }
 
 /** One case from submission to closure, with one payment; what it did is recorded as it goes. */
-export async function driveCase(client: ChaosClient, programme: Programme, options: DriveOptions): Promise<DrivenCase> {
+export async function driveCase(client: ChaosClient, programme: Programme, index: number, options: DriveOptions): Promise<DrivenCase> {
   const { referrerId, receiverId } = Partners[programme];
   const driven: DrivenCase = { programme, referrerId, receiverId, actions: [], events: [], payments: [] };
   const step = (action: string, event?: NotificationEvent): void => {
@@ -148,7 +166,7 @@ export async function driveCase(client: ChaosClient, programme: Programme, optio
     if (event !== undefined) driven.events.push(event);
   };
   try {
-    const submitted = await client.act(referrerId, 'POST', '/v1/referrals', referralFor(programme), 201);
+    const submitted = await client.act(referrerId, 'POST', '/v1/referrals', referralFor(programme, index), 201);
     driven.caseId = String(submitted.id);
     driven.reference = String(submitted.reference);
     const path = `/v1/referrals/${driven.caseId}`;
