@@ -24,6 +24,15 @@ const print = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
+// The emulators end with this process (emulators.ts) and the function workers when their channel
+// closes; only the run's state directory under the system's temporary directory is left behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    print(`${signal}: the chaos run stops`);
+    process.exit(130);
+  });
+}
+
 async function main(): Promise<number> {
   const cases = Number(flags.cases);
   const concurrency = Number(flags.concurrency);
