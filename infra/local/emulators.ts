@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -23,13 +23,27 @@ export interface Emulators {
   /** JSON of every email SES received (`{ emails: [...] }`); the web inbox is the SES endpoint. */
   inboxUrl: string;
   stop(): Promise<void>;
+  /**
+   * Stops one emulator, waits `downForMs`, and starts it again on the same port with the same
+   * state; refused for an emulator whose state lives in memory (it would be lost).
+   */
+  restart(name: RestartableEmulator, downForMs: number): Promise<void>;
 }
+
+export const restartableEmulators = ['dynamodb', 'sqs', 'ses', 'kms'] as const;
+export type RestartableEmulator = (typeof restartableEmulators)[number];
 
 export interface StartEmulatorsOptions {
   /** Keep DynamoDB data on disk in this directory instead of in memory. */
   dynamoDbPath?: string;
   /** Keep KMS key material on disk in this directory instead of in memory. */
   kmsPath?: string;
+  /**
+   * Keep the queues and their messages in SQLite in this directory (emptied at start), and the
+   * emails SES received in this file across a restart of the emulator (not across runs).
+   */
+  queuesPath?: string;
+  emailsPath?: string;
   logDir?: string;
   startupTimeoutMs?: number;
 }
@@ -63,17 +77,49 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
   mkdirSync(logDir, { recursive: true });
   const [dynamodbPort, sqsPort, sesPort] = (await freePorts(3)) as [number, number, number];
-  const specs = [dynamoDbSpec(dynamodbPort, options.dynamoDbPath), fauxqsSpec(sqsPort), sesSpec(sesPort)];
+  const specs = [
+    dynamoDbSpec(dynamodbPort, options.dynamoDbPath),
+    fauxqsSpec(sqsPort, options.queuesPath),
+    sesSpec(sesPort, options.emailsPath),
+  ];
 
   const kms = await startLocalKms({ dir: options.kmsPath });
   const launched = specs.map((spec) => launch(spec, logDir));
   const children = launched.map(({ child }) => child);
   const releaseExitHooks = endWithParent(children);
-  const endWatch = endGroupsWithThisProcess(children);
+  const endWatches = [endGroupsWithThisProcess(children)];
   const stopAll = async (): Promise<void> => {
     releaseExitHooks();
     await Promise.all([...children.map(stopProcessGroup), kms.close()]);
-    endWatch();
+    for (const endWatch of endWatches) endWatch();
+  };
+  const onDisk: Record<string, boolean> = {
+    dynamodb: options.dynamoDbPath !== undefined,
+    fauxqs: options.queuesPath !== undefined,
+    ses: options.emailsPath !== undefined,
+  };
+  const restarting = new Set<string>();
+  const restart = async (name: RestartableEmulator, downForMs: number): Promise<void> => {
+    if (name === 'kms') return kms.restart(downForMs);
+    const specName = name === 'sqs' ? 'fauxqs' : name;
+    const index = launched.findIndex((emulator) => emulator.spec.name === specName);
+    const current = launched[index];
+    if (current === undefined) throw new Error(`no emulator ${name}`);
+    if (onDisk[specName] !== true) throw new EmulatorStateInMemory(name);
+    if (restarting.has(specName)) throw new Error(`${name} is already restarting`);
+    restarting.add(specName);
+    try {
+      await stopProcessGroup(current.child);
+      await delay(downForMs);
+      const next = launch(current.spec, logDir, 'a');
+      launched[index] = next;
+      // In place: the exit hooks and stopAll read this array when they run.
+      children[index] = next.child;
+      endWatches.push(endGroupsWithThisProcess([next.child]));
+      await waitUntilServing(next, timeoutMs);
+    } finally {
+      restarting.delete(specName);
+    }
   };
 
   const results = await Promise.allSettled(launched.map((emulator) => waitUntilServing(emulator, timeoutMs)));
@@ -87,7 +133,15 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     endpoints: { dynamodb: endpoint(dynamodbPort), sqs: endpoint(sqsPort), ses: endpoint(sesPort), kms: kms.endpoint },
     inboxUrl: `${endpoint(sesPort)}/store`,
     stop: stopAll,
+    restart,
   };
+}
+
+/** A restart refused: the emulator keeps its state in memory, and a restart would lose it. */
+export class EmulatorStateInMemory extends Error {
+  constructor(name: string) {
+    super(`${name} keeps its state in memory, so a restart would lose it: start the stack with a state directory`);
+  }
 }
 
 /** Fails before anything is spawned, with the fix in the message, rather than with a dead JVM's log. */
@@ -147,22 +201,32 @@ function dynamoDbSpec(port: number, dbPath: string | undefined): EmulatorSpec {
   };
 }
 
-function fauxqsSpec(port: number): EmulatorSpec {
+function fauxqsSpec(port: number, dataDir: string | undefined): EmulatorSpec {
+  // A first start is as fresh as one in memory: only a restart finds the queues of this run.
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   return {
     name: 'fauxqs',
     command: process.execPath,
-    args: [join(packageDirectory('fauxqs'), 'dist', 'cli.js')],
+    args:
+      dataDir === undefined
+        ? [join(packageDirectory('fauxqs'), 'dist', 'cli.js')]
+        : [fileURLToPath(new URL('./sqs-emulator.ts', import.meta.url)), dataDir],
     env: { FAUXQS_PORT: String(port), FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: localRegion },
     port,
     readinessPath: '/health',
   };
 }
 
-function sesSpec(port: number): EmulatorSpec {
+function sesSpec(port: number, storeFile: string | undefined): EmulatorSpec {
+  if (storeFile !== undefined) rmSync(storeFile, { force: true });
   return {
     name: 'ses',
     command: process.execPath,
-    args: [join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'), ...['--host', '127.0.0.1', '--port', String(port)]],
+    args:
+      storeFile === undefined
+        ? [join(packageDirectory('aws-ses-v2-local'), 'dist', 'cli.js'), ...['--host', '127.0.0.1', '--port', String(port)]]
+        : [fileURLToPath(new URL('./ses-emulator.ts', import.meta.url)), storeFile, String(port)],
+    ...(storeFile === undefined ? {} : { env: { SES_RESTORE: '1' } }),
     port,
     readinessPath: '/health-check',
   };
@@ -177,9 +241,10 @@ function packageDirectory(name: string): string {
   }
 }
 
-function launch(spec: EmulatorSpec, logDir: string): LaunchedEmulator {
+/** `flags` 'a' for a restart: the log goes on after the first run's lines. */
+function launch(spec: EmulatorSpec, logDir: string, flags: 'w' | 'a' = 'w'): LaunchedEmulator {
   const logPath = join(logDir, `${spec.name}.log`);
-  const log = openSync(logPath, 'w');
+  const log = openSync(logPath, flags);
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },

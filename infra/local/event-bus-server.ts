@@ -4,6 +4,7 @@ import { EventBus, envelope } from './event-bus.ts';
 import type { ReplayRecord } from './event-bus-archive.ts';
 import { archiveArn, busNameOf, eventBusArn, readEventBus } from './event-bus-config.ts';
 import { functionReferences } from './functions.ts';
+import { restartOnSamePort } from './server-restart.ts';
 import { type CfnTemplate, localAccountId, localRegion, type ResourceContext } from './template.ts';
 
 /** An error as the AWS JSON 1.1 protocol carries it: `__type` names the SDK's exception. */
@@ -27,7 +28,9 @@ const MaxRequestBytes = 256 * 1024;
  * what functions reach through `AWS_ENDPOINT_URL_EVENTBRIDGE` and ops through
  * `aws events ... --endpoint-url`. No signature is checked, as by the emulators.
  */
-export async function startEventBusServer(bus: EventBus): Promise<{ url: string; close(): Promise<void> }> {
+export async function startEventBusServer(
+  bus: EventBus
+): Promise<{ url: string; close(): Promise<void>; restart(downForMs: number): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const send = (status: number, body: unknown, type?: string): void => {
       response.writeHead(status, {
@@ -59,6 +62,7 @@ export async function startEventBusServer(bus: EventBus): Promise<{ url: string;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    restart: restartOnSamePort(server),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

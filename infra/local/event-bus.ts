@@ -5,6 +5,7 @@ import { type ArchivedEvent, ArchiveStore, type ReplayRecord } from './event-bus
 import type { ArchiveConfig, EventBusConfig, EventRuleConfig, EventTarget } from './event-bus-config.ts';
 import { matchesPattern } from './event-filter.ts';
 import { targetPayload } from './events-input.ts';
+import { deliverMaybeTwice, type FaultInjector } from './faults.ts';
 import type { InvokeResult } from './lambda-runtime.ts';
 import { localCredentials } from './provision.ts';
 import { localAccountId, localRegion } from './template.ts';
@@ -19,6 +20,8 @@ export interface EventBusDependencies {
   warn: (message: string) => void;
   /** The first retry's delay of a failed delivery; each next one doubles, up to a minute. */
   retryBaseDelayMs: number;
+  /** Deliveries to targets made twice, when faults are set (faults.ts). */
+  faults?: FaultInjector;
 }
 
 /** What a rule did, by EventBridge's metric names; never an event's detail. */
@@ -166,7 +169,7 @@ export class EventBus {
         if (stop.stopped) return;
       }
       try {
-        await this.send(rule, target, payload, String(event.id), stop);
+        await deliverMaybeTwice(this.deps.faults, 'events', () => this.send(rule, target, payload, String(event.id), stop));
         activity.invocations += 1;
         activity.lastEventIds = [...activity.lastEventIds, String(event.id)].slice(-LastIdsKept);
         return;

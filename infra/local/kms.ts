@@ -3,12 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type EncryptionContext, open, parseBlob, seal } from './kms-ciphertext.ts';
 import { KmsError, KmsKeyStore, type LocalKey } from './kms-keys.ts';
+import { restartOnSamePort } from './server-restart.ts';
 import { localAccountId } from './template.ts';
 
 export interface LocalKms {
   endpoint: string;
   keys: KmsKeyStore;
   close(): Promise<void>;
+  /** Stops serving for `downForMs`, then serves again on the same port with the same keys (faults). */
+  restart(downForMs: number): Promise<void>;
 }
 
 type Request = Record<string, unknown>;
@@ -36,6 +39,7 @@ export async function startLocalKms(options: { dir?: string | undefined } = {}):
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     keys,
+    restart: restartOnSamePort(server),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

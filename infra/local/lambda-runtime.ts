@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalEndpoints } from './emulators.ts';
+import { type FaultInjector, invokeWithFaults } from './faults.ts';
 import type { FunctionSpec } from './functions.ts';
 import { workerEnvironment } from './lambda-environment.ts';
 import type { InvokeMessage, WorkerError, WorkerMessage } from './lambda-protocol.ts';
@@ -64,6 +65,8 @@ export interface LambdaRuntimeOptions {
    */
   warmUp?: boolean;
   onInvocation?: (record: InvocationRecord) => void;
+  /** Invocations made to fail before or after their effect, when faults are set (faults.ts). */
+  faults?: FaultInjector;
 }
 
 /**
@@ -128,7 +131,7 @@ export class LambdaRuntime {
 
   async invoke(logicalId: string, event: unknown, options: InvokeOptions): Promise<InvokeResult> {
     const pool = this.pool(logicalId);
-    const result = await pool.invoke(event);
+    const result = await invokeWithFaults(this.options.faults, pool.spec, () => pool.invoke(event));
     // When it ran, not when it was asked for: waiting for a free environment is not its duration.
     const startedAt = Date.now() - result.durationMs;
     const detail = result.outcome === 'ok' ? options.summarize?.(result.payload) : undefined;

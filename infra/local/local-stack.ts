@@ -8,6 +8,8 @@ import { EventBus } from './event-bus.ts';
 import { type EventBusConfig, readEventBus } from './event-bus-config.ts';
 import { startEventBusServer } from './event-bus-server.ts';
 import { readEventSourceMappings } from './event-source-mappings.ts';
+import { faultControl } from './fault-control.ts';
+import { FaultInjector } from './faults.ts';
 import { type FunctionSpec, functionReferences, readFunctionSpecs } from './functions.ts';
 import { HttpApiServer } from './http-api.ts';
 import { type HttpApiConfig, readHttpApi } from './http-api-config.ts';
@@ -140,15 +142,26 @@ async function start(
   const invocations: InvocationRecord[] = [];
 
   let emulators: Pick<Emulators, 'endpoints' | 'inboxUrl'> | undefined = options.emulators;
+  let ownEmulators: Emulators | undefined;
   if (emulators === undefined) {
     const started = await startEmulators({
       ...(stateDir === undefined
         ? {}
-        : { dynamoDbPath: join(stateDir, 'dynamodb'), kmsPath: join(stateDir, 'kms'), logDir: join(stateDir, 'logs') }),
+        : {
+            dynamoDbPath: join(stateDir, 'dynamodb'),
+            kmsPath: join(stateDir, 'kms'),
+            logDir: join(stateDir, 'logs'),
+            // On disk so that a restart of the emulator (faults) keeps them.
+            queuesPath: join(stateDir, 'sqs'),
+            emailsPath: join(stateDir, 'ses', 'emails.json'),
+          }),
     });
     cleanups.push(() => started.stop());
     emulators = started;
+    ownEmulators = started;
   }
+  // Off until the control endpoint sets faults.
+  const faults = new FaultInjector();
   // Served before the functions start, so their environment can point at it.
   const bus = new EventBus({
     sqsEndpoint: emulators.endpoints.sqs,
@@ -156,6 +169,7 @@ async function start(
     stateDir,
     warn,
     retryBaseDelayMs: options.retryBaseDelayMs ?? DefaultRetryBaseDelayMs,
+    faults,
   });
   cleanups.push(() => bus.close());
   const busServer = await startEventBusServer(bus);
@@ -173,6 +187,7 @@ async function start(
   const runtime = new LambdaRuntime({
     endpoints: functionEndpoints,
     logDir: options.logDir ?? join(stateDir ?? join(repoRoot, '.local'), 'logs', 'functions'),
+    faults,
     ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
     ...(options.warmUp === undefined ? {} : { warmUp: options.warmUp }),
     onInvocation: (record) => {
@@ -196,6 +211,7 @@ async function start(
     retryBaseDelayMs: options.retryBaseDelayMs ?? DefaultRetryBaseDelayMs,
     pollIntervalMs: options.pollIntervalMs ?? DefaultPollIntervalMs,
     warn,
+    faults,
   };
   const scheduler = new Scheduler(runtime);
   const codeReloader = new CodeReloader(runtime, cdkOutDir);
@@ -262,6 +278,7 @@ async function start(
     describe: () => describe(running, runtime.specs(), bus),
     invocations: () => invocations.slice(-200),
     triggerRule: (reference) => scheduler.trigger(reference),
+    ...faultControl(faults, { emulators: ownEmulators, eventBus: busServer }),
   });
   cleanups.push(() => control.close());
 

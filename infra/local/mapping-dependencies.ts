@@ -1,4 +1,5 @@
 import type { CheckpointStore } from './checkpoints.ts';
+import type { FaultInjector } from './faults.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 
 /** What a stream or queue event source mapping needs from the local stack. */
@@ -13,4 +14,6 @@ export interface MappingDependencies {
   pollIntervalMs: number;
   /** Something went wrong outside an invocation (e.g. the emulator refused a call). */
   warn: (message: string) => void;
+  /** Deliveries made twice, when faults are set (faults.ts). */
+  faults?: FaultInjector;
 }

@@ -2,6 +2,7 @@ import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClie
 import { batchItemFailures } from './batch-item-failures.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { QueueMappingConfig } from './event-source-mappings.ts';
+import { deliverMaybeTwice } from './faults.ts';
 import type { MappingDependencies } from './mapping-dependencies.ts';
 import { localCredentials } from './provision.ts';
 import { localRegion } from './template.ts';
@@ -114,10 +115,12 @@ export class QueueMapping {
     if (rejected.length > 0) await this.delete(rejected);
     if (selected.length === 0) return;
 
-    const result = await this.deps.runtime.invoke(
-      this.config.functionId,
-      { Records: selected },
-      { trigger: this.label, summarize: (payload) => this.describe(selected, payload) }
+    const result = await deliverMaybeTwice(this.deps.faults, 'queues', () =>
+      this.deps.runtime.invoke(
+        this.config.functionId,
+        { Records: selected },
+        { trigger: this.label, summarize: (payload) => this.describe(selected, payload) }
+      )
     );
     if (result.outcome !== 'ok') return;
     if (!this.config.reportBatchItemFailures) {

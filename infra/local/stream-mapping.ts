@@ -12,6 +12,7 @@ import { batchItemFailures } from './batch-item-failures.ts';
 import type { ShardCheckpoint } from './checkpoints.ts';
 import { matchesAnyFilter } from './event-filter.ts';
 import type { StreamMappingConfig } from './event-source-mappings.ts';
+import { deliverMaybeTwice } from './faults.ts';
 import type { InvokeResult } from './lambda-runtime.ts';
 import type { MappingDependencies } from './mapping-dependencies.ts';
 import { localCredentials } from './provision.ts';
@@ -238,10 +239,12 @@ export class StreamMapping {
         }
         part.records = remaining;
       }
-      const result = await this.deps.runtime.invoke(
-        this.config.functionId,
-        { Records: part.records.map((pending) => pending.record) },
-        { trigger: this.label, summarize: (payload) => this.describe(part.records, payload) }
+      const result = await deliverMaybeTwice(this.deps.faults, 'streams', () =>
+        this.deps.runtime.invoke(
+          this.config.functionId,
+          { Records: part.records.map((pending) => pending.record) },
+          { trigger: this.label, summarize: (payload) => this.describe(part.records, payload) }
+        )
       );
       if (this.stop.stopped && result.outcome !== 'ok') return false;
       part.invocations += 1;

@@ -1,9 +1,10 @@
+import { readdirSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { NotificationEvent } from '../../../events/notification.ts';
+import { caseEvents, type NotificationEvent } from '../../../events/notification.ts';
 import { PartnerRepository } from '../../../functions/adapters/partner-repository.ts';
 import { defaultLanguage, loadLanguagePack, renderEmail } from '../../../functions/domain/notifications/emails.ts';
-import { type Parties, recipientsFor } from '../../../functions/domain/notifications/recipients.ts';
+import { type Parties, recipientsByEvent, recipientsFor } from '../../../functions/domain/notifications/recipients.ts';
 import type { LocalStack } from '../../../infra/local/local-stack.ts';
 import { localCredentials } from '../../../infra/local/provision.ts';
 import { localRegion } from '../../../infra/local/template.ts';
@@ -88,3 +89,18 @@ export const deliveriesOf = (expected: ExpectedEmail, inbox: readonly StoredEmai
       email.subject === expected.subject &&
       email.body.text?.trim() === expected.text.trim()
   );
+
+/** The subject of every case event in every language the mailer has, for one reference. */
+export const allEventSubjects = async (reference: string): Promise<Set<string>> => {
+  const languages = readdirSync(new URL('../../../functions/domain/notifications/templates/', import.meta.url)).map((file) =>
+    file.replace(/\.ts$/, '')
+  );
+  const subjects = new Set<string>();
+  for (const language of languages) {
+    const pack = (await loadLanguagePack(language))!;
+    for (const event of caseEvents) {
+      subjects.add(renderEmail(pack, event, recipientsByEvent[event][0]!, { reference, link: '' }).subject);
+    }
+  }
+  return subjects;
+};

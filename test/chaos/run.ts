@@ -1,0 +1,64 @@
+/*
+ * `npm run chaos`: the chaos run (chaos.ts) against the local stack on the real template; prints
+ * the books' figures and exits non-zero on any breach.
+ *
+ *   npm run chaos                        200 cases, 10% of invocations failed, a random seed (printed)
+ *   npm run chaos -- --cases 50          a smaller run
+ *   npm run chaos -- --seed 1234         the same draws again
+ */
+import { parseArgs } from 'node:util';
+import { synthesize } from '../../infra/local/synth.ts';
+import { runChaos } from './chaos.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '8' },
+    seed: { type: 'string' },
+    'fail-share': { type: 'string', default: '0.1' },
+    'cdk-out': { type: 'string', default: 'cdk.out' },
+  },
+});
+
+const print = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+// The emulators end with this process (emulators.ts) and the function workers when their channel
+// closes; only the run's state directory under the system's temporary directory is left behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    print(`${signal}: the chaos run stops`);
+    process.exit(130);
+  });
+}
+
+async function main(): Promise<number> {
+  const cases = Number(flags.cases);
+  const concurrency = Number(flags.concurrency);
+  const failShare = Number(flags['fail-share']);
+  const seed = flags.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(flags.seed);
+  if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases ${flags.cases} is not a positive integer`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency ${flags.concurrency} is not a positive integer`);
+  if (!(failShare >= 0 && failShare <= 1)) throw new Error(`--fail-share ${flags['fail-share']} is not between 0 and 1`);
+  if (!Number.isInteger(seed)) throw new Error(`--seed ${flags.seed} is not an integer`);
+  print(`Chaos run: ${cases} cases, seed ${seed} (replay with --seed ${seed})`);
+  const { cdkOutDir } = await synthesize({ outDir: flags['cdk-out'] });
+  const report = await runChaos({ cdkOutDir, cases, concurrency, seed, failShare, log: print });
+  print();
+  for (const line of report.figures) print(line);
+  for (const check of report.checks) {
+    print(`${check.breaches.length === 0 ? 'ok    ' : 'BREACH'} ${check.name}: ${check.figures.join('\n')}`);
+  }
+  for (const breach of report.breaches) print(`  breach: ${breach}`);
+  print(report.breaches.length === 0 ? 'The books balance.' : `${report.breaches.length} breaches.`);
+  return report.breaches.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    print(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(2);
+  }
+);
