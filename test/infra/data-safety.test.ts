@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { loadStageConfig } from '../../infra/config.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
@@ -65,5 +67,27 @@ describe('stage settings', () => {
       region: 'eu-west-1',
       name: 'aws://123456789012/eu-west-1',
     });
+  });
+});
+
+describe('stage configuration of data safety', () => {
+  const withProd = (changes: Record<string, unknown>) => {
+    const stages = { ...cdkJson.context.stages, prod: { ...cdkJson.context.stages.prod, ...changes } };
+    return () => loadStageConfig((key) => ({ ...cdkJson.context, stages, stage: 'prod' })[key as keyof typeof cdkJson.context]);
+  };
+
+  it('stops synth on a vault lock that would refuse the plan its own recovery points', () => {
+    const backup = cdkJson.context.stages.prod.backup;
+    expect(withProd({ backup: { ...backup, vaultLock: { minRetentionDays: 60, maxRetentionDays: 400 } } })).toThrow(
+      /backup: vaultLock\.minRetentionDays must not exceed dailyRetentionDays/
+    );
+    expect(withProd({ backup: { ...backup, vaultLock: { minRetentionDays: 35, maxRetentionDays: 100 } } })).toThrow(
+      /backup: vaultLock\.maxRetentionDays must allow monthlyRetentionDays/
+    );
+  });
+
+  it('stops synth on an account without its region, or a malformed account', () => {
+    expect(withProd({ account: '123456789012', region: undefined })).toThrow(/region: a stage pinned to an account needs its region too/);
+    expect(withProd({ account: '1234' })).toThrow(/account: must be a 12-digit AWS account id/);
   });
 });
