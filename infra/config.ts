@@ -22,28 +22,76 @@ const programmeWindow = z
     path: ['closesOn'],
   });
 
-export const stageConfigSchema = z.strictObject({
-  stage: z.enum(stageNames),
-  senderAddress: email,
-  financeAddress: email,
-  alarmEmail: email,
-  caseBaseUrl: z.url({ protocol: /^https?$/ }),
-  logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
-  apiThrottle: z.strictObject({
-    rateLimit: z.number().int().positive(),
-    burstLimit: z.number().int().positive(),
-  }),
-  authorizerCacheSeconds: z.number().int().min(0).max(3600),
-  /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
-  eventArchiveDays: z.number().int().min(1).max(3650).default(30),
-  programmeWindows: z
-    .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
-    .default({}),
-});
+/**
+ * AWS Backup of the stage's tables (infra/constructs/backups.ts): daily and monthly recovery points
+ * in a vault of the stage. `vaultLock` locks the vault so no one can delete a recovery point before
+ * `minRetentionDays`: without `changeableForDays` in governance mode (an administrator can remove the
+ * lock), with it in compliance mode, which no one, AWS included, can undo once those days are over.
+ */
+const backupSettings = z
+  .strictObject({
+    dailyRetentionDays: z.number().int().min(7).max(35),
+    monthlyRetentionDays: z.number().int().min(30).max(3650),
+    vaultLock: z
+      .strictObject({
+        minRetentionDays: z.number().int().min(1),
+        maxRetentionDays: z.number().int().min(1),
+        changeableForDays: z.number().int().min(3).optional(),
+      })
+      .refine((lock) => lock.maxRetentionDays >= lock.minRetentionDays, { message: 'maxRetentionDays must not be below minRetentionDays' })
+      .optional(),
+  })
+  .refine((backup) => backup.vaultLock === undefined || backup.vaultLock.maxRetentionDays >= backup.monthlyRetentionDays, {
+    message: 'vaultLock.maxRetentionDays must allow monthlyRetentionDays',
+  })
+  .refine((backup) => backup.vaultLock === undefined || backup.vaultLock.minRetentionDays <= backup.dailyRetentionDays, {
+    message: 'vaultLock.minRetentionDays must not exceed dailyRetentionDays',
+  });
+
+export const stageConfigSchema = z
+  .strictObject({
+    stage: z.enum(stageNames),
+    /**
+     * The account the stage deploys to: with it, the stack is pinned (`env`) and `cdk deploy` refuses
+     * credentials of another account. Without it the template is environment-agnostic (the local stack,
+     * the tests) and deploys wherever the credentials point.
+     */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' })
+      .optional(),
+    /** The region the stage deploys to, with `account`. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
+      .optional(),
+    /** Deleting the stack is refused until termination protection is turned off by hand. */
+    terminationProtection: z.boolean().default(false),
+    backup: backupSettings.optional(),
+    senderAddress: email,
+    financeAddress: email,
+    alarmEmail: email,
+    caseBaseUrl: z.url({ protocol: /^https?$/ }),
+    logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
+    apiThrottle: z.strictObject({
+      rateLimit: z.number().int().positive(),
+      burstLimit: z.number().int().positive(),
+    }),
+    authorizerCacheSeconds: z.number().int().min(0).max(3600),
+    /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
+    eventArchiveDays: z.number().int().min(1).max(3650).default(30),
+    programmeWindows: z
+      .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
+      .default({}),
+  })
+  .refine((config) => config.account === undefined || config.region !== undefined, {
+    message: 'a stage pinned to an account needs its region too',
+    path: ['region'],
+  });
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 
-const overridableKeys = ['senderAddress', 'financeAddress', 'alarmEmail', 'caseBaseUrl'] as const;
+const overridableKeys = ['senderAddress', 'financeAddress', 'alarmEmail', 'caseBaseUrl', 'account', 'region'] as const;
 
 export class StageConfigError extends Error {
   override name = 'StageConfigError';
@@ -68,3 +116,10 @@ export const loadStageConfig = (getContext: (key: string) => unknown): StageConf
   }
   return parsed.data;
 };
+
+/** Where and how the stage's stack is deployed (infra/app.ts), from its configuration. */
+export const stackPropsOf = (config: StageConfig) => ({
+  ...(config.account === undefined ? {} : { env: { account: config.account, region: config.region as string } }),
+  terminationProtection: config.terminationProtection,
+  description: `Transnational referral mechanism backend (${config.stage})`,
+});

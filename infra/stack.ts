@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -9,11 +9,13 @@ import { apiRoutes, type RouteHandler, routeKeyOf, unmatchedRoute } from '../eve
 import { cursorSecretName } from '../functions/adapters/cursor.ts';
 import { stageSecretPk } from '../functions/adapters/stage-secret.ts';
 import type { StageConfig } from './config.ts';
+import { acknowledgeNoBackupPlan, TableBackups } from './constructs/backups.ts';
 import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { EventBackbone } from './constructs/event-backbone.ts';
 import { HouseFunction } from './constructs/house-function.ts';
+import { StageAlarms } from './constructs/operational-alarms.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { PersonalData } from './constructs/personal-data.ts';
@@ -56,9 +58,26 @@ export class ReferralStack extends Stack {
       enforceSSL: true,
       masterKey: alarmTopicKey,
     });
-    alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    const alarmMailbox = new EmailSubscription(config.alarmEmail);
+    alarmTopic.addSubscription(alarmMailbox);
+    Validations.of(alarmTopic).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason:
+        "The one subscription is the ops mailbox: SNS retries an email delivery itself, and a missed notification stays in the alarm's state and history in CloudWatch; a dead-letter queue for it would alarm on this very topic.",
+    });
 
     const tables = new DataTables(this, 'Data', { config });
+    // The idempotency records expire within hours (Powertools' TTL): nothing there to restore.
+    const recordTables = [tables.cases, tables.partners, tables.accessLog];
+    acknowledgeNoBackupPlan([tables.idempotency], 'Powertools idempotency records, each expiring within hours: nothing to restore.');
+    if (config.backup === undefined) {
+      acknowledgeNoBackupPlan(
+        recordTables,
+        `The ${config.stage} stage has no backup plan (stage setting \`backup\`): test data, with point-in-time recovery.`
+      );
+    } else {
+      new TableBackups(this, 'Backups', { settings: config.backup, tables: recordTables });
+    }
     this.personalDataKey = new PersonalDataKey(this, 'PersonalDataKey', { config });
     const events = new EventBackbone(this, 'Events', { config, alarmTopic, tables });
 
@@ -84,6 +103,7 @@ export class ReferralStack extends Stack {
     tables.grantRead(tables.partners, authorizer, { indexes: ['byKeyHash'] });
 
     const api = new PartnerApi(this, 'Api', { config, authorizerFunction: authorizer });
+    new StageAlarms(this, 'Alarms', { topic: alarmTopic, httpApi: api.httpApi });
 
     const routeFunction = (id: string, handler: RouteHandler, environment: Record<string, string> = {}) =>
       new HouseFunction(this, id, {

@@ -1,6 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,6 +7,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HouseFunction } from './house-function.ts';
+import { deadLetterAlarm, iteratorAgeAlarm } from './operational-alarms.ts';
 
 /**
  * DynamoDB Streams serves at most two readers per shard; a third is throttled, and every reader
@@ -41,6 +41,7 @@ export interface CaseStreamConsumerProps {
 export class CaseStreamConsumer extends Construct {
   readonly onFailureQueue: Queue;
   readonly onFailureAlarm: Alarm;
+  readonly iteratorAgeAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: CaseStreamConsumerProps) {
     super(scope, id);
@@ -58,6 +59,10 @@ export class CaseStreamConsumer extends Construct {
     });
     Validations.of(this.onFailureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the on-failure destination of a stream mapping: it is itself the dead-letter queue.',
+    });
+    Validations.of(this.onFailureQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
       reason: 'This queue is the on-failure destination of a stream mapping: it is itself the dead-letter queue.',
     });
 
@@ -81,14 +86,13 @@ export class CaseStreamConsumer extends Construct {
       });
     }
 
-    this.onFailureAlarm = new Alarm(this, 'OnFailureAlarm', {
-      alarmDescription: `${props.description}: stream records failed every retry`,
-      metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    this.onFailureAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+    this.onFailureAlarm = deadLetterAlarm(
+      this,
+      'OnFailureAlarm',
+      this.onFailureQueue,
+      props.alarmTopic,
+      `${props.description}: stream records failed every retry`
+    );
+    this.iteratorAgeAlarm = iteratorAgeAlarm(props.consumer, props.alarmTopic, props.description);
   }
 }

@@ -7,7 +7,13 @@ import type { StageConfig } from '../config.ts';
 
 /** Attributes the case lists need; the person block is deliberately left out of every index. */
 const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/**
+ * What the adapters write with: puts, updates and deletes, alone or inside TransactWriteItems (which IAM
+ * authorises item by item: a transaction's `Delete` needs `dynamodb:DeleteItem`). No adapter batches
+ * writes, so `BatchWriteItem` is granted to no one; test/infra/grants.test.ts fails on a write action
+ * granted to a function whose code never makes that call.
+ */
+const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 const caseListAttributes = [
   'caseId',

@@ -99,7 +99,9 @@ export class EventBackbone extends Construct {
         detailType: [...props.types],
         ...(props.detail === undefined ? {} : { detail: props.detail }),
       },
-      targets: [new SqsQueue(queue.queue)],
+      // An event the bus cannot deliver to the queue lands in the queue's dead-letter queue, which alarms
+      // and is redriven into the queue like any other dead letter.
+      targets: [new SqsQueue(queue.queue, { deadLetterQueue: queue.deadLetterQueue })],
     });
     props.consumer.addEnvironment('IDEMPOTENCY_TABLE_NAME', tables.idempotency.tableName);
     tables.grantReadWrite(tables.idempotency, props.consumer);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -78,10 +78,15 @@ export class PaymentProcessing extends Construct {
     });
     tables.grantReadWrite(tables.cases, this.digest, { indexes: ['finance'] });
     props.notificationsQueue.grantSendMessages(this.digest);
-    new Rule(this, 'DailyDigest', {
+    const digestSchedule = new Rule(this, 'DailyDigest', {
       description: 'Sends finance the digest of open payments every morning (UTC)',
       schedule: Schedule.cron({ minute: '0', hour: '6' }),
       targets: [new LambdaFunction(this.digest, { retryAttempts: 2 })],
+    });
+    Validations.of(digestSchedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason:
+        "The target is this stack's own function, invoked asynchronously: Lambda retries a failed run twice, the job is idempotent and the next day's run catches up, and the function's error-rate alarm reports the failure.",
     });
   }
 }

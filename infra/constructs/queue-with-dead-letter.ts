@@ -1,9 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterAlarm, queueAgeAlarm } from './operational-alarms.ts';
 
 export interface QueueWithDeadLetterProps {
   readonly fifo?: boolean;
@@ -16,12 +16,14 @@ export interface QueueWithDeadLetterProps {
 
 /**
  * A queue whose poison messages end in a dead-letter queue that raises an alarm as soon as
- * anything lands in it, so nothing is lost silently.
+ * anything lands in it, so nothing is lost silently, and whose oldest message raises another
+ * when it waits too long (a consumer failing, throttled or too slow).
  */
 export class QueueWithDeadLetter extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
+  readonly oldestMessageAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: QueueWithDeadLetterProps) {
     super(scope, id);
@@ -32,6 +34,11 @@ export class QueueWithDeadLetter extends Construct {
       fifo: fifo || undefined,
       retentionPeriod: Duration.days(14),
     });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This is the dead-letter queue: its messages go back to the source queue by redrive (npm run redrive), not to a further queue.',
+    });
     this.queue = new Queue(this, 'Queue', {
       ...common,
       fifo: fifo || undefined,
@@ -41,16 +48,13 @@ export class QueueWithDeadLetter extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `${props.description}: a message reached the dead-letter queue`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
+      props.alarmTopic,
+      `${props.description}: a message reached the dead-letter queue`
+    );
+    this.oldestMessageAlarm = queueAgeAlarm(this, this.queue, props.alarmTopic, props.description);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -26,6 +26,8 @@ export interface StakeholderNotificationsProps {
  * Failures end in the case-events dead-letter queue or the notifications one, both with alarms.
  */
 const caseEventsTimeout = Duration.seconds(30);
+
+const rendered = (value: string, pseudoParameter: string): string => (Token.isUnresolved(value) ? `<${pseudoParameter}>` : value);
 
 export class StakeholderNotifications extends Construct {
   readonly caseEvents: HouseFunction;
@@ -83,7 +85,8 @@ export class StakeholderNotifications extends Construct {
     );
     if (this.mailer.role !== undefined) {
       Validations.of(this.mailer.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:aws:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
+        // cdk-nag names the finding by the resource as rendered: pseudo parameters, or the stage's pinned account and region.
+        id: `AwsSolutions-IAM5[Resource::arn:aws:ses:${rendered(region, 'AWS::Region')}:${rendered(account, 'AWS::AccountId')}:identity/*]`,
         reason:
           'SES authorises the sender identity (an address or its domain) and, in the sandbox, each recipient identity; the condition pins the From address.',
       });

@@ -322,8 +322,8 @@ async function start(
           inboxUrl: stack.inboxUrl,
           controlUrl: control.url,
           partners: stack.partners,
-          // For ops tools run beside the stack, e.g. `npm run partner`.
-          endpoints: { dynamodb: direct.dynamodb, eventbridge: direct.eventbridge },
+          // For ops tools run beside the stack, e.g. `npm run partner` and `npm run redrive`.
+          endpoints: { dynamodb: direct.dynamodb, eventbridge: direct.eventbridge, sqs: direct.sqs },
           tables: { partners: resourceNameByPrefix(running.resources, 'DataPartners') },
         },
         null,

@@ -7,6 +7,11 @@ import type { CfnTemplate } from './template.ts';
  */
 export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::ApiGateway::Account',
+  // Backups of the tables (prod only, infra/constructs/backups.ts): nothing runs them locally, and the
+  // local tables are thrown away with the emulators.
+  'AWS::Backup::BackupPlan',
+  'AWS::Backup::BackupSelection',
+  'AWS::Backup::BackupVault',
   'AWS::CDK::Metadata',
   'AWS::CloudWatch::Alarm',
   'AWS::CloudWatch::CompositeAlarm',

@@ -27,6 +27,7 @@ const configForTest: StageConfig = {
   financeAddress: 'finance@example.org',
   alarmEmail: 'ops@example.org',
   caseBaseUrl: 'https://example.org/cases',
+  terminationProtection: false,
   logRetentionDays: 14,
   apiThrottle: { rateLimit: 1, burstLimit: 1 },
   authorizerCacheSeconds: 60,

@@ -52,10 +52,14 @@ describe('functions', () => {
   it.each(functions)('%s has its own log group with retention and an alarm on its errors', (id, fn) => {
     const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
     expect(resourcesOf('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(14);
+    // Issue 20 replaced the alarm on one error by one on the error rate (errors over invocations).
     const errorAlarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
       (alarm) =>
-        alarm.Properties.MetricName === 'Errors' &&
-        alarm.Properties.Dimensions?.[0]?.Value?.Ref === id &&
+        (
+          alarm.Properties.Metrics as
+            | Array<{ MetricStat?: { Metric: { MetricName: string; Dimensions: Array<{ Value: { Ref?: string } }> } } }>
+            | undefined
+        )?.some((query) => query.MetricStat?.Metric.MetricName === 'Errors' && query.MetricStat.Metric.Dimensions[0]?.Value.Ref === id) &&
         alarm.Properties.AlarmActions?.length === 1
     );
     expect(errorAlarms).toHaveLength(1);
