@@ -1,10 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
-import { logger } from '#commons/powertools';
+import { logger, observed } from '#commons/powertools';
 import { bearerKey, hashPartnerKey } from '#domain/partner-key';
 import type { AuthorizerContext } from '#events/partner';
 
@@ -32,5 +31,5 @@ const authorize = async (
 };
 
 export const handler = middy<APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler(authorize);

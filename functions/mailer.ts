@@ -1,14 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient, dynamoDbClient } from '#adapters/dynamodb';
 import { MailSender, sesClient } from '#adapters/mail-sender';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
-import { logger } from '#commons/powertools';
+import { logger, observed } from '#commons/powertools';
 import { defaultLanguage, loadLanguagePack, type RenderedEmail, renderNotification } from '#domain/notifications/emails';
 import { type NotificationMessage, notificationMessageSchema } from '#events/notification';
 
@@ -137,7 +136,7 @@ const deliver = async (record: SQSRecord): Promise<void> => {
  * invocations of one module at once.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler((event, context) => {
     sentRecords.registerLambdaContext(context);
     return processPartialResponse(event, deliver, new BatchProcessor(EventType.SQS), { context });

@@ -1,4 +1,5 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { tracer } from '#commons/powertools';
 import type { RenderedEmail } from '#domain/notifications/emails';
 
 /**
@@ -7,7 +8,7 @@ import type { RenderedEmail } from '#domain/notifications/emails';
  * transient errors (5xx, timeouts) with exponential backoff and jitter; five attempts fit well
  * within the mailer's timeout. What still fails is retried by SQS after the visibility timeout.
  */
-export const sesClient = new SESClient({ maxAttempts: 5 });
+export const sesClient = tracer.captureAWSv3Client(new SESClient({ maxAttempts: 5 }));
 
 export class MailSender {
   constructor(

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssetHashType, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Code, Function as LambdaFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Code, Function as LambdaFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct, IConstruct } from 'constructs';
@@ -28,7 +28,8 @@ export interface HouseFunctionProps {
 /**
  * The one way this project builds a Lambda: Node 24 on arm64, its bundle from the app's one
  * esbuild build (`infra/bundling.ts`), an explicit log group with retention, Powertools settings,
- * and an alarm on its errors.
+ * X-Ray tracing and metrics in the TRM namespace under the entry's name as its service
+ * (functions/commons/powertools.ts), and an alarm on its errors.
  */
 export class HouseFunction extends LambdaFunction {
   readonly errorsAlarm: Alarm;
@@ -55,16 +56,23 @@ export class HouseFunction extends LambdaFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         STAGE: props.config.stage,
-        POWERTOOLS_SERVICE_NAME: 'trm',
+        // One service per function: its logs, traces and metrics are found by the entry's name.
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(props.entry),
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
       },
     });
     (this.node.defaultChild as CfnFunction).addMetadata(bundleEntryMetadata, `functions/${props.entry}`);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray active tracing: PutTraceSegments and PutTelemetryRecords take no resource, so Lambda grants them on *.',
+    });
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
       alarmDescription: `${props.description}: the function failed`,
       metric: this.metricErrors({ period: Duration.minutes(5) }),
@@ -76,6 +84,12 @@ export class HouseFunction extends LambdaFunction {
     this.errorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }
+
+/** The CloudWatch namespace of the functions' metrics (business figures and cold starts). */
+export const metricsNamespace = 'TRM';
+
+/** The Powertools service of a function: its entry file's name, e.g. `create-referral`. */
+export const serviceNameOf = (entry: string): string => entry.replace(/\.ts$/, '');
 
 /** The cloud assemblies whose functions are bundled already: one build per app, not per function. */
 const bundledApps = new WeakSet<IConstruct>();
