@@ -33,7 +33,6 @@ export const stageConfigSchema = z.strictObject({
     rateLimit: z.number().int().positive(),
     burstLimit: z.number().int().positive(),
   }),
-  authorizerCacheSeconds: z.number().int().min(0).max(3600),
   /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
   eventArchiveDays: z.number().int().min(1).max(3650).default(30),
   programmeWindows: z

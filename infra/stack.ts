@@ -81,7 +81,7 @@ export class ReferralStack extends Stack {
       description: 'Partner key authorizer',
       environment: { PARTNERS_TABLE_NAME: tables.partners.tableName },
     });
-    tables.grantRead(tables.partners, authorizer, { indexes: ['byKeyHash'] });
+    tables.grantRead(tables.partners, authorizer, { indexes: ['byKeyHash', 'byPreviousKeyHash'] });
 
     const api = new PartnerApi(this, 'Api', { config, authorizerFunction: authorizer });
 

@@ -13,7 +13,9 @@ export const sesClient = tracer.captureAWSv3Client(new SESClient({ maxAttempts: 
 export class MailSender {
   constructor(
     private readonly client: SESClient,
-    private readonly senderAddress: string
+    private readonly senderAddress: string,
+    /** The configuration set whose event destinations report bounces and complaints. */
+    private readonly configurationSetName?: string
   ) {}
 
   /** Sends one email to all the given mailboxes and returns SES's message id. */
@@ -22,6 +24,7 @@ export class MailSender {
     const { MessageId } = await this.client.send(
       new SendEmailCommand({
         Source: this.senderAddress,
+        ...(this.configurationSetName === undefined ? {} : { ConfigurationSetName: this.configurationSetName }),
         Destination: { ToAddresses: [...to] },
         Message: {
           Subject: { Data: email.subject, Charset: charset },

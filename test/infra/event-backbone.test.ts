@@ -29,7 +29,6 @@ const configForTest: StageConfig = {
   caseBaseUrl: 'https://example.org/cases',
   logRetentionDays: 14,
   apiThrottle: { rateLimit: 1, burstLimit: 1 },
-  authorizerCacheSeconds: 60,
   eventArchiveDays: 1,
   programmeWindows: {},
 };

@@ -280,7 +280,6 @@ describe('stage configuration', () => {
           caseBaseUrl: 'https://example.org/cases',
           logRetentionDays: 14,
           apiThrottle: { rateLimit: 1, burstLimit: 1 },
-          authorizerCacheSeconds: 60,
         },
       },
       ...overrides,
