@@ -22,27 +22,43 @@ const programmeWindow = z
     path: ['closesOn'],
   });
 
-export const stageConfigSchema = z.strictObject({
-  stage: z.enum(stageNames),
-  senderAddress: email,
-  financeAddress: email,
-  alarmEmail: email,
-  caseBaseUrl: z.url({ protocol: /^https?$/ }),
-  logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
-  apiThrottle: z.strictObject({
-    rateLimit: z.number().int().positive(),
-    burstLimit: z.number().int().positive(),
-  }),
-  /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
-  eventArchiveDays: z.number().int().min(1).max(3650).default(30),
-  programmeWindows: z
-    .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
-    .default({}),
-});
+export const stageConfigSchema = z
+  .strictObject({
+    stage: z.enum(stageNames),
+    senderAddress: email,
+    /**
+     * The domain the stage sends from: an SES domain identity with Easy DKIM is made for it
+     * (infra/constructs/mail-identity.ts) and the sender address must be in it. Without it, the
+     * sender address must be verified in SES by hand.
+     */
+    mailDomain: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+        message: 'must be a lower-case domain name such as trm.example.org',
+      })
+      .optional(),
+    financeAddress: email,
+    alarmEmail: email,
+    caseBaseUrl: z.url({ protocol: /^https?$/ }),
+    logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
+    apiThrottle: z.strictObject({
+      rateLimit: z.number().int().positive(),
+      burstLimit: z.number().int().positive(),
+    }),
+    /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
+    eventArchiveDays: z.number().int().min(1).max(3650).default(30),
+    programmeWindows: z
+      .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
+      .default({}),
+  })
+  .refine((config) => config.mailDomain === undefined || config.senderAddress.toLowerCase().endsWith(`@${config.mailDomain}`), {
+    message: 'must be an address in mailDomain',
+    path: ['senderAddress'],
+  });
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 
-const overridableKeys = ['senderAddress', 'financeAddress', 'alarmEmail', 'caseBaseUrl'] as const;
+const overridableKeys = ['senderAddress', 'mailDomain', 'financeAddress', 'alarmEmail', 'caseBaseUrl'] as const;
 
 export class StageConfigError extends Error {
   override name = 'StageConfigError';

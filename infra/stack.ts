@@ -14,6 +14,7 @@ import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { EventBackbone } from './constructs/event-backbone.ts';
 import { HouseFunction } from './constructs/house-function.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { PersonalData } from './constructs/personal-data.ts';
@@ -236,6 +237,9 @@ export class ReferralStack extends Stack {
       mailerTimeout: consumerTimeout,
       events,
     });
+
+    // Last: the dashboard shows every function and queue made above.
+    new OperationsDashboard(this, 'Operations', { config, httpApi: api.httpApi });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.

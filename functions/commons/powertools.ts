@@ -35,9 +35,14 @@ const metricsLogger = {
 
 /**
  * CloudWatch metrics in the embedded metric format: namespace TRM, the function's service name
- * (POWERTOOLS_SERVICE_NAME, infra/constructs/house-function.ts) as the default dimension.
+ * (POWERTOOLS_SERVICE_NAME, infra/constructs/house-function.ts) and the stage as default dimensions.
  */
-export const metrics = new Metrics({ namespace: 'TRM', logger: metricsLogger });
+export const metrics = new Metrics({
+  namespace: 'TRM',
+  logger: metricsLogger,
+  // The stage too: two stages in one account share the namespace and the service names.
+  ...(process.env.STAGE === undefined ? {} : { defaultDimensions: { stage: process.env.STAGE } }),
+});
 
 /**
  * The middlewares every handler starts with, in this order: the trace covers the whole invocation,

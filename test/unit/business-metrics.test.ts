@@ -6,6 +6,7 @@ import { decisionOutcomes, figuresOf } from '../../functions/domain/business-met
 
 process.env.EVENT_BUS_NAME ??= 'trm-test';
 process.env.POWERTOOLS_SERVICE_NAME = 'publish-events';
+process.env.STAGE = 'dev';
 const { createPublisherHandler } = await import('../../functions/publish-events.ts');
 
 /** Values that must never reach a metric: the person's data and the ids of the case and its partner. */
@@ -79,8 +80,8 @@ describe('business figures from the event publisher', () => {
         directive.Metrics.map((metric) => ({ name: metric.Name, ...dimensionValues(entry) }))
       )
     );
-    expect(figures).toContainEqual({ name: 'ReferralsSubmitted', service: 'publish-events', programme: 'TACT' });
-    expect(figures).toContainEqual({ name: 'Decisions', service: 'publish-events', programme: 'TACT', outcome: 'eligible' });
+    expect(figures).toContainEqual({ name: 'ReferralsSubmitted', service: 'publish-events', stage: 'dev', programme: 'TACT' });
+    expect(figures).toContainEqual({ name: 'Decisions', service: 'publish-events', stage: 'dev', programme: 'TACT', outcome: 'eligible' });
     for (const entry of entries) expect(entry._aws.CloudWatchMetrics.map((directive) => directive.Namespace)).toEqual(['TRM']);
 
     const everyDimensionValue = entries.flatMap((entry) => Object.values(dimensionValues(entry)));
