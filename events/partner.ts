@@ -3,7 +3,15 @@ import { countryCode, partnerId, programmeId, role } from './primitives.ts';
 
 const keyHash = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
-export const partnerChangeActions = ['created', 'key-rotated', 'disabled', 'enabled', 'mailbox-failing', 'mailbox-cleared'] as const;
+export const partnerChangeActions = [
+  'created',
+  'key-rotated',
+  'disabled',
+  'enabled',
+  'mailbox-failing',
+  'mailbox-cleared',
+  'emails-changed',
+] as const;
 
 /** One change of a partner record and who made it: the operator's name, or `ses-feedback`. */
 export const partnerChangeSchema = z.object({

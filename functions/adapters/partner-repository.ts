@@ -7,6 +7,9 @@ import { scanAll } from './dynamodb-queries.ts';
 /** How many of its latest changes a partner record keeps: enough to see who did what lately, bounded. */
 const keptChanges = 20;
 
+const withoutUndefined = <T extends object>(item: T): T =>
+  Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined)) as T;
+
 export class PartnerRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -65,7 +68,7 @@ export class PartnerRepository {
 
   /** Creates or replaces a partner record (onboarding; the tests' fixtures). */
   async save(partner: PartnerItem): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: partnerItemSchema.parse(partner) }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: withoutUndefined(partnerItemSchema.parse(partner)) }));
   }
 
   /**
@@ -88,7 +91,8 @@ export class PartnerRepository {
         if (edited === undefined) return stored;
         const revision = stored.revision ?? 0;
         const changes = [{ ...change, at: now.toISOString() }, ...(stored.changes ?? [])].slice(0, keptChanges);
-        const item = partnerItemSchema.parse({ ...edited, changes, revision: revision + 1 });
+        // Attributes an edit unset (a previous key after its overlap) are removed, not written as undefined.
+        const item = withoutUndefined(partnerItemSchema.parse({ ...edited, changes, revision: revision + 1 }));
         try {
           await this.client.send(
             new PutCommand({

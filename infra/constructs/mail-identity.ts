@@ -82,7 +82,8 @@ export class MailIdentity extends Construct {
         // The default bus is the account's: other stages' and other applications' feedback is not ours.
         detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSetName] } } },
       },
-      targets: [new SqsQueue(this.feedbackQueue.queue)],
+      // Feedback the bus could not deliver to the queue lands in the queue's dead-letter queue (and its alarm) too.
+      targets: [new SqsQueue(this.feedbackQueue.queue, { deadLetterQueue: this.feedbackQueue.deadLetterQueue })],
     });
 
     const entry = 'ses-feedback.ts';
