@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import type { BusinessFigure, BusinessMetricName } from '#domain/business-metrics';
+import { type BusinessFigure, type BusinessMetricName, type WebhookDeliveryOutcome, webhookDeliveryFigure } from '#domain/business-metrics';
 
 /**
  * One logger per function, created at module scope so it is reused across invocations.
@@ -72,3 +72,6 @@ export const recordFigures = (figures: readonly BusinessFigure[]): void => {
 export const countFigure = (name: BusinessMetricName): void => {
   metrics.addMetric(name, MetricUnit.Count, 1);
 };
+
+/** For the webhook sender: one delivery attempt's outcome, counted as `WebhookDeliveries` by outcome. */
+export const recordWebhookDelivery = (outcome: WebhookDeliveryOutcome): void => recordFigures([webhookDeliveryFigure(outcome)]);

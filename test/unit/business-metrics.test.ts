@@ -90,6 +90,14 @@ describe('business figures from the event publisher', () => {
     // And nowhere in an EMF line at all: a property of the entry is searchable in CloudWatch Logs too.
     for (const marker of markers) expect(JSON.stringify(entries)).not.toContain(marker);
   });
+
+  it('counts a webhook delivery by its outcome, for the webhook sender', async () => {
+    const { recordWebhookDelivery } = await import('../../functions/commons/powertools.ts');
+    recordWebhookDelivery('gave-up');
+    const [entry] = capture.entries();
+    expect(entry).toMatchObject({ WebhookDeliveries: 1, outcome: 'gave-up', stage: 'dev' });
+    expect(entry!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([expect.arrayContaining(['service', 'stage', 'outcome'])]);
+  });
 });
 
 describe('the figures of a domain event', () => {
