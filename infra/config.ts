@@ -22,39 +22,34 @@ const programmeWindow = z
     path: ['closesOn'],
   });
 
-export const stageConfigSchema = z
-  .strictObject({
-    stage: z.enum(stageNames),
-    senderAddress: email,
-    /**
-     * The domain the stage sends from: an SES domain identity with Easy DKIM is made for it
-     * (infra/constructs/mail-identity.ts) and the sender address must be in it. Without it, the
-     * sender address must be verified in SES by hand.
-     */
-    mailDomain: z
-      .string()
-      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-        message: 'must be a lower-case domain name such as trm.example.org',
-      })
-      .optional(),
-    financeAddress: email,
-    alarmEmail: email,
-    caseBaseUrl: z.url({ protocol: /^https?$/ }),
-    logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
-    apiThrottle: z.strictObject({
-      rateLimit: z.number().int().positive(),
-      burstLimit: z.number().int().positive(),
-    }),
-    /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
-    eventArchiveDays: z.number().int().min(1).max(3650).default(30),
-    programmeWindows: z
-      .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
-      .default({}),
-  })
-  .refine((config) => config.mailDomain === undefined || config.senderAddress.toLowerCase().endsWith(`@${config.mailDomain}`), {
-    message: 'must be an address in mailDomain',
-    path: ['senderAddress'],
-  });
+export const stageConfigSchema = z.strictObject({
+  stage: z.enum(stageNames),
+  senderAddress: email,
+  /**
+   * The domain the stage sends from: an SES domain identity with Easy DKIM is made for it
+   * (infra/constructs/mail-identity.ts) and the sender address must be in it. Without it, the
+   * sender address must be verified in SES by hand.
+   */
+  mailDomain: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+      message: 'must be a lower-case domain name such as trm.example.org',
+    })
+    .optional(),
+  financeAddress: email,
+  alarmEmail: email,
+  caseBaseUrl: z.url({ protocol: /^https?$/ }),
+  logRetentionDays: z.union([z.literal(14), z.literal(30), z.literal(90), z.literal(365)]),
+  apiThrottle: z.strictObject({
+    rateLimit: z.number().int().positive(),
+    burstLimit: z.number().int().positive(),
+  }),
+  /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
+  eventArchiveDays: z.number().int().min(1).max(3650).default(30),
+  programmeWindows: z
+    .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
+    .default({}),
+});
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 
@@ -80,6 +75,10 @@ export const loadStageConfig = (getContext: (key: string) => unknown): StageConf
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new StageConfigError(`Invalid stage configuration for stage '${String(stage)}': ${problems}`);
+  }
+  const { mailDomain, senderAddress } = parsed.data;
+  if (mailDomain !== undefined && !senderAddress.toLowerCase().endsWith(`@${mailDomain}`)) {
+    throw new StageConfigError(`Invalid stage configuration for stage '${String(stage)}': senderAddress: must be an address in mailDomain`);
   }
   return parsed.data;
 };

@@ -45,7 +45,8 @@ beforeAll(async () => {
   partners = new PartnerRepository(DynamoDBDocumentClient.from(dynamoDb), environmentOf('PARTNERS_TABLE_NAME').PARTNERS_TABLE_NAME!);
   bus = new EventBridgeClient({ ...endpoints, endpoint: stack.endpoints.eventbridge });
   sqs = new SQSClient({ ...endpoints, endpoint: stack.endpoints.sqs });
-});
+  // Warming some forty functions at once takes minutes on a small, busy machine.
+}, 600_000);
 
 afterAll(async () => {
   for (const client of [dynamoDb, bus, sqs]) client?.destroy();
