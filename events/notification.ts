@@ -7,9 +7,9 @@ import { caseId, isoDate, isoDateTime, partnerId } from './primitives.ts';
 
 /**
  * Stakeholder notifications: the one message contract of the notifications queue, which the mailer
- * turns into emails. Four producers write it: the case-events consumer (a case changed), the daily
- * reminders job (a plan or visit is overdue), the payment-events consumer (a payment changed) and
- * the daily payments digest. A message names its event and one recipient by id and role, with the
+ * turns into emails. Five producers write it: the case-events consumer (a case changed), the daily
+ * reminders job (a plan or visit is overdue), the payment-events consumer (a payment changed), the
+ * daily payments digest and the SES feedback consumer (a partner's mailbox fails). A message names its event and one recipient by id and role, with the
  * ids, references, codes, dates and amounts its email says: never personal data (no name, payee,
  * purpose or note) and no address. The mailer looks the recipient's mailboxes and language up when
  * it sends, so an address changed in between is honoured.
@@ -31,16 +31,18 @@ export const paymentEvents = [
   'payment_disbursed',
 ] as const;
 export const digestEvents = ['payment_digest'] as const;
+/** Something about a partner organisation itself: SES reported one of its mailboxes as failing (functions/ses-feedback.ts). */
+export const partnerEvents = ['partner_mailbox_failing'] as const;
 
 /** One name per event across every kind, so the recipients table and each language pack have one row per event. */
-export const notificationEvents = [...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents] as const;
+export const notificationEvents = [...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents, ...partnerEvents] as const;
 export const notificationEvent = z.enum(notificationEvents);
 export type NotificationEvent = z.infer<typeof notificationEvent>;
 export type CaseEvent = (typeof caseEvents)[number];
 export type ReminderEvent = (typeof reminderEvents)[number];
 export type PaymentEvent = (typeof paymentEvents)[number];
 
-export const notificationKinds = ['case', 'reminder', 'payment', 'payment_digest'] as const;
+export const notificationKinds = ['case', 'reminder', 'payment', 'payment_digest', 'partner'] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /** The kind of message an event travels in: it decides the message's fields and the email's link. */
@@ -48,6 +50,7 @@ export const kindOfEvent = (event: NotificationEvent): NotificationKind => {
   if ((reminderEvents as readonly string[]).includes(event)) return 'reminder';
   if ((paymentEvents as readonly string[]).includes(event)) return 'payment';
   if ((digestEvents as readonly string[]).includes(event)) return 'payment_digest';
+  if ((partnerEvents as readonly string[]).includes(event)) return 'partner';
   return 'case';
 };
 
@@ -149,11 +152,30 @@ export const paymentDigestNotificationSchema = z.strictObject({
 });
 export type PaymentDigestNotification = z.infer<typeof paymentDigestNotificationSchema>;
 
+/** Why SES reports a mailbox as failing: a permanent bounce or a complaint (functions/domain/mail-feedback.ts). */
+export const mailboxFailures = ['bounce', 'complaint'] as const;
+
+/**
+ * A partner's mailbox fails: told to the coordinators, who know the partner and can get a working
+ * address. It names the partner by id and the kind of failure, never the address.
+ */
+export const partnerNotificationSchema = z.strictObject({
+  kind: z.literal('partner'),
+  /** The same failure (partner and the time its mailbox was marked failing) and recipient always give the same id. */
+  notificationId,
+  event: z.enum(partnerEvents),
+  partnerId,
+  failure: z.enum(mailboxFailures),
+  recipient: recipientSchema,
+});
+export type PartnerNotification = z.infer<typeof partnerNotificationSchema>;
+
 export const notificationMessageSchema = z.discriminatedUnion('kind', [
   caseNotificationSchema,
   reminderNotificationSchema,
   paymentNotificationSchema,
   paymentDigestNotificationSchema,
+  partnerNotificationSchema,
 ]);
 export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 

@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -7,7 +6,7 @@ import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
 import { lostRace, optimistically } from '#commons/optimistic';
-import { logger } from '#commons/powertools';
+import { logger, observed } from '#commons/powertools';
 import { programmeDefinitions } from '#commons/programmes';
 import { decideErasure, endedStatuses, retentionCutoff, retentionOver } from '#domain/erasure';
 
@@ -70,6 +69,4 @@ const eraseExpired = async (event: unknown): Promise<RetentionRun> => {
   return { casesChecked, casesErased };
 };
 
-export const handler = middy<unknown, RetentionRun, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(eraseExpired);
+export const handler = middy<unknown, RetentionRun, Error, Context>().use(observed()).handler(eraseExpired);

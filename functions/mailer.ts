@@ -1,14 +1,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient, dynamoDbClient } from '#adapters/dynamodb';
 import { MailSender, sesClient } from '#adapters/mail-sender';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
-import { logger } from '#commons/powertools';
+import { countFigure, logger, observed, recordFigures } from '#commons/powertools';
+import type { EmailSkipReason } from '#domain/business-metrics';
+import { deliverableAddressesOf } from '#domain/mail-feedback';
 import { defaultLanguage, loadLanguagePack, type RenderedEmail, renderNotification } from '#domain/notifications/emails';
 import { type NotificationMessage, notificationMessageSchema } from '#events/notification';
 
@@ -19,7 +20,8 @@ import { type NotificationMessage, notificationMessageSchema } from '#events/not
  * what happens between SES accepting an email and the record being written.
  */
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
-const mail = new MailSender(sesClient, requiredEnv('SENDER_ADDRESS'));
+// Through the stage's configuration set, whose bounce and complaint events come back to functions/ses-feedback.ts.
+const mail = new MailSender(sesClient, requiredEnv('SENDER_ADDRESS'), requiredEnv('MAIL_CONFIGURATION_SET'));
 const financeAddress = requiredEnv('FINANCE_ADDRESS');
 const links = { caseBaseUrl: requiredEnv('CASE_BASE_URL').replace(/\/+$/, '') };
 
@@ -31,7 +33,7 @@ const sentRecords = new IdempotencyConfig({
   expiresAfterSeconds: 19 * 24 * 60 * 60,
 });
 
-type Delivery = { outcome: 'sent'; sesMessageId: string; language: string } | { outcome: 'skipped'; reason: 'partner-disabled' };
+type Delivery = { outcome: 'sent'; sesMessageId: string; language: string } | { outcome: 'skipped'; reason: EmailSkipReason };
 
 interface Mailbox {
   to: string[];
@@ -39,12 +41,15 @@ interface Mailbox {
 }
 
 /** Where the email goes and in which language; a missing partner is a fault that must reach the dead-letter queue. */
-const mailboxOf = async (message: NotificationMessage): Promise<Mailbox | 'disabled'> => {
+const mailboxOf = async (message: NotificationMessage): Promise<Mailbox | EmailSkipReason> => {
   if (message.recipient.role === 'finance') return { to: [financeAddress], language: defaultLanguage };
   const partner = await partners.get(message.recipient.partnerId);
   if (partner === undefined) throw new Error(`partner ${message.recipient.partnerId} does not exist`);
-  if (partner.status !== 'active') return 'disabled';
-  return { to: partner.emails, language: partner.language };
+  if (partner.status !== 'active') return 'partner-disabled';
+  // Addresses SES reported as bouncing or complaining get nothing more (functions/ses-feedback.ts).
+  const to = deliverableAddressesOf(partner);
+  if (to.length === 0) return 'mailbox-failing';
+  return { to, language: partner.language };
 };
 
 const render = async (message: NotificationMessage, language: string): Promise<RenderedEmail> => {
@@ -67,7 +72,11 @@ const idsOf = (message: NotificationMessage) => ({
   event: message.event,
   role: message.recipient.role,
   partnerId: message.recipient.role === 'finance' ? undefined : message.recipient.partnerId,
-  ...(message.kind === 'payment_digest' ? { day: message.day } : { caseId: message.caseId, reference: message.reference }),
+  ...(message.kind === 'payment_digest'
+    ? { day: message.day }
+    : message.kind === 'partner'
+      ? { aboutPartner: message.partnerId, failure: message.failure }
+      : { caseId: message.caseId, reference: message.reference }),
   ...(message.kind === 'payment' ? { paymentId: message.paymentId } : {}),
   ...(message.kind === 'reminder' ? { item: message.item } : {}),
 });
@@ -75,11 +84,16 @@ const idsOf = (message: NotificationMessage) => ({
 const deliverOnce = makeIdempotent(
   async (message: NotificationMessage, onAccepted: (sesMessageId: string) => void): Promise<Delivery> => {
     const mailbox = await mailboxOf(message);
-    // A partner switched off (offboarded, key revoked) is not sent case news.
-    if (mailbox === 'disabled') return { outcome: 'skipped', reason: 'partner-disabled' };
+    // A partner switched off (offboarded, key revoked) is not sent case news; nor is a mailbox
+    // that only bounces. Counted here, inside the idempotent step, so a repeat is not counted again.
+    if (typeof mailbox === 'string') {
+      recordFigures([{ name: 'EmailsSkipped', dimensions: { reason: mailbox } }]);
+      return { outcome: 'skipped', reason: mailbox };
+    }
     const email = await render(message, mailbox.language);
     const sesMessageId = await mail.send(mailbox.to, email);
     onAccepted(sesMessageId);
+    countFigure('EmailsSent');
     return { outcome: 'sent', sesMessageId, language: email.language };
   },
   {
@@ -137,7 +151,7 @@ const deliver = async (record: SQSRecord): Promise<void> => {
  * invocations of one module at once.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler((event, context) => {
     sentRecords.registerLambdaContext(context);
     return processPartialResponse(event, deliver, new BatchProcessor(EventType.SQS), { context });

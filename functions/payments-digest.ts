@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
@@ -6,7 +5,7 @@ import { NotificationQueue } from '#adapters/notification-queue';
 import { PaymentDigestRepository } from '#adapters/payment-digest-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
-import { logger } from '#commons/powertools';
+import { logger, observed } from '#commons/powertools';
 import { paymentDigest } from '#domain/payment-notifications';
 import { todayIso } from '#events/dates';
 
@@ -23,7 +22,7 @@ const staleClaimMs = 15 * 60 * 1000;
  * day's, so even a claim taken over from a dead invocation makes one email.
  */
 export const handler = middy<ScheduledEvent, { day: string; outcome: 'sent' | 'nothing-open' | 'already-sent' }, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler(async (event) => {
     const now = new Date();
     const day = todayIso(new Date(event.time));

@@ -1,5 +1,4 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BudgetRepository } from '#adapters/budget-repository';
@@ -9,7 +8,7 @@ import { PaymentRepository } from '#adapters/payment-repository';
 import { PlanRepository } from '#adapters/plan-repository';
 import { requiredEnv } from '#commons/env';
 import { PaymentMessageError, reservePayment } from '#commons/payment-reservation';
-import { logger } from '#commons/powertools';
+import { observed } from '#commons/powertools';
 import { type PaymentMessage, paymentMessageSchema } from '#events/payment';
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
@@ -41,7 +40,7 @@ const processPaymentRequest = async (record: SQSRecord): Promise<void> => reserv
  * visibility timeout and end in the dead-letter queue, which raises an alarm, after five receives.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler(async (event, context) =>
     // A processor holds one batch's state: one per invocation keeps the handler re-entrant.
     processPartialResponse(event, processPaymentRequest, new SqsFifoPartialProcessorAsync(), { context, skipGroupOnError: true })

@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -8,7 +7,7 @@ import { PartnerRepository } from '#adapters/partner-repository';
 import { ReminderRepository } from '#adapters/reminder-repository';
 import { sqsClient } from '#adapters/sqs';
 import { requiredEnv } from '#commons/env';
-import { logger } from '#commons/powertools';
+import { logger, observed } from '#commons/powertools';
 import { overdueItems, remindableStatuses, reminderMessages } from '#domain/reminders';
 
 const reminders = new ReminderRepository(documentClient, requiredEnv('CASES_TABLE_NAME'));
@@ -65,5 +64,5 @@ const sendReminders = async (event: unknown): Promise<{ casesChecked: number; re
 };
 
 export const handler = middy<unknown, { casesChecked: number; remindersSent: number }, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler(sendReminders);

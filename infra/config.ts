@@ -69,6 +69,17 @@ export const stageConfigSchema = z
     terminationProtection: z.boolean().default(false),
     backup: backupSettings.optional(),
     senderAddress: email,
+    /**
+     * The domain the stage sends from: an SES domain identity with Easy DKIM is made for it
+     * (infra/constructs/mail-identity.ts) and the sender address must be in it. Without it, the
+     * sender address must be verified in SES by hand.
+     */
+    mailDomain: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+        message: 'must be a lower-case domain name such as trm.example.org',
+      })
+      .optional(),
     financeAddress: email,
     alarmEmail: email,
     caseBaseUrl: z.url({ protocol: /^https?$/ }),
@@ -77,7 +88,6 @@ export const stageConfigSchema = z
       rateLimit: z.number().int().positive(),
       burstLimit: z.number().int().positive(),
     }),
-    authorizerCacheSeconds: z.number().int().min(0).max(3600),
     /** How long the bus's archive keeps domain events for replay (infra/constructs/event-backbone.ts). */
     eventArchiveDays: z.number().int().min(1).max(3650).default(30),
     programmeWindows: z
@@ -91,7 +101,7 @@ export const stageConfigSchema = z
 
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 
-const overridableKeys = ['senderAddress', 'financeAddress', 'alarmEmail', 'caseBaseUrl', 'account', 'region'] as const;
+const overridableKeys = ['senderAddress', 'mailDomain', 'financeAddress', 'alarmEmail', 'caseBaseUrl', 'account', 'region'] as const;
 
 export class StageConfigError extends Error {
   override name = 'StageConfigError';
@@ -113,6 +123,10 @@ export const loadStageConfig = (getContext: (key: string) => unknown): StageConf
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new StageConfigError(`Invalid stage configuration for stage '${String(stage)}': ${problems}`);
+  }
+  const { mailDomain, senderAddress } = parsed.data;
+  if (mailDomain !== undefined && !senderAddress.toLowerCase().endsWith(`@${mailDomain}`)) {
+    throw new StageConfigError(`Invalid stage configuration for stage '${String(stage)}': senderAddress: must be an address in mailDomain`);
   }
   return parsed.data;
 };

@@ -16,6 +16,7 @@ import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { EventBackbone } from './constructs/event-backbone.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { StageAlarms } from './constructs/operational-alarms.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { PersonalData } from './constructs/personal-data.ts';
@@ -100,7 +101,7 @@ export class ReferralStack extends Stack {
       description: 'Partner key authorizer',
       environment: { PARTNERS_TABLE_NAME: tables.partners.tableName },
     });
-    tables.grantRead(tables.partners, authorizer, { indexes: ['byKeyHash'] });
+    tables.grantRead(tables.partners, authorizer, { indexes: ['byKeyHash', 'byPreviousKeyHash'] });
 
     const api = new PartnerApi(this, 'Api', { config, authorizerFunction: authorizer });
     new StageAlarms(this, 'Alarms', { topic: alarmTopic, httpApi: api.httpApi });
@@ -256,6 +257,9 @@ export class ReferralStack extends Stack {
       mailerTimeout: consumerTimeout,
       events,
     });
+
+    // Last: the dashboard shows every function and queue made above.
+    new OperationsDashboard(this, 'Operations', { config, httpApi: api.httpApi });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.

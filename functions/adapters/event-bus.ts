@@ -1,8 +1,9 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { tracer } from '#commons/powertools';
 import { type DomainEvent, domainEventTypes } from '#events/domain-events';
 
 /** Created once per execution environment; the endpoint comes from AWS_ENDPOINT_URL_EVENTBRIDGE when set. */
-export const eventBridgeClient = new EventBridgeClient({});
+export const eventBridgeClient = tracer.captureAWSv3Client(new EventBridgeClient({}));
 
 /** PutEvents takes at most ten entries per call. */
 const maxEntries = 10;

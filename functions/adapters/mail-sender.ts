@@ -1,4 +1,5 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { tracer } from '#commons/powertools';
 import type { RenderedEmail } from '#domain/notifications/emails';
 
 /**
@@ -7,12 +8,14 @@ import type { RenderedEmail } from '#domain/notifications/emails';
  * transient errors (5xx, timeouts) with exponential backoff and jitter; five attempts fit well
  * within the mailer's timeout. What still fails is retried by SQS after the visibility timeout.
  */
-export const sesClient = new SESClient({ maxAttempts: 5 });
+export const sesClient = tracer.captureAWSv3Client(new SESClient({ maxAttempts: 5 }));
 
 export class MailSender {
   constructor(
     private readonly client: SESClient,
-    private readonly senderAddress: string
+    private readonly senderAddress: string,
+    /** The configuration set whose event destinations report bounces and complaints. */
+    private readonly configurationSetName?: string
   ) {}
 
   /** Sends one email to all the given mailboxes and returns SES's message id. */
@@ -21,6 +24,7 @@ export class MailSender {
     const { MessageId } = await this.client.send(
       new SendEmailCommand({
         Source: this.senderAddress,
+        ...(this.configurationSetName === undefined ? {} : { ConfigurationSetName: this.configurationSetName }),
         Destination: { ToAddresses: [...to] },
         Message: {
           Subject: { Data: email.subject, Charset: charset },

@@ -3,6 +3,7 @@ import { buildEncrypt } from '@aws-crypto/encrypt-node';
 import { KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
 import { KMS } from '@aws-sdk/client-kms';
 import { requiredEnv } from '#commons/env';
+import { tracer } from '#commons/powertools';
 import type { PersonalDataCipher, PersonalField } from './personal-fields.ts';
 
 /**
@@ -47,7 +48,7 @@ export class EncryptionContextMismatchError extends Error {
 export class KmsPersonalDataCipher implements PersonalDataCipher {
   private readonly keyring: KmsKeyringNode;
 
-  constructor(keyArn: string, kms: KMS = new KMS({})) {
+  constructor(keyArn: string, kms: KMS = tracer.captureAWSv3Client(new KMS({}))) {
     this.keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kms });
   }
 

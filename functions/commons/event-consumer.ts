@@ -1,13 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '#adapters/dynamodb';
 import { busEnvelopeSchema, type DomainEventOf, type DomainEventType, domainEventTypes } from '#events/domain-events';
 import { requiredEnv } from './env.ts';
-import { logger } from './powertools.ts';
+import { observed } from './powertools.ts';
 
 export type EventHandler<T extends DomainEventType> = (event: DomainEventOf<T>) => Promise<void>;
 
@@ -60,7 +59,7 @@ export const eventConsumer = <T extends DomainEventType>(name: string, types: re
     }
   );
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(observed())
     .handler((event, context) => {
       config.registerLambdaContext(context);
       const handle = forBatch();

@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -7,7 +6,7 @@ import { InvalidCursorError } from '#adapters/cursor';
 import type { AuthorizerContext } from '#events/partner';
 import type { Role } from '#events/primitives';
 import { type ApiRoute, apiRoutes, routeKeyOf } from '#events/routes';
-import { logger } from './powertools.ts';
+import { logger, observed } from './powertools.ts';
 import {
   forbidden,
   internalError,
@@ -43,7 +42,7 @@ export const maxBodyBytes = 64 * 1024;
 export const apiRoute = <TContext extends Context = Context>() =>
   middy<ApiEvent, ApiResult, Error, TContext>()
     .use(httpErrorHandler({ logger: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(observed())
     .use(problemDetails());
 
 /** Maps every error to a problem document and logs it without its message, which could carry input. */

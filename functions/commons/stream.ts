@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { logger } from './powertools.ts';
+import { observed } from './powertools.ts';
 
 export type StreamRecordHandler = (record: DynamoDBRecord) => Promise<void>;
 
@@ -18,7 +17,7 @@ export type StreamRecordHandler = (record: DynamoDBRecord) => Promise<void>;
  */
 export const streamConsumer = (forBatch: () => StreamRecordHandler) =>
   middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(observed())
     .handler((event, context) => processPartialResponse(event, forBatch(), new BatchProcessor(EventType.DynamoDBStreams), { context }));
 
 /**

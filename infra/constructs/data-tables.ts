@@ -125,6 +125,12 @@ export class DataTables extends Construct {
       partitionKey: { name: 'keyHash', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
+    // Sparse: only a partner in the overlap after a key rotation has a previous key (infra/ops/partner-admin.ts).
+    this.partners.addGlobalSecondaryIndex({
+      indexName: 'byPreviousKeyHash',
+      partitionKey: { name: 'previousKeyHash', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
 
     // Every disclosure of personal data, append-only (functions/adapters/access-log-repository.ts): no
     // stream, no index, and no grant but `grantAppend` and `grantQuery` below.

@@ -13,6 +13,7 @@ import {
   Function as LambdaFunction,
   LoggingFormat,
   Runtime,
+  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -39,7 +40,8 @@ export interface HouseFunctionProps {
 /**
  * The one way this project builds a Lambda: Node 24 on arm64, its bundle from the app's one
  * esbuild build (`infra/bundling.ts`), an explicit log group with retention encrypted with the
- * logs key, Powertools settings, and alarms on its error rate and throttles.
+ * logs key, Powertools settings, X-Ray tracing and metrics in the TRM namespace under the entry's
+ * name as its service (functions/commons/powertools.ts), and alarms on its error rate and throttles.
  */
 export class HouseFunction extends LambdaFunction {
   readonly errorsAlarm: Alarm;
@@ -68,10 +70,13 @@ export class HouseFunction extends LambdaFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         STAGE: props.config.stage,
-        POWERTOOLS_SERVICE_NAME: 'trm',
+        // One service per function: its logs, traces and metrics are found by the entry's name.
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(props.entry),
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
@@ -114,16 +119,24 @@ function acknowledgeFunctionFindings(fn: HouseFunction, role: Role): void {
       "Reserved concurrency per function would carve the account's pool into 43 fixed shares and throttle a burst on one route; the API's stage throttle bounds partner traffic and the mailer's mapping bounds its concurrency (maxConcurrency) instead. Throttles raise an alarm.",
     'HIPAA.Security-LambdaInsideVPC':
       'The functions reach only AWS service endpoints (DynamoDB, SQS, EventBridge, KMS, SES) over TLS with IAM; there is no VPC resource to reach, and a VPC would add NAT or endpoints to pay for and run without narrowing what a function may call.',
-    // Item 2 of issue 20 (X-Ray tracing with Powertools Tracer) is built on another branch: this goes when it is merged.
-    'Serverless-LambdaTracing': 'Tracing is enabled by issue 20 item 2 (Powertools Tracer), built separately; until then, no tracing.',
   };
   for (const [id, reason] of Object.entries(functionReasons)) Validations.of(fn).acknowledge({ id, reason });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray active tracing: PutTraceSegments and PutTelemetryRecords take no resource, so Lambda grants them on *.',
+  });
   Validations.of(role).acknowledge({
     id: 'HIPAA.Security-IAMNoInlinePolicy',
     reason:
       'Each function has a role of its own whose one inline policy holds exactly the grants of that function (least privilege per function); a managed policy would be shared by nothing.',
   });
 }
+
+/** The CloudWatch namespace of the functions' metrics (business figures and cold starts). */
+export const metricsNamespace = 'TRM';
+
+/** The Powertools service of a function: its entry file's name, e.g. `create-referral`. */
+export const serviceNameOf = (entry: string): string => entry.replace(/\.ts$/, '');
 
 /** The cloud assemblies whose functions are bundled already: one build per app, not per function. */
 const bundledApps = new WeakSet<IConstruct>();

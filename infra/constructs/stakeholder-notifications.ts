@@ -8,6 +8,7 @@ import type { StageConfig } from '../config.ts';
 import type { DataTables } from './data-tables.ts';
 import type { EventBackbone } from './event-backbone.ts';
 import { HouseFunction } from './house-function.ts';
+import { MailIdentity } from './mail-identity.ts';
 
 export interface StakeholderNotificationsProps {
   readonly config: StageConfig;
@@ -22,8 +23,10 @@ export interface StakeholderNotificationsProps {
 
 /**
  * Case status changes to emails: the case-events consumer takes the cases' domain events from its
- * queue and queues one message per (event, recipient); the mailer sends each through SES once.
- * Failures end in the case-events dead-letter queue or the notifications one, both with alarms.
+ * queue and queues one message per (event, recipient); the mailer sends each through SES once,
+ * through the stage's configuration set, whose bounces and complaints mark partner mailboxes
+ * failing (infra/constructs/mail-identity.ts). Failures end in the case-events dead-letter queue
+ * or the notifications one, both with alarms.
  */
 const caseEventsTimeout = Duration.seconds(30);
 
@@ -32,6 +35,7 @@ const rendered = (value: string, pseudoParameter: string): string => (Token.isUn
 export class StakeholderNotifications extends Construct {
   readonly caseEvents: HouseFunction;
   readonly mailer: HouseFunction;
+  readonly mail: MailIdentity;
 
   constructor(scope: Construct, id: string, props: StakeholderNotificationsProps) {
     super(scope, id);
@@ -59,6 +63,8 @@ export class StakeholderNotifications extends Construct {
       types: ['referral.status_changed', 'referral.offered'],
     });
 
+    this.mail = new MailIdentity(this, 'Mail', { config, alarmTopic, tables, notificationsQueue: queue });
+
     this.mailer = new HouseFunction(this, 'Mailer', {
       config,
       alarmTopic,
@@ -71,6 +77,7 @@ export class StakeholderNotifications extends Construct {
         SENDER_ADDRESS: config.senderAddress,
         FINANCE_ADDRESS: config.financeAddress,
         CASE_BASE_URL: config.caseBaseUrl,
+        MAIL_CONFIGURATION_SET: this.mail.configurationSetName,
       },
     });
     tables.grantRead(tables.partners, this.mailer);
@@ -79,7 +86,7 @@ export class StakeholderNotifications extends Construct {
     this.mailer.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
-        resources: [`arn:aws:ses:${region}:${account}:identity/*`],
+        resources: [`arn:aws:ses:${region}:${account}:identity/*`, this.mail.configurationSetArn],
         conditions: { StringEquals: { 'ses:FromAddress': config.senderAddress } },
       })
     );

@@ -41,6 +41,9 @@ export function workerEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints)
     ...(spec.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
     LAMBDA_TASK_ROOT: spec.codeDir,
     _HANDLER: spec.handler,
+    // No X-Ray daemon here: Powertools Tracer off, so no segment is opened or sent. Metrics stay
+    // on; their EMF lines are stdout, which goes to the function's log file, not the console.
+    POWERTOOLS_TRACE_ENABLED: 'false',
     ...spec.environment,
   };
 }

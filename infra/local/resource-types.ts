@@ -26,6 +26,11 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
   'AWS::SQS::QueuePolicy',
+  // SES sending set-up: the local SES takes any sender and never bounces, so a test injects the
+  // feedback SES would publish straight into the local default bus (test/local/ses-feedback.test.ts).
+  'AWS::SES::ConfigurationSet',
+  'AWS::SES::ConfigurationSetEventDestination',
+  'AWS::SES::EmailIdentity',
 ]);
 
 /** Tables, queues and KMS keys, created in the emulators by provision.ts; buses and archives, named there. */

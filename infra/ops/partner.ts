@@ -3,7 +3,11 @@
  * `npm run partner -- <command>`: onboard partners and manage their keys.
  *
  *   create --id ngo-paris --name "…" --roles referrer[,receiver] --country FR --language fr --email a@b[,c@d]
- *   rotate-key <partner-id>      disable <partner-id>      enable <partner-id>      list
+ *   rotate-key <partner-id> --overlap <hours>   the old key keeps working that long (0: stops at once)
+ *   disable <partner-id>   enable <partner-id>   set-email <partner-id> --email a@b[,c@d]
+ *   clear-mailbox <partner-id> [--email a@b]   history <partner-id>   list
+ *
+ * Every change records who made it: `--operator <name>`, or the operating system's user@host.
  *
  * Target: the local stack by default (`.local/stack.json` written by `npm start`), or a deployed
  * stage with `--stage dev|prod` and the usual AWS credentials (the table comes from the stack's
@@ -15,10 +19,20 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PartnerRepository } from '../../functions/adapters/partner-repository.ts';
-import { createPartner, listPartners, PartnerAdminError, rotatePartnerKey, setPartnerStatus } from './partner-admin.ts';
+import {
+  clearFailingMailbox,
+  createPartner,
+  defaultOperator,
+  listPartners,
+  PartnerAdminError,
+  partnerHistory,
+  rotatePartnerKey,
+  setPartnerEmails,
+  setPartnerStatus,
+} from './partner-admin.ts';
 
 const usage =
-  'usage: npm run partner -- create --id ID --name NAME --roles r1[,r2] --country CC --language ll --email a@b[,c@d] | rotate-key ID | disable ID | enable ID | list  [--stage dev|prod]';
+  'usage: npm run partner -- create --id ID --name NAME --roles r1[,r2] --country CC --language ll --email a@b[,c@d] | rotate-key ID --overlap HOURS | disable ID | enable ID | set-email ID --email a@b[,c@d] | clear-mailbox ID [--email a@b] | history ID | list  [--stage dev|prod] [--operator NAME]';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -30,8 +44,23 @@ const { positionals, values } = parseArgs({
     country: { type: 'string' },
     language: { type: 'string' },
     email: { type: 'string' },
+    overlap: { type: 'string' },
+    operator: { type: 'string' },
   },
 });
+
+const operator = values.operator ?? defaultOperator();
+
+/** `--overlap` is required: the operator decides whether the old key may still be used, and for how long. */
+const overlapHours = (): number => {
+  if (values.overlap === undefined) {
+    throw new PartnerAdminError('rotate-key needs --overlap <hours>: how long the old key keeps working (0 stops it at once)');
+  }
+  const hours = Number(values.overlap);
+  if (values.overlap.trim() === '' || !Number.isFinite(hours))
+    throw new PartnerAdminError(`--overlap ${values.overlap}: not a number of hours`);
+  return hours;
+};
 
 const repository = async (): Promise<PartnerRepository> => {
   if (values.stage !== undefined) {
@@ -69,20 +98,30 @@ const run = async (): Promise<unknown> => {
   const partners = await repository();
   switch (command) {
     case 'create':
-      return createPartner(partners, {
-        partnerId: values.id ?? '',
-        name: values.name ?? '',
-        roles: list(values.roles) as never,
-        country: values.country ?? '',
-        language: values.language ?? '',
-        emails: list(values.email),
-      });
+      return createPartner(
+        partners,
+        {
+          partnerId: values.id ?? '',
+          name: values.name ?? '',
+          roles: list(values.roles) as never,
+          country: values.country ?? '',
+          language: values.language ?? '',
+          emails: list(values.email),
+        },
+        operator
+      );
     case 'rotate-key':
-      return rotatePartnerKey(partners, id ?? '');
+      return rotatePartnerKey(partners, id ?? '', { overlapHours: overlapHours(), operator });
     case 'disable':
-      return setPartnerStatus(partners, id ?? '', 'disabled');
+      return setPartnerStatus(partners, id ?? '', 'disabled', operator);
     case 'enable':
-      return setPartnerStatus(partners, id ?? '', 'active');
+      return setPartnerStatus(partners, id ?? '', 'active', operator);
+    case 'set-email':
+      return setPartnerEmails(partners, id ?? '', list(values.email), operator);
+    case 'clear-mailbox':
+      return clearFailingMailbox(partners, id ?? '', values.email, operator);
+    case 'history':
+      return partnerHistory(partners, id ?? '');
     case 'list':
       return listPartners(partners);
     default:

@@ -30,7 +30,6 @@ const configForTest: StageConfig = {
   terminationProtection: false,
   logRetentionDays: 14,
   apiThrottle: { rateLimit: 1, burstLimit: 1 },
-  authorizerCacheSeconds: 60,
   eventArchiveDays: 1,
   programmeWindows: {},
 };

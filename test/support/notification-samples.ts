@@ -10,7 +10,7 @@ import {
   type RecipientRole,
 } from '../../events/notification.ts';
 import { type LanguagePack, loadLanguagePack } from '../../functions/domain/notifications/emails.ts';
-import { notificationsFor } from '../../functions/domain/notifications/messages.ts';
+import { notificationsFor, partnerMailboxNotifications } from '../../functions/domain/notifications/messages.ts';
 import { recipientsByEvent, recipientsFor } from '../../functions/domain/notifications/recipients.ts';
 import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
 import { paymentIdFor } from '../../functions/domain/payment-request.ts';
@@ -59,6 +59,7 @@ export const everyMessage = (
   ...paymentNotifications({ status: 'reserved' }, { ...payment, status: 'rejected', reasonCode: 'OVER_BUDGET' }),
   ...paymentNotifications({ status: 'approved' }, { ...payment, status: 'disbursed' }),
   paymentDigest('2027-06-15', open)!,
+  ...partnerMailboxNotifications('receiver-al-1', 'bounce', '2027-06-15T08:00:00.000Z', coordinators),
 ];
 
 export const sampleCase: CaseChangeImage = {

@@ -6,6 +6,7 @@ import {
   digestEvents,
   kindOfEvent,
   notificationEvents,
+  partnerEvents,
   paymentEvents,
   reminderEvents,
 } from '../../events/notification.ts';
@@ -68,14 +69,15 @@ describe('which change is which event', () => {
     expect([...caseEvents].sort()).toEqual([...caseStatuses, 'promoted', 'reassigned'].sort());
   });
 
-  it('case events, reminders, payment events and the digest share one list of events, each name once, each of one kind', () => {
-    expect(notificationEvents).toEqual([...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents]);
+  it("case events, reminders, payment events, the digest and partners' events share one list of events, each name once, each of one kind", () => {
+    expect(notificationEvents).toEqual([...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents, ...partnerEvents]);
     expect(new Set(notificationEvents).size).toBe(notificationEvents.length);
     expect(notificationEvents.map(kindOfEvent)).toEqual([
       ...caseEvents.map(() => 'case'),
       ...reminderEvents.map(() => 'reminder'),
       ...paymentEvents.map(() => 'payment'),
       'payment_digest',
+      'partner',
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
   kindOfEvent,
+  mailboxFailures,
   type NotificationEvent,
   type NotificationMessage,
   notificationEvent,
@@ -42,6 +43,8 @@ export const languagePackSchema = z.strictObject({
   /** Names of the programmes' reintegration categories; a category missing here is shown by its code. */
   categories: z.record(z.string(), phrase),
   paymentStatuses: z.record(z.enum(paymentStatuses), phrase),
+  /** How a partner's mailbox failed, as SES reported it. */
+  mailboxFailures: z.record(z.enum(mailboxFailures), phrase),
   /** Why a payment was rejected: the reservation's codes and the reviewers' reasons. */
   rejectionReasons: z.record(z.enum([...rejectionCodes, ...reviewRejectionReasons]), phrase),
   events: z.record(notificationEvent, eventTemplateSchema),
@@ -64,6 +67,8 @@ export const variableNames = [
   'listed',
   'status',
   'requestedOn',
+  'partner',
+  'failure',
 ] as const;
 export type VariableName = (typeof variableNames)[number];
 export type EmailVariables = Partial<Record<VariableName, string>>;
@@ -125,8 +130,8 @@ export const renderEmail = (
     throw new TemplateError(`${pack.language}: ${event} has no line for its listed items`);
   }
   const kind = kindOfEvent(event);
-  // The digest's lines carry their own links.
-  const opener = kind === 'payment_digest' ? undefined : kind === 'payment' ? pack.openPayment : pack.openCase;
+  // The digest's lines carry their own links; a partner's mailbox is about no case.
+  const opener = kind === 'payment_digest' || kind === 'partner' ? undefined : kind === 'payment' ? pack.openPayment : pack.openCase;
   const where = `${pack.language}/${event}`;
   const text = (template: string, values = variables): string => fill(template, values, where, (value) => value);
   const html = (template: string, values = variables): string => fill(template, values, where, escapeHtml, linkTo);
@@ -221,6 +226,8 @@ export const emailContentOf = (
           requestedOn: date(payment.requestedAt),
         })),
       };
+    case 'partner':
+      return { variables: { partner: message.partnerId, failure: pack.mailboxFailures[message.failure] }, lines: [] };
   }
 };
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CaseStatus } from '#events/case';
 import type { DomainEventOf } from '#events/domain-events';
-import type { CaseChangeImage, CaseEvent, CaseNotification, NotificationEvent, Recipient } from '#events/notification';
+import type { CaseChangeImage, CaseEvent, CaseNotification, NotificationEvent, PartnerNotification, Recipient } from '#events/notification';
+import { recipientsFor } from './recipients.ts';
 
 /** Transitions whose event is not simply the status entered. */
 const renamedTransitions: Partial<Record<`${CaseStatus}>${CaseStatus}`, CaseEvent>> = {
@@ -66,6 +67,7 @@ export const caseChangeOfEvent = ({
  * - a reminder: the case id and the overdue item (`PLAN`, `VISIT#002`)
  * - a payment status change: the payment id (each status is entered once in a payment's life)
  * - the payments digest: the day
+ * - a partner's failing mailbox: the partner id and when the mailbox was marked failing
  */
 export const notificationIdFor = (subject: readonly string[], event: NotificationEvent, recipient: Recipient): string => {
   const recipientKey = recipient.role === 'finance' ? 'finance' : `partner:${recipient.partnerId}`;
@@ -83,5 +85,24 @@ export const notificationsFor = (change: CaseChange, recipients: readonly Recipi
     caseId: change.case.caseId,
     reference: change.case.reference,
     caseVersion: change.case.version,
+    recipient,
+  }));
+
+/**
+ * One message per coordinator about a partner whose mailbox fails. The same marking always gives the
+ * same ids, so SES reporting the address again while it is marked failing sends nothing new.
+ */
+export const partnerMailboxNotifications = (
+  partnerId: string,
+  failure: PartnerNotification['failure'],
+  markedAt: string,
+  coordinatorIds: readonly string[]
+): PartnerNotification[] =>
+  recipientsFor('partner_mailbox_failing', {}, coordinatorIds).map((recipient) => ({
+    kind: 'partner',
+    notificationId: notificationIdFor([partnerId, markedAt], 'partner_mailbox_failing', recipient),
+    event: 'partner_mailbox_failing',
+    partnerId,
+    failure,
     recipient,
   }));

@@ -45,6 +45,8 @@ export const recipientsByEvent = {
   payment_disbursed: ['requester'],
   // Once a day, everything still open.
   payment_digest: ['finance'],
+  // A partner's mailbox fails: the coordinators get the partner to give a working address.
+  partner_mailbox_failing: ['coordinator'],
 } as const satisfies Record<NotificationEvent, readonly RecipientRole[]>;
 
 export type RecipientTable = Record<NotificationEvent, readonly RecipientRole[]>;

@@ -18,6 +18,10 @@ export default {
     business_startup: 'starting a small business',
     other: 'other support',
   },
+  mailboxFailures: {
+    bounce: 'the address does not exist or refuses mail',
+    complaint: 'our email was marked as spam',
+  },
   paymentStatuses: {
     requested: 'being checked against the budget',
     reserved: 'awaiting approval',
@@ -206,6 +210,14 @@ export default {
       happened: 'Payments still open on {day}: {count} in all ({listed} listed below, oldest first).',
       line: '{reference}: {amount} for {category}, {status}, requested on {requestedOn}: {link}',
       todo: { finance: 'Approve or reject the payments awaiting approval; transfer and confirm those awaiting disbursement.' },
+    },
+    partner_mailbox_failing: {
+      subject: 'Emails to partner {partner} are not delivered',
+      happened: 'A mailbox of partner {partner} no longer takes our emails ({failure}); no more emails are sent to it.',
+      todo: {
+        coordinator:
+          'Ask the partner for a working address and have ops update it; ops then clear the mailbox (npm run partner -- clear-mailbox).',
+      },
     },
   },
 } satisfies LanguagePack;

@@ -18,6 +18,10 @@ export default {
     business_startup: "création d'une petite entreprise",
     other: 'autre soutien',
   },
+  mailboxFailures: {
+    bounce: "l'adresse n'existe pas ou refuse le courrier",
+    complaint: 'notre email a été signalé comme spam',
+  },
   paymentStatuses: {
     requested: 'en cours de vérification budgétaire',
     reserved: "en attente d'approbation",
@@ -206,6 +210,14 @@ export default {
       happened: 'Paiements encore ouverts au {day} : {count} au total ({listed} listés ci-dessous, du plus ancien au plus récent).',
       line: '{reference} : {amount} (catégorie : {category}), {status}, demandé le {requestedOn} : {link}',
       todo: { finance: "Approuvez ou rejetez les paiements en attente d'approbation ; virez et confirmez ceux en attente de versement." },
+    },
+    partner_mailbox_failing: {
+      subject: 'Les emails au partenaire {partner} ne sont pas remis',
+      happened: "Une boîte du partenaire {partner} n'accepte plus nos emails ({failure}) ; plus aucun email ne lui est envoyé.",
+      todo: {
+        coordinator:
+          "Demandez au partenaire une adresse qui fonctionne et faites-la mettre à jour par l'équipe d'exploitation, qui rétablit ensuite la boîte (npm run partner -- clear-mailbox).",
+      },
     },
   },
 } satisfies LanguagePack;
