@@ -67,7 +67,11 @@ const idsOf = (message: NotificationMessage) => ({
   event: message.event,
   role: message.recipient.role,
   partnerId: message.recipient.role === 'finance' ? undefined : message.recipient.partnerId,
-  ...(message.kind === 'payment_digest' ? { day: message.day } : { caseId: message.caseId, reference: message.reference }),
+  ...(message.kind === 'payment_digest'
+    ? { day: message.day }
+    : message.kind === 'webhook'
+      ? { webhookId: message.webhookId }
+      : { caseId: message.caseId, reference: message.reference }),
   ...(message.kind === 'payment' ? { paymentId: message.paymentId } : {}),
   ...(message.kind === 'reminder' ? { item: message.item } : {}),
 });

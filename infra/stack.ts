@@ -15,6 +15,7 @@ import { EligibilityEngine } from './constructs/eligibility-engine.ts';
 import { EventBackbone } from './constructs/event-backbone.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
+import { PartnerWebhooks } from './constructs/partner-webhooks.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { PersonalData } from './constructs/personal-data.ts';
 import { PersonalDataKey } from './constructs/personal-data-key.ts';
@@ -200,8 +201,17 @@ export class ReferralStack extends Stack {
       events,
     });
 
+    const webhooks = new PartnerWebhooks(this, 'Webhooks', {
+      ...functionDefaults,
+      tables,
+      events,
+      personalDataKey: personalData,
+      notificationsQueue: notifications.queue,
+    });
+
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
+      ...webhooks.routeFunctions,
       ...erasure.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,

@@ -64,6 +64,8 @@ export const variableNames = [
   'listed',
   'status',
   'requestedOn',
+  'url',
+  'failingSince',
 ] as const;
 export type VariableName = (typeof variableNames)[number];
 export type EmailVariables = Partial<Record<VariableName, string>>;
@@ -125,8 +127,8 @@ export const renderEmail = (
     throw new TemplateError(`${pack.language}: ${event} has no line for its listed items`);
   }
   const kind = kindOfEvent(event);
-  // The digest's lines carry their own links.
-  const opener = kind === 'payment_digest' ? undefined : kind === 'payment' ? pack.openPayment : pack.openCase;
+  // The digest's lines carry their own links; a webhook's email names its URL.
+  const opener = kind === 'payment_digest' || kind === 'webhook' ? undefined : kind === 'payment' ? pack.openPayment : pack.openCase;
   const where = `${pack.language}/${event}`;
   const text = (template: string, values = variables): string => fill(template, values, where, (value) => value);
   const html = (template: string, values = variables): string => fill(template, values, where, escapeHtml, linkTo);
@@ -221,6 +223,8 @@ export const emailContentOf = (
           requestedOn: date(payment.requestedAt),
         })),
       };
+    case 'webhook':
+      return { variables: { url: message.url, failingSince: date(message.failingSince) }, lines: [] };
   }
 };
 

@@ -9,6 +9,7 @@ import type { NotificationEvent, Recipient, RecipientRole } from '#events/notifi
  * - receiver: the origin-country partner assigned to the case (`receiverId`), once there is one
  * - coordinator: every active partner with the coordinator role
  * - requester: the partner that requested a payment (`requestedBy`)
+ * - subscriber: the partner that registered a webhook endpoint
  * - finance: the finance mailbox of the stage configuration
  */
 export const recipientsByEvent = {
@@ -45,6 +46,8 @@ export const recipientsByEvent = {
   payment_disbursed: ['requester'],
   // Once a day, everything still open.
   payment_digest: ['finance'],
+  // The partner that registered the endpoint.
+  webhook_disabled: ['subscriber'],
 } as const satisfies Record<NotificationEvent, readonly RecipientRole[]>;
 
 export type RecipientTable = Record<NotificationEvent, readonly RecipientRole[]>;
@@ -54,6 +57,7 @@ export interface Parties {
   referrerId?: string | undefined;
   receiverId?: string | undefined;
   requesterId?: string | undefined;
+  subscriberId?: string | undefined;
 }
 
 /** The recipients of one event, each partner once. */
@@ -81,6 +85,9 @@ export const recipientsFor = (
         break;
       case 'requester':
         if (parties.requesterId !== undefined) add({ role, partnerId: parties.requesterId });
+        break;
+      case 'subscriber':
+        if (parties.subscriberId !== undefined) add({ role, partnerId: parties.subscriberId });
         break;
       case 'coordinator':
         for (const partnerId of coordinatorIds) add({ role, partnerId });

@@ -207,5 +207,14 @@ export default {
       line: '{reference} : {amount} (catégorie : {category}), {status}, demandé le {requestedOn} : {link}',
       todo: { finance: "Approuvez ou rejetez les paiements en attente d'approbation ; virez et confirmez ceux en attente de versement." },
     },
+    webhook_disabled: {
+      subject: 'Webhook désactivé : {url}',
+      happened:
+        "Votre webhook {url} n'a accepté aucune livraison depuis le {failingSince} : il a été désactivé et ne reçoit plus rien. Les événements manqués figurent dans ses livraisons.",
+      todo: {
+        subscriber:
+          'Vérifiez que le point de terminaison répond 2xx en moins de 10 secondes, puis enregistrez-le à nouveau (POST /v1/webhooks) et relivrez ce dont vous avez besoin depuis les anciennes livraisons.',
+      },
+    },
   },
 } satisfies LanguagePack;
