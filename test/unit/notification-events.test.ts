@@ -8,6 +8,7 @@ import {
   notificationEvents,
   paymentEvents,
   reminderEvents,
+  webhookEvents,
 } from '../../events/notification.ts';
 import { caseActions } from '../../functions/domain/case-lifecycle.ts';
 import { caseChangeOf, eventForStatusChange } from '../../functions/domain/notifications/messages.ts';
@@ -68,14 +69,15 @@ describe('which change is which event', () => {
     expect([...caseEvents].sort()).toEqual([...caseStatuses, 'promoted', 'reassigned'].sort());
   });
 
-  it('case events, reminders, payment events and the digest share one list of events, each name once, each of one kind', () => {
-    expect(notificationEvents).toEqual([...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents]);
+  it('case events, reminders, payment events, the digest and webhook events share one list of events, each name once, each of one kind', () => {
+    expect(notificationEvents).toEqual([...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents, ...webhookEvents]);
     expect(new Set(notificationEvents).size).toBe(notificationEvents.length);
     expect(notificationEvents.map(kindOfEvent)).toEqual([
       ...caseEvents.map(() => 'case'),
       ...reminderEvents.map(() => 'reminder'),
       ...paymentEvents.map(() => 'payment'),
       'payment_digest',
+      ...webhookEvents.map(() => 'webhook'),
     ]);
   });
 });
