@@ -166,5 +166,7 @@ export const webhookDeliveryMessageSchema = z.strictObject({
   partnerId: z.string(),
   token: z.string().check(z.minLength(1), z.maxLength(64)),
   notBefore: isoDateTime,
+  /** The case the event is about: a batch's deliveries to one endpoint about one case are sent in queue order. */
+  orderKey: z.optional(z.string()),
 });
 export type WebhookDeliveryMessage = z.infer<typeof webhookDeliveryMessageSchema>;

@@ -73,6 +73,7 @@ export const fanOut = (deps: FanOutDeps): EventHandler<WebhookEvent['type']> => 
         partnerId: endpoint.partnerId,
         token: deliveryId,
         notBefore: now,
+        orderKey: event.detail.caseId,
       });
       queued.push(deliveryId);
     }

@@ -36,8 +36,11 @@ type WebhookRouteHandler = Extract<
   | 'redeliver-webhook'
 >;
 
-/** A worker's attempts take the stage's attempt timeout at most, all at once: this leaves room for the table and queue calls. */
-const workerTimeout = Duration.seconds(30);
+/**
+ * A batch's attempts run at once, except those to one endpoint about one case, one after the other
+ * (10 s each at most): room for a few of those and the table and queue calls.
+ */
+const workerTimeout = Duration.seconds(60);
 const fanOutTimeout = Duration.seconds(30);
 
 /**

@@ -78,14 +78,14 @@ describe('queues', () => {
   );
   const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id) && !onFailureIds.has(id));
 
-  it('are a standard notifications queue, a FIFO payments queue and one queue per consumer of domain events, each with its dead-letter queue', () => {
+  it('are a standard notifications queue, a FIFO payments queue, the webhook deliveries queue and one queue per consumer of domain events, each with its dead-letter queue', () => {
     const eventConsumerQueues = Object.values(resourcesOf('AWS::Events::Rule')).filter(
       (rule) => rule.Properties.EventBusName !== undefined
     );
-    expect(eventConsumerQueues).toHaveLength(4);
-    expect(workQueues).toHaveLength(2 + 4);
+    expect(eventConsumerQueues).toHaveLength(5);
+    expect(workQueues).toHaveLength(3 + 5);
     expect(workQueues.filter(([, queue]) => queue.Properties.FifoQueue === true)).toHaveLength(1);
-    expect(deadLetterIds.size).toBe(2 + 4);
+    expect(deadLetterIds.size).toBe(3 + 5);
   });
 
   it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (id, queue) => {
