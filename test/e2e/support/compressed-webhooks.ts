@@ -11,7 +11,7 @@ import type { WebhookSettings } from '../../../infra/config.ts';
  */
 export const compressedWebhookSettings: WebhookSettings = {
   retryDelaysSeconds: [1, 1, 1],
-  disableAfterSeconds: 8,
+  disableAfterSeconds: 20,
   attemptTimeoutSeconds: 1,
   secretOverlapSeconds: 60,
   allowHttpLocalhost: true,
