@@ -13,8 +13,9 @@ const webhooks = new WebhookRepository(documentClient, requiredEnv('WEBHOOKS_TAB
 const queue = new WebhookDeliveryQueue(sqsClient, requiredEnv('WEBHOOK_DELIVERIES_QUEUE_URL'));
 
 /**
- * Sends a delivery again now, whatever its status, with the same `webhook-id` and body. It goes
- * back to `pending` under a new token, so a retry of it still waiting in the queue does nothing.
+ * Sends a delivery again now, whatever its status, with the same `webhook-id` and body, retried on
+ * the whole schedule if it fails again. It goes back to `pending` under a new token, so a retry of
+ * it still waiting in the queue does nothing.
  */
 const redeliver = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const endpoint = await endpointForCaller(webhooks, event, context.partner);

@@ -66,6 +66,8 @@ export const deliveryItemSchema = z.object({
   lastStatusCode: z.optional(z.int()),
   nextAttemptAt: z.optional(isoDateTime),
   createdAt: isoDateTime,
+  /** The attempts made before the latest redelivery: the retry schedule counts from there. */
+  retriesFrom: z.optional(z.int()),
   /** The attempt token the next queue message must carry; absent once the delivery is settled. */
   token: z.optional(z.string()),
 });

@@ -226,7 +226,7 @@ export class WebhookRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: deliveryKey(endpointId, id),
-          UpdateExpression: 'SET #status = :pending, #token = :token, nextAttemptAt = :at',
+          UpdateExpression: 'SET #status = :pending, #token = :token, nextAttemptAt = :at, retriesFrom = attempts',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
           ExpressionAttributeValues: { ':pending': 'pending', ':token': token, ':at': at },

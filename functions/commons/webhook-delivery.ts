@@ -70,7 +70,9 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
     durationMs: response.durationMs,
   };
   const finishedAt = now();
-  const next = outcome === 'delivered' ? undefined : nextAttemptAfter(deps.settings, delivery.attempts + 1, finishedAt);
+  // A redelivery starts the schedule again from its own first attempt.
+  const attemptsInRound = delivery.attempts + 1 - (delivery.retriesFrom ?? 0);
+  const next = outcome === 'delivered' ? undefined : nextAttemptAfter(deps.settings, attemptsInRound, finishedAt);
   let recorded: boolean;
   if (next === undefined) {
     recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
