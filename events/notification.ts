@@ -34,15 +34,25 @@ export const digestEvents = ['payment_digest'] as const;
 /** Something about a partner organisation itself: SES reported one of its mailboxes as failing (functions/ses-feedback.ts). */
 export const partnerEvents = ['partner_mailbox_failing'] as const;
 
+/** A partner's webhook endpoint was disabled after five days of failed deliveries (functions/commons/webhook-delivery.ts). */
+export const webhookEvents = ['webhook_disabled'] as const;
+
 /** One name per event across every kind, so the recipients table and each language pack have one row per event. */
-export const notificationEvents = [...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents, ...partnerEvents] as const;
+export const notificationEvents = [
+  ...caseEvents,
+  ...reminderEvents,
+  ...paymentEvents,
+  ...digestEvents,
+  ...partnerEvents,
+  ...webhookEvents,
+] as const;
 export const notificationEvent = z.enum(notificationEvents);
 export type NotificationEvent = z.infer<typeof notificationEvent>;
 export type CaseEvent = (typeof caseEvents)[number];
 export type ReminderEvent = (typeof reminderEvents)[number];
 export type PaymentEvent = (typeof paymentEvents)[number];
 
-export const notificationKinds = ['case', 'reminder', 'payment', 'payment_digest', 'partner'] as const;
+export const notificationKinds = ['case', 'reminder', 'payment', 'payment_digest', 'partner', 'webhook'] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /** The kind of message an event travels in: it decides the message's fields and the email's link. */
@@ -51,6 +61,7 @@ export const kindOfEvent = (event: NotificationEvent): NotificationKind => {
   if ((paymentEvents as readonly string[]).includes(event)) return 'payment';
   if ((digestEvents as readonly string[]).includes(event)) return 'payment_digest';
   if ((partnerEvents as readonly string[]).includes(event)) return 'partner';
+  if ((webhookEvents as readonly string[]).includes(event)) return 'webhook';
   return 'case';
 };
 
@@ -58,9 +69,10 @@ export const kindOfEvent = (event: NotificationEvent): NotificationKind => {
  * - referrer, receiver: the partners named on the case (`referrerId`, `receiverId`)
  * - coordinator: each active partner with the coordinator role (the producer lists them)
  * - requester: the partner that requested a payment (`requestedBy`)
+ * - subscriber: the partner that registered a webhook endpoint
  * - finance: the stage's finance mailbox
  */
-export const partnerRecipientRoles = ['referrer', 'receiver', 'coordinator', 'requester'] as const;
+export const partnerRecipientRoles = ['referrer', 'receiver', 'coordinator', 'requester', 'subscriber'] as const;
 export type PartnerRecipientRole = (typeof partnerRecipientRoles)[number];
 export const recipientRoles = [...partnerRecipientRoles, 'finance'] as const;
 export type RecipientRole = (typeof recipientRoles)[number];
@@ -170,12 +182,26 @@ export const partnerNotificationSchema = z.strictObject({
 });
 export type PartnerNotification = z.infer<typeof partnerNotificationSchema>;
 
+/** A webhook endpoint disabled: its URL (the partner's own, no personal data) and when. */
+export const webhookNotificationSchema = z.strictObject({
+  kind: z.literal('webhook'),
+  /** One per disabling of an endpoint. */
+  notificationId,
+  event: z.enum(webhookEvents),
+  webhookId: z.string().check(z.regex(/^[0-9a-f-]{36}$/)),
+  url: z.string().check(z.maxLength(2048)),
+  failingSince: isoDateTime,
+  recipient: z.strictObject({ role: z.literal('subscriber'), partnerId }),
+});
+export type WebhookNotification = z.infer<typeof webhookNotificationSchema>;
+
 export const notificationMessageSchema = z.discriminatedUnion('kind', [
   caseNotificationSchema,
   reminderNotificationSchema,
   paymentNotificationSchema,
   paymentDigestNotificationSchema,
   partnerNotificationSchema,
+  webhookNotificationSchema,
 ]);
 export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 

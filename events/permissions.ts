@@ -64,6 +64,11 @@ export const permissions = {
     cancel: ['receiver', 'coordinator'],
     disburse: ['finance'],
   },
+  /** A partner's own webhook endpoints (which events reach them follows the access policy, not these). */
+  webhook: {
+    manage: everyRole,
+    read: everyRole,
+  },
 } as const satisfies Record<string, Record<string, readonly Actor[]>>;
 
 export type Subject = keyof typeof permissions;

@@ -24,6 +24,7 @@ import { planRequestSchema } from './plan.ts';
 import type { Role } from './primitives.ts';
 import { referralRequestSchema } from './referral.ts';
 import { listReferralsQuerySchema } from './referral-list.ts';
+import { webhookRoutes } from './webhook-routes.ts';
 import { withdrawRequestSchema } from './withdrawal.ts';
 
 /**
@@ -33,7 +34,7 @@ import { withdrawRequestSchema } from './withdrawal.ts';
  * place and be missing from another.
  */
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** The entry file under `functions/` (without `.ts`) that serves the route. */
   handler: string;
@@ -328,6 +329,7 @@ export const apiRoutes = [
     answers: ['currentStatus', 'conflict'],
   },
   ...personalDataRoutes,
+  ...webhookRoutes,
   {
     method: 'GET',
     path: '/v1/health',

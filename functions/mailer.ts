@@ -76,7 +76,9 @@ const idsOf = (message: NotificationMessage) => ({
     ? { day: message.day }
     : message.kind === 'partner'
       ? { aboutPartner: message.partnerId, failure: message.failure }
-      : { caseId: message.caseId, reference: message.reference }),
+      : message.kind === 'webhook'
+        ? { webhookId: message.webhookId }
+        : { caseId: message.caseId, reference: message.reference }),
   ...(message.kind === 'payment' ? { paymentId: message.paymentId } : {}),
   ...(message.kind === 'reminder' ? { item: message.item } : {}),
 });

@@ -48,6 +48,40 @@ const backupSettings = z
     message: 'vaultLock.minRetentionDays must not exceed dailyRetentionDays',
   });
 
+/**
+ * Partner webhooks (infra/constructs/partner-webhooks.ts): the delays between a delivery's attempts
+ * (the last attempt comes after their sum, which must reach a day), how long an endpoint may fail
+ * everything before it is disabled, the timeout of one attempt, how long a rotated secret still
+ * signs, and whether `http://localhost` may be registered (the stage the local stack runs; never prod).
+ */
+const dayInSeconds = 24 * 60 * 60;
+export const webhookSettingsSchema = z
+  .strictObject({
+    retryDelaysSeconds: z.array(z.number().int().positive()).min(1).max(40),
+    disableAfterSeconds: z.number().int().positive(),
+    attemptTimeoutSeconds: z.number().int().min(1).max(10),
+    secretOverlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * dayInSeconds),
+    allowHttpLocalhost: z.boolean(),
+  })
+  .refine((settings) => settings.retryDelaysSeconds.reduce((sum, delay) => sum + delay, 0) >= dayInSeconds, {
+    message: 'must retry for at least 24 hours in all',
+    path: ['retryDelaysSeconds'],
+  });
+export type WebhookSettings = z.infer<typeof webhookSettingsSchema>;
+
+/** Growing delays, about 27.5 hours in all: 10 s, 1 min, 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
+export const defaultWebhookSettings: WebhookSettings = {
+  retryDelaysSeconds: [10, 60, 300, 1800, 3600, 7200, 14_400, 28_800, 43_200],
+  disableAfterSeconds: 5 * dayInSeconds,
+  attemptTimeoutSeconds: 10,
+  secretOverlapSeconds: dayInSeconds,
+  allowHttpLocalhost: false,
+};
+
 export const stageConfigSchema = z
   .strictObject({
     stage: z.enum(stageNames),
@@ -93,13 +127,21 @@ export const stageConfigSchema = z
     programmeWindows: z
       .record(z.string().regex(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'must be a programme id such as CARE' }), programmeWindow)
       .default({}),
+    webhooks: webhookSettingsSchema.default(defaultWebhookSettings),
   })
   .refine((config) => config.account === undefined || config.region !== undefined, {
     message: 'a stage pinned to an account needs its region too',
     path: ['region'],
+  })
+  .refine((config) => config.stage !== 'prod' || !config.webhooks.allowHttpLocalhost, {
+    message: 'prod may not allow http://localhost webhooks',
+    path: ['webhooks', 'allowHttpLocalhost'],
   });
 
-export type StageConfig = z.infer<typeof stageConfigSchema>;
+/** `webhooks` may be left out of a configuration built in code (tests): the defaults apply (`webhookSettingsOf`). */
+export type StageConfig = Omit<z.infer<typeof stageConfigSchema>, 'webhooks'> & { webhooks?: WebhookSettings };
+
+export const webhookSettingsOf = (config: StageConfig): WebhookSettings => config.webhooks ?? defaultWebhookSettings;
 
 const overridableKeys = ['senderAddress', 'mailDomain', 'financeAddress', 'alarmEmail', 'caseBaseUrl', 'account', 'region'] as const;
 

@@ -18,6 +18,7 @@ import { HouseFunction } from './constructs/house-function.ts';
 import { StageAlarms } from './constructs/operational-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PartnerApi } from './constructs/partner-api.ts';
+import { PartnerWebhooks } from './constructs/partner-webhooks.ts';
 import { PaymentProcessing } from './constructs/payment-processing.ts';
 import { PersonalData } from './constructs/personal-data.ts';
 import { PersonalDataKey } from './constructs/personal-data-key.ts';
@@ -221,8 +222,17 @@ export class ReferralStack extends Stack {
       events,
     });
 
+    const webhooks = new PartnerWebhooks(this, 'Webhooks', {
+      ...functionDefaults,
+      tables,
+      events,
+      personalDataKey: personalData,
+      notificationsQueue: notifications.queue,
+    });
+
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
+      ...webhooks.routeFunctions,
       ...erasure.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,

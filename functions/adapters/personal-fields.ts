@@ -28,7 +28,9 @@ export type PersonalField =
   | `payment.payee.name#${string}`
   | `payment.payee.iban#${string}`
   | `payment.purpose#${string}`
-  | `payment.steps.note#${string}`;
+  | `payment.steps.note#${string}`
+  /** A webhook endpoint's signing secrets (functions/adapters/webhook-items.ts); the record is the endpoint, not a case. */
+  | 'webhook.secret';
 
 /**
  * Seals one personal value of one case (KMS `GenerateDataKey`), or opens one (KMS `Decrypt`). The

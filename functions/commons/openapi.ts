@@ -21,6 +21,7 @@ import { type ApiRoute, apiRoutes, type RouteAnswer, type RouteKey, rolesFor, ro
 import { lifecycleSamples } from '#events/samples/lifecycle';
 import { paymentRequestExample, transferInstructionsExample } from '#events/samples/payments';
 import referralExample from '../../events/samples/referral-tact.json' with { type: 'json' };
+import { webhookOperations, webhookResponseSchemas } from './openapi-webhooks.ts';
 
 /**
  * The partner contract as OpenAPI 3.1, generated from the route table and the zod schemas the
@@ -63,6 +64,7 @@ const responseSchemas: Record<string, z.ZodMiniType> = {
   'POST /v1/payments/{id}/cancel': z.union([paymentViewSchema, paymentFinanceViewSchema]),
   'POST /v1/payments/{id}/disbursed': z.union([paymentViewSchema, paymentFinanceViewSchema]),
   'GET /v1/payments/{id}/transfer-instructions': transferInstructionsSchema,
+  ...webhookResponseSchemas,
 };
 
 const responseExamples: Record<string, unknown> = {
@@ -108,8 +110,14 @@ const requestExamples: Record<string, unknown> = {
 };
 
 /** What the record named by `{id}` is, in the words of the answers about it. */
-const subjectOf = (route: ApiRoute): 'case' | 'payment' | 'programme' =>
-  route.path.startsWith('/v1/payments/') ? 'payment' : isProgrammePath(route) ? 'programme' : 'case';
+const subjectOf = (route: ApiRoute): 'case' | 'payment' | 'programme' | 'webhook' =>
+  route.path.startsWith('/v1/webhooks')
+    ? 'webhook'
+    : route.path.startsWith('/v1/payments/')
+      ? 'payment'
+      : isProgrammePath(route)
+        ? 'programme'
+        : 'case';
 
 const has = (route: ApiRoute, answer: RouteAnswer): boolean => route.answers?.includes(answer) ?? false;
 
@@ -134,6 +142,7 @@ const errorStatusesOf = (route: ApiRoute): Map<number, string[]> => {
     [
       403,
       route.path.includes('{id}') &&
+        subject !== 'webhook' &&
         (route.method !== 'GET' || has(route, 'currentStatus')) &&
         `Your organisation may not take this step on this ${subject} (e.g. not its requester, or its requester where four eyes apply).`,
     ],
@@ -321,5 +330,6 @@ export const buildOpenApiDocument = () => {
       },
     },
     paths,
+    webhooks: webhookOperations(jsonSchema),
   };
 };

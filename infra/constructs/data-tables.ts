@@ -60,6 +60,8 @@ export class DataTables extends Construct {
   readonly partners: Table;
   readonly idempotency: Table;
   readonly accessLog: Table;
+  /** Partner webhook endpoints and their deliveries (layout: functions/adapters/webhook-items.ts). */
+  readonly webhooks: Table;
 
   constructor(scope: Construct, id: string, props: { config: StageConfig }) {
     super(scope, id);
@@ -139,6 +141,22 @@ export class DataTables extends Construct {
       encryptionKey: this.key,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
+    });
+
+    // Webhook endpoints and deliveries: deliveries expire after 30 days (`expiresAt`); the sparse
+    // `activeEndpoints` index holds the endpoints still active, which every domain event is matched against.
+    this.webhooks = new Table(this, 'Webhooks', {
+      ...common,
+      encryptionKey: this.key,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.webhooks.addGlobalSecondaryIndex({
+      indexName: 'activeEndpoints',
+      partitionKey: { name: 'activePartition', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
 
     // Powertools idempotency layout: `id` key, `expiration` TTL.

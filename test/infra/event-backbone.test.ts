@@ -114,7 +114,7 @@ describe('the bus', () => {
   });
 
   it('has a rule per consumer', () => {
-    expect(busRules()).toHaveLength(4);
+    expect(busRules()).toHaveLength(5);
   });
 
   it.each(busRules())('rule %s: routes to one queue with a dead-letter queue and an alarm, consumed with partial failures', (_id, rule) => {

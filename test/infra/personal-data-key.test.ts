@@ -28,6 +28,9 @@ const writers: string[] = [
   'RejectPayment',
   'CancelPayment',
   'PersonalDataEraseReferral',
+  // A webhook endpoint's signing secret is sealed like personal data (functions/commons/webhook-secrets.ts).
+  'WebhooksRegister',
+  'WebhooksRotateSecret',
 ];
 /** Logical id prefixes of the functions granted `read` (kms:Decrypt): they answer with personal data, or compare it. */
 const readers: string[] = [
@@ -41,6 +44,8 @@ const readers: string[] = [
   'CancelPayment',
   'RecordDisbursement',
   'GetTransferInstructions',
+  // Opens the signing secrets to sign each attempt.
+  'WebhooksWorker',
 ];
 
 type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; UpdateReplacePolicy?: string };

@@ -57,6 +57,7 @@ const invalidQuery: Partial<Record<RouteKey, string>> = {
   'GET /v1/referrals/{id}/payments': 'limit=0',
   'GET /v1/referrals/{id}/access-log': 'limit=0',
   'GET /v1/payments/export': 'from=2026-13-01&to=someday',
+  'GET /v1/webhooks/{id}/deliveries': 'limit=0',
 };
 
 const casesFor = (route: ApiRoute): ContractCase[] => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../events/primitives.ts';
 import { type ApiRoute, apiRoutes, type RouteKey, rolesFor, routeKeyOf } from '../../events/routes.ts';
 import { tactReferral } from '../../events/samples/index.ts';
 import { paymentRequest } from '../../events/samples/payments.ts';
@@ -33,9 +34,20 @@ describe('API5 function-level authorization: every partner route × every role',
    * needs it: the disbursement and the transfer instructions), a case elsewhere (reintegrating with an approved plan for its payment routes, put in
    * the status the route's setup needs otherwise).
    */
-  const pathIdFor = async (route: ApiRoute): Promise<string> => {
+  const pathIdFor = async (route: ApiRoute, role: Role): Promise<{ id: string; deliveryId?: string }> => {
     const setup = routeSetups[route.handler];
-    if (setup?.pathId !== undefined) return setup.pathId;
+    if (setup?.pathId !== undefined) return { id: setup.pathId };
+    // A webhook is its partner's own: each role's partner registers one (and pings it, for a delivery).
+    if (route.path.startsWith('/v1/webhooks/{id}')) {
+      const key = byRole(role).key;
+      const registered = await api.call('POST /v1/webhooks', { key, body: routeSetups['register-webhook']!.body() });
+      expect(registered.status, registered.raw).toBe(201);
+      const id = registered.body.id as string;
+      if (!route.path.includes('{deliveryId}')) return { id };
+      const pinged = await api.call('POST /v1/webhooks/{id}/ping', { key, id });
+      expect(pinged.status, pinged.raw).toBe(202);
+      return { id, deliveryId: pinged.body.id as string };
+    }
     if (route.path.startsWith('/v1/payments/{id}')) {
       const caseId = await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
       const requested = await requestPayment(partners.receiver, caseId, paymentRequest());
@@ -43,10 +55,10 @@ describe('API5 function-level authorization: every partner route × every role',
       if (route.handler === 'record-disbursement' || route.handler === 'get-transfer-instructions') {
         expect((await paymentStep(partners.coordinator, 'approve', requested.body.id)).status).toBe(200);
       }
-      return requested.body.id;
+      return { id: requested.body.id };
     }
     if (route.path.startsWith('/v1/referrals/{id}/payments')) {
-      return givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver });
+      return { id: await givenReintegratingCase({ referrer: partners.referrer, receiver: partners.receiver }) };
     }
     const caseId = (await submit(partners.referrer)).body.id;
     const extra = setup?.extra?.(caseId);
@@ -55,16 +67,17 @@ describe('API5 function-level authorization: every partner route × every role',
       { status: setup?.status ?? 'eligible', receiverId: partners.receiver.partnerId, ...extra?.changes },
       extra?.records
     );
-    return caseId;
+    return { id: caseId };
   };
 
   it.each(cells)('%s as %s', async (_key, role, route: ApiRoute) => {
     const setup = routeSetups[route.handler];
-    const id = route.path.includes('{id}') ? await pathIdFor(route) : undefined;
+    const path = route.path.includes('{id}') ? await pathIdFor(route, role) : undefined;
     const body = setup?.body();
     const response = await api.call(routeKeyOf(route) as RouteKey, {
       key: byRole(role).key,
-      id,
+      id: path?.id,
+      deliveryId: path?.deliveryId,
       query: setup?.query,
       body,
       // Only the routes that require one get an Idempotency-Key: the matrix is about roles.

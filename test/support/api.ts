@@ -29,6 +29,8 @@ export interface ApiCall {
   key?: string;
   /** The `{id}` path parameter. */
   id?: string;
+  /** The `{deliveryId}` path parameter (a webhook delivery). */
+  deliveryId?: string;
   /** Sent as JSON with a fresh Idempotency-Key; a string is sent as it is (malformed bodies). */
   body?: unknown;
   /** The raw query string, e.g. `status=lost&limit=2`. */
@@ -52,7 +54,10 @@ export const api = {
     const httpRequest: HttpRequest = {
       method: route.method,
       route: route.path,
-      pathParameters: request.id === undefined ? undefined : { id: request.id },
+      pathParameters:
+        request.id === undefined
+          ? undefined
+          : { id: request.id, ...(request.deliveryId === undefined ? {} : { deliveryId: request.deliveryId }) },
       queryString: request.query,
       headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)),
       body: hasBody ? (typeof request.body === 'string' ? request.body : JSON.stringify(request.body)) : undefined,

@@ -12,6 +12,7 @@ import {
 import { type LanguagePack, loadLanguagePack } from '../../functions/domain/notifications/emails.ts';
 import { notificationsFor, partnerMailboxNotifications } from '../../functions/domain/notifications/messages.ts';
 import { recipientsByEvent, recipientsFor } from '../../functions/domain/notifications/recipients.ts';
+import { webhookDisabledNotifications } from '../../functions/domain/notifications/webhook-messages.ts';
 import { paymentDigest, paymentNotifications } from '../../functions/domain/payment-notifications.ts';
 import { paymentIdFor } from '../../functions/domain/payment-request.ts';
 import { reminderMessages } from '../../functions/domain/reminders.ts';
@@ -60,6 +61,12 @@ export const everyMessage = (
   ...paymentNotifications({ status: 'approved' }, { ...payment, status: 'disbursed' }),
   paymentDigest('2027-06-15', open)!,
   ...partnerMailboxNotifications('receiver-al-1', 'bounce', '2027-06-15T08:00:00.000Z', coordinators),
+  ...webhookDisabledNotifications({
+    webhookId: '0b6f3c1e-2a4d-4c8e-9f10-3a5b7c9d1e2f',
+    url: 'https://cms.partner.example/hooks/trm',
+    partnerId: 'receiver-al-1',
+    failingSince: '2027-06-10T08:00:00.000Z',
+  }),
 ];
 
 export const sampleCase: CaseChangeImage = {

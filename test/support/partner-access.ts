@@ -61,6 +61,9 @@ export const routeSetups: Record<
   { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string; query?: string }
 > = {
   'create-referral': { body: () => tactReferral() },
+  // A name under `.example` never resolves: the registration's checks pass without reaching anything.
+  'register-webhook': { body: () => ({ url: 'https://hooks.partner.example/trm', events: ['referral.status_changed'] }) },
+  'list-webhook-deliveries': { body: () => undefined, query: 'limit=10' },
   'decide-referral': { status: 'needs_review', body: () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }) },
   'programme-figures': { body: () => undefined, pathId: 'TACT' },
   'withdraw-referral': { body: () => ({ reason: 'other' }) },

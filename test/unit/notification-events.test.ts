@@ -9,6 +9,7 @@ import {
   partnerEvents,
   paymentEvents,
   reminderEvents,
+  webhookEvents,
 } from '../../events/notification.ts';
 import { caseActions } from '../../functions/domain/case-lifecycle.ts';
 import { caseChangeOf, eventForStatusChange } from '../../functions/domain/notifications/messages.ts';
@@ -69,8 +70,15 @@ describe('which change is which event', () => {
     expect([...caseEvents].sort()).toEqual([...caseStatuses, 'promoted', 'reassigned'].sort());
   });
 
-  it("case events, reminders, payment events, the digest and partners' events share one list of events, each name once, each of one kind", () => {
-    expect(notificationEvents).toEqual([...caseEvents, ...reminderEvents, ...paymentEvents, ...digestEvents, ...partnerEvents]);
+  it("case events, reminders, payment events, the digest, partners' events and webhook events share one list of events, each name once, each of one kind", () => {
+    expect(notificationEvents).toEqual([
+      ...caseEvents,
+      ...reminderEvents,
+      ...paymentEvents,
+      ...digestEvents,
+      ...partnerEvents,
+      ...webhookEvents,
+    ]);
     expect(new Set(notificationEvents).size).toBe(notificationEvents.length);
     expect(notificationEvents.map(kindOfEvent)).toEqual([
       ...caseEvents.map(() => 'case'),
@@ -78,6 +86,7 @@ describe('which change is which event', () => {
       ...paymentEvents.map(() => 'payment'),
       'payment_digest',
       'partner',
+      ...webhookEvents.map(() => 'webhook'),
     ]);
   });
 });

@@ -16,6 +16,7 @@ const entriesHoldingTheKey = [
   'create-referral',
   'decide-referral',
   'decline-referral',
+  'deliver-webhook',
   'draft-plan',
   'erase-referral',
   'get-payment',
@@ -25,10 +26,12 @@ const entriesHoldingTheKey = [
   'reassign-referral',
   'record-disbursement',
   'record-visit',
+  'register-webhook',
   'reject-payment',
   'reopen-referral',
   'request-payment',
   'return-plan',
+  'rotate-webhook-secret',
   'withdraw-referral',
 ];
 

@@ -69,6 +69,8 @@ export const variableNames = [
   'requestedOn',
   'partner',
   'failure',
+  'url',
+  'failingSince',
 ] as const;
 export type VariableName = (typeof variableNames)[number];
 export type EmailVariables = Partial<Record<VariableName, string>>;
@@ -130,8 +132,13 @@ export const renderEmail = (
     throw new TemplateError(`${pack.language}: ${event} has no line for its listed items`);
   }
   const kind = kindOfEvent(event);
-  // The digest's lines carry their own links; a partner's mailbox is about no case.
-  const opener = kind === 'payment_digest' || kind === 'partner' ? undefined : kind === 'payment' ? pack.openPayment : pack.openCase;
+  // The digest's lines carry their own links; a partner's mailbox is about no case; a webhook's email names its URL.
+  const opener =
+    kind === 'payment_digest' || kind === 'partner' || kind === 'webhook'
+      ? undefined
+      : kind === 'payment'
+        ? pack.openPayment
+        : pack.openCase;
   const where = `${pack.language}/${event}`;
   const text = (template: string, values = variables): string => fill(template, values, where, (value) => value);
   const html = (template: string, values = variables): string => fill(template, values, where, escapeHtml, linkTo);
@@ -228,6 +235,8 @@ export const emailContentOf = (
       };
     case 'partner':
       return { variables: { partner: message.partnerId, failure: pack.mailboxFailures[message.failure] }, lines: [] };
+    case 'webhook':
+      return { variables: { url: message.url, failingSince: date(message.failingSince) }, lines: [] };
   }
 };
 

@@ -9,6 +9,7 @@ import type { NotificationEvent, Recipient, RecipientRole } from '#events/notifi
  * - receiver: the origin-country partner assigned to the case (`receiverId`), once there is one
  * - coordinator: every active partner with the coordinator role
  * - requester: the partner that requested a payment (`requestedBy`)
+ * - subscriber: the partner that registered a webhook endpoint
  * - finance: the finance mailbox of the stage configuration
  */
 export const recipientsByEvent = {
@@ -47,6 +48,8 @@ export const recipientsByEvent = {
   payment_digest: ['finance'],
   // A partner's mailbox fails: the coordinators get the partner to give a working address.
   partner_mailbox_failing: ['coordinator'],
+  // The partner that registered the endpoint.
+  webhook_disabled: ['subscriber'],
 } as const satisfies Record<NotificationEvent, readonly RecipientRole[]>;
 
 export type RecipientTable = Record<NotificationEvent, readonly RecipientRole[]>;
@@ -56,6 +59,7 @@ export interface Parties {
   referrerId?: string | undefined;
   receiverId?: string | undefined;
   requesterId?: string | undefined;
+  subscriberId?: string | undefined;
 }
 
 /** The recipients of one event, each partner once. */
@@ -83,6 +87,9 @@ export const recipientsFor = (
         break;
       case 'requester':
         if (parties.requesterId !== undefined) add({ role, partnerId: parties.requesterId });
+        break;
+      case 'subscriber':
+        if (parties.subscriberId !== undefined) add({ role, partnerId: parties.subscriberId });
         break;
       case 'coordinator':
         for (const partnerId of coordinatorIds) add({ role, partnerId });

@@ -219,5 +219,14 @@ export default {
           'Ask the partner for a working address and have ops update it; ops then clear the mailbox (npm run partner -- clear-mailbox).',
       },
     },
+    webhook_disabled: {
+      subject: 'Webhook disabled: {url}',
+      happened:
+        'Your webhook {url} has answered no delivery since {failingSince}, so it has been disabled and receives nothing more. The events it missed are listed in its deliveries.',
+      todo: {
+        subscriber:
+          'Check that the endpoint answers 2xx within 10 seconds, then register it again (POST /v1/webhooks) and redeliver what you need from the old deliveries.',
+      },
+    },
   },
 } satisfies LanguagePack;

@@ -219,5 +219,14 @@ export default {
           "Demandez au partenaire une adresse qui fonctionne et faites-la mettre à jour par l'équipe d'exploitation, qui rétablit ensuite la boîte (npm run partner -- clear-mailbox).",
       },
     },
+    webhook_disabled: {
+      subject: 'Webhook désactivé : {url}',
+      happened:
+        "Votre webhook {url} n'a accepté aucune livraison depuis le {failingSince} : il a été désactivé et ne reçoit plus rien. Les événements manqués figurent dans ses livraisons.",
+      todo: {
+        subscriber:
+          'Vérifiez que le point de terminaison répond 2xx en moins de 10 secondes, puis enregistrez-le à nouveau (POST /v1/webhooks) et relivrez ce dont vous avez besoin depuis les anciennes livraisons.',
+      },
+    },
   },
 } satisfies LanguagePack;

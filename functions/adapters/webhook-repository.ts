@@ -1,0 +1,269 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryAttempt, DeliveryStatus } from '#events/webhooks';
+import type { CursorBinding, PageCursors } from './cursor.ts';
+import { queryAll } from './dynamodb-queries.ts';
+import {
+  activeEndpointsIndex,
+  activePartition,
+  type DeliveryItem,
+  deliveriesPk,
+  deliveryItem,
+  deliveryItemSchema,
+  deliveryKey,
+  type EndpointItem,
+  endpointItem,
+  endpointItemSchema,
+  endpointKey,
+  endpointsPk,
+  maxHistory,
+} from './webhook-items.ts';
+
+const lostCondition = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
+
+/** What one attempt changed on its delivery. */
+export interface AttemptRecord {
+  attempt: DeliveryAttempt;
+  status: DeliveryStatus;
+  nextAttemptAt?: string | undefined;
+  /** The token of the next message, while the delivery stays pending. */
+  nextToken?: string | undefined;
+}
+
+/** Endpoints and deliveries of partner webhooks (layout: webhook-items.ts). */
+export class WebhookRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly cursors?: PageCursors
+  ) {}
+
+  async createEndpoint(endpoint: EndpointItem): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: endpointItem(endpoint), ConditionExpression: 'attribute_not_exists(pk)' })
+    );
+  }
+
+  async endpointsOf(owner: string): Promise<EndpointItem[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :endpoint)',
+      ExpressionAttributeValues: { ':pk': endpointsPk(owner), ':endpoint': 'ENDPOINT#' },
+    });
+    return items.map((item) => endpointItemSchema.parse(item));
+  }
+
+  async getEndpoint(owner: string, endpointId: string): Promise<EndpointItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: endpointKey(owner, endpointId), ConsistentRead: true })
+    );
+    return Item === undefined ? undefined : endpointItemSchema.parse(Item);
+  }
+
+  /** Whether there was such an endpoint. Its deliveries stay until they expire, readable by no route. */
+  async deleteEndpoint(owner: string, endpointId: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: endpointKey(owner, endpointId), ReturnValues: 'ALL_OLD' })
+    );
+    return Attributes !== undefined;
+  }
+
+  /** Every active endpoint (a sparse index: disabled ones leave it). */
+  async activeEndpoints(): Promise<EndpointItem[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: activeEndpointsIndex,
+      KeyConditionExpression: 'activePartition = :active',
+      ExpressionAttributeValues: { ':active': activePartition },
+    });
+    return items.map((item) => endpointItemSchema.parse(item));
+  }
+
+  /** A new secret; the one it replaces still signs until `previousValidUntil`. False when there is no such endpoint. */
+  async rotateSecret(owner: string, endpointId: string, sealed: { secret: string; previous: string; previousValidUntil: string }) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: endpointKey(owner, endpointId),
+          UpdateExpression: 'SET secret = :secret, previousSecret = :previous, previousSecretValidUntil = :until',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':secret': sealed.secret, ':previous': sealed.previous, ':until': sealed.previousValidUntil },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordDelivered(owner: string, endpointId: string, at: string): Promise<void> {
+    await this.updateIfExists(owner, endpointId, 'SET lastDeliveredAt = :at REMOVE failingSince', { ':at': at });
+  }
+
+  /** Notes a failed attempt: the endpoint's failures start now unless they started earlier. */
+  async recordFailed(owner: string, endpointId: string, at: string): Promise<void> {
+    await this.updateIfExists(owner, endpointId, 'SET failingSince = if_not_exists(failingSince, :at)', { ':at': at });
+  }
+
+  /** Disables an endpoint still active and failing since `failingSince`; true for the one call that did it. */
+  async disable(owner: string, endpointId: string, failingSince: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: endpointKey(owner, endpointId),
+          UpdateExpression: 'SET #status = :disabled, disabledAt = :at REMOVE activePartition',
+          ConditionExpression: '#status = :active AND failingSince = :since',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':at': at, ':since': failingSince },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  private async updateIfExists(owner: string, endpointId: string, expression: string, values: Record<string, unknown>) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: endpointKey(owner, endpointId),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: values,
+        })
+      );
+    } catch (error) {
+      // Deleted meanwhile: nothing left to record on.
+      if (!lostCondition(error)) throw error;
+    }
+  }
+
+  /** Writes a new delivery; false when it exists already (the same event for the same endpoint, seen again). */
+  async createDelivery(delivery: DeliveryItem): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: deliveryItem(delivery), ConditionExpression: 'attribute_not_exists(pk)' })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  async getDelivery(endpointId: string, id: string): Promise<DeliveryItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: deliveryKey(endpointId, id), ConsistentRead: true })
+    );
+    return Item === undefined ? undefined : deliveryItemSchema.parse(Item);
+  }
+
+  /**
+   * Records an attempt made with `token`; false when the delivery no longer holds that token (another
+   * copy of the message got there first, or a redelivery replaced it), and then nothing changes.
+   */
+  async recordAttempt(endpointId: string, id: string, token: string, record: AttemptRecord): Promise<boolean> {
+    const set = [
+      '#status = :status',
+      'attempts = attempts + :one',
+      'history = list_append(history, :attempt)',
+      ...(record.attempt.statusCode === undefined ? [] : ['lastStatusCode = :code']),
+      ...(record.nextAttemptAt === undefined ? [] : ['nextAttemptAt = :next']),
+      ...(record.nextToken === undefined ? [] : ['#token = :nextToken']),
+    ];
+    const remove = [
+      ...(record.nextAttemptAt === undefined ? ['nextAttemptAt'] : []),
+      ...(record.nextToken === undefined ? ['#token'] : []),
+    ];
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(endpointId, id),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+          ExpressionAttributeValues: {
+            ':status': record.status,
+            ':one': 1,
+            ':attempt': [record.attempt],
+            ':token': token,
+            ...(record.attempt.statusCode === undefined ? {} : { ':code': record.attempt.statusCode }),
+            ...(record.nextAttemptAt === undefined ? {} : { ':next': record.nextAttemptAt }),
+            ...(record.nextToken === undefined ? {} : { ':nextToken': record.nextToken }),
+          },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Keeps the history bounded: the oldest attempts beyond `maxHistory` are dropped, the count stays. */
+  async trimHistory(delivery: DeliveryItem): Promise<void> {
+    if (delivery.history.length <= maxHistory) return;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
+        UpdateExpression: `REMOVE ${Array.from({ length: delivery.history.length - maxHistory }, (_, i) => `history[${i}]`).join(', ')}`,
+      })
+    );
+  }
+
+  /** Makes a delivery pending again with a new token, due now; false when there is no such delivery. */
+  async restart(endpointId: string, id: string, token: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(endpointId, id),
+          UpdateExpression: 'SET #status = :pending, #token = :token, nextAttemptAt = :at, retriesFrom = attempts',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':token': token, ':at': at },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  /** One page of an endpoint's deliveries (in delivery id order); the cursor is bound to the endpoint and the caller. */
+  async pageDeliveries(endpointId: string, query: { limit: number; cursor?: string | undefined; caller: string }) {
+    if (this.cursors === undefined) throw new Error('deliveries are paged only by a repository given the page cursors');
+    const pk = deliveriesPk(endpointId);
+    const binding: CursorBinding = { list: `deliveries of webhook ${endpointId}`, caller: query.caller };
+    const startKey =
+      query.cursor === undefined
+        ? undefined
+        : await this.cursors.open(query.cursor, binding, {
+            keyNames: ['pk', 'sk'],
+            partition: { name: 'pk', value: pk },
+            fits: (key) => key.pk === pk && key.sk.startsWith('DELIVERY#'),
+          });
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
+        ExpressionAttributeValues: { ':pk': pk, ':delivery': 'DELIVERY#' },
+        Limit: query.limit,
+        ExclusiveStartKey: startKey,
+      })
+    );
+    return {
+      items: (page.Items ?? []).map((item) => deliveryItemSchema.parse(item)),
+      ...(page.LastEvaluatedKey === undefined ? {} : { nextCursor: await this.cursors.seal(page.LastEvaluatedKey, binding) }),
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { NotificationQueue } from '#adapters/notification-queue';
+import type { PersonalDataOpener } from '#adapters/personal-fields';
+import type { WebhookDeliveryQueue } from '#adapters/webhook-delivery-queue';
+import type { EndpointItem } from '#adapters/webhook-items';
+import { maxHistory } from '#adapters/webhook-items';
+import type { WebhookRepository } from '#adapters/webhook-repository';
+import { webhookDisabledNotifications } from '#domain/notifications/webhook-messages';
+import { checkWebhookUrl } from '#domain/webhook-address';
+import { nextAttemptAfter, queueDelaySeconds, shouldDisable } from '#domain/webhook-schedule';
+import type { DeliveryAttempt, WebhookDeliveryMessage } from '#events/webhooks';
+import { logger } from './powertools.ts';
+import { type Resolver, sendToEndpoint, systemResolver, type WebhookResponse } from './webhook-http.ts';
+import { signingSecrets } from './webhook-secrets.ts';
+import type { WebhookSettings } from './webhook-settings.ts';
+import { signedHeaders } from './webhook-signing.ts';
+
+export interface DeliveryDeps {
+  webhooks: WebhookRepository;
+  queue: WebhookDeliveryQueue;
+  notifications: NotificationQueue;
+  opener: PersonalDataOpener;
+  settings: WebhookSettings;
+  resolver?: Resolver;
+  now?: () => Date;
+}
+
+export type AttemptOutcome = 'waiting' | 'stale' | 'delivered' | 'retrying' | 'failed';
+
+const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
+  if (response.kind !== 'answered') return response.kind;
+  if (response.statusCode >= 200 && response.statusCode < 300) return 'delivered';
+  return response.statusCode >= 300 && response.statusCode < 400 ? 'redirect' : 'status';
+};
+
+/**
+ * One attempt of one delivery, as its queue message asks (README "Webhooks for integrators"):
+ * - not due yet: the message goes back to the queue delayed (at most 15 minutes each time);
+ * - a message whose token the delivery no longer holds does nothing (a duplicate, or replaced by a
+ *   redelivery), so each attempt is made by one message;
+ * - the POST, signed, within the attempt timeout, to an address checked again now, no redirect followed;
+ * - a 2xx settles it `delivered`; anything else is retried after the next delay of the schedule (the
+ *   next message queued before the attempt is recorded, so a crash in between repeats the attempt
+ *   rather than losing it), and when the schedule is spent the delivery is `failed`;
+ * - the endpoint remembers since when it has failed everything, and is disabled once that lasts
+ *   long enough, its partner told by email.
+ */
+export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDeliveryMessage): Promise<AttemptOutcome> => {
+  const now = deps.now ?? (() => new Date());
+  const due = new Date(message.notBefore);
+  if (queueDelaySeconds(due, now()) > 0) {
+    await deps.queue.send(message, queueDelaySeconds(due, now()));
+    return 'waiting';
+  }
+  const delivery = await deps.webhooks.getDelivery(message.endpointId, message.deliveryId);
+  if (delivery === undefined || delivery.status !== 'pending' || delivery.token !== message.token) return 'stale';
+  const endpoint = await deps.webhooks.getEndpoint(message.partnerId, message.endpointId);
+  const startedAt = now();
+  if (endpoint === undefined || endpoint.status !== 'active') {
+    const attempt: DeliveryAttempt = { at: startedAt.toISOString(), outcome: 'endpoint_disabled', durationMs: 0 };
+    await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, { attempt, status: 'failed' });
+    return 'failed';
+  }
+  const response = await post(deps, endpoint, delivery.deliveryId, delivery.payload, startedAt);
+  const outcome = outcomeOf(response);
+  const attempt: DeliveryAttempt = {
+    at: startedAt.toISOString(),
+    ...(response.kind === 'answered' ? { statusCode: response.statusCode } : {}),
+    outcome,
+    durationMs: response.durationMs,
+  };
+  const finishedAt = now();
+  // A redelivery starts the schedule again from its own first attempt.
+  const attemptsInRound = delivery.attempts + 1 - (delivery.retriesFrom ?? 0);
+  const next = outcome === 'delivered' ? undefined : nextAttemptAfter(deps.settings, attemptsInRound, finishedAt);
+  let recorded: boolean;
+  if (next === undefined) {
+    recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
+      attempt,
+      status: outcome === 'delivered' ? 'delivered' : 'failed',
+    });
+  } else {
+    const nextToken = randomUUID();
+    await deps.queue.send({ ...message, token: nextToken, notBefore: next.toISOString() }, queueDelaySeconds(next, finishedAt));
+    recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
+      attempt,
+      status: 'pending',
+      nextAttemptAt: next.toISOString(),
+      nextToken,
+    });
+  }
+  if (!recorded) return 'stale';
+  if (delivery.history.length + 1 > maxHistory) {
+    const updated = await deps.webhooks.getDelivery(message.endpointId, message.deliveryId);
+    if (updated !== undefined) await deps.webhooks.trimHistory(updated);
+  }
+  logger.info('webhook attempt', {
+    deliveryId: delivery.deliveryId,
+    webhookId: endpoint.endpointId,
+    type: delivery.type,
+    attempt: delivery.attempts + 1,
+    outcome,
+    statusCode: attempt.statusCode,
+    nextAttemptAt: next?.toISOString(),
+  });
+  if (outcome === 'delivered') {
+    await deps.webhooks.recordDelivered(endpoint.partnerId, endpoint.endpointId, startedAt.toISOString());
+    return 'delivered';
+  }
+  await noteFailure(deps, endpoint, startedAt);
+  return next === undefined ? 'failed' : 'retrying';
+};
+
+const post = async (deps: DeliveryDeps, endpoint: EndpointItem, deliveryId: string, body: string, at: Date): Promise<WebhookResponse> => {
+  const form = checkWebhookUrl(endpoint.url, { allowHttpLocalhost: deps.settings.allowHttpLocalhost });
+  if (!form.ok) return { kind: 'unsafe_address', durationMs: 0 };
+  const secrets = await signingSecrets(deps.opener, endpoint, at);
+  return sendToEndpoint(
+    form.target,
+    { method: 'POST', headers: signedHeaders(deliveryId, at, body, secrets), body, timeoutMs: deps.settings.attemptTimeoutSeconds * 1000 },
+    deps.resolver ?? systemResolver
+  );
+};
+
+/** A failed attempt: the endpoint's failure streak starts (or goes on); long enough, and it is disabled. */
+const noteFailure = async (deps: DeliveryDeps, endpoint: EndpointItem, at: Date): Promise<void> => {
+  await deps.webhooks.recordFailed(endpoint.partnerId, endpoint.endpointId, at.toISOString());
+  const failingSince = endpoint.failingSince;
+  if (failingSince === undefined || !shouldDisable(deps.settings, failingSince, at)) return;
+  if (!(await deps.webhooks.disable(endpoint.partnerId, endpoint.endpointId, failingSince, at.toISOString()))) return;
+  await deps.notifications.send(
+    webhookDisabledNotifications({ webhookId: endpoint.endpointId, url: endpoint.url, partnerId: endpoint.partnerId, failingSince })
+  );
+  logger.warn('webhook disabled', { webhookId: endpoint.endpointId, partnerId: endpoint.partnerId, failingSince });
+};

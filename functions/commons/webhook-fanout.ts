@@ -1,0 +1,89 @@
+import type { CaseRepository } from '#adapters/case-repository';
+import type { PartnerRepository } from '#adapters/partner-repository';
+import type { WebhookDeliveryQueue } from '#adapters/webhook-delivery-queue';
+import type { EndpointItem } from '#adapters/webhook-items';
+import type { WebhookRepository } from '#adapters/webhook-repository';
+import type { CaseParties } from '#domain/access-policy';
+import { casePartiesOf, mayReceive, type WebhookEvent, webhookPayloadOf } from '#domain/webhook-events';
+import { deliveryIdOf } from '#domain/webhook-ids';
+import type { PartnerItem } from '#events/partner';
+import type { EventHandler } from './event-consumer.ts';
+import { logger } from './powertools.ts';
+
+export interface FanOutDeps {
+  webhooks: WebhookRepository;
+  partners: PartnerRepository;
+  cases: CaseRepository;
+  queue: WebhookDeliveryQueue;
+  now?: () => Date;
+}
+
+/**
+ * The handler of one batch: the active endpoints and their partners are read once per batch. For
+ * each event, each endpoint subscribed to its type whose partner is active and may see the case or
+ * payment gets a delivery, written once (its id comes from the event and the endpoint, so the
+ * event seen again finds it and queues nothing) and then queued for its first attempt.
+ */
+export const fanOut = (deps: FanOutDeps): EventHandler<WebhookEvent['type']> => {
+  let endpoints: Promise<EndpointItem[]> | undefined;
+  const partners = new Map<string, Promise<PartnerItem | undefined>>();
+  const partnerOf = (id: string) => {
+    let found = partners.get(id);
+    if (found === undefined) {
+      found = deps.partners.get(id);
+      partners.set(id, found);
+    }
+    return found;
+  };
+  return async (event) => {
+    endpoints ??= deps.webhooks.activeEndpoints();
+    const subscribed = (await endpoints).filter((endpoint) => endpoint.events.includes(event.type));
+    if (subscribed.length === 0) return;
+    const parties = await partiesOf(deps.cases, event);
+    if (parties === undefined) {
+      logger.warn('webhook event about a case that does not exist', { eventId: event.detail.eventId, type: event.type });
+      return;
+    }
+    const now = (deps.now ?? (() => new Date()))().toISOString();
+    const payload = JSON.stringify(webhookPayloadOf(event, now));
+    const queued: string[] = [];
+    for (const endpoint of subscribed) {
+      const partner = await partnerOf(endpoint.partnerId);
+      if (partner === undefined || partner.status !== 'active') continue;
+      if (!mayReceive({ partnerId: partner.partnerId, roles: partner.roles }, event, parties)) continue;
+      const deliveryId = deliveryIdOf(event.detail.eventId, endpoint.endpointId);
+      const delivery = {
+        deliveryId,
+        endpointId: endpoint.endpointId,
+        partnerId: endpoint.partnerId,
+        eventId: event.detail.eventId,
+        type: event.type,
+        payload,
+        status: 'pending' as const,
+        attempts: 0,
+        history: [],
+        nextAttemptAt: now,
+        createdAt: now,
+        token: deliveryId,
+      };
+      if (!(await deps.webhooks.createDelivery(delivery))) continue;
+      await deps.queue.send({
+        deliveryId,
+        endpointId: endpoint.endpointId,
+        partnerId: endpoint.partnerId,
+        token: deliveryId,
+        notBefore: now,
+        orderKey: event.detail.caseId,
+      });
+      queued.push(deliveryId);
+    }
+    logger.info('webhook deliveries queued', { eventId: event.detail.eventId, type: event.type, deliveryIds: queued });
+  };
+};
+
+/** The case's referrer and receiver: stated by a case event, read from the case for a payment event. */
+const partiesOf = async (cases: CaseRepository, event: WebhookEvent): Promise<CaseParties | undefined> => {
+  if (event.type !== 'payment.status_changed') return casePartiesOf(event);
+  const found = await cases.getCase(event.detail.caseId);
+  return found === undefined ? undefined : { referrerId: found.referrerId, receiverId: found.receiverId };
+};
