@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import { decisionRequestSchema } from './decision.ts';
+import { documentRoutes } from './document-routes.ts';
 import {
   arrivalRequestSchema,
   closeRequestSchema,
@@ -33,7 +34,7 @@ import { withdrawRequestSchema } from './withdrawal.ts';
  * place and be missing from another.
  */
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** The entry file under `functions/` (without `.ts`) that serves the route. */
   handler: string;
@@ -328,6 +329,7 @@ export const apiRoutes = [
     answers: ['currentStatus', 'conflict'],
   },
   ...personalDataRoutes,
+  ...documentRoutes,
   {
     method: 'GET',
     path: '/v1/health',

@@ -9,6 +9,7 @@ import { apiRoutes, type RouteHandler, routeKeyOf, unmatchedRoute } from '../eve
 import { cursorSecretName } from '../functions/adapters/cursor.ts';
 import { stageSecretPk } from '../functions/adapters/stage-secret.ts';
 import type { StageConfig } from './config.ts';
+import { CaseDocuments } from './constructs/case-documents.ts';
 import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
@@ -190,6 +191,11 @@ export class ReferralStack extends Stack {
     // The eraser's note is sealed like every note.
     personalData.grantTo(erasure.routeFunctions['erase-referral'], 'write');
 
+    // A case's documents; erasing the case deletes every version of each.
+    const documents = new CaseDocuments(this, 'Documents', { config, alarmTopic, tables, personalDataKey: personalData, events });
+    documents.grantDeletion(erasure.routeFunctions['erase-referral']);
+    documents.grantDeletion(erasure.retention);
+
     new PaymentProcessing(this, 'PaymentProcessing', {
       config,
       alarmTopic,
@@ -203,6 +209,7 @@ export class ReferralStack extends Stack {
     const routeFunctions: Record<RouteHandler, HouseFunction> = {
       ...lifecycle.routeFunctions,
       ...erasure.routeFunctions,
+      ...documents.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,
