@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -112,7 +111,7 @@ export class CaseDocuments extends Construct {
       consumer: this.check,
       timeout: Duration.seconds(30),
       description: 'Document check',
-      bus: EventBus.fromEventBusName(this, 'DefaultBus', 'default'),
+      bus: undefined,
       routes: 'S3 Object Created of the documents bucket',
       eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [this.bucket.bucketName] } } },
     });

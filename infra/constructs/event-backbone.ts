@@ -36,7 +36,8 @@ export interface EventConsumerProps {
  * default bus): the bus and the pattern are given, the queue, dead-letter queue and alarm are the same.
  */
 export interface ServiceEventConsumerProps extends Omit<EventConsumerProps, 'types' | 'detail'> {
-  readonly bus: IEventBus;
+  /** Undefined for the account's default bus, where AWS services put their events. */
+  readonly bus: IEventBus | undefined;
   readonly eventPattern: EventPattern;
   /** What the rule routes, for its description. */
   readonly routes: string;

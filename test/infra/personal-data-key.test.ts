@@ -28,6 +28,7 @@ const writers: string[] = [
   'RejectPayment',
   'CancelPayment',
   'PersonalDataEraseReferral',
+  'DocumentsAttachDocument',
 ];
 /** Logical id prefixes of the functions granted `read` (kms:Decrypt): they answer with personal data, or compare it. */
 const readers: string[] = [
@@ -41,6 +42,8 @@ const readers: string[] = [
   'CancelPayment',
   'RecordDisbursement',
   'GetTransferInstructions',
+  'DocumentsListDocuments',
+  'DocumentsGetDocument',
 ];
 
 type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; UpdateReplacePolicy?: string };

@@ -78,14 +78,19 @@ describe('queues', () => {
   );
   const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id) && !onFailureIds.has(id));
 
-  it('are a standard notifications queue, a FIFO payments queue and one queue per consumer of domain events, each with its dead-letter queue', () => {
+  it('are a standard notifications queue, a FIFO payments queue, one queue per consumer of domain events and the document check queue, each with its dead-letter queue', () => {
     const eventConsumerQueues = Object.values(resourcesOf('AWS::Events::Rule')).filter(
       (rule) => rule.Properties.EventBusName !== undefined
     );
     expect(eventConsumerQueues).toHaveLength(4);
-    expect(workQueues).toHaveLength(2 + 4);
+    // S3's Object Created events reach the document check through a rule on the default bus (no EventBusName).
+    const serviceEventRules = Object.values(resourcesOf('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties.EventBusName === undefined && rule.Properties.EventPattern !== undefined
+    );
+    expect(serviceEventRules.map((rule) => rule.Properties.EventPattern.source)).toEqual([['aws.s3']]);
+    expect(workQueues).toHaveLength(2 + 4 + 1);
     expect(workQueues.filter(([, queue]) => queue.Properties.FifoQueue === true)).toHaveLength(1);
-    expect(deadLetterIds.size).toBe(2 + 4);
+    expect(deadLetterIds.size).toBe(2 + 4 + 1);
   });
 
   it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (id, queue) => {
