@@ -41,9 +41,9 @@ export function refusalOf(upload: PostUpload, secretOf: (accessKeyId: string) =>
   }
   if (now.getTime() > Date.parse(policy.expiration)) return denied('Invalid according to Policy: Policy expired.');
   const covered = new Set<string>();
-  const valueOf = (name: string): string | undefined => (name === 'bucket' ? upload.bucket : fields.get(name));
+  const fieldValue = (name: string): string | undefined => (name === 'bucket' ? upload.bucket : fields.get(name));
   for (const condition of policy.conditions as unknown[]) {
-    const refusal = conditionRefusal(condition, valueOf, upload.fileSize, covered);
+    const refusal = conditionRefusal(condition, fieldValue, upload.fileSize, covered);
     if (refusal !== undefined) return refusal;
   }
   const extra = [...fields.keys()].filter((name) => !covered.has(name) && !unconditionedFields.has(name) && !name.startsWith('x-ignore-'));
@@ -53,7 +53,7 @@ export function refusalOf(upload: PostUpload, secretOf: (accessKeyId: string) =>
 
 function conditionRefusal(
   condition: unknown,
-  valueOf: (name: string) => string | undefined,
+  fieldValue: (name: string) => string | undefined,
   fileSize: number,
   covered: Set<string>
 ): PostRefusal | undefined {
@@ -69,7 +69,7 @@ function conditionRefusal(
     }
     const name = String(subject).replace(/^\$/, '').toLowerCase();
     covered.add(name);
-    const actual = valueOf(name) ?? '';
+    const actual = fieldValue(name) ?? '';
     if (operator === 'eq') return actual === String(expected) ? undefined : failed();
     if (operator === 'starts-with') return actual.startsWith(String(expected)) ? undefined : failed();
     return { status: 400, code: 'InvalidPolicyDocument', message: `Invalid Policy: Invalid Condition: ${JSON.stringify(condition)}` };
@@ -78,7 +78,7 @@ function conditionRefusal(
     for (const [key, expected] of Object.entries(condition)) {
       const name = key.toLowerCase();
       covered.add(name);
-      if (valueOf(name) !== String(expected)) return failed();
+      if (fieldValue(name) !== String(expected)) return failed();
     }
     return undefined;
   }
