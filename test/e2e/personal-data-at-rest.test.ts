@@ -171,7 +171,12 @@ const attachDocument = async (partner: string, path: string): Promise<void> => {
   const bytes = new TextEncoder().encode(`%PDF-1.7\n${'x'.repeat(100)}`);
   const fileName = `${marker('FileName')}.pdf`;
   const attached = expectOk(
-    await call(partner, 'POST', `${path}/documents`, { kind: 'medical_certificate', contentType: 'application/pdf', size: bytes.length, fileName }),
+    await call(partner, 'POST', `${path}/documents`, {
+      kind: 'medical_certificate',
+      contentType: 'application/pdf',
+      size: bytes.length,
+      fileName,
+    }),
     201
   );
   const form = new FormData();
