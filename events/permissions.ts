@@ -52,6 +52,17 @@ export const permissions = {
     expire: ['system'],
     readAccessLog: ['coordinator'],
   },
+  /**
+   * A case's documents: the parties of the case and coordinators attach and delete (a partner only its
+   * own uploads, functions/domain/document-rules.ts). Reading is every role like the case itself, so
+   * that finance meets the same 404 as for a case it may not see: documents are personal data, shown
+   * only with the full view of a case (functions/commons/case-access.ts), which finance never has.
+   */
+  document: {
+    attach: ['referrer', 'receiver', 'coordinator'],
+    read: everyRole,
+    delete: ['referrer', 'receiver', 'coordinator'],
+  },
   payment: {
     request: ['receiver'],
     read: ['receiver', 'coordinator', 'finance'],

@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import { decisionRequestSchema } from './decision.ts';
+import { documentRoutes } from './document-routes.ts';
 import {
   arrivalRequestSchema,
   closeRequestSchema,
@@ -330,6 +331,7 @@ export const apiRoutes = [
   },
   ...personalDataRoutes,
   ...webhookRoutes,
+  ...documentRoutes,
   {
     method: 'GET',
     path: '/v1/health',

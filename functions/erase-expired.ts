@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { CaseErasure } from '#adapters/case-erasure';
 import { CaseRepository } from '#adapters/case-repository';
+import { DocumentStorage, s3Client } from '#adapters/document-storage';
 import { documentClient } from '#adapters/dynamodb';
 import { requiredEnv } from '#commons/env';
 import { lostRace, optimistically } from '#commons/optimistic';
@@ -12,7 +13,7 @@ import { decideErasure, endedStatuses, retentionCutoff, retentionOver } from '#d
 
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
-const erasure = new CaseErasure(documentClient, tableName);
+const erasure = new CaseErasure(documentClient, tableName, {}, new DocumentStorage(s3Client, requiredEnv('DOCUMENTS_BUCKET_NAME')));
 const programmes = programmeDefinitions();
 
 /** The scheduled event EventBridge sends; its `time` is the moment the run is for. */

@@ -1,5 +1,6 @@
 import { CaseErasure } from '#adapters/case-erasure';
 import { CaseRepository } from '#adapters/case-repository';
+import { DocumentStorage, s3Client } from '#adapters/document-storage';
 import { documentClient } from '#adapters/dynamodb';
 import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
 import { caseForCaller } from '#commons/case-access';
@@ -25,7 +26,12 @@ import { rolesFor } from '#events/routes';
 const tableName = requiredEnv('CASES_TABLE_NAME');
 const cases = new CaseRepository(documentClient, tableName);
 // The eraser's note is sealed like every note: the key's GenerateDataKey only.
-const erasure = new CaseErasure(documentClient, tableName, { seal: personalDataCipherFromEnvironment() });
+const erasure = new CaseErasure(
+  documentClient,
+  tableName,
+  { seal: personalDataCipherFromEnvironment() },
+  new DocumentStorage(s3Client, requiredEnv('DOCUMENTS_BUCKET_NAME'))
+);
 
 /**
  * A coordinator erases the personal data of a case (functions/domain/erasure.ts): one transaction

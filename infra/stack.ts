@@ -10,6 +10,7 @@ import { cursorSecretName } from '../functions/adapters/cursor.ts';
 import { stageSecretPk } from '../functions/adapters/stage-secret.ts';
 import type { StageConfig } from './config.ts';
 import { acknowledgeNoBackupPlan, TableBackups } from './constructs/backups.ts';
+import { CaseDocuments } from './constructs/case-documents.ts';
 import { CaseLifecycle } from './constructs/case-lifecycle.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { EligibilityEngine } from './constructs/eligibility-engine.ts';
@@ -212,6 +213,11 @@ export class ReferralStack extends Stack {
     // The eraser's note is sealed like every note.
     personalData.grantTo(erasure.routeFunctions['erase-referral'], 'write');
 
+    // A case's documents; erasing the case deletes every version of each.
+    const documents = new CaseDocuments(this, 'Documents', { config, alarmTopic, tables, personalDataKey: personalData, events });
+    documents.grantDeletion(erasure.routeFunctions['erase-referral']);
+    documents.grantDeletion(erasure.retention);
+
     new PaymentProcessing(this, 'PaymentProcessing', {
       config,
       alarmTopic,
@@ -234,6 +240,7 @@ export class ReferralStack extends Stack {
       ...lifecycle.routeFunctions,
       ...webhooks.routeFunctions,
       ...erasure.routeFunctions,
+      ...documents.routeFunctions,
       'create-referral': createReferral,
       'get-referral': getReferral,
       'list-referrals': listReferrals,

@@ -1,12 +1,17 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { documentObjectKey } from '#domain/document-rules';
 import type { Erasure } from '#domain/erasure';
 import { noPlaceChange } from '#domain/places';
 import type { CaseItem, CaseStatus } from '#events/case';
 import { unlimited, writeCaseChange } from './case-change.ts';
 import { casePk, caseSk, listIndexOf } from './case-items.ts';
+import { documentPrefix } from './document-items.ts';
+import type { DocumentStorage } from './document-storage.ts';
 import { queryAll, queryPrefixes } from './dynamodb-queries.ts';
 import { paymentPrefix } from './payment-items.ts';
 import { type PersonalDataAccess, personalPathsIn, removeClause } from './personal-fields.ts';
+
+type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** DynamoDB's limit of actions in one transaction. */
 const transactionLimit = 100;
@@ -24,7 +29,9 @@ export class CaseErasure {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     /** The eraser's note is sealed like every note; the retention job writes none. */
-    private readonly personalData: PersonalDataAccess = {}
+    private readonly personalData: PersonalDataAccess = {},
+    /** Where the case's documents are: every version of each is deleted before the records lose their names. */
+    private readonly documentStorage?: DocumentStorage
   ) {}
 
   /**
@@ -54,11 +61,18 @@ export class CaseErasure {
     const pk = casePk(stored.caseId);
     // The items as stored, not as a repository opens them: what to remove is what is there, sealed or
     // not, whether or not this function could read it.
-    const storedItems = await queryPrefixes(this.client, { tableName: this.tableName, pk, prefixes: [caseSk, 'NOTE#', paymentPrefix] });
+    const storedItems = await queryPrefixes(this.client, {
+      tableName: this.tableName,
+      pk,
+      prefixes: [caseSk, 'NOTE#', paymentPrefix, documentPrefix],
+    });
+    await this.deleteDocumentObjects(stored.caseId, storedItems);
     const caseItem = storedItems.find((item) => item.sk === caseSk);
     const related = storedItems.filter((item) => item.sk !== caseSk);
-    const alongside = related.flatMap((item) => {
+    const alongside = related.flatMap((item): TransactWriteItem[] => {
       const sk = String(item.sk);
+      // A document goes whole (its bytes are gone): an upload still arriving then finds no document and is deleted.
+      if (sk.startsWith(documentPrefix)) return [{ Delete: { TableName: this.tableName, Key: { pk, sk } } }];
       const isNote = sk.startsWith('NOTE#');
       const paths = personalPathsIn(isNote ? 'note' : 'payment', item);
       if (paths.length === 0) return [];
@@ -100,5 +114,21 @@ export class CaseErasure {
     );
     // No counters move in an erasure: a failed condition is the case's or a payment's, a lost race either way.
     return result === 'applied' ? 'applied' : 'conflict';
+  }
+
+  /**
+   * Every recorded version of every document of the case, deleted first: should the transaction then
+   * lose a race, the erasure is retried and finds nothing left to delete. An upload still arriving
+   * after this finds its document refused by the check (functions/domain/document-rules.ts).
+   */
+  private async deleteDocumentObjects(caseId: string, items: Record<string, unknown>[]): Promise<void> {
+    const documents = items.filter((item) => String(item.sk).startsWith(documentPrefix));
+    if (documents.length === 0) return;
+    if (this.documentStorage === undefined) throw new Error(`case ${caseId} has documents and this erasure was given no storage`);
+    const storage = this.documentStorage;
+    for (const document of documents) {
+      const versions = document.versions instanceof Set ? [...document.versions].map(String) : [];
+      await storage.deleteVersions(documentObjectKey(caseId, String(document.documentId)), versions);
+    }
   }
 }

@@ -14,6 +14,8 @@ export const personalFields = {
   note: ['text'],
   /** A payment (`CASE#<id>` / `PAYMENT#<id>`): the payee's name and account, the purpose written for it, each reviewer's note. */
   payment: ['payee.name', 'payee.iban', 'purpose', 'steps[].note'],
+  /** A document (`CASE#<id>` / `DOC#<id>`, document-items.ts): its file name, which often names the person. */
+  document: ['fileName'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PersonalItemKind = keyof typeof personalFields;
@@ -30,7 +32,8 @@ export type PersonalField =
   | `payment.purpose#${string}`
   | `payment.steps.note#${string}`
   /** A webhook endpoint's signing secrets (functions/adapters/webhook-items.ts); the record is the endpoint, not a case. */
-  | 'webhook.secret';
+  | 'webhook.secret'
+  | `document.fileName#${string}`;
 
 /**
  * Seals one personal value of one case (KMS `GenerateDataKey`), or opens one (KMS `Decrypt`). The

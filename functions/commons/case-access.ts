@@ -24,3 +24,13 @@ export const caseForCaller = async (
   const roles: Role[] = rolesOnCase(partner, found.case);
   return { ...found, view, rolesOnCase: roles };
 };
+
+/**
+ * The case for a caller who sees its personal data (the full view), 404 otherwise exactly as for a
+ * case it may not see: what a case's documents need, since they are personal data (finance never).
+ */
+export const caseWithPersonalDataForCaller = async (cases: CaseRepository, event: ApiEvent, partner: Partner) => {
+  const found = await caseForCaller(cases, event, partner);
+  if (found.view !== 'full') throw notFound('There is no referral with this id for your organisation.');
+  return found;
+};

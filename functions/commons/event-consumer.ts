@@ -45,12 +45,30 @@ const domainEventOf = <T extends DomainEventType>(record: SQSRecord, types: read
  * a message delivered twice, an archive replayed) finds the event already handled and skips it,
  * while an event whose handling failed is forgotten and runs again when it comes back.
  */
-export const eventConsumer = <T extends DomainEventType>(name: string, types: readonly T[], forBatch: () => EventHandler<T>) => {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'detail.eventId', expiresAfterSeconds: rememberedSeconds });
+export const eventConsumer = <T extends DomainEventType>(name: string, types: readonly T[], forBatch: () => EventHandler<T>) =>
+  queueConsumer(name, 'detail.eventId', (record) => domainEventOf(record, types), forBatch);
+
+/**
+ * The same for an event an AWS service puts on a bus (S3's `Object Created`): `read` parses the
+ * message body as the consumer's contract says, and the event is handled once per its envelope id.
+ */
+export const serviceEventConsumer = <E extends { id: string }>(
+  name: string,
+  read: (body: unknown, messageId: string) => E,
+  forBatch: () => (event: E) => Promise<void>
+) => queueConsumer(name, 'id', (record) => read(JSON.parse(record.body), record.messageId), forBatch);
+
+const queueConsumer = <E>(
+  name: string,
+  eventKeyJmesPath: string,
+  read: (record: SQSRecord) => E,
+  forBatch: () => (event: E) => Promise<void>
+) => {
+  const config = new IdempotencyConfig({ eventKeyJmesPath, expiresAfterSeconds: rememberedSeconds });
   const handleOnce = makeIdempotent(
-    async (event: DomainEventOf<T>, handle: EventHandler<T>) => {
+    async (event: E, handle: (event: E) => Promise<void>) => {
       await handle(event);
-      return { handled: event.detail.eventId };
+      return { handled: true };
     },
     {
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'), awsSdkV3Client: dynamoDbClient }),
@@ -66,7 +84,7 @@ export const eventConsumer = <T extends DomainEventType>(name: string, types: re
       return processPartialResponse(
         event,
         async (record: SQSRecord) => {
-          await handleOnce(domainEventOf(record, types), handle);
+          await handleOnce(read(record), handle);
         },
         new BatchProcessor(EventType.SQS),
         // One after the other: two copies of one event in a batch (the publisher put it twice) would

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { attachedDocumentSchema, documentDownloadSchema, documentListSchema } from '#events/documents';
 import { planResponseSchema, visitViewSchema } from '#events/lifecycle';
 import {
   paymentExportSchema,
@@ -65,6 +66,9 @@ const responseSchemas: Record<string, z.ZodMiniType> = {
   'POST /v1/payments/{id}/disbursed': z.union([paymentViewSchema, paymentFinanceViewSchema]),
   'GET /v1/payments/{id}/transfer-instructions': transferInstructionsSchema,
   ...webhookResponseSchemas,
+  'POST /v1/referrals/{id}/documents': attachedDocumentSchema,
+  'GET /v1/referrals/{id}/documents': documentListSchema,
+  'GET /v1/referrals/{id}/documents/{docId}': documentDownloadSchema,
 };
 
 const responseExamples: Record<string, unknown> = {
@@ -72,7 +76,7 @@ const responseExamples: Record<string, unknown> = {
 };
 
 /** Answers that hold personal data for one reader: no browser, proxy or client may keep them. */
-const notToBeStored = new Set(['GET /v1/payments/{id}/transfer-instructions']);
+const notToBeStored = new Set(['GET /v1/payments/{id}/transfer-instructions', 'GET /v1/referrals/{id}/documents/{docId}']);
 
 /** Routes that can also answer another media type, chosen by a query parameter. */
 const alternativeContent: Record<string, Record<string, unknown>> = {

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { type Archive, EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -29,6 +29,18 @@ export interface EventConsumerProps {
   readonly types: readonly DomainEventType[];
   /** Conditions on the events' detail, in the event pattern language (e.g. `{ status: ['eligible'] }`). */
   readonly detail?: Record<string, unknown>;
+}
+
+/**
+ * A consumer of events an AWS service puts on a bus (S3's `Object Created` goes to the account's
+ * default bus): the bus and the pattern are given, the queue, dead-letter queue and alarm are the same.
+ */
+export interface ServiceEventConsumerProps extends Omit<EventConsumerProps, 'types' | 'detail'> {
+  /** Undefined for the account's default bus, where AWS services put their events. */
+  readonly bus: IEventBus | undefined;
+  readonly eventPattern: EventPattern;
+  /** What the rule routes, for its description. */
+  readonly routes: string;
 }
 
 /**
@@ -84,21 +96,24 @@ export class EventBackbone extends Construct {
    * the queue with its dead-letter queue and alarm, and the queue feeding the function with
    * partial batch failures. The function is given the idempotency table it records events in.
    */
-  addConsumer(scope: Construct, id: string, props: EventConsumerProps): QueueWithDeadLetter {
+  addConsumer(scope: Construct, id: string, props: EventConsumerProps | ServiceEventConsumerProps): QueueWithDeadLetter {
     const { tables, alarmTopic } = this.props;
+    const service = 'eventPattern' in props;
     const queue = new QueueWithDeadLetter(scope, id, {
       consumerTimeout: props.timeout,
       alarmTopic,
-      description: `${props.description} (domain events)`,
+      description: `${props.description} (${service ? 'service events' : 'domain events'})`,
     });
     new Rule(scope, `${id}Rule`, {
-      eventBus: this.bus,
-      description: `${props.types.join(', ')} to ${props.description}`,
-      eventPattern: {
-        source: [...new Set(props.types.map((type) => domainEventTypes[type].source))],
-        detailType: [...props.types],
-        ...(props.detail === undefined ? {} : { detail: props.detail }),
-      },
+      eventBus: service ? props.bus : this.bus,
+      description: `${service ? props.routes : props.types.join(', ')} to ${props.description}`,
+      eventPattern: service
+        ? props.eventPattern
+        : {
+            source: [...new Set(props.types.map((type) => domainEventTypes[type].source))],
+            detailType: [...props.types],
+            ...(props.detail === undefined ? {} : { detail: props.detail }),
+          },
       // An event the bus cannot deliver to the queue lands in the queue's dead-letter queue, which alarms
       // and is redriven into the queue like any other dead letter.
       targets: [new SqsQueue(queue.queue, { deadLetterQueue: queue.deadLetterQueue })],

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startLocalKms } from './kms.ts';
 import { endGroupsWithThisProcess } from './orphan-watchdog.ts';
+import { type LocalS3, startLocalS3 } from './s3-storage.ts';
 import { localRegion } from './template.ts';
 
 export interface LocalEndpoints {
@@ -14,6 +15,8 @@ export interface LocalEndpoints {
   ses: string;
   /** Served in this process by kms.ts rather than by a child process. */
   kms: string;
+  /** The local S3 (s3-storage.ts): s3rver behind a front that enforces presigned POST policies. */
+  s3?: string;
   /** The local stack's own EventBridge (event-bus-server.ts), once it serves one. */
   eventbridge?: string;
 }
@@ -22,6 +25,8 @@ export interface Emulators {
   endpoints: LocalEndpoints;
   /** JSON of every email SES received (`{ emails: [...] }`); the web inbox is the SES endpoint. */
   inboxUrl: string;
+  /** Each object the local S3 creates, as S3 describes it to EventBridge. */
+  onObjectCreated?: LocalS3['onObjectCreated'];
   stop(): Promise<void>;
   /**
    * Stops one emulator, waits `downForMs`, and starts it again on the same port with the same
@@ -44,6 +49,8 @@ export interface StartEmulatorsOptions {
    */
   queuesPath?: string;
   emailsPath?: string;
+  /** Keep S3 objects on disk in this directory instead of a temporary one. */
+  s3Path?: string;
   logDir?: string;
   startupTimeoutMs?: number;
 }
@@ -84,13 +91,14 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   ];
 
   const kms = await startLocalKms({ dir: options.kmsPath });
+  const s3 = await startLocalS3({ dir: options.s3Path });
   const launched = specs.map((spec) => launch(spec, logDir));
   const children = launched.map(({ child }) => child);
   const releaseExitHooks = endWithParent(children);
   const endWatches = [endGroupsWithThisProcess(children)];
   const stopAll = async (): Promise<void> => {
     releaseExitHooks();
-    await Promise.all([...children.map(stopProcessGroup), kms.close()]);
+    await Promise.all([...children.map(stopProcessGroup), kms.close(), s3.close()]);
     for (const endWatch of endWatches) endWatch();
   };
   const onDisk: Record<string, boolean> = {
@@ -130,8 +138,9 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   }
   const endpoint = (port: number): string => `http://127.0.0.1:${port}`;
   return {
-    endpoints: { dynamodb: endpoint(dynamodbPort), sqs: endpoint(sqsPort), ses: endpoint(sesPort), kms: kms.endpoint },
+    endpoints: { dynamodb: endpoint(dynamodbPort), sqs: endpoint(sqsPort), ses: endpoint(sesPort), kms: kms.endpoint, s3: s3.endpoint },
     inboxUrl: `${endpoint(sesPort)}/store`,
+    onObjectCreated: s3.onObjectCreated,
     stop: stopAll,
     restart,
   };

@@ -30,6 +30,7 @@ export function workerEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints)
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SES: endpoints.ses,
     AWS_ENDPOINT_URL_KMS: endpoints.kms,
+    ...(endpoints.s3 === undefined ? {} : { AWS_ENDPOINT_URL_S3: endpoints.s3 }),
     ...(endpoints.eventbridge === undefined ? {} : { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge }),
     AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,

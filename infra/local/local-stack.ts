@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { CheckpointStore } from './checkpoints.ts';
 import { startControlServer } from './control.ts';
 import { type Emulators, type LocalEndpoints, startEmulators } from './emulators.ts';
-import { EventBus } from './event-bus.ts';
+import { EventBus, envelope } from './event-bus.ts';
 import { type EventBusConfig, readEventBus } from './event-bus-config.ts';
 import { startEventBusServer } from './event-bus-server.ts';
 import { readEventSourceMappings } from './event-source-mappings.ts';
@@ -21,6 +21,7 @@ import { QueueMapping } from './queue-mapping.ts';
 import { CodeReloader } from './rebundle.ts';
 import { type RequestCounter, startRequestCounter } from './request-counter.ts';
 import { assertKnownResourceTypes, resourcesOfType } from './resource-types.ts';
+import { eventBridgeBuckets } from './s3-bucket.ts';
 import { invokeAsynchronously, localRuleName, type RuleConfig, readRules, ruleArn, Scheduler } from './schedules.ts';
 import { type DemoPartner, seeders as defaultSeeders, runSeeders, type Seeder } from './seed.ts';
 import { StreamMapping } from './stream-mapping.ts';
@@ -41,7 +42,7 @@ export interface LocalStackOptions {
   /** Empty the state directory first. */
   fresh?: boolean;
   /** Emulators already running (tests share one set); otherwise the stack starts its own. */
-  emulators?: { endpoints: LocalEndpoints; inboxUrl: string };
+  emulators?: Pick<Emulators, 'endpoints' | 'inboxUrl' | 'onObjectCreated'>;
   /** Put before unnamed tables and queues, so stacks can share emulators. */
   namePrefix?: string;
   seeders?: readonly Seeder[];
@@ -141,7 +142,7 @@ async function start(
   const warn = options.onWarning ?? (() => undefined);
   const invocations: InvocationRecord[] = [];
 
-  let emulators: Pick<Emulators, 'endpoints' | 'inboxUrl'> | undefined = options.emulators;
+  let emulators: Pick<Emulators, 'endpoints' | 'inboxUrl' | 'onObjectCreated'> | undefined = options.emulators;
   let ownEmulators: Emulators | undefined;
   if (emulators === undefined) {
     const started = await startEmulators({
@@ -150,6 +151,7 @@ async function start(
         : {
             dynamoDbPath: join(stateDir, 'dynamodb'),
             kmsPath: join(stateDir, 'kms'),
+            s3Path: join(stateDir, 's3'),
             logDir: join(stateDir, 'logs'),
             // On disk so that a restart of the emulator (faults) keeps them.
             queuesPath: join(stateDir, 'sqs'),
@@ -174,6 +176,13 @@ async function start(
   cleanups.push(() => bus.close());
   const busServer = await startEventBusServer(bus);
   cleanups.push(() => busServer.close());
+  // S3 puts the Object Created events of a bucket with EventBridge notifications on the default bus.
+  let notifyingBuckets = new Set<string>();
+  const endObjectEvents = emulators.onObjectCreated?.((entry) => {
+    const bucket = (entry.detail.bucket as { name: string }).name;
+    if (notifyingBuckets.has(bucket)) bus.accept('default', envelope({ ...entry, time: new Date() }));
+  });
+  if (endObjectEvents !== undefined) cleanups.push(endObjectEvents);
   const direct: LocalEndpoints = { ...emulators.endpoints, eventbridge: busServer.url };
   let requestCounter: RequestCounter | undefined;
   if (options.countRequests === true) {
@@ -250,6 +259,7 @@ async function start(
     runtime.load(specs);
     http.use(api);
     bus.use(eventBus);
+    notifyingBuckets = eventBridgeBuckets(template, resources);
     const mappings = mappingConfigs.map((config) =>
       config.kind === 'dynamodb' ? new StreamMapping(config, mappingDependencies) : new QueueMapping(config, mappingDependencies)
     );

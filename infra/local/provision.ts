@@ -8,6 +8,7 @@ import { aliasRule, keyRule } from './provision-kms.ts';
 import { queueRule } from './provision-queue.ts';
 import { tableRule } from './provision-table.ts';
 import { passedOverTypes, runtimeTypes } from './resource-types.ts';
+import { bucketRule } from './s3-bucket.ts';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -28,6 +29,7 @@ const Rules: Record<string, ResourceRule> = {
   'AWS::KMS::Key': keyRule,
   'AWS::Events::Archive': eventArchiveRule,
   'AWS::Events::EventBus': eventBusRule,
+  'AWS::S3::Bucket': bucketRule,
   'AWS::SQS::Queue': queueRule,
 };
 

@@ -22,6 +22,7 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::Lambda::Permission',
   'AWS::Logs::LogGroup',
   'AWS::Logs::MetricFilter',
+  'AWS::S3::BucketPolicy',
   'AWS::SNS::Subscription',
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
@@ -33,13 +34,14 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::SES::EmailIdentity',
 ]);
 
-/** Tables, queues and KMS keys, created in the emulators by provision.ts; buses and archives, named there. */
+/** Tables, queues, buckets and KMS keys, created in the emulators by provision.ts; buses and archives, named there. */
 export const provisionedTypes: ReadonlySet<string> = new Set([
   'AWS::DynamoDB::Table',
   'AWS::Events::Archive',
   'AWS::Events::EventBus',
   'AWS::KMS::Alias',
   'AWS::KMS::Key',
+  'AWS::S3::Bucket',
   'AWS::SQS::Queue',
 ]);
 

@@ -10,6 +10,7 @@ import {
   GetShardIteratorCommand,
   ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { HeadObjectCommand, ListBucketsCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDays } from '../../events/dates.ts';
@@ -159,9 +160,53 @@ const liveThrough = async ({ programme, referral, referrer, receiver }: Path): P
     const visit = { visitedOn: addDays(arrivedOn, days), outcome: 'on_track', note: marker('Visit') };
     expectOk(await call(receiver, 'POST', `${path}/monitoring-visits`, visit), 201);
   }
+  await attachDocument(receiver, path);
   expectOk(await call(coordinator, 'POST', `${path}/close`, { exitReason: 'completed', note: marker('Close') }));
   disclosed.push(expectOk(await call(referrer, 'GET', path)));
   return caseId;
+};
+
+/** A document with a marked file name, uploaded, checked and downloaded (README, "Documents"). */
+const attachDocument = async (partner: string, path: string): Promise<void> => {
+  const bytes = new TextEncoder().encode(`%PDF-1.7\n${'x'.repeat(100)}`);
+  const fileName = `${marker('FileName')}.pdf`;
+  const attached = expectOk(
+    await call(partner, 'POST', `${path}/documents`, {
+      kind: 'medical_certificate',
+      contentType: 'application/pdf',
+      size: bytes.length,
+      fileName,
+    }),
+    201
+  );
+  const form = new FormData();
+  for (const [name, value] of Object.entries(attached.upload.fields as Record<string, string>)) form.append(name, value);
+  form.append('file', new Blob([bytes]), fileName);
+  expect((await fetch(attached.upload.url, { method: 'POST', body: form })).status).toBe(204);
+  const document = `${path}/documents/${attached.id}`;
+  await waitFor(async () => (await call(partner, 'GET', document)).status === 200, {
+    timeoutMs: 120_000,
+    intervalMs: 250,
+    description: `document ${attached.id} checked`,
+  });
+  disclosed.push(expectOk(await call(partner, 'GET', document)));
+};
+
+/** Every object key and its metadata in every bucket of the local S3. */
+const everyObject = async (): Promise<string[]> => {
+  const client = new S3Client({ ...clientConfig(), endpoint: stack.endpoints.s3, forcePathStyle: true });
+  const found: string[] = [];
+  const { Buckets = [] } = await client.send(new ListBucketsCommand({}));
+  for (const { Name: Bucket } of Buckets) {
+    for await (const page of paginateListObjectsV2({ client }, { Bucket })) {
+      for (const { Key } of page.Contents ?? []) {
+        const head = await client.send(new HeadObjectCommand({ Bucket, Key }));
+        found.push(`${Bucket} ${Key} ${asText({ metadata: head.Metadata, disposition: head.ContentDisposition })}`);
+      }
+    }
+  }
+  client.destroy();
+  return found;
 };
 
 /** Every item of every table, scanned page by page. */
@@ -275,6 +320,12 @@ describe('personal data at rest and in transit', () => {
     expect(
       lines.flatMap((line) => markersIn(line)),
       'markers in function logs'
+    ).toEqual([]);
+    const objects = await everyObject();
+    expect(objects).toHaveLength(2);
+    expect(
+      objects.flatMap((object) => markersIn(object)),
+      'markers in object keys and metadata'
     ).toEqual([]);
     const emails = await everyEmail();
     expect(emails.length).toBeGreaterThan(5);

@@ -31,6 +31,7 @@ const writers: string[] = [
   // A webhook endpoint's signing secret is sealed like personal data (functions/commons/webhook-secrets.ts).
   'WebhooksRegister',
   'WebhooksRotateSecret',
+  'DocumentsAttachDocument',
 ];
 /** Logical id prefixes of the functions granted `read` (kms:Decrypt): they answer with personal data, or compare it. */
 const readers: string[] = [
@@ -46,6 +47,8 @@ const readers: string[] = [
   'GetTransferInstructions',
   // Opens the signing secrets to sign each attempt.
   'WebhooksWorker',
+  'DocumentsListDocuments',
+  'DocumentsGetDocument',
 ];
 
 type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; UpdateReplacePolicy?: string };

@@ -82,19 +82,20 @@ describe('queues', () => {
   );
   const workQueues = Object.entries(queues).filter(([id]) => !deadLetterIds.has(id) && !onFailureIds.has(id));
 
-  it('are a standard notifications queue, a FIFO payments queue, the webhook deliveries queue, one queue per consumer of domain events and the SES feedback queue, each with its dead-letter queue', () => {
+  it('are a standard notifications queue, a FIFO payments queue, the webhook deliveries queue, one queue per consumer of domain events, the SES feedback queue and the document check queue, each with its dead-letter queue', () => {
     const eventConsumerQueues = Object.values(resourcesOf('AWS::Events::Rule')).filter(
       (rule) => rule.Properties.EventBusName !== undefined
     );
     expect(eventConsumerQueues).toHaveLength(5);
-    // The SES feedback rule is on the account's default bus (infra/constructs/mail-identity.ts).
-    const sesFeedbackRules = Object.values(resourcesOf('AWS::Events::Rule')).filter((rule) =>
-      String(JSON.stringify(rule.Properties.EventPattern)).includes('"aws.ses"')
+    // S3's Object Created events (the document check) and SES's bounces and complaints (infra/constructs/mail-identity.ts)
+    // come through rules on the account's default bus (no EventBusName).
+    const serviceEventRules = Object.values(resourcesOf('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties.EventBusName === undefined && rule.Properties.EventPattern !== undefined
     );
-    expect(sesFeedbackRules).toHaveLength(1);
-    expect(workQueues).toHaveLength(3 + 5 + 1);
+    expect(serviceEventRules.map((rule) => rule.Properties.EventPattern.source).sort()).toEqual([['aws.s3'], ['aws.ses']]);
+    expect(workQueues).toHaveLength(3 + 5 + 2);
     expect(workQueues.filter(([, queue]) => queue.Properties.FifoQueue === true)).toHaveLength(1);
-    expect(deadLetterIds.size).toBe(3 + 5 + 1);
+    expect(deadLetterIds.size).toBe(3 + 5 + 2);
   });
 
   it.each(workQueues)('%s redrives to a dead-letter queue of its own kind and outlives a consumer timeout six times', (id, queue) => {
