@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -55,9 +55,44 @@ describe('npm run partner', () => {
     expect(listed).not.toHaveProperty('keyHash');
   });
 
+  it('rotates its key only with an --overlap, which the list shows with the operator who rotated it', async () => {
+    const refused = await partner('rotate-key', id).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toContain('--overlap');
+
+    const { stdout, stderr } = await partner('rotate-key', id, '--overlap', '24', '--operator', 'ops-erin');
+    const rotated = JSON.parse(stdout);
+    expect(rotated).toEqual({
+      partnerId: id,
+      key: expect.stringMatching(/^trm_[A-Za-z0-9_-]{43}$/),
+      previousKeyValidUntil: expect.any(String),
+    });
+    expect(Date.parse(rotated.previousKeyValidUntil) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    expect(stderr).toContain('shown once');
+    const listed = JSON.parse((await partner('list')).stdout).find((entry: { partnerId: string }) => entry.partnerId === id);
+    expect(listed).toMatchObject({
+      previousKeyValidUntil: rotated.previousKeyValidUntil,
+      lastChange: { action: 'key-rotated', by: 'ops-erin' },
+    });
+    expect(JSON.stringify(listed)).not.toMatch(/keyHash|trm_/);
+  });
+
   it('disables it', async () => {
     const { stdout } = await partner('disable', id);
     expect(JSON.parse(stdout)).toEqual({ partnerId: id, status: 'disabled' });
+  });
+
+  it("records each change with who made it: --operator, or the caller's user and host", async () => {
+    const { stdout } = await partner('history', id);
+    const { changes } = JSON.parse(stdout) as { changes: Array<{ action: string; by: string }> };
+    expect(changes.map((change) => `${change.action} by ${change.by}`)).toEqual([
+      `disabled by ${userInfo().username}@${hostname()}`,
+      'key-rotated by ops-erin',
+      `created by ${userInfo().username}@${hostname()}`,
+    ]);
   });
 
   it('refuses bad input with one line naming the field, and exits non-zero', async () => {
