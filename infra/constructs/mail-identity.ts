@@ -113,7 +113,7 @@ export class MailIdentity extends Construct {
       });
     this.mailboxesFailingAlarm = new Alarm(this, 'MailboxesFailingAlarm', {
       alarmDescription:
-        'A mailbox SES reported as bouncing for good or complaining was marked failing: no more email goes to it (docs/operations-email-and-keys.md)',
+        'A mailbox SES reported as bouncing for good or complaining was marked failing: no more email goes to it. Runbook: docs/operations.md#a-partner-mailbox-that-fails',
       metric: new MathExpression({
         expression: 'FILL(bounce, 0) + FILL(complaint, 0)',
         usingMetrics: { bounce: failing('bounce'), complaint: failing('complaint') },

@@ -60,7 +60,7 @@ export class OperationsDashboard extends Construct {
 
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `# trm-${config.stage}\nRunbook: docs/operations.md (alarms), docs/operations-email-and-keys.md (mail and partner keys).`,
+        markdown: `# trm-${config.stage}\nRunbook: docs/operations.md (alarms, mail and partner keys).`,
         width: 24,
         height: 2,
       })

@@ -44,7 +44,6 @@ describe('partner webhooks in the template', () => {
                 caseBaseUrl: 'https://example.org',
                 logRetentionDays: 365,
                 apiThrottle: { rateLimit: 1, burstLimit: 1 },
-                authorizerCacheSeconds: 0,
                 webhooks: { ...defaultWebhookSettings, allowHttpLocalhost: true },
               },
             },
