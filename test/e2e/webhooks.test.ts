@@ -37,7 +37,7 @@ beforeAll(async () => {
       (await call('demo-coordinator', 'POST', '/v1/webhooks', { url: 'http://example.org/ready', events: ['ping'] })).status === 400,
     { timeoutMs: 100_000, intervalMs: 1000, description: 'the registration route served' }
   );
-});
+}, 240_000);
 
 afterAll(async () => {
   await stack?.stop();
