@@ -30,7 +30,14 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver();
   stack = await startLocalStack({ cdkOutDir: assembly.dir, port: 0 });
   call = partnerApi(stack);
-});
+  // On a loaded machine the first cold starts, all at once, can outlast Lambda's 10-second init:
+  // the registration route answering its own refusal says the stack is ready.
+  await waitFor(
+    async () =>
+      (await call('demo-coordinator', 'POST', '/v1/webhooks', { url: 'http://example.org/ready', events: ['ping'] })).status === 400,
+    { timeoutMs: 100_000, intervalMs: 1000, description: 'the registration route served' }
+  );
+}, 240_000);
 
 afterAll(async () => {
   await stack?.stop();
