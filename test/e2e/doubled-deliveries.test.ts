@@ -37,7 +37,8 @@ beforeAll(async () => {
     body: JSON.stringify({ duplicate: { streams: true, events: true, queues: true } }),
   });
   expect(response.status).toBe(200);
-});
+  // Starting and warming every function of the real template, on a machine other suites share.
+}, 300_000);
 
 afterAll(async () => {
   emails?.close();
