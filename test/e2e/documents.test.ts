@@ -215,5 +215,20 @@ describe("a case's documents through the local stack", () => {
     expect((await fetch(expiredDownload.url)).status).toBe(403);
     const validDownload = await storage.presignDownload(key, 'null', 60, new Date());
     expect((await fetch(validDownload.url)).status).toBe(200);
+
+    // Deleting: not by the receiver, who did not upload it; by its uploader, bytes first.
+    const remove = async (partnerId: string) => {
+      const partner = stack.partners.find((candidate) => candidate.id === partnerId)!;
+      const response = await fetch(`${stack.apiUrl}/v1/referrals/${caseId}/documents/${small.id}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${partner.key}` },
+      });
+      return response.status;
+    };
+    expect(await remove('demo-receiver-al')).toBe(403);
+    expect(await objectExists(key)).toBe(true);
+    expect(await remove('demo-referrer-fr')).toBe(204);
+    expect(await objectExists(key)).toBe(false);
+    expect((await call('demo-referrer-fr', 'GET', `/v1/referrals/${caseId}/documents/${small.id}`)).status).toBe(404);
   }, 600_000);
 });
