@@ -82,8 +82,6 @@ describe("a case's documents through the local stack", () => {
     const call = partnerApi(stack);
     const created = expectOk(await call('demo-referrer-fr', 'POST', '/v1/referrals', tactReferral()), 201);
     const caseId = created.id as string;
-    const offered = await offeredCase(call, caseId);
-    expect(offered).toMatchObject({ status: 'eligible', receiverId: 'demo-receiver-al' });
     const documents = `/v1/referrals/${caseId}/documents`;
 
     // given: a signed consent and a best-interests determination, attached and uploaded
@@ -121,21 +119,6 @@ describe("a case's documents through the local stack", () => {
     );
     expect(available.map((item: Json) => item.fileName)).toEqual(['consent signed.pdf', 'BID.pdf']);
 
-    // then: the offered receiver downloads both, each download logged before the URL leaves
-    const logBefore = (await call('demo-coordinator', 'GET', `/v1/referrals/${caseId}/access-log?limit=200`)).body.items.length as number;
-    for (const document of [consent, determination]) {
-      const got = expectOk(await call('demo-receiver-al', 'GET', `${documents}/${document.id}`));
-      expect(Date.parse(got.download.expiresAt) - Date.now()).toBeLessThanOrEqual(5 * 60 * 1000);
-      const bytes = new Uint8Array(await (await fetch(got.download.url)).arrayBuffer());
-      expect(bytes.length).toBe(document.size);
-      expect(new TextDecoder().decode(bytes.slice(0, 5))).toBe('%PDF-');
-    }
-    const log = (await call('demo-coordinator', 'GET', `/v1/referrals/${caseId}/access-log?limit=200`)).body.items as Json[];
-    expect(log.slice(logBefore).map((entry: Json) => `${entry.partnerId} ${entry.role} ${entry.view} ${entry.documentId}`)).toEqual([
-      `demo-receiver-al receiver document ${consent.id}`,
-      `demo-receiver-al receiver document ${determination.id}`,
-    ]);
-
     // and: finance and another referrer meet a 404, for the list and for a document
     for (const partner of ['demo-finance', 'demo-referrer-es']) {
       expect((await call(partner, 'GET', documents)).status).toBe(404);
@@ -162,7 +145,24 @@ describe("a case's documents through the local stack", () => {
     );
     expect(rejected).toMatchObject({ status: 'rejected', rejection: 'content_type_mismatch' });
     expect(await objectExists(documentObjectKey(caseId, disguised.id))).toBe(false);
-    expect((await call('demo-receiver-al', 'GET', `${documents}/${disguised.id}`)).status).toBe(409);
+    expect((await call('demo-referrer-fr', 'GET', `${documents}/${disguised.id}`)).status).toBe(409);
+
+    // then: once the platform offered the case, its receiver downloads both, each download logged before the URL leaves
+    const offered = await offeredCase(call, caseId);
+    expect(offered).toMatchObject({ status: 'eligible', receiverId: 'demo-receiver-al' });
+    const logBefore = (await call('demo-coordinator', 'GET', `/v1/referrals/${caseId}/access-log?limit=200`)).body.items.length as number;
+    for (const document of [consent, determination]) {
+      const got = expectOk(await call('demo-receiver-al', 'GET', `${documents}/${document.id}`));
+      expect(Date.parse(got.download.expiresAt) - Date.now()).toBeLessThanOrEqual(5 * 60 * 1000);
+      const bytes = new Uint8Array(await (await fetch(got.download.url)).arrayBuffer());
+      expect(bytes.length).toBe(document.size);
+      expect(new TextDecoder().decode(bytes.slice(0, 5))).toBe('%PDF-');
+    }
+    const log = (await call('demo-coordinator', 'GET', `/v1/referrals/${caseId}/access-log?limit=200`)).body.items as Json[];
+    expect(log.slice(logBefore).map((entry: Json) => `${entry.partnerId} ${entry.role} ${entry.view} ${entry.documentId}`)).toEqual([
+      `demo-receiver-al receiver document ${consent.id}`,
+      `demo-receiver-al receiver document ${determination.id}`,
+    ]);
 
     // when: the coordinator erases the case
     expect((await call('demo-coordinator', 'POST', `/v1/referrals/${caseId}/erase`, { reason: 'subject_request' })).status).toBe(200);
@@ -177,8 +177,8 @@ describe("a case's documents through the local stack", () => {
 
   it('refuses at the storage an upload over the declared size, another content type, and an expired URL', async () => {
     const call = partnerApi(stack);
+    // The referrer attaches to its case whatever its status: no need to wait for the platform.
     const caseId = expectOk(await call('demo-referrer-fr', 'POST', '/v1/referrals', tactReferral()), 201).id as string;
-    await offeredCase(call, caseId);
     const attach = async (size: number) =>
       expectOk(
         await call('demo-referrer-fr', 'POST', `/v1/referrals/${caseId}/documents`, {
@@ -215,5 +215,20 @@ describe("a case's documents through the local stack", () => {
     expect((await fetch(expiredDownload.url)).status).toBe(403);
     const validDownload = await storage.presignDownload(key, 'null', 60, new Date());
     expect((await fetch(validDownload.url)).status).toBe(200);
+
+    // Deleting: another referrer does not see the case (404); its uploader deletes it, bytes first.
+    const remove = async (partnerId: string) => {
+      const partner = stack.partners.find((candidate) => candidate.id === partnerId)!;
+      const response = await fetch(`${stack.apiUrl}/v1/referrals/${caseId}/documents/${small.id}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${partner.key}` },
+      });
+      return response.status;
+    };
+    expect(await remove('demo-referrer-es')).toBe(404);
+    expect(await objectExists(key)).toBe(true);
+    expect(await remove('demo-referrer-fr')).toBe(204);
+    expect(await objectExists(key)).toBe(false);
+    expect((await call('demo-referrer-fr', 'GET', `/v1/referrals/${caseId}/documents/${small.id}`)).status).toBe(404);
   }, 600_000);
 });
