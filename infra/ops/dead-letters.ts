@@ -2,6 +2,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
@@ -91,9 +92,13 @@ export function pairNamed(pairs: readonly RedrivePair[], query: string): Redrive
  * SQS's own StartMessageMoveTask does this on AWS; fauxqs, the local stack's SQS, does not offer it,
  * so one way serves both.
  */
-export async function moveDeadLetters(sqs: SQSClient, pair: RedrivePair, options: { limit?: number } = {}): Promise<MoveResult> {
+export async function moveDeadLetters(
+  sqs: SQSClient,
+  pair: Pick<RedrivePair, 'source' | 'deadLetter'>,
+  options: { limit?: number } = {}
+): Promise<MoveResult> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  const fifo = pair.source.name.endsWith('.fifo');
+  const fifo = pair.source.url.endsWith('.fifo');
   let moved = 0;
   let failed = 0;
   while (moved + failed < limit) {
@@ -125,13 +130,27 @@ function copyOf(message: Message, index: number, fifo: boolean): SendMessageBatc
   return {
     Id: String(index),
     MessageBody: message.Body ?? '',
-    ...(message.MessageAttributes === undefined ? {} : { MessageAttributes: message.MessageAttributes }),
+    ...(message.MessageAttributes === undefined ? {} : { MessageAttributes: withoutEmptyLists(message.MessageAttributes) }),
     ...(fifo
       ? {
-          MessageGroupId: message.Attributes?.MessageGroupId,
+          MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
           // A new id: the original's deduplication id may still be inside SQS's five-minute window.
           MessageDeduplicationId: `redrive-${message.MessageId}`,
         }
       : {}),
   };
+}
+
+/** A received attribute carries empty list fields that SendMessage refuses (found by the chaos run on fauxqs). */
+function withoutEmptyLists(attributes: Record<string, MessageAttributeValue>): Record<string, MessageAttributeValue> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [
+      name,
+      {
+        DataType: value.DataType,
+        ...(value.StringValue === undefined ? {} : { StringValue: value.StringValue }),
+        ...(value.BinaryValue === undefined ? {} : { BinaryValue: value.BinaryValue }),
+      },
+    ])
+  );
 }

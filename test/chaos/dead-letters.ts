@@ -2,7 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalStack } from '../../infra/local/local-stack.ts';
 import { localCredentials } from '../../infra/local/provision.ts';
 import { type CfnResource, loadStackTemplate, localRegion } from '../../infra/local/template.ts';
-import { redriveQueue } from '../../infra/ops/redrive.ts';
+import { moveDeadLetters } from '../../infra/ops/dead-letters.ts';
 import { queueDepth } from '../support/quiescence.ts';
 
 /*
@@ -58,7 +58,7 @@ export function deadLetterRoutes(stack: LocalStack): DeadLetterRoute[] {
   return routes;
 }
 
-/** Moves every dead letter back to its queue (infra/ops/redrive.ts); counts what each held and what is left. */
+/** Moves every dead letter back to its queue (infra/ops/dead-letters.ts, as `npm run redrive` does); counts what each held and what is left. */
 export async function redriveDeadLetters(
   stack: LocalStack,
   routes: DeadLetterRoute[],
@@ -79,7 +79,8 @@ export async function redriveDeadLetters(
       const depth = await queueDepth(sqs, route.deadLetter.url);
       entry.found += depth;
       if (route.to !== undefined && depth > 0) {
-        const result = await redriveQueue({ sqs, from: route.deadLetter.url, to: route.to.url });
+        const queueRef = ({ url }: { url: string }) => ({ url, arn: '', name: url.split('/').at(-1) ?? url });
+        const result = await moveDeadLetters(sqs, { source: queueRef(route.to), deadLetter: queueRef(route.deadLetter) });
         entry.redriven += result.moved;
         moved += result.moved;
       }
