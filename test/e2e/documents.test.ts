@@ -35,7 +35,7 @@ let s3: S3Client;
 let bucket: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0 });
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, warmUp: false });
   s3 = new S3Client({ region: localRegion, credentials: localCredentials, endpoint: stack.endpoints.s3, forcePathStyle: true });
   const ids = Object.keys(stack.resources).filter((id) => /^DocumentsBucket[0-9A-F]{8}$/.test(id));
   expect(ids).toHaveLength(1);

@@ -36,10 +36,7 @@ const environmentOf = (variable: string): Record<string, string> => {
 
 beforeAll(async () => {
   logDir = mkdtempSync(join(tmpdir(), 'trm-partner-mail-logs-'));
-  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, logDir });
-  // Every function initialized first: the cold starts of some forty functions on a busy machine
-  // would otherwise outlast the API's integration timeout in the first requests.
-  await stack.warmed();
+  stack = await startLocalStack({ cdkOutDir: inject('e2eCdkOut'), port: 0, logDir, warmUp: false });
   const endpoints = { region: localRegion, credentials: localCredentials };
   dynamoDb = new DynamoDBClient({ ...endpoints, endpoint: stack.endpoints.dynamodb });
   partners = new PartnerRepository(DynamoDBDocumentClient.from(dynamoDb), environmentOf('PARTNERS_TABLE_NAME').PARTNERS_TABLE_NAME!);

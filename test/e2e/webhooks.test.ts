@@ -28,7 +28,7 @@ const secrets = new Map<string, string>();
 beforeAll(async () => {
   assembly = assemblyWithWebhookSettings(inject('e2eCdkOut'), compressedWebhookSettings);
   receiver = await startWebhookReceiver();
-  stack = await startLocalStack({ cdkOutDir: assembly.dir, port: 0 });
+  stack = await startLocalStack({ cdkOutDir: assembly.dir, port: 0, warmUp: false });
   call = partnerApi(stack);
   // On a loaded machine the first cold starts, all at once, can outlast Lambda's 10-second init:
   // the registration route answering its own refusal says the stack is ready.
