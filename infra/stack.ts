@@ -276,7 +276,7 @@ export class ReferralStack extends Stack {
     });
 
     // Last: the dashboard shows every function and queue made above.
-    new OperationsDashboard(this, 'Operations', { config, httpApi: api.httpApi });
+    new OperationsDashboard(this, 'Dashboard', { config, httpApi: api.httpApi });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.

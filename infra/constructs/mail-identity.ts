@@ -12,6 +12,7 @@ import { sesFeedbackDetailTypes } from '../../events/ses-feedback.ts';
 import type { StageConfig } from '../config.ts';
 import type { DataTables } from './data-tables.ts';
 import { HouseFunction, metricsNamespace, serviceNameOf } from './house-function.ts';
+import { OperationsStack } from './operations-stack.ts';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
 
 export interface MailIdentityProps {
@@ -111,7 +112,8 @@ export class MailIdentity extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
-    this.mailboxesFailingAlarm = new Alarm(this, 'MailboxesFailingAlarm', {
+    // In the operations stack with every other alarm (infra/constructs/operations-stack.ts).
+    this.mailboxesFailingAlarm = new Alarm(OperationsStack.of(this).scopeFor(this), 'MailboxesFailingAlarm', {
       alarmDescription:
         'A mailbox SES reported as bouncing for good or complaining was marked failing: no more email goes to it (docs/operations-email-and-keys.md)',
       metric: new MathExpression({
