@@ -71,7 +71,7 @@ export class ReferralStack extends Stack {
 
     const tables = new DataTables(this, 'Data', { config });
     // The idempotency records expire within hours (Powertools' TTL): nothing there to restore.
-    const recordTables = [tables.cases, tables.partners, tables.accessLog];
+    const recordTables = [tables.cases, tables.partners, tables.accessLog, tables.webhooks];
     acknowledgeNoBackupPlan([tables.idempotency], 'Powertools idempotency records, each expiring within hours: nothing to restore.');
     if (config.backup === undefined) {
       acknowledgeNoBackupPlan(

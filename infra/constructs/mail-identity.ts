@@ -1,6 +1,5 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -12,7 +11,7 @@ import { sesFeedbackDetailTypes } from '../../events/ses-feedback.ts';
 import type { StageConfig } from '../config.ts';
 import type { DataTables } from './data-tables.ts';
 import { HouseFunction, metricsNamespace, serviceNameOf } from './house-function.ts';
-import { OperationsStack } from './operations-stack.ts';
+import { opsAlarm, runbookAnchors } from './operational-alarms.ts';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
 
 export interface MailIdentityProps {
@@ -112,9 +111,10 @@ export class MailIdentity extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
-    // In the operations stack with every other alarm (infra/constructs/operations-stack.ts).
-    this.mailboxesFailingAlarm = new Alarm(OperationsStack.of(this).scopeFor(this), 'MailboxesFailingAlarm', {
-      alarmDescription:
+    this.mailboxesFailingAlarm = opsAlarm(this, 'MailboxesFailingAlarm', {
+      topic: alarmTopic,
+      runbook: runbookAnchors.mailboxesFailing,
+      summary:
         'A mailbox SES reported as bouncing for good or complaining was marked failing: no more email goes to it (docs/operations-email-and-keys.md)',
       metric: new MathExpression({
         expression: 'FILL(bounce, 0) + FILL(complaint, 0)',
@@ -123,11 +123,7 @@ export class MailIdentity extends Construct {
         label: 'Mailboxes marked failing',
       }),
       threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.mailboxesFailingAlarm.addAlarmAction(new SnsAction(alarmTopic));
   }
 
   /** The resources `ses:SendEmail` must be allowed on besides the sender identity: the configuration set. */

@@ -22,6 +22,7 @@ export const runbookAnchors = {
   deadLetters: 'dead-letters',
   sesBounces: 'ses-bounce-rate',
   sesComplaints: 'ses-complaint-rate',
+  mailboxesFailing: 'mailboxes-failing',
 } as const;
 export type RunbookAnchor = (typeof runbookAnchors)[keyof typeof runbookAnchors];
 
