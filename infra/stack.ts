@@ -71,7 +71,7 @@ export class ReferralStack extends Stack {
 
     const tables = new DataTables(this, 'Data', { config });
     // The idempotency records expire within hours (Powertools' TTL): nothing there to restore.
-    const recordTables = [tables.cases, tables.partners, tables.accessLog];
+    const recordTables = [tables.cases, tables.partners, tables.accessLog, tables.webhooks];
     acknowledgeNoBackupPlan([tables.idempotency], 'Powertools idempotency records, each expiring within hours: nothing to restore.');
     if (config.backup === undefined) {
       acknowledgeNoBackupPlan(
@@ -276,7 +276,7 @@ export class ReferralStack extends Stack {
     });
 
     // Last: the dashboard shows every function and queue made above.
-    new OperationsDashboard(this, 'Operations', { config, httpApi: api.httpApi });
+    new OperationsDashboard(this, 'Dashboard', { config, httpApi: api.httpApi });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     // The partner command finds the table of a deployed stage through this output.

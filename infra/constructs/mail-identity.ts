@@ -1,6 +1,5 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -12,6 +11,7 @@ import { sesFeedbackDetailTypes } from '../../events/ses-feedback.ts';
 import type { StageConfig } from '../config.ts';
 import type { DataTables } from './data-tables.ts';
 import { HouseFunction, metricsNamespace, serviceNameOf } from './house-function.ts';
+import { opsAlarm, runbookAnchors } from './operational-alarms.ts';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
 
 export interface MailIdentityProps {
@@ -111,9 +111,10 @@ export class MailIdentity extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
-    this.mailboxesFailingAlarm = new Alarm(this, 'MailboxesFailingAlarm', {
-      alarmDescription:
-        'A mailbox SES reported as bouncing for good or complaining was marked failing: no more email goes to it. Runbook: docs/operations.md#a-partner-mailbox-that-fails',
+    this.mailboxesFailingAlarm = opsAlarm(this, 'MailboxesFailingAlarm', {
+      topic: alarmTopic,
+      runbook: runbookAnchors.mailboxesFailing,
+      summary: 'A mailbox SES reported as bouncing for good or complaining was marked failing: no more email goes to it',
       metric: new MathExpression({
         expression: 'FILL(bounce, 0) + FILL(complaint, 0)',
         usingMetrics: { bounce: failing('bounce'), complaint: failing('complaint') },
@@ -121,11 +122,7 @@ export class MailIdentity extends Construct {
         label: 'Mailboxes marked failing',
       }),
       threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.mailboxesFailingAlarm.addAlarmAction(new SnsAction(alarmTopic));
   }
 
   /** The resources `ses:SendEmail` must be allowed on besides the sender identity: the configuration set. */

@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OperationsStack } from './operations-stack.ts';
 
 /**
  * Each alarm names its entry in the runbook (docs/operations.md, section "Alarms"), so whoever is
@@ -21,6 +22,7 @@ export const runbookAnchors = {
   deadLetters: 'dead-letters',
   sesBounces: 'ses-bounce-rate',
   sesComplaints: 'ses-complaint-rate',
+  mailboxesFailing: 'mailboxes-failing',
 } as const;
 export type RunbookAnchor = (typeof runbookAnchors)[keyof typeof runbookAnchors];
 
@@ -36,9 +38,12 @@ export interface OpsAlarmProps {
   readonly evaluationPeriods?: number;
 }
 
-/** An alarm whose action is the ops topic and whose description links its runbook entry. */
+/**
+ * An alarm whose action is the ops topic and whose description links its runbook entry. It watches
+ * `scope` but lives in the stack's operations stack, under the same path (infra/constructs/operations-stack.ts).
+ */
 export function opsAlarm(scope: Construct, id: string, props: OpsAlarmProps): Alarm {
-  const alarm = new Alarm(scope, id, {
+  const alarm = new Alarm(OperationsStack.of(scope).scopeFor(scope), id, {
     alarmDescription: `${props.summary}. ${runbookLink(props.runbook)}`,
     metric: props.metric,
     threshold: props.threshold,

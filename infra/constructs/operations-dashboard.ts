@@ -7,6 +7,7 @@ import { businessMetricNames } from '../../functions/domain/business-metrics.ts'
 import type { StageConfig } from '../config.ts';
 import { CaseStreamConsumer } from './case-stream-consumer.ts';
 import { HouseFunction, metricsNamespace } from './house-function.ts';
+import { OperationsStack } from './operations-stack.ts';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.ts';
 
 export interface OperationsDashboardProps {
@@ -27,15 +28,16 @@ const labelOf = (construct: Construct): string => construct.node.path.split('/')
  * iterator age, each queue's oldest message and dead letters, SES sending (sends, bounces,
  * complaints, reputation), and the business figures the functions record (namespace TRM,
  * functions/domain/business-metrics.ts). Built from the stack as it stands when it is created:
- * create it last, after every function and queue.
+ * create it last, after every function and queue. It lives in the operations stack beside the
+ * alarms (infra/constructs/operations-stack.ts) and shows what the stack it is made in holds.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
-    super(scope, id);
+    super(OperationsStack.of(scope), id);
     const { config, httpApi } = props;
-    const all = Stack.of(this).node.findAll();
+    const all = (OperationsStack.of(scope).nestedStackParent ?? Stack.of(scope)).node.findAll();
     const functions = all.filter((construct): construct is HouseFunction => construct instanceof HouseFunction);
     const queues = all.filter((construct): construct is QueueWithDeadLetter => construct instanceof QueueWithDeadLetter);
     const streamFailures = all.filter((construct): construct is CaseStreamConsumer => construct instanceof CaseStreamConsumer);

@@ -13,6 +13,9 @@ export const passedOverTypes: ReadonlySet<string> = new Set([
   'AWS::Backup::BackupSelection',
   'AWS::Backup::BackupVault',
   'AWS::CDK::Metadata',
+  // The nested operations stack (infra/constructs/operations-stack.ts): only alarms and the dashboard,
+  // and alarms and dashboards do not run locally.
+  'AWS::CloudFormation::Stack',
   'AWS::CloudWatch::Alarm',
   'AWS::CloudWatch::CompositeAlarm',
   'AWS::CloudWatch::Dashboard',

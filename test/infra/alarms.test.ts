@@ -6,9 +6,10 @@ import { runbookAnchors } from '../../infra/constructs/operational-alarms.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
-const { template } = synthesizeStack({ stage: 'prod', bundle: false });
+const { template, operations } = synthesizeStack({ stage: 'prod', bundle: false });
 const resourcesOf = (type: string): Record<string, Json> => template.findResources(type);
-const alarms = Object.entries(resourcesOf('AWS::CloudWatch::Alarm'));
+// The alarms live in the operations stack (infra/constructs/operations-stack.ts), read with the parent's ids.
+const alarms = Object.entries(operations.findResources('AWS::CloudWatch::Alarm') as Record<string, Json>);
 const alarmTopicId = Object.keys(resourcesOf('AWS::SNS::Topic')).find((id) => id.startsWith('AlarmTopic'))!;
 
 /** The metrics an alarm watches, by name, with their dimensions as JSON (for a simple or a math alarm). */

@@ -16,6 +16,8 @@ type Resource = { Type: string; Properties: Record<string, Json> };
 const dev = synthesizeStack({ bundle: false });
 const prod = synthesizeStack({ stage: 'prod', bundle: false });
 const resourcesOf = (type: string, synthesized = dev) => synthesized.template.findResources(type) as Record<string, Resource>;
+/** The alarms, from the operations stack (infra/constructs/operations-stack.ts), read with the parent's ids. */
+const alarmsOf = (synthesized = dev) => synthesized.operations.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>;
 const functionId = (prefix: string): string => {
   const ids = Object.keys(resourcesOf('AWS::Lambda::Function')).filter((id) => id.startsWith(prefix));
   expect(ids).toHaveLength(1);
@@ -124,7 +126,7 @@ describe('the bus', () => {
     const queue = queues[queueId]!;
     const deadLetterId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
     expect(queues[deadLetterId]).toBeDefined();
-    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+    const alarms = Object.values(alarmsOf()).filter(
       (alarm) =>
         alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
         JSON.stringify(alarm.Properties.Dimensions).includes(deadLetterId)

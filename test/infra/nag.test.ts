@@ -3,6 +3,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { HIPAASecurityChecks, type NagPack } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { OperationsStack } from '../../infra/constructs/operations-stack.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
 /** Findings a pack reports on the app, by rule: the pack run directly, as the synthesis runs the app's. */
@@ -38,6 +39,13 @@ describe('cdk-nag checks of the app (AWS Solutions and Serverless, infra/checks.
       /Serverless-SQSRedrivePolicy/
     );
   });
+
+  it('stop synthesis when a resource in the nested operations stack breaks a rule (the alarms are checked too)', () => {
+    const addQueueToOperations = (stack: Stack) => new Queue(OperationsStack.of(stack), 'QueueWithoutDeadLetter');
+    expect(() => synthesizeStack({ bundle: false, addToStack: addQueueToOperations })).toThrow(
+      /AwsSolutions-SQS3[\s\S]*trm-dev\/Operations\/QueueWithoutDeadLetter/
+    );
+  });
 });
 
 describe('cdk-nag HIPAA Security pack (run in the tests only)', () => {
@@ -51,6 +59,14 @@ describe('cdk-nag HIPAA Security pack (run in the tests only)', () => {
     new LogGroup(stack, 'UnencryptedLogs', { removalPolicy: RemovalPolicy.DESTROY });
     expect(findingsOf(new HIPAASecurityChecks(), appOf(stack))).toEqual([
       'HIPAA.Security-CloudWatchLogGroupEncrypted: trm-prod/UnencryptedLogs/Resource',
+    ]);
+  });
+
+  it('reports a deliberate finding in the nested operations stack', () => {
+    const { stack } = synthesizeStack({ stage: 'prod', bundle: false });
+    new LogGroup(OperationsStack.of(stack), 'UnencryptedLogs', { removalPolicy: RemovalPolicy.DESTROY });
+    expect(findingsOf(new HIPAASecurityChecks(), appOf(stack))).toEqual([
+      'HIPAA.Security-CloudWatchLogGroupEncrypted: trm-prod/Operations/UnencryptedLogs/Resource',
     ]);
   });
 });

@@ -13,6 +13,9 @@ const dev = synthesizeStack({ stage: 'dev', bundle: false });
 const prod = synthesizeStack({ stage: 'prod', bundle: false });
 const resourcesOf = (type: string, synthesized = dev) =>
   Object.entries(synthesized.template.findResources(type) as Record<string, Resource>);
+/** Alarms and the dashboard, from the operations stack (infra/constructs/operations-stack.ts), read with the parent's ids. */
+const operationsResourcesOf = (type: string, synthesized = dev) =>
+  Object.entries(synthesized.operations.findResources(type) as Record<string, Resource>);
 const functions = resourcesOf('AWS::Lambda::Function');
 const policyStatementsOf = (roleId: string) =>
   resourcesOf('AWS::IAM::Policy')
@@ -66,7 +69,7 @@ describe('the operations dashboard', () => {
     ['dev', dev],
     ['prod', prod],
   ] as const)('is one per stage (%s)', (stage, synthesized) => {
-    const dashboards = resourcesOf('AWS::CloudWatch::Dashboard', synthesized);
+    const dashboards = operationsResourcesOf('AWS::CloudWatch::Dashboard', synthesized);
     expect(dashboards).toHaveLength(1);
     expect(dashboards[0]![1].Properties.DashboardName).toBe(`trm-${stage}`);
   });
@@ -75,7 +78,7 @@ describe('the operations dashboard', () => {
    * The dashboard body as CloudWatch reads it, each intrinsic part (a function or queue name)
    * written as `@LogicalId`, then its metric lines one by one.
    */
-  const parts = (resourcesOf('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody as { 'Fn::Join': [string, Json[]] })[
+  const parts = (operationsResourcesOf('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody as { 'Fn::Join': [string, Json[]] })[
     'Fn::Join'
   ][1];
   const joined = parts
@@ -173,7 +176,7 @@ describe('email that reaches people', () => {
   });
 
   it('a mailbox marked failing raises an alarm on the ops topic', () => {
-    const alarms = resourcesOf('AWS::CloudWatch::Alarm').filter(([id]) => id.includes('MailboxesFailingAlarm'));
+    const alarms = operationsResourcesOf('AWS::CloudWatch::Alarm').filter(([id]) => id.includes('MailboxesFailingAlarm'));
     expect(alarms).toHaveLength(1);
     const [, alarm] = alarms[0]!;
     expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);

@@ -14,6 +14,9 @@ const dev = synthesizeStack({ stage: 'dev' });
 const prod = synthesizeStack({ stage: 'prod', bundle: false });
 const resourcesOf = (type: string, synthesized = dev): Record<string, Resource> =>
   synthesized.template.findResources(type) as Record<string, Resource>;
+/** The alarms, from the operations stack (infra/constructs/operations-stack.ts), read with the parent's ids. */
+const alarmsOf = (synthesized = dev): Record<string, Resource> =>
+  synthesized.operations.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>;
 const functions = Object.entries(resourcesOf('AWS::Lambda::Function'));
 
 /** The bundled code of a function, read from the cloud assembly the way `cdk deploy` would upload it. */
@@ -53,7 +56,7 @@ describe('functions', () => {
     const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
     expect(resourcesOf('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(14);
     // Issue 20 replaced the alarm on one error by one on the error rate (errors over invocations).
-    const errorAlarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+    const errorAlarms = Object.values(alarmsOf()).filter(
       (alarm) =>
         (
           alarm.Properties.Metrics as
@@ -112,7 +115,7 @@ describe('queues', () => {
   });
 
   it.each([...deadLetterIds, ...onFailureIds])('dead-letter queue %s raises an alarm as soon as a message lands', (deadLetterId) => {
-    const alarms = Object.values(resourcesOf('AWS::CloudWatch::Alarm')).filter(
+    const alarms = Object.values(alarmsOf()).filter(
       (alarm) =>
         alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
         JSON.stringify(alarm.Properties.Dimensions).includes(deadLetterId)
