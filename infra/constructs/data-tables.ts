@@ -200,6 +200,15 @@ export class DataTables extends Construct {
   }
 
   /**
+   * Reading, and replacing whole items with a conditional `dynamodb:PutItem` (a record kept with a
+   * revision number, such as a partner): no Update, Delete or BatchWrite.
+   */
+  grantReadPut(table: Table, grantee: IGrantable): void {
+    this.grantActions(table, grantee, [...readActions, 'dynamodb:PutItem'], []);
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+
+  /**
    * For an append-only table: `dynamodb:PutItem` alone, never Update, Delete or BatchWrite. IAM cannot
    * require that the item be new; the writer's condition (`attribute_not_exists`) and keys that hold a
    * random id do, so an entry is never overwritten.

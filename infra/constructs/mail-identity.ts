@@ -98,8 +98,8 @@ export class MailIdentity extends Construct {
         NOTIFICATIONS_QUEUE_URL: props.notificationsQueue.queueUrl,
       },
     });
-    // Reads every partner (a scan of tens of organisations) and changes the one concerned.
-    tables.grantReadWrite(tables.partners, this.feedback);
+    // Reads every partner (a scan of tens of organisations) and puts the changed one back (partner-repository.ts).
+    tables.grantReadPut(tables.partners, this.feedback);
     props.notificationsQueue.grantSendMessages(this.feedback);
     this.feedback.addEventSource(new SqsEventSource(this.feedbackQueue.queue, { batchSize: 10, reportBatchItemFailures: true }));
 

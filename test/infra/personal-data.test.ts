@@ -65,7 +65,14 @@ describe('the access log table', () => {
   });
 
   it('only the functions that disclose personal data append, and only the access log route reads', () => {
-    expect(holders('dynamodb:PutItem')).toEqual(['GetPayment', 'GetReferral', 'GetTransferInstructions', 'ListPayments']);
+    expect(holders('dynamodb:PutItem')).toEqual([
+      'DocumentsGetDocument',
+      'DocumentsListDocuments',
+      'GetPayment',
+      'GetReferral',
+      'GetTransferInstructions',
+      'ListPayments',
+    ]);
     expect(holders('dynamodb:Query')).toEqual(['PersonalDataGetAccessLog']);
   });
 
