@@ -68,6 +68,16 @@ export class CaseDocuments extends Construct {
       reason:
         'Every download is a presigned URL handed out by get-document, which writes an access-log entry first (functions/commons/disclosure.ts); S3 server access logs would add a second bucket of request logs without the partner behind each request.',
     });
+    Validations.of(this.bucket).acknowledge({
+      id: 'HIPAA.Security-S3BucketLoggingEnabled',
+      reason:
+        'As AwsSolutions-S1: every download is handed out by get-document after an access-log entry (functions/commons/disclosure.ts).',
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'HIPAA.Security-S3BucketReplicationEnabled',
+      reason:
+        "The bucket is versioned (an overwritten or deleted document stays 30 days) and retained with the stack in prod; a replica in another region would be a second copy of victims' documents that erasure would have to reach as well, outside the stage's pinned region.",
+    });
 
     const functionDefaults = { config, alarmTopic };
     const bucketEnvironment = { CASES_TABLE_NAME: tables.cases.tableName, DOCUMENTS_BUCKET_NAME: this.bucket.bucketName };
