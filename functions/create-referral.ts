@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CaseRepository } from '#adapters/case-repository';
 import { documentClient } from '#adapters/dynamodb';
 import { personalDataCipherFromEnvironment } from '#adapters/personal-data-cipher';
@@ -16,12 +16,29 @@ import {
 import { idempotentRoute } from '#commons/idempotency';
 import { logger } from '#commons/powertools';
 import { ProblemError } from '#commons/problem';
+import { derivedUuid } from '#domain/derived-ids';
 import { intakeRefusal, newCaseFromReferral, referralSummary } from '#domain/referral-case';
 import { referralRequestSchema } from '#events/referral';
 import { rolesFor } from '#events/routes';
 
 // Writes the person sealed and never reads it back: the key's GenerateDataKey only.
 const cases = new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME'), { seal: personalDataCipherFromEnvironment() });
+
+/**
+ * The case id is derived from the partner, its Idempotency-Key and the body. Powertools forgets a
+ * request whose handler failed, and a failure can come after the case was written (a write that
+ * DynamoDB committed but whose answer timed out, seen in the chaos run): the retry then derives the
+ * same id and finds that case (functions/adapters/case-repository.ts) instead of making a second.
+ */
+const referralCaseId = (partnerId: string, event: ApiEvent): string =>
+  derivedUuid(
+    'referral',
+    partnerId,
+    event.headers['idempotency-key'] ?? '',
+    createHash('sha256')
+      .update(event.body ?? '')
+      .digest('hex')
+  );
 
 const createReferral = async (event: ApiEvent, context: PartnerRequestContext): Promise<ApiResult> => {
   const referral = parseJsonBody(event, referralRequestSchema);
@@ -35,10 +52,13 @@ const createReferral = async (event: ApiEvent, context: PartnerRequestContext): 
     });
   }
   const reference = await cases.allocateReference(referral.programmeId, referral.hostCountry);
-  const created = newCaseFromReferral(referral, { caseId: randomUUID(), reference, referrerId: context.partner.partnerId }, new Date());
-  await cases.create(created.case, created.history);
-  logger.info('referral submitted', { caseId: created.case.caseId, reference });
-  return json(201, referralSummary(created.case), { Location: `/v1/referrals/${created.case.caseId}` });
+  const caseId = referralCaseId(context.partner.partnerId, event);
+  const created = newCaseFromReferral(referral, { caseId, reference, referrerId: context.partner.partnerId }, new Date());
+  const outcome = await cases.create(created.case, created.history);
+  const answered = outcome.created ? created.case : outcome.stored;
+  if (outcome.created) logger.info('referral submitted', { caseId, reference });
+  else logger.info('referral already stored for this request', { caseId, reference: answered.reference });
+  return json(201, referralSummary(answered), { Location: `/v1/referrals/${caseId}` });
 };
 
 export const handler = apiRoute<PartnerRequestContext>()

@@ -1,13 +1,14 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import type { CaseChange } from '#domain/case-decision';
 import { placeChangeOf } from '#domain/case-lifecycle';
 import type { CaseListing } from '#domain/case-listing';
 import { duplicateKey } from '#domain/duplicate-key';
 import { formatReference, type NewCase } from '#domain/referral-case';
-import { type CaseItem, type CaseNote, type CaseStatus, type HistoryEntry, historyEntrySchema } from '#events/case';
+import { type CaseItem, type CaseNote, type CaseStatus, caseStatus, type HistoryEntry, historyEntrySchema } from '#events/case';
 import { type MonitoringVisit, monitoringVisitSchema } from '#events/lifecycle';
 import { type PlanVersion, planVersionSchema } from '#events/plan';
-import { ContentionError, unlimited, writeCaseChange } from './case-change.ts';
+import { ContentionError, isNamed, unlimited, writeCaseChange } from './case-change.ts';
 import {
   allCasesPartition,
   type CaseListRow,
@@ -35,6 +36,18 @@ import { StageSecrets } from './stage-secret.ts';
  * with its person withheld and its notes left out. Changes that take a place go through the place
  * repository (place-repository.ts); both write through case-change.ts.
  */
+/** What a referral's answer shows of a case (`referralSummary`), read from its item without opening anything. */
+const caseSummaryFieldsSchema = z.object({
+  caseId: z.string(),
+  reference: z.string(),
+  status: caseStatus,
+  programmeId: z.string(),
+  hostCountry: z.string(),
+  originCountry: z.string(),
+  createdAt: z.string(),
+});
+export type CaseSummaryFields = z.infer<typeof caseSummaryFieldsSchema>;
+
 export class CaseRepository {
   private readonly secrets: StageSecrets;
   private readonly cursors: PageCursors;
@@ -72,31 +85,43 @@ export class CaseRepository {
    * duplicate check compares is made here, while the person is in clear, so the eligibility engine
    * never needs the key (functions/assess-eligibility.ts).
    */
-  async create(newCase: NewCase, history: HistoryEntry): Promise<void> {
+  async create(newCase: NewCase, history: HistoryEntry): Promise<{ created: true } | { created: false; stored: CaseSummaryFields }> {
     const pk = casePk(newCase.caseId);
     if (newCase.person === undefined) throw new Error('a new case comes with its person');
     const personKey = duplicateKey(newCase.person, await this.secrets.get(duplicateKeySecret));
     const sealed = await sealNewCase(newCase, { personKey }, this.personalData);
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { pk, sk: caseSk, [allCasesPartition.name]: allCasesPartition.value, ...sealed },
-              ConditionExpression: 'attribute_not_exists(pk)',
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: caseSk, [allCasesPartition.name]: allCasesPartition.value, ...sealed },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             },
-          },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { pk, sk: historySk(history, newCase.version), ...history },
-              ConditionExpression: 'attribute_not_exists(pk)',
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: historySk(history, newCase.version), ...history },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             },
-          },
-        ],
-      })
-    );
+          ],
+        })
+      );
+    } catch (error) {
+      // The case id is derived from the request (create-referral.ts): a case already there is this
+      // request's, written by an attempt whose answer was lost. It is answered, not made twice.
+      if (!isNamed(error, 'TransactionCanceledException')) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: caseKey(newCase.caseId), ConsistentRead: true })
+      );
+      if (Item === undefined) throw error;
+      return { created: false, stored: caseSummaryFieldsSchema.parse(Item) };
+    }
+    return { created: true };
   }
 
   /**

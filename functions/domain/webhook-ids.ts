@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { derivedUuid } from './derived-ids.ts';
 
 /**
  * Identifiers of webhooks. A delivery's id (the `webhook-id` header) is derived from the event and
@@ -6,11 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
  * (a conditional put, functions/adapters/webhook-repository.ts), and a retry carries the same id.
  * It is shaped as a UUID (version 8, RFC 9562) like every other id of the API.
  */
-export const deliveryIdOf = (eventId: string, endpointId: string): string => {
-  const hex = createHash('sha256').update(`webhook-delivery:${eventId}:${endpointId}`).digest('hex');
-  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
+export const deliveryIdOf = (eventId: string, endpointId: string): string => derivedUuid('webhook-delivery', eventId, endpointId);
 
 /** A signing secret as the Standard Webhooks libraries take it: `whsec_` and 24 random bytes in base64. */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { careMinorReferral, tactReferral } from '../../events/samples/index.ts';
 import { api, registerPartner } from '../support/api.ts';
 import { captureLogs } from '../support/harness.ts';
 import { expectLogsFreeOfSamples } from '../support/personal-data.ts';
 import { expectProblem } from '../support/problem.ts';
+import { scanAll } from '../support/scan.ts';
 
 const logs = captureLogs();
 const { documentClient } = await import('../../functions/adapters/dynamodb.ts');
@@ -80,6 +81,28 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.raw).toBe(first.raw);
+    expect(await casesOf(referrer.partnerId)).toHaveLength(1);
+  });
+
+  it('a retry whose idempotency record is gone finds the case the first attempt wrote, and makes no second', async () => {
+    const referrer = await registerPartner(['referrer'], 'FR');
+    const key = randomUUID();
+    const first = await submit(referrer.key, tactReferral(), { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    // Powertools deletes its record when the handler fails, and a handler can fail after its write
+    // committed (DynamoDB committed the transaction, the client's answer timed out: found by the
+    // chaos run). No emulator commits a write and then times its answer out, so deleting the record
+    // stands for that failure.
+    const records = (await scanAll(documentClient, { TableName: process.env.IDEMPOTENCY_TABLE_NAME })).filter((item) =>
+      JSON.stringify(item).includes(first.body.id)
+    );
+    expect(records).toHaveLength(1);
+    await documentClient.send(new DeleteCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME, Key: { id: records[0]?.id } }));
+    const retry = await submit(referrer.key, tactReferral(), { 'Idempotency-Key': key });
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(retry.body.reference).toBe(first.body.reference);
+    expect(retry.headers.location).toBe(`/v1/referrals/${first.body.id}`);
     expect(await casesOf(referrer.partnerId)).toHaveLength(1);
   });
 
