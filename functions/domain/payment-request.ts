@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { CaseItem } from '#events/case';
 import type { PaymentItem, PaymentRequest } from '#events/payment';
+import { derivedUuid } from './derived-ids.ts';
 
 /** A receiving partner's request for a payment: its id, the payment it makes, and whether a retry is the same request. */
 
@@ -9,12 +9,7 @@ import type { PaymentItem, PaymentRequest } from '#events/payment';
  * failure between storing the payment and queueing it finds the same payment instead of making a
  * second one; the requester is part of it, so two partners' keys never collide.
  */
-export const paymentIdFor = (partnerId: string, idempotencyKey: string): string => {
-  const hex = createHash('sha256').update(`payment\n${partnerId}\n${idempotencyKey}`).digest('hex');
-  // RFC 9562 version 8 (custom), variant 10xx.
-  const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
+export const paymentIdFor = (partnerId: string, idempotencyKey: string): string => derivedUuid('payment', partnerId, idempotencyKey);
 
 export const newPayment = (
   request: PaymentRequest,
