@@ -62,11 +62,11 @@ describe('reloading after a new synth', () => {
     const cdkOutDir = stack!.cdkOutDir;
     writeCloudAssembly(
       { Handler: { code: version(3) } },
-      { ...httpApi(['GET /v']), Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } },
+      { ...httpApi(['GET /v']), StateMachine: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} } },
       'reload',
       cdkOutDir
     );
-    await expect(stack!.reload()).rejects.toThrow(/^Resources\.Bucket: type AWS::S3::Bucket is not supported/);
+    await expect(stack!.reload()).rejects.toThrow(/^Resources\.StateMachine: type AWS::StepFunctions::StateMachine is not supported/);
     expect(await (await fetch(`${stack!.apiUrl}/w`)).text()).toBe('version 2');
   });
 });

@@ -22,8 +22,8 @@ const mappingOnTable = (extra: Record<string, unknown>): CfnResource => ({
 const cases: Array<[string, Record<string, CfnResource>, RegExp]> = [
   [
     'an unknown resource type',
-    { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } },
-    /^Resources\.Bucket: type AWS::S3::Bucket is not supported/,
+    { StateMachine: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} } },
+    /^Resources\.StateMachine: type AWS::StepFunctions::StateMachine is not supported/,
   ],
   [
     'an intrinsic it cannot resolve',

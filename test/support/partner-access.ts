@@ -58,12 +58,31 @@ export const submittedPlan = (caseId: string): CaseExtras => ({
 export type CaseExtras = { changes: Record<string, unknown>; records: Array<{ sk: string } & Record<string, unknown>> };
 export const routeSetups: Record<
   string,
-  { status?: CaseStatus; body: () => unknown; extra?: (caseId: string) => CaseExtras; pathId?: string; query?: string }
+  {
+    status?: CaseStatus;
+    body: () => unknown;
+    extra?: (caseId: string) => CaseExtras;
+    pathId?: string;
+    query?: string;
+    /**
+     * Where the role table lets every role through and the object decides (a case's documents: finance
+     * meets the 404 of a case it may not see, a document id the matrix does not make is a 404), a
+     * permitted role gets the success or that 404; test/e2e/documents.test.ts asserts which for whom.
+     */
+    objectDecides?: true;
+  }
 > = {
   'create-referral': { body: () => tactReferral() },
   // A name under `.example` never resolves: the registration's checks pass without reaching anything.
   'register-webhook': { body: () => ({ url: 'https://hooks.partner.example/trm', events: ['referral.status_changed'] }) },
   'list-webhook-deliveries': { body: () => undefined, query: 'limit=10' },
+  'attach-document': {
+    body: () => ({ kind: 'consent', contentType: 'application/pdf', size: 1000, fileName: 'consent.pdf' }),
+    objectDecides: true,
+  },
+  'list-documents': { body: () => undefined, objectDecides: true },
+  'get-document': { body: () => undefined, objectDecides: true },
+  'delete-document': { body: () => undefined, objectDecides: true },
   'decide-referral': { status: 'needs_review', body: () => ({ outcome: 'ineligible', note: 'Checked by the route matrix.' }) },
   'programme-figures': { body: () => undefined, pathId: 'TACT' },
   'withdraw-referral': { body: () => ({ reason: 'other' }) },
