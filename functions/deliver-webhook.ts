@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient } from '#adapters/dynamodb';
@@ -9,7 +8,7 @@ import { sqsClient } from '#adapters/sqs';
 import { WebhookDeliveryQueue } from '#adapters/webhook-delivery-queue';
 import { WebhookRepository } from '#adapters/webhook-repository';
 import { requiredEnv } from '#commons/env';
-import { logger } from '#commons/powertools';
+import { observed } from '#commons/powertools';
 import { attemptDelivery } from '#commons/webhook-delivery';
 import { webhookSettingsFromEnvironment } from '#commons/webhook-settings';
 import { webhookDeliveryMessageSchema } from '#events/webhooks';
@@ -45,7 +44,7 @@ const inOrder = () => {
 };
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(observed())
   .handler((event, context) =>
     processPartialResponse(event, inOrder(), new BatchProcessor(EventType.SQS), { context, processInParallel: true })
   );

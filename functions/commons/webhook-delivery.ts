@@ -9,7 +9,7 @@ import { webhookDisabledNotifications } from '#domain/notifications/webhook-mess
 import { checkWebhookUrl } from '#domain/webhook-address';
 import { nextAttemptAfter, queueDelaySeconds, shouldDisable } from '#domain/webhook-schedule';
 import type { DeliveryAttempt, WebhookDeliveryMessage } from '#events/webhooks';
-import { logger } from './powertools.ts';
+import { logger, recordWebhookDelivery } from './powertools.ts';
 import { type Resolver, sendToEndpoint, systemResolver, type WebhookResponse } from './webhook-http.ts';
 import { signingSecrets } from './webhook-secrets.ts';
 import type { WebhookSettings } from './webhook-settings.ts';
@@ -103,6 +103,7 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
     statusCode: attempt.statusCode,
     nextAttemptAt: next?.toISOString(),
   });
+  recordWebhookDelivery(outcome === 'delivered' ? 'delivered' : next === undefined ? 'gave-up' : 'failed');
   if (outcome === 'delivered') {
     await deps.webhooks.recordDelivered(endpoint.partnerId, endpoint.endpointId, startedAt.toISOString());
     return 'delivered';
