@@ -20,7 +20,8 @@ import { approvePlanThroughRoutes } from './case-path.ts';
 /** Walks one new case to an approved plan and one payment of it to disbursed; returns their ids. */
 export async function walkPaymentPath(
   stack: LocalStack,
-  documentClient: DynamoDBDocumentClient
+  documentClient: DynamoDBDocumentClient,
+  options: { copiesDelivered?: boolean } = {}
 ): Promise<{ caseId: string; paymentId: string }> {
   const resourceRef = (logicalIdPrefix: string): string => {
     const ids = Object.keys(stack.resources).filter(
@@ -158,6 +159,15 @@ export async function walkPaymentPath(
       record.functionId
     )
   );
-  expect(payments.filter((record) => record.outcome !== 'ok').map((record) => `${record.functionName} ${record.trigger}`)).toEqual([]);
+  // With every delivery doubled, a queue consumer handed a copy while the first is still in progress
+  // refuses the batch (functions/commons/event-consumer.ts) and the queue brings it back later: that
+  // refusal, and only that, is expected then.
+  const refusedCopy = (record: (typeof payments)[number]): boolean =>
+    options.copiesDelivered === true && record.trigger.startsWith('queue ') && record.errorType === 'FullBatchFailureError';
+  expect(
+    payments
+      .filter((record) => record.outcome !== 'ok' && !refusedCopy(record))
+      .map((record) => `${record.functionName} ${record.trigger} ${record.errorType ?? record.outcome}`)
+  ).toEqual([]);
   return { caseId, paymentId };
 }
