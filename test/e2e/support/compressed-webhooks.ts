@@ -19,6 +19,8 @@ export const compressedWebhookSettings: WebhookSettings = {
 
 export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: WebhookSettings): { dir: string; remove: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), 'trm-webhooks-e2e-'));
+  // The webhook functions are in the stack's own template; the nested operations stack holds alarms only.
+  let patched = 0;
   for (const name of readdirSync(cdkOutDir)) {
     const source = join(cdkOutDir, name);
     if (statSync(source).isDirectory()) {
@@ -28,7 +30,6 @@ export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: Webhook
     let text = readFileSync(source, 'utf8');
     if (name.endsWith('.template.json')) {
       const template = JSON.parse(text) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
-      let patched = 0;
       for (const resource of Object.values(template.Resources)) {
         const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
         if (resource.Type === 'AWS::Lambda::Function' && variables?.WEBHOOK_SETTINGS !== undefined) {
@@ -36,10 +37,10 @@ export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: Webhook
           patched += 1;
         }
       }
-      if (patched === 0) throw new Error(`${source}: no function reads WEBHOOK_SETTINGS`);
       text = JSON.stringify(template);
     }
     writeFileSync(join(dir, name), text);
   }
+  if (patched === 0) throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 };
