@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { NotificationQueue } from '#adapters/notification-queue';
 import type { PersonalDataOpener } from '#adapters/personal-fields';
 import type { WebhookDeliveryQueue } from '#adapters/webhook-delivery-queue';
-import type { EndpointItem } from '#adapters/webhook-items';
-import { maxHistory } from '#adapters/webhook-items';
+import { type DeliveryItem, type EndpointItem, isOrdered, maxHistory, type OrderedDelivery } from '#adapters/webhook-items';
 import type { WebhookRepository } from '#adapters/webhook-repository';
 import { webhookDisabledNotifications } from '#domain/notifications/webhook-messages';
 import { checkWebhookUrl } from '#domain/webhook-address';
+import { heldBehind, heldDelaySeconds } from '#domain/webhook-order';
 import { nextAttemptAfter, queueDelaySeconds, shouldDisable } from '#domain/webhook-schedule';
 import type { DeliveryAttempt, WebhookDeliveryMessage } from '#events/webhooks';
 import { logger, recordWebhookDelivery } from './powertools.ts';
@@ -25,7 +25,7 @@ export interface DeliveryDeps {
   now?: () => Date;
 }
 
-export type AttemptOutcome = 'waiting' | 'stale' | 'delivered' | 'retrying' | 'failed';
+export type AttemptOutcome = 'waiting' | 'held' | 'stale' | 'delivered' | 'retrying' | 'failed';
 
 const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
   if (response.kind !== 'answered') return response.kind;
@@ -38,6 +38,9 @@ const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
  * - not due yet: the message goes back to the queue delayed (at most 15 minutes each time);
  * - a message whose token the delivery no longer holds does nothing (a duplicate, or replaced by a
  *   redelivery), so each attempt is made by one message;
+ * - an ordered delivery (an event about a case, not a ping or a redelivery) waits while an earlier
+ *   delivery to the endpoint about the same case is pending (functions/domain/webhook-order.ts):
+ *   its message goes back to the queue, delayed, and it looks again;
  * - the POST, signed, within the attempt timeout, to an address checked again now, no redirect followed;
  * - a 2xx settles it `delivered`; anything else is retried after the next delay of the schedule (the
  *   next message queued before the attempt is recorded, so a crash in between repeats the attempt
@@ -54,11 +57,19 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
   }
   const delivery = await deps.webhooks.getDelivery(message.endpointId, message.deliveryId);
   if (delivery === undefined || delivery.status !== 'pending' || delivery.token !== message.token) return 'stale';
+  if (message.orderKey !== undefined && isOrdered(delivery)) {
+    const heldFor = await heldSeconds(deps, delivery, now());
+    if (heldFor !== undefined) {
+      await deps.queue.send(message, heldFor);
+      recordWebhookDelivery('held');
+      return 'held';
+    }
+  }
   const endpoint = await deps.webhooks.getEndpoint(message.partnerId, message.endpointId);
   const startedAt = now();
   if (endpoint === undefined || endpoint.status !== 'active') {
     const attempt: DeliveryAttempt = { at: startedAt.toISOString(), outcome: 'endpoint_disabled', durationMs: 0 };
-    await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, { attempt, status: 'failed' });
+    await deps.webhooks.recordAttempt(delivery, message.token, { attempt, status: 'failed' });
     return 'failed';
   }
   const response = await post(deps, endpoint, delivery.deliveryId, delivery.payload, startedAt);
@@ -75,14 +86,14 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
   const next = outcome === 'delivered' ? undefined : nextAttemptAfter(deps.settings, attemptsInRound, finishedAt);
   let recorded: boolean;
   if (next === undefined) {
-    recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
+    recorded = await deps.webhooks.recordAttempt(delivery, message.token, {
       attempt,
       status: outcome === 'delivered' ? 'delivered' : 'failed',
     });
   } else {
     const nextToken = randomUUID();
     await deps.queue.send({ ...message, token: nextToken, notBefore: next.toISOString() }, queueDelaySeconds(next, finishedAt));
-    recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
+    recorded = await deps.webhooks.recordAttempt(delivery, message.token, {
       attempt,
       status: 'pending',
       nextAttemptAt: next.toISOString(),
@@ -110,6 +121,19 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
   }
   await noteFailure(deps, endpoint, startedAt);
   return next === undefined ? 'failed' : 'retrying';
+};
+
+/**
+ * How long an ordered delivery waits, or undefined when its turn has come. A place in the line
+ * whose delivery has settled all the same is cleared, and the delivery looks again shortly.
+ */
+const heldSeconds = async (deps: DeliveryDeps, delivery: OrderedDelivery, now: Date): Promise<number | undefined> => {
+  const earliest = await deps.webhooks.earliestPending(delivery.endpointId, delivery.orderKey);
+  if (earliest === undefined || !heldBehind(delivery.position, earliest)) return undefined;
+  const holder: DeliveryItem | undefined = await deps.webhooks.getDelivery(delivery.endpointId, earliest.deliveryId);
+  if (holder?.status === 'pending') return heldDelaySeconds(holder.nextAttemptAt, now);
+  await deps.webhooks.leaveLine({ ...earliest, endpointId: delivery.endpointId, orderKey: delivery.orderKey });
+  return heldDelaySeconds(undefined, now);
 };
 
 const post = async (deps: DeliveryDeps, endpoint: EndpointItem, deliveryId: string, body: string, at: Date): Promise<WebhookResponse> => {

@@ -5,7 +5,8 @@ import type { WebhookSettings } from '../../../infra/config.ts';
 
 /**
  * The real cloud assembly with the stage's webhook settings compressed to seconds (the retry
- * schedule, the time to disable an endpoint, the attempt timeout), as a stage could set them: the
+ * schedule, the time to disable an endpoint, the attempt timeout, the hold that keeps a case's
+ * events in order), as a stage could set them: the
  * functions read WEBHOOK_SETTINGS from their environment (infra/constructs/partner-webhooks.ts), so
  * only that value of the template changes. The assets are linked, not copied.
  */
@@ -15,6 +16,7 @@ export const compressedWebhookSettings: WebhookSettings = {
   attemptTimeoutSeconds: 1,
   secretOverlapSeconds: 60,
   allowHttpLocalhost: true,
+  orderHoldSeconds: 1,
 };
 
 export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: WebhookSettings): { dir: string; remove: () => void } => {

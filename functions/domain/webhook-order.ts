@@ -1,0 +1,33 @@
+import { maxQueueDelaySeconds } from './webhook-schedule.ts';
+
+/**
+ * The order of the deliveries to one endpoint about one case (README "Webhooks for integrators"):
+ * strict, by where the change behind each event stands in the cases table's stream. A case and its
+ * payments share one partition of that table, so their changes are stream records of one lineage,
+ * whose sequence numbers grow in the order the changes were made (events/domain-events.ts
+ * `sequence`). A delivery is attempted only when no delivery before it in that order is still
+ * pending; one that is retrying holds the later ones until it is delivered or has failed.
+ */
+
+/** DynamoDB stream sequence numbers have 21 to 40 digits: padded, they compare as strings. */
+const sequenceDigits = 40;
+
+/**
+ * A delivery's place among its endpoint's deliveries about its case: the change's sequence number,
+ * then the event id, which orders two events of one change the same way every time.
+ */
+export const orderPositionOf = (sequence: string, eventId: string): string => `${sequence.padStart(sequenceDigits, '0')}.${eventId}`;
+
+/** Whether the delivery at `position` waits: the earliest pending delivery of its endpoint and case stands before it. */
+export const heldBehind = (position: string, earliestPending: { position: string } | undefined): boolean =>
+  earliestPending !== undefined && earliestPending.position < position;
+
+/**
+ * How long a held delivery waits before it looks again: until the next attempt of the delivery
+ * holding it when that is later (a retry's delay), else a second (its attempt is under way); never
+ * more than SQS delays one message.
+ */
+export const heldDelaySeconds = (holderNextAttemptAt: string | undefined, now: Date): number => {
+  const untilHolder = holderNextAttemptAt === undefined ? 0 : Math.ceil((Date.parse(holderNextAttemptAt) - now.getTime()) / 1000);
+  return Math.min(maxQueueDelaySeconds, Math.max(1, untilHolder));
+};
