@@ -166,7 +166,10 @@ export const webhookDeliveryMessageSchema = z.strictObject({
   partnerId: z.string(),
   token: z.string().check(z.minLength(1), z.maxLength(64)),
   notBefore: isoDateTime,
-  /** The case the event is about: a batch's deliveries to one endpoint about one case are sent in queue order. */
+  /**
+   * The case the event is about, when the attempt waits its turn among the endpoint's deliveries
+   * about that case (README "Webhooks for integrators"); a ping's and a redelivery's go at once.
+   */
   orderKey: z.optional(z.string()),
 });
 export type WebhookDeliveryMessage = z.infer<typeof webhookDeliveryMessageSchema>;

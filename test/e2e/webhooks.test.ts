@@ -24,6 +24,15 @@ let receiver: WebhookReceiver;
 let assembly: ReturnType<typeof assemblyWithWebhookSettings> | undefined;
 let call: PartnerCall;
 const secrets = new Map<string, string>();
+const queueConsumers = [
+  'LifecycleOfferReferral',
+  'WebhooksFanOut',
+  'WebhooksWorker',
+  'PaymentProcessingProcessor',
+  'PaymentProcessingNotifier',
+  'StakeholderNotificationsCaseEvents',
+  'StakeholderNotificationsMailer',
+];
 
 beforeAll(async () => {
   assembly = assemblyWithWebhookSettings(inject('e2eCdkOut'), compressedWebhookSettings);
@@ -37,7 +46,20 @@ beforeAll(async () => {
       (await call('demo-coordinator', 'POST', '/v1/webhooks', { url: 'http://example.org/ready', events: ['ping'] })).status === 400,
     { timeoutMs: 100_000, intervalMs: 1000, description: 'the registration route served' }
   );
-}, 240_000);
+  // A queue consumer whose first batch waits out a cold start longer than Lambda's init limit gets
+  // the batch back only after the queue's visibility timeout (minutes): a case's events would reach
+  // the fan-out that late, after the later ones. The consumers this test goes through are started
+  // one at a time, before it, with an empty batch.
+  for (const prefix of queueConsumers) {
+    const consumer = stack.functions().find((spec) => spec.logicalId.startsWith(prefix));
+    if (consumer === undefined) throw new Error(`no function ${prefix}… in the template`);
+    await waitFor(async () => (await stack.invoke(consumer.logicalId, { Records: [] })).outcome === 'ok', {
+      timeoutMs: 60_000,
+      intervalMs: 0,
+      description: `${prefix} started`,
+    });
+  }
+}, 360_000);
 
 afterAll(async () => {
   await stack?.stop();
