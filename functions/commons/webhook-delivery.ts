@@ -25,6 +25,9 @@ export interface DeliveryDeps {
   now?: () => Date;
 }
 
+/** How long a retry that came before its attempt's record waits for it. */
+const recordingWaitSeconds = 1;
+
 export type AttemptOutcome = 'waiting' | 'held' | 'stale' | 'delivered' | 'retrying' | 'failed';
 
 const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
@@ -37,7 +40,8 @@ const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
  * One attempt of one delivery, as its queue message asks (README "Webhooks for integrators"):
  * - not due yet: the message goes back to the queue delayed (at most 15 minutes each time);
  * - a message whose token the delivery no longer holds does nothing (a duplicate, or replaced by a
- *   redelivery), so each attempt is made by one message;
+ *   redelivery), so each attempt is made by one message; a retry whose attempt before it is not yet
+ *   recorded (the delivery still holds that attempt's token, `after`) waits for the record;
  * - an ordered delivery (an event about a case, not a ping or a redelivery) waits while an earlier
  *   delivery to the endpoint about the same case is pending (functions/domain/webhook-order.ts):
  *   its message goes back to the queue, delayed, and it looks again;
@@ -56,11 +60,20 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
     return 'waiting';
   }
   const delivery = await deps.webhooks.getDelivery(message.endpointId, message.deliveryId);
-  if (delivery === undefined || delivery.status !== 'pending' || delivery.token !== message.token) return 'stale';
+  if (delivery?.status === 'pending' && message.after !== undefined && delivery.token === message.after) {
+    // A retry queued before the attempt it follows was recorded, and here before that record: early, not stale.
+    await deps.queue.send(message, recordingWaitSeconds);
+    return 'waiting';
+  }
+  if (delivery === undefined || delivery.status !== 'pending' || delivery.token !== message.token) {
+    logger.info('webhook attempt stale', { deliveryId: message.deliveryId, webhookId: message.endpointId, status: delivery?.status });
+    return 'stale';
+  }
   if (message.orderKey !== undefined && isOrdered(delivery)) {
-    const heldFor = await heldSeconds(deps, delivery, now());
-    if (heldFor !== undefined) {
-      await deps.queue.send(message, heldFor);
+    const held = await heldBy(deps, delivery, now());
+    if (held !== undefined) {
+      await deps.queue.send(message, held.seconds);
+      logger.info('webhook attempt held', { deliveryId: delivery.deliveryId, webhookId: delivery.endpointId, ...held });
       recordWebhookDelivery('held');
       return 'held';
     }
@@ -92,7 +105,10 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
     });
   } else {
     const nextToken = randomUUID();
-    await deps.queue.send({ ...message, token: nextToken, notBefore: next.toISOString() }, queueDelaySeconds(next, finishedAt));
+    await deps.queue.send(
+      { ...message, token: nextToken, after: message.token, notBefore: next.toISOString() },
+      queueDelaySeconds(next, finishedAt)
+    );
     recorded = await deps.webhooks.recordAttempt(delivery, message.token, {
       attempt,
       status: 'pending',
@@ -127,13 +143,17 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
  * How long an ordered delivery waits, or undefined when its turn has come. A place in the line
  * whose delivery has settled all the same is cleared, and the delivery looks again shortly.
  */
-const heldSeconds = async (deps: DeliveryDeps, delivery: OrderedDelivery, now: Date): Promise<number | undefined> => {
+const heldBy = async (
+  deps: DeliveryDeps,
+  delivery: OrderedDelivery,
+  now: Date
+): Promise<{ holderId: string; seconds: number } | undefined> => {
   const earliest = await deps.webhooks.earliestPending(delivery.endpointId, delivery.orderKey);
   if (earliest === undefined || !heldBehind(delivery.position, earliest)) return undefined;
   const holder: DeliveryItem | undefined = await deps.webhooks.getDelivery(delivery.endpointId, earliest.deliveryId);
-  if (holder?.status === 'pending') return heldDelaySeconds(holder.nextAttemptAt, now);
+  if (holder?.status === 'pending') return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(holder.nextAttemptAt, now) };
   await deps.webhooks.leaveLine({ ...earliest, endpointId: delivery.endpointId, orderKey: delivery.orderKey });
-  return heldDelaySeconds(undefined, now);
+  return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(undefined, now) };
 };
 
 const post = async (deps: DeliveryDeps, endpoint: EndpointItem, deliveryId: string, body: string, at: Date): Promise<WebhookResponse> => {

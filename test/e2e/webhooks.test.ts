@@ -11,6 +11,7 @@ import type { StoredEmail } from '../support/inbox.ts';
 import type { Json } from '../support/json.ts';
 import { approvePlanThroughRoutes, expectOk, type PartnerCall, partnerApi } from './support/case-path.ts';
 import { assemblyWithWebhookSettings, compressedWebhookSettings } from './support/compressed-webhooks.ts';
+import { startFunctions } from './support/started-functions.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
 /*
@@ -24,14 +25,27 @@ let receiver: WebhookReceiver;
 let assembly: ReturnType<typeof assemblyWithWebhookSettings> | undefined;
 let call: PartnerCall;
 const secrets = new Map<string, string>();
-const queueConsumers = [
+/** The functions this file goes through, started before it (support/started-functions.ts says why). */
+const throughFunctions = [
+  'Authorizer',
+  'Webhooks',
+  'CreateReferral',
+  'GetReferral',
+  'EventsPublisher',
+  'EligibilityAssess',
   'LifecycleOfferReferral',
-  'WebhooksFanOut',
-  'WebhooksWorker',
+  'LifecycleAcceptReferral',
+  'LifecycleRecordDeparture',
+  'LifecycleRecordArrival',
+  'LifecycleDraftPlan',
+  'LifecycleApprovePlan',
+  'RequestPayment',
+  'GetPayment',
+  'ApprovePayment',
+  'RecordDisbursement',
   'PaymentProcessingProcessor',
   'PaymentProcessingNotifier',
-  'StakeholderNotificationsCaseEvents',
-  'StakeholderNotificationsMailer',
+  'StakeholderNotifications',
 ];
 
 beforeAll(async () => {
@@ -46,19 +60,7 @@ beforeAll(async () => {
       (await call('demo-coordinator', 'POST', '/v1/webhooks', { url: 'http://example.org/ready', events: ['ping'] })).status === 400,
     { timeoutMs: 100_000, intervalMs: 1000, description: 'the registration route served' }
   );
-  // A queue consumer whose first batch waits out a cold start longer than Lambda's init limit gets
-  // the batch back only after the queue's visibility timeout (minutes): a case's events would reach
-  // the fan-out that late, after the later ones. The consumers this test goes through are started
-  // one at a time, before it, with an empty batch.
-  for (const prefix of queueConsumers) {
-    const consumer = stack.functions().find((spec) => spec.logicalId.startsWith(prefix));
-    if (consumer === undefined) throw new Error(`no function ${prefix}… in the template`);
-    await waitFor(async () => (await stack.invoke(consumer.logicalId, { Records: [] })).outcome === 'ok', {
-      timeoutMs: 60_000,
-      intervalMs: 0,
-      description: `${prefix} started`,
-    });
-  }
+  await startFunctions(stack, throughFunctions);
 }, 360_000);
 
 afterAll(async () => {
