@@ -149,6 +149,34 @@ describe("the order of an endpoint's deliveries about one case", () => {
   });
 });
 
+describe('a retry', () => {
+  it('that reaches the worker before the attempt it follows is recorded waits for that record, and is made', async () => {
+    const endpoint = await register('/ok-early');
+    const caseId = randomUUID();
+    const event = statusChanged(caseId, 2, 'eligible', '4300000000000000000001');
+    expect(await fanOut(sqsEventOf([event]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
+    // The first attempt's message is taken off the queue: the test plays that attempt, slowly.
+    const [first] = await messagesOf(endpoint.id, 1);
+    await deliveries.settle([first!], new Set());
+    const deliveryId = deliveryIdOf(event.detail.eventId, endpoint.id);
+    const retry = { ...JSON.parse(first!.Body!), token: randomUUID(), after: deliveryId, notBefore: new Date().toISOString() };
+    await deliveries.send(JSON.stringify(retry));
+
+    // The retry comes while the attempt before it is not recorded: it waits.
+    const [early] = await messagesOf(endpoint.id, 1);
+    expect(await attemptAlone(early!)).toEqual([]);
+    expect(receiver.to('/ok-early')).toEqual([]);
+
+    // Once the attempt is recorded, the retry is made.
+    const delivery = (await webhooks.getDelivery(endpoint.id, deliveryId))!;
+    const attempt = { at: new Date().toISOString(), statusCode: 500, outcome: 'status' as const, durationMs: 3 };
+    expect(await webhooks.recordAttempt(delivery, deliveryId, { attempt, status: 'pending', nextToken: retry.token })).toBe(true);
+    for (const message of await messagesOf(endpoint.id, 1)) expect(await attemptAlone(message)).toEqual([]);
+    expect(receiver.to('/ok-early').map((request) => request.headers['webhook-id'])).toEqual([deliveryId]);
+    expect(await deliveryOf(endpoint.id, deliveryId)).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+});
+
 describe('a redelivery', () => {
   it('after a secret rotation is attempted at once, signed with both secrets', async () => {
     const endpoint = await register('/ok-rotate');

@@ -13,7 +13,7 @@ import type { WebhookSettings } from '../../../infra/config.ts';
 export const compressedWebhookSettings: WebhookSettings = {
   retryDelaysSeconds: [1, 1, 1],
   disableAfterSeconds: 20,
-  attemptTimeoutSeconds: 1,
+  attemptTimeoutSeconds: 3,
   secretOverlapSeconds: 60,
   allowHttpLocalhost: true,
   orderHoldSeconds: 1,
