@@ -277,6 +277,26 @@ export class WebhookRepository {
     );
   }
 
+  /** Moves a pending delivery's due time, if it still holds `token` and `dueAt`; true for the one call that did. */
+  async reschedule(delivery: DeliveryItem, token: string, dueAt: string, newDueAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
+          UpdateExpression: 'SET nextAttemptAt = :new',
+          ConditionExpression: '#token = :token AND nextAttemptAt = :due',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token, ':due': dueAt, ':new': newDueAt },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
   /** Makes a delivery pending again with a new token, due now; false when there is no such delivery. */
   async restart(endpointId: string, id: string, token: string, at: string): Promise<boolean> {
     try {

@@ -6,7 +6,7 @@ import { type DeliveryItem, type EndpointItem, isOrdered, maxHistory, type Order
 import type { WebhookRepository } from '#adapters/webhook-repository';
 import { webhookDisabledNotifications } from '#domain/notifications/webhook-messages';
 import { checkWebhookUrl } from '#domain/webhook-address';
-import { heldBehind, heldDelaySeconds } from '#domain/webhook-order';
+import { heldBehind, heldDelaySeconds, holderOverdue } from '#domain/webhook-order';
 import { nextAttemptAfter, queueDelaySeconds, shouldDisable } from '#domain/webhook-schedule';
 import type { DeliveryAttempt, WebhookDeliveryMessage } from '#events/webhooks';
 import { logger, recordWebhookDelivery } from './powertools.ts';
@@ -151,9 +151,22 @@ const heldBy = async (
   const earliest = await deps.webhooks.earliestPending(delivery.endpointId, delivery.orderKey);
   if (earliest === undefined || !heldBehind(delivery.position, earliest)) return undefined;
   const holder: DeliveryItem | undefined = await deps.webhooks.getDelivery(delivery.endpointId, earliest.deliveryId);
-  if (holder?.status === 'pending') return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(holder.nextAttemptAt, now) };
+  if (holder?.status === 'pending') {
+    const { token, nextAttemptAt } = holder;
+    const overdue = nextAttemptAt !== undefined && holderOverdue(nextAttemptAt, now, deps.settings.attemptTimeoutSeconds);
+    if (overdue && isOrdered(holder) && token !== undefined) await requeueOverdue(deps, holder, token, nextAttemptAt, now);
+    return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(holder.nextAttemptAt, now) };
+  }
   await deps.webhooks.leaveLine({ ...earliest, endpointId: delivery.endpointId, orderKey: delivery.orderKey });
   return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(undefined, now) };
+};
+
+/** Queues an overdue holder's attempt again, once: the call that moves its due time to now sends it. */
+const requeueOverdue = async (deps: DeliveryDeps, holder: OrderedDelivery, token: string, dueAt: string, now: Date): Promise<void> => {
+  if (!(await deps.webhooks.reschedule(holder, token, dueAt, now.toISOString()))) return;
+  const { deliveryId, endpointId, partnerId, orderKey } = holder;
+  await deps.queue.send({ deliveryId, endpointId, partnerId, token, notBefore: now.toISOString(), orderKey });
+  logger.warn('webhook attempt overdue, queued again', { deliveryId, webhookId: endpointId, dueAt });
 };
 
 const post = async (deps: DeliveryDeps, endpoint: EndpointItem, deliveryId: string, body: string, at: Date): Promise<WebhookResponse> => {

@@ -31,3 +31,15 @@ export const heldDelaySeconds = (holderNextAttemptAt: string | undefined, now: D
   const untilHolder = holderNextAttemptAt === undefined ? 0 : Math.ceil((Date.parse(holderNextAttemptAt) - now.getTime()) / 1000);
   return Math.min(maxQueueDelaySeconds, Math.max(1, untilHolder));
 };
+
+/** Past its due time by more than this, a pending attempt counts as lost: its attempt and the queue's own latency are long over. */
+export const overdueAfterSeconds = (attemptTimeoutSeconds: number): number => 2 * attemptTimeoutSeconds + 30;
+
+/**
+ * Whether the delivery holding a line is overdue: its attempt was due long enough ago that its
+ * message is lost or parked (a dead-letter queue), which would hold the line for good. Its attempt
+ * is then queued again (at least once: if the message was only slow, the receiver sees the same
+ * `webhook-id` twice).
+ */
+export const holderOverdue = (holderNextAttemptAt: string | undefined, now: Date, attemptTimeoutSeconds: number): boolean =>
+  holderNextAttemptAt !== undefined && now.getTime() - Date.parse(holderNextAttemptAt) > overdueAfterSeconds(attemptTimeoutSeconds) * 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldBehind, heldDelaySeconds, orderPositionOf } from '../../functions/domain/webhook-order.ts';
+import { heldBehind, heldDelaySeconds, holderOverdue, orderPositionOf, overdueAfterSeconds } from '../../functions/domain/webhook-order.ts';
 import { maxQueueDelaySeconds } from '../../functions/domain/webhook-schedule.ts';
 
 const eventA = 'a'.repeat(64);
@@ -32,5 +32,14 @@ describe("the order of an endpoint's deliveries about one case", () => {
     expect(heldDelaySeconds('2027-02-28T23:59:00.000Z', now)).toBe(1);
     expect(heldDelaySeconds(undefined, now)).toBe(1);
     expect(heldDelaySeconds('2027-03-01T05:00:00.000Z', now)).toBe(maxQueueDelaySeconds);
+  });
+
+  it('takes a holder whose attempt is long past due for lost, not one merely slow', () => {
+    const now = new Date('2027-03-01T00:01:00.000Z');
+    expect(overdueAfterSeconds(10)).toBe(50);
+    expect(holderOverdue('2027-03-01T00:00:09.000Z', now, 10)).toBe(true);
+    expect(holderOverdue('2027-03-01T00:00:10.000Z', now, 10)).toBe(false);
+    expect(holderOverdue('2027-03-01T00:00:59.000Z', now, 10)).toBe(false);
+    expect(holderOverdue(undefined, now, 10)).toBe(false);
   });
 });
