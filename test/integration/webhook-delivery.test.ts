@@ -149,6 +149,36 @@ describe("the order of an endpoint's deliveries about one case", () => {
   });
 });
 
+describe('a line whose holder lost its message', () => {
+  it('queues the holder again once its attempt is long past due, and then the later change goes', async () => {
+    const endpoint = await register('/ok-lost');
+    const caseId = randomUUID();
+    const eligible = statusChanged(caseId, 2, 'eligible', '4400000000000000000001');
+    const accepted = statusChanged(caseId, 3, 'accepted', '4400000000000000000002');
+    expect(await fanOut(sqsEventOf([eligible, accepted]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
+    const queued = await messagesOf(endpoint.id, 2);
+    const holderId = deliveryIdOf(eligible.detail.eventId, endpoint.id);
+    // The holder's message is lost, and its attempt was due a minute and more ago.
+    const lost = queued.find((message) => JSON.parse(message.Body!).deliveryId === holderId)!;
+    await deliveries.settle([lost], new Set());
+    const holder = (await webhooks.getDelivery(endpoint.id, holderId))!;
+    const longAgo = new Date(Date.now() - (2 * compressedWebhookSettings.attemptTimeoutSeconds + 31) * 1000).toISOString();
+    expect(await webhooks.reschedule(holder, holder.token!, holder.nextAttemptAt!, longAgo)).toBe(true);
+
+    // The later change, held, queues the holder's attempt again; both go, in order.
+    expect(await attemptAlone(queued.find((message) => message !== lost)!)).toEqual([]);
+    await waitFor(
+      async () => {
+        for (const message of await messagesOf(endpoint.id, 1)) expect(await attemptAlone(message)).toEqual([]);
+        return statusesAt('/ok-lost').length === 2;
+      },
+      { timeoutMs: 30_000, intervalMs: 0, description: 'both changes delivered' }
+    );
+    expect(statusesAt('/ok-lost')).toEqual(['eligible', 'accepted']);
+    expect(await webhooks.earliestPending(endpoint.id, caseId)).toBeUndefined();
+  });
+});
+
 describe('a retry', () => {
   it('that reaches the worker before the attempt it follows is recorded waits for that record, and is made', async () => {
     const endpoint = await register('/ok-early');
