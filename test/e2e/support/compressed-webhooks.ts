@@ -16,7 +16,7 @@ export const compressedWebhookSettings: WebhookSettings = {
   attemptTimeoutSeconds: 3,
   secretOverlapSeconds: 60,
   allowHttpLocalhost: true,
-  orderHoldSeconds: 1,
+  orderHoldSeconds: 8,
 };
 
 export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: WebhookSettings): { dir: string; remove: () => void } => {
