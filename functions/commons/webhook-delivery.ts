@@ -153,7 +153,7 @@ const heldBy = async (
   const holder: DeliveryItem | undefined = await deps.webhooks.getDelivery(delivery.endpointId, earliest.deliveryId);
   if (holder?.status === 'pending') {
     const { token, nextAttemptAt } = holder;
-    const overdue = nextAttemptAt !== undefined && holderOverdue(nextAttemptAt, now, deps.settings.attemptTimeoutSeconds);
+    const overdue = nextAttemptAt !== undefined && holderOverdue(nextAttemptAt, now);
     if (overdue && isOrdered(holder) && token !== undefined) await requeueOverdue(deps, holder, token, nextAttemptAt, now);
     return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(holder.nextAttemptAt, now) };
   }

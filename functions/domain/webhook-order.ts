@@ -32,14 +32,18 @@ export const heldDelaySeconds = (holderNextAttemptAt: string | undefined, now: D
   return Math.min(maxQueueDelaySeconds, Math.max(1, untilHolder));
 };
 
-/** Past its due time by more than this, a pending attempt counts as lost: its attempt and the queue's own latency are long over. */
-export const overdueAfterSeconds = (attemptTimeoutSeconds: number): number => 2 * attemptTimeoutSeconds + 30;
+/**
+ * Past its due time by more than this, a pending attempt counts as lost: longer than its message
+ * can be in flight (the worker's visibility timeout is six minutes, infra/constructs/partner-webhooks.ts)
+ * or waiting behind a busy queue.
+ */
+export const overdueAfterSeconds = 15 * 60;
 
 /**
- * Whether the delivery holding a line is overdue: its attempt was due long enough ago that its
- * message is lost or parked (a dead-letter queue), which would hold the line for good. Its attempt
- * is then queued again (at least once: if the message was only slow, the receiver sees the same
+ * Whether the delivery holding a line is overdue: its attempt was due so long ago that its message
+ * is lost or parked (a dead-letter queue), which would hold the line for good. Its attempt is then
+ * queued again (at least once: if the message was only slow, the receiver sees the same
  * `webhook-id` twice).
  */
-export const holderOverdue = (holderNextAttemptAt: string | undefined, now: Date, attemptTimeoutSeconds: number): boolean =>
-  holderNextAttemptAt !== undefined && now.getTime() - Date.parse(holderNextAttemptAt) > overdueAfterSeconds(attemptTimeoutSeconds) * 1000;
+export const holderOverdue = (holderNextAttemptAt: string | undefined, now: Date): boolean =>
+  holderNextAttemptAt !== undefined && now.getTime() - Date.parse(holderNextAttemptAt) > overdueAfterSeconds * 1000;

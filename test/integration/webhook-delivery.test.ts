@@ -6,6 +6,7 @@ import type { DomainEventOf } from '../../events/domain-events.ts';
 import { lambdaContext } from '../../events/samples/http-api.ts';
 import { webhookDeliveryMessageSchema } from '../../events/webhooks.ts';
 import { deliveryIdOf } from '../../functions/domain/webhook-ids.ts';
+import { overdueAfterSeconds } from '../../functions/domain/webhook-order.ts';
 import { compressedWebhookSettings } from '../e2e/support/compressed-webhooks.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../e2e/support/webhook-receiver.ts';
 import { api, registerPartner } from '../support/api.ts';
@@ -158,11 +159,11 @@ describe('a line whose holder lost its message', () => {
     expect(await fanOut(sqsEventOf([eligible, accepted]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
     const queued = await messagesOf(endpoint.id, 2);
     const holderId = deliveryIdOf(eligible.detail.eventId, endpoint.id);
-    // The holder's message is lost, and its attempt was due a minute and more ago.
+    // The holder's message is lost, and its attempt was due longer ago than a message can take.
     const lost = queued.find((message) => JSON.parse(message.Body!).deliveryId === holderId)!;
     await deliveries.settle([lost], new Set());
     const holder = (await webhooks.getDelivery(endpoint.id, holderId))!;
-    const longAgo = new Date(Date.now() - (2 * compressedWebhookSettings.attemptTimeoutSeconds + 31) * 1000).toISOString();
+    const longAgo = new Date(Date.now() - (overdueAfterSeconds + 60) * 1000).toISOString();
     expect(await webhooks.reschedule(holder, holder.token!, holder.nextAttemptAt!, longAgo)).toBe(true);
 
     // The later change, held, queues the holder's attempt again; both go, in order.
