@@ -20,7 +20,15 @@ export const eventId = z.string().check(z.regex(/^[0-9a-f]{64}$/, { error: 'must
 
 const reference = caseItemSchema.shape.reference;
 const caseVersion = caseItemSchema.shape.version;
-const v1 = { eventId, version: z.literal(1) };
+/**
+ * Where the change an event is stands in the cases table's stream: its record's sequence number
+ * (DynamoDB's `SequenceNumber`, 21 to 40 digits), stamped by the publisher. The changes of one case
+ * and its payments (one partition) compare in the order they were made, as numbers; consumers that
+ * need that order (partner webhooks, functions/domain/webhook-order.ts) read it. Optional: an event
+ * put by other means has none.
+ */
+export const streamSequence = z.string().check(z.regex(/^\d{1,40}$/, { error: 'must be a stream sequence number' }));
+const v1 = { eventId, version: z.literal(1), sequence: z.optional(streamSequence) };
 
 /** What a case event says about the case as it is after the change. */
 const caseFacts = {

@@ -165,8 +165,17 @@ export const webhookDeliveryMessageSchema = z.strictObject({
   endpointId: webhookId,
   partnerId: z.string(),
   token: z.string().check(z.minLength(1), z.maxLength(64)),
+  /**
+   * A retry's: the token of the attempt it follows. The retry is queued before that attempt is
+   * recorded (a crash in between repeats the attempt rather than losing it), so it may arrive while
+   * the delivery still holds this token: it waits for the record instead of being taken for stale.
+   */
+  after: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   notBefore: isoDateTime,
-  /** The case the event is about: a batch's deliveries to one endpoint about one case are sent in queue order. */
+  /**
+   * The case the event is about, when the attempt waits its turn among the endpoint's deliveries
+   * about that case (README "Webhooks for integrators"); a ping's and a redelivery's go at once.
+   */
   orderKey: z.optional(z.string()),
 });
 export type WebhookDeliveryMessage = z.infer<typeof webhookDeliveryMessageSchema>;

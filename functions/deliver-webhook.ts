@@ -8,18 +8,18 @@ import { sqsClient } from '#adapters/sqs';
 import { WebhookDeliveryQueue } from '#adapters/webhook-delivery-queue';
 import { WebhookRepository } from '#adapters/webhook-repository';
 import { requiredEnv } from '#commons/env';
-import { observed } from '#commons/powertools';
-import { attemptDelivery } from '#commons/webhook-delivery';
+import { logger, observed } from '#commons/powertools';
+import { type AttemptOutcome, attemptDelivery } from '#commons/webhook-delivery';
 import { webhookSettingsFromEnvironment } from '#commons/webhook-settings';
 import { webhookDeliveryMessageSchema } from '#events/webhooks';
 
 /**
  * The webhook delivery worker: one queue message is one attempt of one delivery
  * (functions/commons/webhook-delivery.ts). The messages of a batch are handled at once, so an
- * endpoint that takes its full timeout holds up no other endpoint's delivery; only the messages to
- * one endpoint about one case wait for each other, in queue order, so that a case's changes reach a
- * partner in the order they happened. A message that throws (a table or queue fault, never a
- * receiver's answer) is reported and comes back.
+ * endpoint that takes its full timeout holds up no other endpoint's delivery; the order of one
+ * endpoint's deliveries about one case is kept by the deliveries themselves (an attempt whose turn
+ * has not come goes back to the queue), across batches and retries. A message that throws (a table
+ * or queue fault, never a receiver's answer) is logged by its error's name and message and comes back.
  */
 const deps = {
   webhooks: new WebhookRepository(documentClient, requiredEnv('WEBHOOKS_TABLE_NAME')),
@@ -29,22 +29,21 @@ const deps = {
   settings: webhookSettingsFromEnvironment(),
 };
 
-/** Runs each record's attempt after the batch's earlier ones to the same endpoint about the same case. */
-const inOrder = () => {
-  const chains = new Map<string, Promise<unknown>>();
-  return (record: SQSRecord): Promise<unknown> => {
+const attempt = async (record: SQSRecord): Promise<AttemptOutcome> => {
+  try {
     const parsed = webhookDeliveryMessageSchema.safeParse(JSON.parse(record.body));
-    if (!parsed.success) return Promise.reject(new Error(`message ${record.messageId} is not a webhook delivery message`));
-    const message = parsed.data;
-    const key = message.orderKey === undefined ? record.messageId : `${message.endpointId}:${message.orderKey}`;
-    const attempt = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => attemptDelivery(deps, message));
-    chains.set(key, attempt);
-    return attempt;
-  };
+    if (!parsed.success) throw new Error(`message ${record.messageId} is not a webhook delivery message`);
+    return await attemptDelivery(deps, parsed.data);
+  } catch (error) {
+    // The batch answer names the message only: its error is told here, without the message's body.
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    logger.error('webhook attempt failed', { messageId: record.messageId, error: { name, message } });
+    throw error;
+  }
 };
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .use(observed())
   .handler((event, context) =>
-    processPartialResponse(event, inOrder(), new BatchProcessor(EventType.SQS), { context, processInParallel: true })
+    processPartialResponse(event, attempt, new BatchProcessor(EventType.SQS), { context, processInParallel: true })
   );

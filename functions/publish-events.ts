@@ -7,7 +7,7 @@ import { logger, recordFigures } from '#commons/powertools';
 import { streamConsumer } from '#commons/stream';
 import { figuresOf } from '#domain/business-metrics';
 import { caseEventsOf, paymentEventsOf } from '#domain/domain-events';
-import type { DomainEvent } from '#events/domain-events';
+import { type DomainEvent, streamSequence } from '#events/domain-events';
 
 /**
  * The event publisher: the second and last reader of the cases table's stream (the eligibility
@@ -26,7 +26,12 @@ const putAttempts = 3;
 const eventsOf = (record: DynamoDBRecord): DomainEvent[] => {
   const change = tableChangeOf(record);
   if (change === undefined) return [];
-  return change.of === 'case' ? caseEventsOf(change.before, change.after) : paymentEventsOf(change.before, change.after);
+  const events = change.of === 'case' ? caseEventsOf(change.before, change.after) : paymentEventsOf(change.before, change.after);
+  // Stamped with the record's place in the stream, for consumers that need the order of a case's changes.
+  const sequence = streamSequence.safeParse(record.dynamodb?.SequenceNumber);
+  return sequence.success
+    ? events.map((event) => ({ ...event, detail: { ...event.detail, sequence: sequence.data } }) as DomainEvent)
+    : events;
 };
 
 const publishRecord = (dependencies: PublisherDependencies) => async (record: DynamoDBRecord) => {

@@ -7,6 +7,7 @@ import { WebhookRepository } from '#adapters/webhook-repository';
 import { requiredEnv } from '#commons/env';
 import { eventConsumer } from '#commons/event-consumer';
 import { fanOut } from '#commons/webhook-fanout';
+import { webhookSettingsFromEnvironment } from '#commons/webhook-settings';
 import { subscribableTypes } from '#events/webhooks';
 
 /**
@@ -20,6 +21,7 @@ const deps = {
   // Without a cipher: a case reads with its person withheld, and only its parties are used.
   cases: new CaseRepository(documentClient, requiredEnv('CASES_TABLE_NAME')),
   queue: new WebhookDeliveryQueue(sqsClient, requiredEnv('WEBHOOK_DELIVERIES_QUEUE_URL')),
+  settings: webhookSettingsFromEnvironment(),
 };
 
 export const handler = eventConsumer('webhook-fanout', subscribableTypes, () => fanOut(deps));

@@ -66,6 +66,11 @@ export const webhookSettingsSchema = z
       .min(0)
       .max(7 * dayInSeconds),
     allowHttpLocalhost: z.boolean(),
+    /**
+     * How long an event's first attempt waits, so that an earlier event of the same case reaching the
+     * fan-out a little later still goes first (functions/commons/webhook-fanout.ts); 10 s when left out.
+     */
+    orderHoldSeconds: z.number().int().min(0).max(900).default(10),
   })
   .refine((settings) => settings.retryDelaysSeconds.reduce((sum, delay) => sum + delay, 0) >= dayInSeconds, {
     message: 'must retry for at least 24 hours in all',
@@ -80,6 +85,7 @@ export const defaultWebhookSettings: WebhookSettings = {
   attemptTimeoutSeconds: 10,
   secretOverlapSeconds: dayInSeconds,
   allowHttpLocalhost: false,
+  orderHoldSeconds: 10,
 };
 
 export const stageConfigSchema = z

@@ -17,6 +17,7 @@ import {
  * |---|---|---|
  * | `PARTNER#<partner>` | `ENDPOINT#<id>` | an endpoint; `activePartition` = `ACTIVE` while it is active (index `activeEndpoints`) |
  * | `ENDPOINT#<id>` | `DELIVERY#<id>` | a delivery of one event to that endpoint, with its attempts; expires 30 days after it is made |
+ * | `ENDPOINT#<id>` | `PENDING#<case>#<position>#<delivery>` | a delivery about that case still pending, in order (functions/domain/webhook-order.ts): written with the delivery, removed when it settles |
  *
  * A partner's endpoints are one partition, so another partner's endpoint is simply not found there.
  * Secrets are sealed with the personal-data key, bound to their endpoint (personal-data-cipher.ts).
@@ -25,6 +26,12 @@ export const endpointKey = (owner: string, endpointId: string) => ({ pk: `PARTNE
 export const endpointsPk = (owner: string) => `PARTNER#${owner}`;
 export const deliveryKey = (endpointId: string, id: string) => ({ pk: `ENDPOINT#${endpointId}`, sk: `DELIVERY#${id}` });
 export const deliveriesPk = (endpointId: string) => `ENDPOINT#${endpointId}`;
+/** The pending deliveries to one endpoint about one case sort by their position under this prefix. */
+export const pendingPrefix = (orderKey: string) => `PENDING#${orderKey}#`;
+export const pendingKey = (delivery: { endpointId: string; deliveryId: string; orderKey: string; position: string }) => ({
+  pk: deliveriesPk(delivery.endpointId),
+  sk: `${pendingPrefix(delivery.orderKey)}${delivery.position}#${delivery.deliveryId}`,
+});
 export const activeEndpointsIndex = 'activeEndpoints';
 export const activePartition = 'ACTIVE';
 /** Deliveries are kept this long for partners to read, then DynamoDB's TTL removes them. */
@@ -70,6 +77,9 @@ export const deliveryItemSchema = z.object({
   retriesFrom: z.optional(z.int()),
   /** The attempt token the next queue message must carry; absent once the delivery is settled. */
   token: z.optional(z.string()),
+  /** The case the event is about, and the delivery's place among the endpoint's deliveries about it (both or neither). */
+  orderKey: z.optional(z.string()),
+  position: z.optional(z.string()),
 });
 export type DeliveryItem = z.infer<typeof deliveryItemSchema>;
 
@@ -84,3 +94,19 @@ export const deliveryItem = (delivery: DeliveryItem) => ({
   ...delivery,
   expiresAt: Math.floor(Date.parse(delivery.createdAt) / 1000) + deliveryRetentionSeconds,
 });
+
+export type OrderedDelivery = DeliveryItem & { orderKey: string; position: string };
+
+export const isOrdered = (delivery: DeliveryItem): delivery is OrderedDelivery =>
+  delivery.orderKey !== undefined && delivery.position !== undefined;
+
+/** A pending delivery's place in its line; it expires with its delivery, should nothing remove it. */
+export const pendingItem = (delivery: OrderedDelivery) => ({
+  ...pendingKey(delivery),
+  deliveryId: delivery.deliveryId,
+  position: delivery.position,
+  expiresAt: Math.floor(Date.parse(delivery.createdAt) / 1000) + deliveryRetentionSeconds,
+});
+
+export const pendingItemSchema = z.object({ deliveryId, position: z.string() });
+export type PendingItem = z.infer<typeof pendingItemSchema>;

@@ -1,5 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAttempt, DeliveryStatus } from '#events/webhooks';
 import type { CursorBinding, PageCursors } from './cursor.ts';
 import { queryAll } from './dynamodb-queries.ts';
@@ -16,10 +24,21 @@ import {
   endpointItemSchema,
   endpointKey,
   endpointsPk,
+  isOrdered,
   maxHistory,
+  type OrderedDelivery,
+  type PendingItem,
+  pendingItem,
+  pendingItemSchema,
+  pendingKey,
+  pendingPrefix,
 } from './webhook-items.ts';
 
-const lostCondition = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
+/** A failed condition, alone or as the reason a transaction was cancelled. */
+const lostCondition = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
 
 /** What one attempt changed on its delivery. */
 export interface AttemptRecord {
@@ -144,12 +163,20 @@ export class WebhookRepository {
     }
   }
 
-  /** Writes a new delivery; false when it exists already (the same event for the same endpoint, seen again). */
+  /**
+   * Writes a new delivery, and an ordered one's place in its line in the same transaction; false
+   * when it exists already (the same event for the same endpoint, seen again), and then nothing is written.
+   */
   async createDelivery(delivery: DeliveryItem): Promise<boolean> {
+    const put = { TableName: this.tableName, Item: deliveryItem(delivery), ConditionExpression: 'attribute_not_exists(pk)' };
     try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: deliveryItem(delivery), ConditionExpression: 'attribute_not_exists(pk)' })
-      );
+      if (isOrdered(delivery)) {
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: { TableName: this.tableName, Item: pendingItem(delivery) } }] })
+        );
+      } else {
+        await this.client.send(new PutCommand(put));
+      }
       return true;
     } catch (error) {
       if (lostCondition(error)) return false;
@@ -164,11 +191,35 @@ export class WebhookRepository {
     return Item === undefined ? undefined : deliveryItemSchema.parse(Item);
   }
 
+  /** The first pending delivery in the line of an endpoint's deliveries about one case (read consistently). */
+  async earliestPending(endpointId: string, orderKey: string): Promise<PendingItem | undefined> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :line)',
+        ExpressionAttributeValues: { ':pk': deliveriesPk(endpointId), ':line': pendingPrefix(orderKey) },
+        ConsistentRead: true,
+        Limit: 1,
+      })
+    );
+    return Items[0] === undefined ? undefined : pendingItemSchema.parse(Items[0]);
+  }
+
+  /**
+   * Takes a place out of its line. A delivery leaves it as it settles (recordAttempt); this clears
+   * one that outlived its delivery all the same, which would otherwise hold the line until it expired.
+   */
+  async leaveLine(place: Pick<OrderedDelivery, 'endpointId' | 'deliveryId' | 'orderKey' | 'position'>): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: pendingKey(place) }));
+  }
+
   /**
    * Records an attempt made with `token`; false when the delivery no longer holds that token (another
-   * copy of the message got there first, or a redelivery replaced it), and then nothing changes.
+   * copy of the message got there first, or a redelivery replaced it), and then nothing changes. A
+   * delivery that settles leaves its line in the same transaction, so the next one's turn comes.
    */
-  async recordAttempt(endpointId: string, id: string, token: string, record: AttemptRecord): Promise<boolean> {
+  async recordAttempt(delivery: DeliveryItem, token: string, record: AttemptRecord): Promise<boolean> {
+    const { endpointId, deliveryId: id } = delivery;
     const set = [
       '#status = :status',
       'attempts = attempts + :one',
@@ -181,25 +232,32 @@ export class WebhookRepository {
       ...(record.nextAttemptAt === undefined ? ['nextAttemptAt'] : []),
       ...(record.nextToken === undefined ? ['#token'] : []),
     ];
+    const update = {
+      TableName: this.tableName,
+      Key: deliveryKey(endpointId, id),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: '#token = :token',
+      ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+      ExpressionAttributeValues: {
+        ':status': record.status,
+        ':one': 1,
+        ':attempt': [record.attempt],
+        ':token': token,
+        ...(record.attempt.statusCode === undefined ? {} : { ':code': record.attempt.statusCode }),
+        ...(record.nextAttemptAt === undefined ? {} : { ':next': record.nextAttemptAt }),
+        ...(record.nextToken === undefined ? {} : { ':nextToken': record.nextToken }),
+      },
+    };
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(endpointId, id),
-          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-          ExpressionAttributeValues: {
-            ':status': record.status,
-            ':one': 1,
-            ':attempt': [record.attempt],
-            ':token': token,
-            ...(record.attempt.statusCode === undefined ? {} : { ':code': record.attempt.statusCode }),
-            ...(record.nextAttemptAt === undefined ? {} : { ':next': record.nextAttemptAt }),
-            ...(record.nextToken === undefined ? {} : { ':nextToken': record.nextToken }),
-          },
-        })
-      );
+      if (record.status !== 'pending' && isOrdered(delivery)) {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: update }, { Delete: { TableName: this.tableName, Key: pendingKey(delivery) } }],
+          })
+        );
+      } else {
+        await this.client.send(new UpdateCommand(update));
+      }
       return true;
     } catch (error) {
       if (lostCondition(error)) return false;
@@ -217,6 +275,26 @@ export class WebhookRepository {
         UpdateExpression: `REMOVE ${Array.from({ length: delivery.history.length - maxHistory }, (_, i) => `history[${i}]`).join(', ')}`,
       })
     );
+  }
+
+  /** Moves a pending delivery's due time, if it still holds `token` and `dueAt`; true for the one call that did. */
+  async reschedule(delivery: DeliveryItem, token: string, dueAt: string, newDueAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
+          UpdateExpression: 'SET nextAttemptAt = :new',
+          ConditionExpression: '#token = :token AND nextAttemptAt = :due',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token, ':due': dueAt, ':new': newDueAt },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
   }
 
   /** Makes a delivery pending again with a new token, due now; false when there is no such delivery. */

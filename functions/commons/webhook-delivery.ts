@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { NotificationQueue } from '#adapters/notification-queue';
 import type { PersonalDataOpener } from '#adapters/personal-fields';
 import type { WebhookDeliveryQueue } from '#adapters/webhook-delivery-queue';
-import type { EndpointItem } from '#adapters/webhook-items';
-import { maxHistory } from '#adapters/webhook-items';
+import { type DeliveryItem, type EndpointItem, isOrdered, maxHistory, type OrderedDelivery } from '#adapters/webhook-items';
 import type { WebhookRepository } from '#adapters/webhook-repository';
 import { webhookDisabledNotifications } from '#domain/notifications/webhook-messages';
 import { checkWebhookUrl } from '#domain/webhook-address';
+import { heldBehind, heldDelaySeconds, holderOverdue } from '#domain/webhook-order';
 import { nextAttemptAfter, queueDelaySeconds, shouldDisable } from '#domain/webhook-schedule';
 import type { DeliveryAttempt, WebhookDeliveryMessage } from '#events/webhooks';
 import { logger, recordWebhookDelivery } from './powertools.ts';
@@ -25,7 +25,10 @@ export interface DeliveryDeps {
   now?: () => Date;
 }
 
-export type AttemptOutcome = 'waiting' | 'stale' | 'delivered' | 'retrying' | 'failed';
+/** How long a retry that came before its attempt's record waits for it. */
+const recordingWaitSeconds = 1;
+
+export type AttemptOutcome = 'waiting' | 'held' | 'stale' | 'delivered' | 'retrying' | 'failed';
 
 const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
   if (response.kind !== 'answered') return response.kind;
@@ -37,7 +40,11 @@ const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
  * One attempt of one delivery, as its queue message asks (README "Webhooks for integrators"):
  * - not due yet: the message goes back to the queue delayed (at most 15 minutes each time);
  * - a message whose token the delivery no longer holds does nothing (a duplicate, or replaced by a
- *   redelivery), so each attempt is made by one message;
+ *   redelivery), so each attempt is made by one message; a retry whose attempt before it is not yet
+ *   recorded (the delivery still holds that attempt's token, `after`) waits for the record;
+ * - an ordered delivery (an event about a case, not a ping or a redelivery) waits while an earlier
+ *   delivery to the endpoint about the same case is pending (functions/domain/webhook-order.ts):
+ *   its message goes back to the queue, delayed, and it looks again;
  * - the POST, signed, within the attempt timeout, to an address checked again now, no redirect followed;
  * - a 2xx settles it `delivered`; anything else is retried after the next delay of the schedule (the
  *   next message queued before the attempt is recorded, so a crash in between repeats the attempt
@@ -53,12 +60,29 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
     return 'waiting';
   }
   const delivery = await deps.webhooks.getDelivery(message.endpointId, message.deliveryId);
-  if (delivery === undefined || delivery.status !== 'pending' || delivery.token !== message.token) return 'stale';
+  if (delivery?.status === 'pending' && message.after !== undefined && delivery.token === message.after) {
+    // A retry queued before the attempt it follows was recorded, and here before that record: early, not stale.
+    await deps.queue.send(message, recordingWaitSeconds);
+    return 'waiting';
+  }
+  if (delivery === undefined || delivery.status !== 'pending' || delivery.token !== message.token) {
+    logger.info('webhook attempt stale', { deliveryId: message.deliveryId, webhookId: message.endpointId, status: delivery?.status });
+    return 'stale';
+  }
+  if (message.orderKey !== undefined && isOrdered(delivery)) {
+    const held = await heldBy(deps, delivery, now());
+    if (held !== undefined) {
+      await deps.queue.send(message, held.seconds);
+      logger.info('webhook attempt held', { deliveryId: delivery.deliveryId, webhookId: delivery.endpointId, ...held });
+      recordWebhookDelivery('held');
+      return 'held';
+    }
+  }
   const endpoint = await deps.webhooks.getEndpoint(message.partnerId, message.endpointId);
   const startedAt = now();
   if (endpoint === undefined || endpoint.status !== 'active') {
     const attempt: DeliveryAttempt = { at: startedAt.toISOString(), outcome: 'endpoint_disabled', durationMs: 0 };
-    await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, { attempt, status: 'failed' });
+    await deps.webhooks.recordAttempt(delivery, message.token, { attempt, status: 'failed' });
     return 'failed';
   }
   const response = await post(deps, endpoint, delivery.deliveryId, delivery.payload, startedAt);
@@ -75,14 +99,17 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
   const next = outcome === 'delivered' ? undefined : nextAttemptAfter(deps.settings, attemptsInRound, finishedAt);
   let recorded: boolean;
   if (next === undefined) {
-    recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
+    recorded = await deps.webhooks.recordAttempt(delivery, message.token, {
       attempt,
       status: outcome === 'delivered' ? 'delivered' : 'failed',
     });
   } else {
     const nextToken = randomUUID();
-    await deps.queue.send({ ...message, token: nextToken, notBefore: next.toISOString() }, queueDelaySeconds(next, finishedAt));
-    recorded = await deps.webhooks.recordAttempt(message.endpointId, message.deliveryId, message.token, {
+    await deps.queue.send(
+      { ...message, token: nextToken, after: message.token, notBefore: next.toISOString() },
+      queueDelaySeconds(next, finishedAt)
+    );
+    recorded = await deps.webhooks.recordAttempt(delivery, message.token, {
       attempt,
       status: 'pending',
       nextAttemptAt: next.toISOString(),
@@ -110,6 +137,36 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
   }
   await noteFailure(deps, endpoint, startedAt);
   return next === undefined ? 'failed' : 'retrying';
+};
+
+/**
+ * How long an ordered delivery waits, or undefined when its turn has come. A place in the line
+ * whose delivery has settled all the same is cleared, and the delivery looks again shortly.
+ */
+const heldBy = async (
+  deps: DeliveryDeps,
+  delivery: OrderedDelivery,
+  now: Date
+): Promise<{ holderId: string; seconds: number } | undefined> => {
+  const earliest = await deps.webhooks.earliestPending(delivery.endpointId, delivery.orderKey);
+  if (earliest === undefined || !heldBehind(delivery.position, earliest)) return undefined;
+  const holder: DeliveryItem | undefined = await deps.webhooks.getDelivery(delivery.endpointId, earliest.deliveryId);
+  if (holder?.status === 'pending') {
+    const { token, nextAttemptAt } = holder;
+    const overdue = nextAttemptAt !== undefined && holderOverdue(nextAttemptAt, now);
+    if (overdue && isOrdered(holder) && token !== undefined) await requeueOverdue(deps, holder, token, nextAttemptAt, now);
+    return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(holder.nextAttemptAt, now) };
+  }
+  await deps.webhooks.leaveLine({ ...earliest, endpointId: delivery.endpointId, orderKey: delivery.orderKey });
+  return { holderId: earliest.deliveryId, seconds: heldDelaySeconds(undefined, now) };
+};
+
+/** Queues an overdue holder's attempt again, once: the call that moves its due time to now sends it. */
+const requeueOverdue = async (deps: DeliveryDeps, holder: OrderedDelivery, token: string, dueAt: string, now: Date): Promise<void> => {
+  if (!(await deps.webhooks.reschedule(holder, token, dueAt, now.toISOString()))) return;
+  const { deliveryId, endpointId, partnerId, orderKey } = holder;
+  await deps.queue.send({ deliveryId, endpointId, partnerId, token, notBefore: now.toISOString(), orderKey });
+  logger.warn('webhook attempt overdue, queued again', { deliveryId, webhookId: endpointId, dueAt });
 };
 
 const post = async (deps: DeliveryDeps, endpoint: EndpointItem, deliveryId: string, body: string, at: Date): Promise<WebhookResponse> => {

@@ -114,7 +114,10 @@ export const registerEndpoint = async (
   return { ...webhookView(endpoint), secret };
 };
 
-/** Makes a delivery due now under a new token and queues its attempt (`redeliver`, `ping`). */
+/**
+ * Makes a delivery due now under a new token and queues its attempt (`redeliver`): sent at once,
+ * outside the order of the endpoint's deliveries about its case.
+ */
 export const startDelivery = async (
   deps: { webhooks: WebhookRepository; queue: WebhookDeliveryQueue },
   delivery: Pick<DeliveryItem, 'deliveryId' | 'endpointId' | 'partnerId'>,
@@ -123,6 +126,9 @@ export const startDelivery = async (
   const token = randomUUID();
   // The delivery takes the token before the message exists, so the message never finds an older one.
   if (!(await deps.webhooks.restart(delivery.endpointId, delivery.deliveryId, token, now.toISOString()))) return false;
-  await deps.queue.send({ ...delivery, token, notBefore: now.toISOString() });
+  // The message names the delivery and nothing more: callers hand over the whole item, and a message
+  // with its other fields (status, payload, history) is not a delivery message the worker takes.
+  const { deliveryId, endpointId, partnerId } = delivery;
+  await deps.queue.send({ deliveryId, endpointId, partnerId, token, notBefore: now.toISOString() });
   return true;
 };

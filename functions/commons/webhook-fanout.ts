@@ -6,15 +6,18 @@ import type { WebhookRepository } from '#adapters/webhook-repository';
 import type { CaseParties } from '#domain/access-policy';
 import { casePartiesOf, mayReceive, type WebhookEvent, webhookPayloadOf } from '#domain/webhook-events';
 import { deliveryIdOf } from '#domain/webhook-ids';
+import { orderPositionOf } from '#domain/webhook-order';
 import type { PartnerItem } from '#events/partner';
 import type { EventHandler } from './event-consumer.ts';
 import { logger } from './powertools.ts';
+import type { WebhookSettings } from './webhook-settings.ts';
 
 export interface FanOutDeps {
   webhooks: WebhookRepository;
   partners: PartnerRepository;
   cases: CaseRepository;
   queue: WebhookDeliveryQueue;
+  settings: Pick<WebhookSettings, 'orderHoldSeconds'>;
   now?: () => Date;
 }
 
@@ -23,6 +26,12 @@ export interface FanOutDeps {
  * each event, each endpoint subscribed to its type whose partner is active and may see the case or
  * payment gets a delivery, written once (its id comes from the event and the endpoint, so the
  * event seen again finds it and queues nothing) and then queued for its first attempt.
+ *
+ * An event the publisher stamped with its change's place in the stream is delivered in order among
+ * the endpoint's deliveries about its case (functions/domain/webhook-order.ts), and its first
+ * attempt waits the stage's `orderHoldSeconds`: an earlier event of the case that reached the
+ * fan-out a little later (the consumer's queue does not keep order, and retries) has its delivery
+ * written by then, and goes first.
  */
 export const fanOut = (deps: FanOutDeps): EventHandler<WebhookEvent['type']> => {
   let endpoints: Promise<EndpointItem[]> | undefined;
@@ -44,8 +53,12 @@ export const fanOut = (deps: FanOutDeps): EventHandler<WebhookEvent['type']> => 
       logger.warn('webhook event about a case that does not exist', { eventId: event.detail.eventId, type: event.type });
       return;
     }
-    const now = (deps.now ?? (() => new Date()))().toISOString();
+    const madeAt = (deps.now ?? (() => new Date()))();
+    const now = madeAt.toISOString();
     const payload = JSON.stringify(webhookPayloadOf(event, now));
+    const { sequence } = event.detail;
+    const holdSeconds = sequence === undefined ? 0 : deps.settings.orderHoldSeconds;
+    const firstAttemptAt = new Date(madeAt.getTime() + holdSeconds * 1000).toISOString();
     const queued: string[] = [];
     for (const endpoint of subscribed) {
       const partner = await partnerOf(endpoint.partnerId);
@@ -62,19 +75,23 @@ export const fanOut = (deps: FanOutDeps): EventHandler<WebhookEvent['type']> => 
         status: 'pending' as const,
         attempts: 0,
         history: [],
-        nextAttemptAt: now,
+        nextAttemptAt: firstAttemptAt,
         createdAt: now,
         token: deliveryId,
+        ...(sequence === undefined ? {} : { orderKey: event.detail.caseId, position: orderPositionOf(sequence, event.detail.eventId) }),
       };
       if (!(await deps.webhooks.createDelivery(delivery))) continue;
-      await deps.queue.send({
-        deliveryId,
-        endpointId: endpoint.endpointId,
-        partnerId: endpoint.partnerId,
-        token: deliveryId,
-        notBefore: now,
-        orderKey: event.detail.caseId,
-      });
+      await deps.queue.send(
+        {
+          deliveryId,
+          endpointId: endpoint.endpointId,
+          partnerId: endpoint.partnerId,
+          token: deliveryId,
+          notBefore: firstAttemptAt,
+          ...(delivery.orderKey === undefined ? {} : { orderKey: delivery.orderKey }),
+        },
+        holdSeconds
+      );
       queued.push(deliveryId);
     }
     logger.info('webhook deliveries queued', { eventId: event.detail.eventId, type: event.type, deliveryIds: queued });

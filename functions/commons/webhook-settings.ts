@@ -11,6 +11,7 @@ const settingsSchema = z.object({
   attemptTimeoutSeconds: z.int().check(z.positive()),
   secretOverlapSeconds: z.int().check(z.minimum(0)),
   allowHttpLocalhost: z.boolean(),
+  orderHoldSeconds: z.int().check(z.minimum(0), z.maximum(900)),
 });
 export type WebhookSettings = z.infer<typeof settingsSchema>;
 

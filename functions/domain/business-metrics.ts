@@ -25,7 +25,8 @@ export const decisionOutcomes = ['needs_review', 'eligible', 'ineligible', 'wait
 type DecisionOutcome = (typeof decisionOutcomes)[number];
 
 export type EmailSkipReason = 'partner-disabled' | 'mailbox-failing';
-export type WebhookDeliveryOutcome = 'delivered' | 'failed' | 'gave-up';
+/** `held`: an attempt put off because an earlier delivery to the endpoint about the same case is still pending. */
+export type WebhookDeliveryOutcome = 'delivered' | 'failed' | 'gave-up' | 'held';
 
 /** The dimensions a figure may carry; every value type is a closed list or a programme id. */
 export interface FigureDimensions {

@@ -36,10 +36,7 @@ type WebhookRouteHandler = Extract<
   | 'redeliver-webhook'
 >;
 
-/**
- * A batch's attempts run at once, except those to one endpoint about one case, one after the other
- * (10 s each at most): room for a few of those and the table and queue calls.
- */
+/** A batch's attempts run at once (10 s each at most): room for one and the table and queue calls around it. */
 const workerTimeout = Duration.seconds(60);
 const fanOutTimeout = Duration.seconds(30);
 
@@ -112,6 +109,7 @@ export class PartnerWebhooks extends Construct {
         ...queueUrl,
         PARTNERS_TABLE_NAME: tables.partners.tableName,
         CASES_TABLE_NAME: tables.cases.tableName,
+        WEBHOOK_SETTINGS: settings,
       },
       fanOutTimeout
     );

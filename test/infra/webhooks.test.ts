@@ -24,8 +24,8 @@ describe('partner webhooks in the template', () => {
     expect(rules[0]![1].Properties.EventPattern['detail-type']).toEqual([...subscribableTypes]);
   });
 
-  it("hand the stage's settings to the functions that send, sign and check: prod retries for a day and never allows localhost", () => {
-    for (const prefix of ['WebhooksWorker', 'WebhooksRegister', 'WebhooksRotateSecret']) {
+  it("hand the stage's settings to the functions that send, sign, check and order: prod retries for a day and never allows localhost", () => {
+    for (const prefix of ['WebhooksWorker', 'WebhooksRegister', 'WebhooksRotateSecret', 'WebhooksFanOut']) {
       expect(JSON.parse(functionNamed(prefix, prod).Properties.Environment.Variables.WEBHOOK_SETTINGS)).toEqual(defaultWebhookSettings);
     }
     expect(JSON.parse(functionNamed('WebhooksWorker').Properties.Environment.Variables.WEBHOOK_SETTINGS)).toMatchObject({

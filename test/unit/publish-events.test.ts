@@ -78,6 +78,12 @@ describe('the publisher', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it("stamps each event with its record's place in the stream, for consumers that keep a case's changes in order", async () => {
+    const { bus, calls } = scriptedBus([]);
+    await createPublisherHandler({ bus })({ Records: [promoted] }, lambdaContext('Publisher'));
+    expect(calls.flat().map((event) => event.detail.sequence)).toEqual(['100', '100']);
+  });
+
   it('puts nothing for a record no event is about, and never a personal value', async () => {
     const { bus, calls } = scriptedBus([]);
     const response = await createPublisherHandler({ bus })({ Records: [history, promoted] }, lambdaContext('Publisher'));
