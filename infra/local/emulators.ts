@@ -194,6 +194,12 @@ function dynamoDbSpec(port: number, dbPath: string | undefined): EmulatorSpec {
     name: 'dynamodb',
     command: 'java',
     args: [
+      // A local stack's JVM lives for some thousand requests: the optimizing compiler (C2) and G1's
+      // concurrent threads cost more CPU in that span than they save. With the quick compiler alone
+      // and the serial collector, DynamoDB Local took half the CPU for the same requests
+      // (`npm run bench`'s burst, where it is the largest consumer; infra/local/README.md).
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
       `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(libDir, 'DynamoDBLocal.jar'),
