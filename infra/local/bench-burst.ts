@@ -313,7 +313,7 @@ function printRequestsPerReferral(counts: Record<string, number>): void {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([operation, count]) => [operation, (count / ConcurrentPartners).toFixed(2)])
   );
-  print(`(authorizer results are cached per key: each of the ${ConcurrentPartners} partners costs one key lookup here)`);
+  print(`(each of the ${ConcurrentPartners} partners has its own key and sends one request: one authorizer key lookup each)`);
 }
 
 /** Not in the counts above: Lambda's pollers read a stream, free, 4 times a second per shard and mapping (two at most per shard). */
