@@ -21,11 +21,11 @@ import { tactReferral } from '../../events/samples/index.ts';
 import { disbursementExample, paymentRequestExample } from '../../events/samples/payments.ts';
 import { PaymentRepository } from '../../functions/adapters/payment-repository.ts';
 import { print, table } from './bench-output.ts';
-import { type CaseUsage, type CostLine, fixedMonthly, priceCase } from './cost-model.ts';
+import { type CaseUsage, type CostLine, fixedMonthly, priceCase, withNestedStacks } from './cost-model.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
 import { priceRegion, pricesTakenOn } from './prices.ts';
 import { localCredentials } from './provision.ts';
-import { loadStackTemplate, localRegion } from './template.ts';
+import { localRegion } from './template.ts';
 import { shortId } from './timing.ts';
 
 const WaitTimeoutMs = 60_000;
@@ -100,7 +100,7 @@ export async function measureCaseCost(cdkOutDir: string): Promise<void> {
       "Lambda's billed duration is this machine's: a loaded laptop-class machine runs slower than a Lambda at 512 MB, so it overstates; cold starts are left out (the stack warms every function at start)."
     );
     print();
-    const fixed = fixedMonthly(loadStackTemplate(cdkOutDir));
+    const fixed = fixedMonthly(withNestedStacks(cdkOutDir));
     printFixed(fixed);
   } finally {
     client.destroy();

@@ -63,6 +63,9 @@ function labelOf(pid: number, functionByCodeDir: Map<string, string>): string {
   return `other: ${commandLine.slice(0, 40)}`;
 }
 
+/** CPU seconds of this process's children that ended (a synth's `cdk` and everything it ran), so far. */
+export const endedChildrenCpu = (): number => stat('self')?.children ?? 0;
+
 /**
  * CPU seconds so far by part: this process, each live descendant by label, and the ended
  * children of all of them (a worker discarded during the burst counts there).

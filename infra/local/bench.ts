@@ -27,7 +27,7 @@ import { ConcurrentPartners, measureLoad } from './bench-burst.ts';
 import { InitRuns, measureBundles } from './bench-cold-start.ts';
 import { measureCaseCost } from './bench-cost.ts';
 import { median, ms, percentile, print, seconds, table } from './bench-output.ts';
-import { measureReloadOnSave, measureSynthAfterChange } from './bench-reload.ts';
+import { measureReloadOnSave, measureSynthAfterChange, type SynthTime, timedSynth } from './bench-reload.ts';
 import { startLocalStack } from './local-stack.ts';
 import { repoRoot, synthesize } from './synth.ts';
 
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
       [
         ['npm start to ready, empty state (--fresh)', seconds(startup.fresh)],
         ['npm start to ready, restart on kept state', seconds(startup.restart)],
-        ['cdk synth when sources changed (added to the above)', seconds(synth.fresh)],
-        ['cdk synth after a one-line change in functions/', seconds(synth.afterChange)],
+        ['cdk synth when sources changed (added to the above)', synthTime(synth.fresh)],
+        ['cdk synth after a one-line change in functions/', synthTime(synth.afterChange)],
         [
           `npm start: save in functions/ to the first request served by the new code (median of ${reloads.length})`,
           seconds(median(reloads)),
@@ -110,10 +110,12 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
   }
 }
 
-async function measureSynth(): Promise<{ fresh: number; afterChange: number }> {
+const synthTime = ({ durationMs, cpuSeconds }: SynthTime): string => `${seconds(durationMs)} (${cpuSeconds.toFixed(1)} CPU-s)`;
+
+async function measureSynth(): Promise<{ fresh: SynthTime; afterChange: SynthTime }> {
   const outDir = 'cdk.out.bench';
   try {
-    const fresh = (await synthesize({ outDir, force: true })).durationMs;
+    const fresh = await timedSynth({ outDir, force: true });
     return { fresh, afterChange: await measureSynthAfterChange(outDir) };
   } finally {
     rmSync(join(repoRoot, outDir), { recursive: true, force: true });

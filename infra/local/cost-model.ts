@@ -3,10 +3,12 @@
  * case, per service, and the stack's fixed monthly cost from the template's resources. Plain
  * arithmetic on counts, so the benchmark's figures can be checked by hand.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { prices } from './prices.ts';
 import type { OperationStats } from './request-counter.ts';
 import { resourcesOfType } from './resource-types.ts';
-import type { CfnTemplate } from './template.ts';
+import { type CfnTemplate, loadStackTemplate } from './template.ts';
 
 /** One function's invocations in the measured run. */
 export interface FunctionUsage {
@@ -133,4 +135,20 @@ export function fixedMonthly(template: CfnTemplate): CostLine[] {
       usd: 0,
     },
   ];
+}
+
+/**
+ * The stack's resources with those of its nested stacks, which the local stack does not run but
+ * which cost money all the same: the alarms and the dashboard live in the operations stack.
+ */
+export function withNestedStacks(cdkOutDir: string): CfnTemplate {
+  const template = loadStackTemplate(cdkOutDir);
+  const resources = { ...template.Resources };
+  for (const [id, resource] of resourcesOfType(template, 'AWS::CloudFormation::Stack')) {
+    const file = (resource as { Metadata?: Record<string, unknown> }).Metadata?.['aws:asset:path'];
+    if (typeof file !== 'string') continue;
+    const nested = JSON.parse(readFileSync(join(cdkOutDir, file), 'utf8')) as CfnTemplate;
+    for (const [nestedId, nestedResource] of Object.entries(nested.Resources ?? {})) resources[`${id}/${nestedId}`] = nestedResource;
+  }
+  return { ...template, Resources: resources };
 }

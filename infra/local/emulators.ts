@@ -194,6 +194,12 @@ function dynamoDbSpec(port: number, dbPath: string | undefined): EmulatorSpec {
     name: 'dynamodb',
     command: 'java',
     args: [
+      // A local stack's JVM lives for some thousand requests: the optimizing compiler (C2) and G1's
+      // concurrent threads cost more CPU in that span than they save. With the quick compiler alone
+      // and the serial collector DynamoDB Local, the burst's largest CPU consumer, took about half
+      // the CPU for the same requests (infra/local/README.md, the benchmark).
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
       `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(libDir, 'DynamoDBLocal.jar'),

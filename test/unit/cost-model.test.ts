@@ -1,7 +1,11 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixedMonthly, priceCase } from '../../infra/local/cost-model.ts';
+import { writeCloudAssembly } from '../../infra/local/assembly.ts';
+import { fixedMonthly, priceCase, withNestedStacks } from '../../infra/local/cost-model.ts';
 import { prices } from '../../infra/local/prices.ts';
 import type { OperationStats } from '../../infra/local/request-counter.ts';
+import type { CfnResource } from '../../infra/local/template.ts';
 
 const stats = (changes: Partial<OperationStats>): OperationStats => ({
   count: 0,
@@ -75,5 +79,29 @@ describe('the fixed monthly cost', () => {
     expect(usdOf(lines, 'CloudWatch dashboards')).toBe(prices.cloudWatch.perDashboardMonth);
     // Five pollers, a 20-second receive each, for 30 days: only the queue's mapping.
     expect(usdOf(lines, 'SQS polling by idle event source mappings')).toBeCloseTo(648_000 * prices.sqs.perRequest, 9);
+  });
+});
+
+describe('the fixed monthly cost of a stack with a nested stack', () => {
+  it('counts the alarms and the dashboard of the nested stack, as cdk synth writes it beside the parent', () => {
+    const nestedFile = 'fixtureOperations1234ABCD.nested.template.json';
+    const operations = {
+      Type: 'AWS::CloudFormation::Stack',
+      Properties: { TemplateURL: 'nested' },
+      Metadata: { 'aws:asset:path': nestedFile, 'aws:asset:property': 'TemplateURL' },
+    } as CfnResource;
+    const cdkOutDir = writeCloudAssembly({}, { Key: { Type: 'AWS::KMS::Key' }, Operations: operations });
+    try {
+      const alarm = { Type: 'AWS::CloudWatch::Alarm' };
+      const nested = { Resources: { Key: alarm, AlarmB: alarm, Dashboard: { Type: 'AWS::CloudWatch::Dashboard' } } };
+      writeFileSync(join(cdkOutDir, nestedFile), JSON.stringify(nested));
+      const lines = fixedMonthly(withNestedStacks(cdkOutDir));
+      // The nested stack's `Key` is an alarm: a logical id it shares with the parent replaces nothing.
+      expect(usdOf(lines, 'KMS customer managed keys')).toBe(prices.kms.perCustomerManagedKeyMonth);
+      expect(usdOf(lines, 'CloudWatch alarms')).toBeCloseTo(2 * prices.cloudWatch.perAlarmMonth, 9);
+      expect(usdOf(lines, 'CloudWatch dashboards')).toBe(prices.cloudWatch.perDashboardMonth);
+    } finally {
+      rmSync(cdkOutDir, { recursive: true, force: true });
+    }
   });
 });
