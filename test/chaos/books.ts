@@ -4,12 +4,12 @@ import type { StoredEmail } from '../support/inbox.ts';
 import type { Json } from '../support/json.ts';
 import type { DeadLetterFigures } from './dead-letters.ts';
 import type { ChaosClient, DrivenCase } from './driver.ts';
+import { webhooksOncePerEvent } from './webhook-books.ts';
+import type { ChaosWebhooks } from './webhooks.ts';
 
 /*
  * The chaos run's books, checked once the stack has settled with the faults off: each check
- * returns its figures and its breaches. Issue 18's webhooks add a check here: a receiver that
- * recorded each delivery, and every subscribed event delivered to it exactly once (the
- * `BookCheck` shape below, appended to `bookChecks`).
+ * returns its figures and its breaches. The webhooks' check is webhook-books.ts.
  */
 
 export interface Books {
@@ -20,6 +20,7 @@ export interface Books {
   inbox: StoredEmail[];
   deadLetters: DeadLetterFigures[];
   today: string;
+  webhooks: ChaosWebhooks;
 }
 
 export interface CheckResult {
@@ -178,11 +179,12 @@ const deadLettersRedriven: BookCheck = async ({ deadLetters }) => {
   };
 };
 
-/** In order; issue 18's webhook receiver check is appended here. */
+/** In order. */
 export const bookChecks: BookCheck[] = [
   drivenToTheEnd,
   decidedOnceWithHistory,
   emailsOncePerEvent,
+  webhooksOncePerEvent,
   budgetsWithinLimits,
   ledgerMatchesPayments,
   deadLettersRedriven,

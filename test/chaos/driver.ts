@@ -32,6 +32,8 @@ export interface DrivenCase {
   payments: Array<{ paymentId: string; category: string; currency: string; amount: number }>;
   /** Why the driver gave up on the case, if it did. */
   failure?: string;
+  /** From its submission to its closure (or the driver giving up), and how much of it was spent waiting for the platform's own steps. */
+  timing: { totalMs: number; offerMs: number; reservationMs: number };
 }
 
 export interface TrafficFigures {
@@ -164,7 +166,24 @@ export interface DriveOptions {
 /** One case from submission to closure, with one payment; what it did is recorded as it goes. */
 export async function driveCase(client: ChaosClient, programme: Programme, index: number, options: DriveOptions): Promise<DrivenCase> {
   const { referrerId, receiverId } = Partners[programme];
-  const driven: DrivenCase = { programme, referrerId, receiverId, actions: [], events: [], payments: [] };
+  const driven: DrivenCase = {
+    programme,
+    referrerId,
+    receiverId,
+    actions: [],
+    events: [],
+    payments: [],
+    timing: { totalMs: 0, offerMs: 0, reservationMs: 0 },
+  };
+  const startedAt = Date.now();
+  const waited = async <T>(what: 'offerMs' | 'reservationMs', wait: Promise<T>): Promise<T> => {
+    const from = Date.now();
+    try {
+      return await wait;
+    } finally {
+      driven.timing[what] += Date.now() - from;
+    }
+  };
   const step = (action: string, event?: NotificationEvent): void => {
     driven.actions.push(action);
     if (event !== undefined) driven.events.push(event);
@@ -175,15 +194,18 @@ export async function driveCase(client: ChaosClient, programme: Programme, index
     driven.reference = String(submitted.reference);
     const path = `/v1/referrals/${driven.caseId}`;
     step('submitted', 'submitted');
-    const offered = await client.until(
-      `case ${driven.reference} assessed and offered`,
-      async () => {
-        const found = await client.read(referrerId, path);
-        const waiting =
-          found === undefined || found.status === 'submitted' || (found.status === 'eligible' && found.receiverId === undefined);
-        return waiting ? undefined : found;
-      },
-      options.platformTimeoutMs
+    const offered = await waited(
+      'offerMs',
+      client.until(
+        `case ${driven.reference} assessed and offered`,
+        async () => {
+          const found = await client.read(referrerId, path);
+          const waiting =
+            found === undefined || found.status === 'submitted' || (found.status === 'eligible' && found.receiverId === undefined);
+          return waiting ? undefined : found;
+        },
+        options.platformTimeoutMs
+      )
     );
     if (offered.status !== 'eligible' || offered.receiverId !== receiverId) {
       throw new Error(`case ${driven.reference} came out ${offered.status} for ${offered.receiverId}, not eligible for ${receiverId}`);
@@ -212,10 +234,13 @@ export async function driveCase(client: ChaosClient, programme: Programme, index
     const requested = await client.act(receiverId, 'POST', `${path}/payments`, request, 202);
     const paymentId = String(requested.id);
     driven.payments.push({ paymentId, category: request.category, currency: request.currency, amount: request.amount });
-    await client.until(
-      `payment ${paymentId} reserved`,
-      async () => ((await client.read(coordinatorId, `/v1/payments/${paymentId}`))?.status === 'reserved' ? true : undefined),
-      options.platformTimeoutMs
+    await waited(
+      'reservationMs',
+      client.until(
+        `payment ${paymentId} reserved`,
+        async () => ((await client.read(coordinatorId, `/v1/payments/${paymentId}`))?.status === 'reserved' ? true : undefined),
+        options.platformTimeoutMs
+      )
     );
     await client.act(coordinatorId, 'POST', `/v1/payments/${paymentId}/approve`, {}, 200);
     await client.act(financeId, 'POST', `/v1/payments/${paymentId}/disbursed`, disbursementExample(today), 200);
@@ -236,5 +261,6 @@ export async function driveCase(client: ChaosClient, programme: Programme, index
   } catch (error) {
     driven.failure = error instanceof Error ? error.message : String(error);
   }
+  driven.timing.totalMs = Date.now() - startedAt;
   return driven;
 }
