@@ -31,6 +31,8 @@ export interface ChaosOptions {
   seed: number;
   /** Share of invocations failed, half before their effect and half after. */
   failShare: number;
+  /** Execution environments per function at most (the local runtime's default is 4). */
+  environmentsPerFunction?: number;
   /** How long each emulator stays down when it is restarted. */
   downForMs?: number;
   platformTimeoutMs?: number;
@@ -68,6 +70,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     port: 0,
     stateDir,
     fresh: true,
+    ...(options.environmentsPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.environmentsPerFunction }),
     onWarning: () => (warnings += 1),
     onInvocation: (record) => {
       counter.ended += 1;
@@ -145,7 +148,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     phase('books checked');
     const figures = [
-      `${options.cases} cases, ${options.concurrency} at a time, seed ${options.seed}: driven in ${seconds(driven - started)}, settled and redriven in ${seconds(finished - driven)}`,
+      `${options.cases} cases, ${options.concurrency} at a time, ${options.environmentsPerFunction ?? 4} environments per function, seed ${options.seed}: driven in ${seconds(driven - started)}, settled and redriven in ${seconds(finished - driven)}`,
       `phases: ${phases.join(', ')}`,
       ...caseTimes(cases),
       `API: ${client.traffic.requests} requests, ${client.traffic.retried} sent again; by status ${JSON.stringify(client.traffic.byStatus)}`,

@@ -14,6 +14,7 @@ const { values: flags } = parseArgs({
   options: {
     cases: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '8' },
+    environments: { type: 'string', default: '2' },
     seed: { type: 'string' },
     'fail-share': { type: 'string', default: '0.1' },
     'cdk-out': { type: 'string', default: 'cdk.out' },
@@ -37,14 +38,17 @@ async function main(): Promise<number> {
   const cases = Number(flags.cases);
   const concurrency = Number(flags.concurrency);
   const failShare = Number(flags['fail-share']);
+  const environmentsPerFunction = Number(flags.environments);
   const seed = flags.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(flags.seed);
   if (!Number.isInteger(cases) || cases < 1) throw new Error(`--cases ${flags.cases} is not a positive integer`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency ${flags.concurrency} is not a positive integer`);
   if (!(failShare >= 0 && failShare <= 1)) throw new Error(`--fail-share ${flags['fail-share']} is not between 0 and 1`);
+  if (!Number.isInteger(environmentsPerFunction) || environmentsPerFunction < 1)
+    throw new Error(`--environments ${flags.environments} is not a positive integer`);
   if (!Number.isInteger(seed)) throw new Error(`--seed ${flags.seed} is not an integer`);
   print(`Chaos run: ${cases} cases, seed ${seed} (replay with --seed ${seed})`);
   const { cdkOutDir } = await synthesize({ outDir: flags['cdk-out'] });
-  const report = await runChaos({ cdkOutDir, cases, concurrency, seed, failShare, log: print });
+  const report = await runChaos({ cdkOutDir, cases, concurrency, seed, failShare, environmentsPerFunction, log: print });
   print();
   for (const line of report.figures) print(line);
   for (const check of report.checks) {

@@ -126,7 +126,7 @@ export const webhooksOncePerEvent: BookCheck = async ({ client, cases, webhooks 
   return {
     name: 'every webhook exactly once per event',
     figures: [
-      `${requestCount} requests to ${endpoints.length} endpoints, ${requestCount - unverified.length} verified with standardwebhooks, ${acknowledgedCount} acknowledged; ${receiver.strays} strays`,
+      `${requestCount} requests to ${endpoints.length} endpoints, ${requestCount - unverified.length} verified with standardwebhooks, ${acknowledgedCount} acknowledged; ${receiver.strays.length} requests without a webhook-id${receiver.strays.length === 0 ? '' : ` (${[...new Set(receiver.strays)].join(', ')})`}`,
       `${requests.size} webhook-ids received, ${delivered.size} delivered (each counted once), ${sent.size} in the senders' records; ${refusedFirst} first requests answered 500 and retried; ${lostAnswers} acknowledged again after an answer the sender never recorded`,
       `${expectedCount} webhooks due for ${driven.length} cases' changes, ${onceCount} received exactly once; ${[...aboutCase.values()].flat().length} about cases the run did not drive`,
     ],

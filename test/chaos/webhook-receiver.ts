@@ -31,8 +31,8 @@ export interface ChaosWebhookReceiver {
   /** The secret a path's requests are verified with, from its registration. */
   trust: (path: string, secret: string) => void;
   received: ReceivedWebhook[];
-  /** Requests that were not a POST or carried no webhook-id. */
-  strays: number;
+  /** Requests that were not a POST or carried no webhook-id, as method and path. */
+  strays: string[];
   stop: () => Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export async function startChaosWebhookReceiver(): Promise<ChaosWebhookReceiver>
   const secrets = new Map<string, Webhook>();
   const received: ReceivedWebhook[] = [];
   const answeredOnce = new Set<string>();
-  const receiver = { strays: 0 };
+  const strays: string[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -51,7 +51,7 @@ export async function startChaosWebhookReceiver(): Promise<ChaosWebhookReceiver>
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
       const webhookId = headers['webhook-id'];
       if (request.method !== 'POST' || webhookId === undefined) {
-        receiver.strays += 1;
+        strays.push(`${request.method} ${path}`);
         response.writeHead(404).end();
         return;
       }
@@ -79,9 +79,7 @@ export async function startChaosWebhookReceiver(): Promise<ChaosWebhookReceiver>
     url: (path) => `http://localhost:${port}${path}`,
     trust: (path, secret) => secrets.set(path, new Webhook(secret)),
     received,
-    get strays() {
-      return receiver.strays;
-    },
+    strays,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
