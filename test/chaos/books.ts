@@ -52,7 +52,7 @@ const decidedOnceWithHistory: BookCheck = async ({ client, cases }) => {
   const breaches: string[] = [];
   let decided = 0;
   for (const driven of submitted(cases)) {
-    const found = await client.read(coordinatorId, `/v1/referrals/${driven.caseId}`);
+    const found = await client.readBack(coordinatorId, `/v1/referrals/${driven.caseId}`);
     if (found === undefined) {
       breaches.push(`case ${driven.reference}: not readable`);
       continue;
@@ -117,7 +117,7 @@ const budgetsWithinLimits: BookCheck = async ({ client, cases }) => {
   const breaches: string[] = [];
   let lines = 0;
   for (const driven of submitted(cases)) {
-    const listed = await client.read(driven.receiverId, `/v1/referrals/${driven.caseId}/payments`);
+    const listed = await client.readBack(driven.receiverId, `/v1/referrals/${driven.caseId}/payments`);
     for (const budget of (listed?.budget ?? []) as Array<{ category: string; limit: number; reserved: number; disbursed: number }>) {
       lines += 1;
       if (budget.reserved + budget.disbursed > budget.limit) breaches.push(`case ${driven.reference}: ${budget.category} over its limit`);
@@ -132,7 +132,7 @@ const budgetsWithinLimits: BookCheck = async ({ client, cases }) => {
 };
 
 const ledgerMatchesPayments: BookCheck = async ({ client, cases, today }) => {
-  const exported = await client.read(financeId, `/v1/payments/export?from=${today}&to=${today}`);
+  const exported = await client.readBack(financeId, `/v1/payments/export?from=${today}&to=${today}`);
   const payments = cases.flatMap((driven) => driven.payments);
   const paid = payments.reduce((sum, payment) => sum + payment.amount, 0);
   if (exported === undefined) return { name: 'ledger control totals', figures: [], breaches: ['the export could not be read'] };

@@ -151,7 +151,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `${options.cases} cases, ${options.concurrency} at a time, ${options.environmentsPerFunction ?? 4} environments per function, seed ${options.seed}: driven in ${seconds(driven - started)}, settled and redriven in ${seconds(finished - driven)}`,
       `phases: ${phases.join(', ')}`,
       ...caseTimes(cases),
-      `API: ${client.traffic.requests} requests, ${client.traffic.retried} sent again; by status ${JSON.stringify(client.traffic.byStatus)}`,
+      `API: ${client.traffic.requests} requests, ${client.traffic.retried} sent again, ${client.traffic.reread} reads of the books read again; by status ${JSON.stringify(client.traffic.byStatus)}`,
       `invocations: ${counter.ended}, ${counter.failed} failed (by trigger ${JSON.stringify(failedBy)})`,
       `injected: ${injected.totals.failBefore} failed before their effect, ${injected.totals.failAfter} after; duplicated ${JSON.stringify(injected.duplicate)}`,
       `restarts: ${restarts.join(', ')}`,

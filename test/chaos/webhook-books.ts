@@ -136,7 +136,7 @@ export const webhooksOncePerEvent: BookCheck = async ({ client, cases, webhooks 
 
 /** The changes each partner should have been sent about a case, read from its history and its payments' steps. */
 async function expectedChanges(client: ChaosClient, driven: DrivenCase & { caseId: string }): Promise<Map<string, string[]> | undefined> {
-  const found = await client.read(coordinatorId, `/v1/referrals/${driven.caseId}`);
+  const found = await client.readBack(coordinatorId, `/v1/referrals/${driven.caseId}`);
   if (found === undefined) return undefined;
   const everything: string[] = [];
   const afterOffer: string[] = [];
@@ -154,7 +154,7 @@ async function expectedChanges(client: ChaosClient, driven: DrivenCase & { caseI
   }
   const payments: string[] = [];
   for (const { paymentId } of driven.payments) {
-    const payment = await client.read(coordinatorId, `/v1/payments/${paymentId}`);
+    const payment = await client.readBack(coordinatorId, `/v1/payments/${paymentId}`);
     if (payment === undefined) return undefined;
     for (const step of payment.steps as Array<{ status: string }>) payments.push(`payment.status_changed ${paymentId} ${step.status}`);
   }

@@ -53,7 +53,7 @@ export async function deliveriesOf(client: ChaosClient, endpoint: ChaosEndpoint)
   let cursor: string | undefined;
   do {
     const query = `limit=200${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-    const page = await client.read(endpoint.partnerId, `/v1/webhooks/${endpoint.endpointId}/deliveries?${query}`);
+    const page = await client.readBack(endpoint.partnerId, `/v1/webhooks/${endpoint.endpointId}/deliveries?${query}`);
     if (page === undefined) return undefined;
     deliveries.push(...(page.items as Json[] as unknown as SentDelivery[]));
     cursor = page.cursor === undefined ? undefined : String(page.cursor);
