@@ -4,12 +4,12 @@ import type { StoredEmail } from '../support/inbox.ts';
 import type { Json } from '../support/json.ts';
 import type { DeadLetterFigures } from './dead-letters.ts';
 import type { ChaosClient, DrivenCase } from './driver.ts';
+import { webhooksOncePerEvent } from './webhook-books.ts';
+import type { ChaosWebhooks } from './webhooks.ts';
 
 /*
  * The chaos run's books, checked once the stack has settled with the faults off: each check
- * returns its figures and its breaches. Issue 18's webhooks add a check here: a receiver that
- * recorded each delivery, and every subscribed event delivered to it exactly once (the
- * `BookCheck` shape below, appended to `bookChecks`).
+ * returns its figures and its breaches. The webhooks' check is webhook-books.ts.
  */
 
 export interface Books {
@@ -20,6 +20,7 @@ export interface Books {
   inbox: StoredEmail[];
   deadLetters: DeadLetterFigures[];
   today: string;
+  webhooks: ChaosWebhooks;
 }
 
 export interface CheckResult {
@@ -51,7 +52,7 @@ const decidedOnceWithHistory: BookCheck = async ({ client, cases }) => {
   const breaches: string[] = [];
   let decided = 0;
   for (const driven of submitted(cases)) {
-    const found = await client.read(coordinatorId, `/v1/referrals/${driven.caseId}`);
+    const found = await client.readBack(coordinatorId, `/v1/referrals/${driven.caseId}`);
     if (found === undefined) {
       breaches.push(`case ${driven.reference}: not readable`);
       continue;
@@ -116,7 +117,7 @@ const budgetsWithinLimits: BookCheck = async ({ client, cases }) => {
   const breaches: string[] = [];
   let lines = 0;
   for (const driven of submitted(cases)) {
-    const listed = await client.read(driven.receiverId, `/v1/referrals/${driven.caseId}/payments`);
+    const listed = await client.readBack(driven.receiverId, `/v1/referrals/${driven.caseId}/payments`);
     for (const budget of (listed?.budget ?? []) as Array<{ category: string; limit: number; reserved: number; disbursed: number }>) {
       lines += 1;
       if (budget.reserved + budget.disbursed > budget.limit) breaches.push(`case ${driven.reference}: ${budget.category} over its limit`);
@@ -131,7 +132,7 @@ const budgetsWithinLimits: BookCheck = async ({ client, cases }) => {
 };
 
 const ledgerMatchesPayments: BookCheck = async ({ client, cases, today }) => {
-  const exported = await client.read(financeId, `/v1/payments/export?from=${today}&to=${today}`);
+  const exported = await client.readBack(financeId, `/v1/payments/export?from=${today}&to=${today}`);
   const payments = cases.flatMap((driven) => driven.payments);
   const paid = payments.reduce((sum, payment) => sum + payment.amount, 0);
   if (exported === undefined) return { name: 'ledger control totals', figures: [], breaches: ['the export could not be read'] };
@@ -178,11 +179,12 @@ const deadLettersRedriven: BookCheck = async ({ deadLetters }) => {
   };
 };
 
-/** In order; issue 18's webhook receiver check is appended here. */
+/** In order. */
 export const bookChecks: BookCheck[] = [
   drivenToTheEnd,
   decidedOnceWithHistory,
   emailsOncePerEvent,
+  webhooksOncePerEvent,
   budgetsWithinLimits,
   ledgerMatchesPayments,
   deadLettersRedriven,

@@ -5,10 +5,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { stakeholderEmails } from '../e2e/support/stakeholder-emails.ts';
 import type { StoredEmail } from '../support/inbox.ts';
-import { waitForQuiescence } from '../support/quiescence.ts';
+import { chaosAssembly } from './assembly.ts';
 import { bookChecks, type CheckResult } from './books.ts';
 import { type DeadLetterFigures, deadLetterRoutes, redriveDeadLetters } from './dead-letters.ts';
 import { ChaosClient, type DrivenCase, driveCase, type Programme } from './driver.ts';
+import { type InvocationCounter, settled } from './settle.ts';
+import { startChaosWebhookReceiver } from './webhook-receiver.ts';
+import { registerEndpoints } from './webhooks.ts';
 
 /*
  * The chaos run (issue 17): the local stack on the real template, its own emulators with their state
@@ -16,7 +19,9 @@ import { ChaosClient, type DrivenCase, driveCase, type Programme } from './drive
  * a share of all invocations fail (half before their effect, half after), every stream batch, event
  * and queue batch is delivered twice, and each emulator is restarted once half-way; then the faults
  * are turned off, every dead-letter queue is redriven until none holds anything, and once the stack
- * has settled the books are checked (books.ts).
+ * has settled the books are checked (books.ts). Every demo partner has a webhook endpoint at the
+ * run's receiver (webhooks.ts), registered before the faults begin. The template is the real one,
+ * with its webhook schedule and queue visibility timeouts shortened (assembly.ts).
  */
 
 export interface ChaosOptions {
@@ -26,6 +31,8 @@ export interface ChaosOptions {
   seed: number;
   /** Share of invocations failed, half before their effect and half after. */
   failShare: number;
+  /** Execution environments per function at most (the local runtime's default is 4). */
+  environmentsPerFunction?: number;
   /** How long each emulator stays down when it is restarted. */
   downForMs?: number;
   platformTimeoutMs?: number;
@@ -44,12 +51,43 @@ const RedriveRounds = 4;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
+  const phases: string[] = [];
+  let phaseStarted = Date.now();
+  const phase = (name: string): void => {
+    phases.push(`${name} ${seconds(Date.now() - phaseStarted)}`);
+    log(`${name}: ${seconds(Date.now() - phaseStarted)}`);
+    phaseStarted = Date.now();
+  };
   const stateDir = mkdtempSync(join(tmpdir(), 'trm-chaos-'));
+  const assembly = chaosAssembly(options.cdkOutDir);
+  const receiver = await startChaosWebhookReceiver();
   let warnings = 0;
-  const stack = await startLocalStack({ cdkOutDir: options.cdkOutDir, port: 0, stateDir, fresh: true, onWarning: () => (warnings += 1) });
+  // Counted as they end: the stack keeps the last 10,000 records only (settle.ts).
+  const counter: InvocationCounter = { ended: 0, failed: 0 };
+  const failedBy: Record<string, number> = {};
+  const stack = await startLocalStack({
+    cdkOutDir: assembly.dir,
+    port: 0,
+    stateDir,
+    fresh: true,
+    ...(options.environmentsPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.environmentsPerFunction }),
+    onWarning: () => (warnings += 1),
+    onInvocation: (record) => {
+      counter.ended += 1;
+      if (record.outcome === 'ok') return;
+      counter.failed += 1;
+      const kind = record.trigger.split(' ')[0] ?? record.trigger;
+      failedBy[kind] = (failedBy[kind] ?? 0) + 1;
+    },
+  });
   const emails = await stakeholderEmails(stack);
   try {
+    phase('stack started');
     await stack.warmed();
+    phase('functions warmed');
+    const client = new ChaosClient(stack.apiUrl, stack.partners);
+    const endpoints = await registerEndpoints(client, stack.partners, receiver);
+    log(`webhook endpoints: ${endpoints.map((endpoint) => endpoint.partnerId).join(', ')}`);
     const started = Date.now();
     const control = controlOf(stack);
     await control('PUT', '/faults', {
@@ -59,8 +97,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       seed: options.seed,
     });
     log(`faults on: ${options.failShare * 100}% of invocations fail, every delivery doubled, seed ${options.seed}`);
+    phaseStarted = Date.now();
 
-    const client = new ChaosClient(stack.apiUrl, stack.partners);
     const programmes: Programme[] = Array.from({ length: options.cases }, (_, index) => (index % 2 === 0 ? 'TACT' : 'CARE'));
     const cases: DrivenCase[] = [];
     const restarts: string[] = [];
@@ -81,14 +119,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, programmes.length) }, worker));
     await restarting;
+    phase('cases driven');
     const driven = Date.now();
     const injected = (await control('GET', '/faults')).injected as { totals: Record<string, number>; duplicate: Record<string, number> };
     await control('DELETE', '/faults');
     log('faults off; waiting for the stack to settle');
-
     const settle = () =>
-      waitForQuiescence(stack, { timeoutMs: options.settleTimeoutMs ?? 1_200_000, quietMs: 10_000, onProgress: throttled(log, 30_000) });
+      settled(stack, counter, { timeoutMs: options.settleTimeoutMs ?? 1_200_000, quietMs: 10_000, onProgress: throttled(log, 30_000) });
     await settle();
+    phase('settled');
     const routes = deadLetterRoutes(stack);
     const deadLetters = new Map<string, DeadLetterFigures>();
     for (let round = 0; round < RedriveRounds; round += 1) {
@@ -97,19 +136,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (moved === 0) break;
       await settle();
     }
-    const settled = Date.now();
+    phase('redriven and settled');
+    const finished = Date.now();
 
     const inbox = ((await (await fetch(stack.inboxJsonUrl)).json()) as { emails: StoredEmail[] }).emails;
     const today = new Date().toISOString().slice(0, 10);
     const checks: CheckResult[] = [];
+    const webhooks = { receiver, endpoints };
     for (const check of bookChecks) {
-      checks.push(await check({ stack, client, cases, emails, inbox, deadLetters: [...deadLetters.values()], today }));
+      checks.push(await check({ stack, client, cases, emails, inbox, deadLetters: [...deadLetters.values()], today, webhooks }));
     }
-    const failedInvocations = stack.invocations.filter((record) => record.outcome !== 'ok').length;
+    phase('books checked');
     const figures = [
-      `${options.cases} cases, ${options.concurrency} at a time, seed ${options.seed}: driven in ${seconds(driven - started)}, settled and redriven in ${seconds(settled - driven)}`,
-      `API: ${client.traffic.requests} requests, ${client.traffic.retried} sent again; by status ${JSON.stringify(client.traffic.byStatus)}`,
-      `invocations: ${stack.invocations.length} (the last ${Math.min(stack.invocations.length, 10_000)} kept), ${failedInvocations} failed among them`,
+      `${options.cases} cases, ${options.concurrency} at a time, ${options.environmentsPerFunction ?? 4} environments per function, seed ${options.seed}: driven in ${seconds(driven - started)}, settled and redriven in ${seconds(finished - driven)}`,
+      `phases: ${phases.join(', ')}`,
+      ...caseTimes(cases),
+      `API: ${client.traffic.requests} requests, ${client.traffic.retried} sent again, ${client.traffic.reread} reads of the books read again; by status ${JSON.stringify(client.traffic.byStatus)}`,
+      `invocations: ${counter.ended}, ${counter.failed} failed (by trigger ${JSON.stringify(failedBy)})`,
       `injected: ${injected.totals.failBefore} failed before their effect, ${injected.totals.failAfter} after; duplicated ${JSON.stringify(injected.duplicate)}`,
       `restarts: ${restarts.join(', ')}`,
       `warnings of the triggers: ${warnings}`,
@@ -118,6 +161,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     emails.close();
     await stack.stop();
+    await receiver.stop();
+    assembly.remove();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
@@ -163,3 +208,16 @@ function throttled(log: (line: string) => void, everyMs: number): (line: string)
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** How long a case took from its submission to its closure, and how much of it went on waiting for its offer and its payment's reservation. */
+function caseTimes(cases: DrivenCase[]): string[] {
+  if (cases.length === 0) return [];
+  const median = (pick: (driven: DrivenCase) => number): string => {
+    const sorted = cases.map(pick).sort((left, right) => left - right);
+    return seconds(sorted[Math.floor(sorted.length / 2)]!);
+  };
+  const longest = Math.max(...cases.map((driven) => driven.timing.totalMs));
+  return [
+    `a case (medians): ${median((driven) => driven.timing.totalMs)} in all (longest ${seconds(longest)}), ${median((driven) => driven.timing.offerMs)} waiting for its offer, ${median((driven) => driven.timing.reservationMs)} for its payment's reservation`,
+  ];
+}

@@ -32,12 +32,16 @@ export interface DrivenCase {
   payments: Array<{ paymentId: string; category: string; currency: string; amount: number }>;
   /** Why the driver gave up on the case, if it did. */
   failure?: string;
+  /** From its submission to its closure (or the driver giving up), and how much of it was spent waiting for the platform's own steps. */
+  timing: { totalMs: number; offerMs: number; reservationMs: number };
 }
 
 export interface TrafficFigures {
   requests: number;
   /** Requests answered 5xx or not at all, each sent again. */
   retried: number;
+  /** The books' reads, with the faults off, answered 5xx or not at all and read again (a loaded machine's timeouts). */
+  reread: number;
   byStatus: Record<string, number>;
 }
 
@@ -83,7 +87,7 @@ const lettersOf = (index: number): string => {
 const birthDate = (index: number): string => addDays('1990-01-01', (index * 37) % 5_000);
 
 export class ChaosClient {
-  readonly traffic: TrafficFigures = { requests: 0, retried: 0, byStatus: {} };
+  readonly traffic: TrafficFigures = { requests: 0, retried: 0, reread: 0, byStatus: {} };
 
   constructor(
     private readonly apiUrl: string,
@@ -115,6 +119,23 @@ export class ChaosClient {
   async read(partnerId: string, path: string): Promise<Json | undefined> {
     const answer = await this.send(partnerId, 'GET', path, undefined, undefined);
     return answer?.status === 200 ? answer.body : undefined;
+  }
+
+  /**
+   * A read of the books: once the stack has settled with the faults off, a 5xx or no answer can
+   * still be a handler that outlasted its timeout on a loaded machine, so it is read again, a few
+   * times, each counted (printed with the figures); any other answer is final.
+   */
+  async readBack(partnerId: string, path: string): Promise<Json | undefined> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      if (attempt > 0) {
+        this.traffic.reread += 1;
+        await delay(1_000 * attempt);
+      }
+      const answer = await this.send(partnerId, 'GET', path, undefined, undefined);
+      if (answer !== undefined && answer.status < 500) return answer.status === 200 ? answer.body : undefined;
+    }
+    return undefined;
   }
 
   /** Polls `check` until it returns something, within `timeoutMs`. */
@@ -164,7 +185,24 @@ export interface DriveOptions {
 /** One case from submission to closure, with one payment; what it did is recorded as it goes. */
 export async function driveCase(client: ChaosClient, programme: Programme, index: number, options: DriveOptions): Promise<DrivenCase> {
   const { referrerId, receiverId } = Partners[programme];
-  const driven: DrivenCase = { programme, referrerId, receiverId, actions: [], events: [], payments: [] };
+  const driven: DrivenCase = {
+    programme,
+    referrerId,
+    receiverId,
+    actions: [],
+    events: [],
+    payments: [],
+    timing: { totalMs: 0, offerMs: 0, reservationMs: 0 },
+  };
+  const startedAt = Date.now();
+  const waited = async <T>(what: 'offerMs' | 'reservationMs', wait: Promise<T>): Promise<T> => {
+    const from = Date.now();
+    try {
+      return await wait;
+    } finally {
+      driven.timing[what] += Date.now() - from;
+    }
+  };
   const step = (action: string, event?: NotificationEvent): void => {
     driven.actions.push(action);
     if (event !== undefined) driven.events.push(event);
@@ -175,15 +213,18 @@ export async function driveCase(client: ChaosClient, programme: Programme, index
     driven.reference = String(submitted.reference);
     const path = `/v1/referrals/${driven.caseId}`;
     step('submitted', 'submitted');
-    const offered = await client.until(
-      `case ${driven.reference} assessed and offered`,
-      async () => {
-        const found = await client.read(referrerId, path);
-        const waiting =
-          found === undefined || found.status === 'submitted' || (found.status === 'eligible' && found.receiverId === undefined);
-        return waiting ? undefined : found;
-      },
-      options.platformTimeoutMs
+    const offered = await waited(
+      'offerMs',
+      client.until(
+        `case ${driven.reference} assessed and offered`,
+        async () => {
+          const found = await client.read(referrerId, path);
+          const waiting =
+            found === undefined || found.status === 'submitted' || (found.status === 'eligible' && found.receiverId === undefined);
+          return waiting ? undefined : found;
+        },
+        options.platformTimeoutMs
+      )
     );
     if (offered.status !== 'eligible' || offered.receiverId !== receiverId) {
       throw new Error(`case ${driven.reference} came out ${offered.status} for ${offered.receiverId}, not eligible for ${receiverId}`);
@@ -212,10 +253,13 @@ export async function driveCase(client: ChaosClient, programme: Programme, index
     const requested = await client.act(receiverId, 'POST', `${path}/payments`, request, 202);
     const paymentId = String(requested.id);
     driven.payments.push({ paymentId, category: request.category, currency: request.currency, amount: request.amount });
-    await client.until(
-      `payment ${paymentId} reserved`,
-      async () => ((await client.read(coordinatorId, `/v1/payments/${paymentId}`))?.status === 'reserved' ? true : undefined),
-      options.platformTimeoutMs
+    await waited(
+      'reservationMs',
+      client.until(
+        `payment ${paymentId} reserved`,
+        async () => ((await client.read(coordinatorId, `/v1/payments/${paymentId}`))?.status === 'reserved' ? true : undefined),
+        options.platformTimeoutMs
+      )
     );
     await client.act(coordinatorId, 'POST', `/v1/payments/${paymentId}/approve`, {}, 200);
     await client.act(financeId, 'POST', `/v1/payments/${paymentId}/disbursed`, disbursementExample(today), 200);
@@ -236,5 +280,6 @@ export async function driveCase(client: ChaosClient, programme: Programme, index
   } catch (error) {
     driven.failure = error instanceof Error ? error.message : String(error);
   }
+  driven.timing.totalMs = Date.now() - startedAt;
   return driven;
 }
