@@ -47,26 +47,32 @@ const refTarget = (value: unknown): string | undefined => (value as { Ref?: stri
 
 export function chaosAssembly(cdkOutDir: string, settings: WebhookSettings = chaosWebhookSettings): ChaosAssembly {
   const dir = mkdtempSync(join(tmpdir(), 'trm-chaos-assembly-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
   const visibility: ChaosAssembly['visibility'] = [];
   let webhookFunctions = 0;
-  for (const name of readdirSync(cdkOutDir)) {
-    const source = join(cdkOutDir, name);
-    if (statSync(source).isDirectory()) {
-      symlinkSync(source, join(dir, name), 'dir');
-      continue;
+  try {
+    for (const name of readdirSync(cdkOutDir)) {
+      const source = join(cdkOutDir, name);
+      if (statSync(source).isDirectory()) {
+        symlinkSync(source, join(dir, name), 'dir');
+        continue;
+      }
+      let text = readFileSync(source, 'utf8');
+      if (name.endsWith('.template.json')) {
+        const template = JSON.parse(text) as { Resources?: Record<string, Resource> };
+        const resources = template.Resources ?? {};
+        webhookFunctions += patchWebhookSettings(resources, settings);
+        visibility.push(...patchVisibility(resources));
+        text = JSON.stringify(template);
+      }
+      writeFileSync(join(dir, name), text);
     }
-    let text = readFileSync(source, 'utf8');
-    if (name.endsWith('.template.json')) {
-      const template = JSON.parse(text) as { Resources?: Record<string, Resource> };
-      const resources = template.Resources ?? {};
-      webhookFunctions += patchWebhookSettings(resources, settings);
-      visibility.push(...patchVisibility(resources));
-      text = JSON.stringify(template);
-    }
-    writeFileSync(join(dir, name), text);
+    if (webhookFunctions === 0) throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
+  } catch (error) {
+    remove();
+    throw error;
   }
-  if (webhookFunctions === 0) throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
-  return { dir, visibility, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, visibility, remove };
 }
 
 function patchWebhookSettings(resources: Record<string, Resource>, settings: WebhookSettings): number {
