@@ -27,6 +27,9 @@ export const chaosWebhookSettings: WebhookSettings = {
   attemptTimeoutSeconds: 5,
   secretOverlapSeconds: 60,
   allowHttpLocalhost: true,
+  // Short: the books do not depend on order, and a delivery whose earlier one is still pending
+  // waits for it whatever the hold (functions/commons/webhook-fanout.ts).
+  orderHoldSeconds: 2,
 };
 
 export interface ChaosAssembly {
