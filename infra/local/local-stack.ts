@@ -75,8 +75,10 @@ export interface LocalStack {
   cdkOutDir: string;
   /** What each table, queue and function of the template resolves to locally. */
   resources: ResourceContext;
-  /** Every invocation so far, oldest first. */
+  /** The last 10,000 invocations, oldest first. */
   invocations: InvocationRecord[];
+  /** How many invocations have ended since the start: `invocations` stops growing at its cap. */
+  invocationsEnded(): number;
   functions(): FunctionSpec[];
   invoke(functionReference: string, event: unknown): Promise<InvokeResult>;
   triggerRule(reference: string): Promise<InvokeResult[]>;
@@ -141,6 +143,7 @@ async function start(
   if (stateDir !== undefined && options.fresh === true) rmSync(stateDir, { recursive: true, force: true });
   const warn = options.onWarning ?? (() => undefined);
   const invocations: InvocationRecord[] = [];
+  let ended = 0;
 
   let emulators: Pick<Emulators, 'endpoints' | 'inboxUrl' | 'onObjectCreated'> | undefined = options.emulators;
   let ownEmulators: Emulators | undefined;
@@ -200,6 +203,7 @@ async function start(
     ...(options.maxConcurrencyPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
     ...(options.warmUp === undefined ? {} : { warmUp: options.warmUp }),
     onInvocation: (record) => {
+      ended += 1;
       invocations.push(record);
       if (invocations.length > MaxRecordsKept) invocations.shift();
       options.onInvocation?.(record);
@@ -304,6 +308,7 @@ async function start(
       return running.resources;
     },
     invocations,
+    invocationsEnded: () => ended,
     functions: () => runtime.specs(),
     invoke: (reference, event) => {
       const spec = runtime.findFunction(reference);

@@ -1,7 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { WebhookSettings } from '../../infra/config.ts';
+import { patchedAssembly, patchWebhookSettings, type TemplateResources } from '../support/patched-assembly.ts';
 
 /*
  * The chaos run's copy of the real cloud assembly (the assets are linked, not copied), with two
@@ -39,58 +37,25 @@ export interface ChaosAssembly {
   remove: () => void;
 }
 
-interface Resource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
-
 const getAttTarget = (value: unknown): string | undefined =>
   (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
 const refTarget = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
 
 export function chaosAssembly(cdkOutDir: string, settings: WebhookSettings = chaosWebhookSettings): ChaosAssembly {
-  const dir = mkdtempSync(join(tmpdir(), 'trm-chaos-assembly-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
   const visibility: ChaosAssembly['visibility'] = [];
   let webhookFunctions = 0;
-  try {
-    for (const name of readdirSync(cdkOutDir)) {
-      const source = join(cdkOutDir, name);
-      if (statSync(source).isDirectory()) {
-        symlinkSync(source, join(dir, name), 'dir');
-        continue;
-      }
-      let text = readFileSync(source, 'utf8');
-      if (name.endsWith('.template.json')) {
-        const template = JSON.parse(text) as { Resources?: Record<string, Resource> };
-        const resources = template.Resources ?? {};
-        webhookFunctions += patchWebhookSettings(resources, settings);
-        visibility.push(...patchVisibility(resources));
-        text = JSON.stringify(template);
-      }
-      writeFileSync(join(dir, name), text);
-    }
-    if (webhookFunctions === 0) throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
-  } catch (error) {
+  const { dir, remove } = patchedAssembly(cdkOutDir, 'trm-chaos-assembly-', (resources) => {
+    webhookFunctions += patchWebhookSettings(resources, settings);
+    visibility.push(...patchVisibility(resources));
+  });
+  if (webhookFunctions === 0) {
     remove();
-    throw error;
+    throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
   }
   return { dir, visibility, remove };
 }
 
-function patchWebhookSettings(resources: Record<string, Resource>, settings: WebhookSettings): number {
-  let patched = 0;
-  for (const resource of Object.values(resources)) {
-    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
-    if (resource.Type === 'AWS::Lambda::Function' && variables?.WEBHOOK_SETTINGS !== undefined) {
-      variables.WEBHOOK_SETTINGS = JSON.stringify(settings);
-      patched += 1;
-    }
-  }
-  return patched;
-}
-
-function patchVisibility(resources: Record<string, Resource>): ChaosAssembly['visibility'] {
+function patchVisibility(resources: TemplateResources): ChaosAssembly['visibility'] {
   const patched: ChaosAssembly['visibility'] = [];
   for (const mapping of Object.values(resources)) {
     if (mapping.Type !== 'AWS::Lambda::EventSourceMapping') continue;

@@ -5,11 +5,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { stakeholderEmails } from '../e2e/support/stakeholder-emails.ts';
 import type { StoredEmail } from '../support/inbox.ts';
+import { waitForQuiescence } from '../support/quiescence.ts';
 import { chaosAssembly } from './assembly.ts';
 import { bookChecks, type CheckResult } from './books.ts';
 import { type DeadLetterFigures, deadLetterRoutes, redriveDeadLetters } from './dead-letters.ts';
 import { ChaosClient, type DrivenCase, driveCase, type Programme } from './driver.ts';
-import { type InvocationCounter, settled } from './settle.ts';
 import { startChaosWebhookReceiver } from './webhook-receiver.ts';
 import { registerEndpoints } from './webhooks.ts';
 
@@ -62,8 +62,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const assembly = chaosAssembly(options.cdkOutDir);
   const receiver = await startChaosWebhookReceiver();
   let warnings = 0;
-  // Counted as they end: the stack keeps the last 10,000 records only (settle.ts).
-  const counter: InvocationCounter = { ended: 0, failed: 0 };
+  // Counted as they end: the stack keeps the last 10,000 records only.
+  let failed = 0;
   const failedBy: Record<string, number> = {};
   const stack = await startLocalStack({
     cdkOutDir: assembly.dir,
@@ -73,9 +73,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ...(options.environmentsPerFunction === undefined ? {} : { maxConcurrencyPerFunction: options.environmentsPerFunction }),
     onWarning: () => (warnings += 1),
     onInvocation: (record) => {
-      counter.ended += 1;
       if (record.outcome === 'ok') return;
-      counter.failed += 1;
+      failed += 1;
       const kind = record.trigger.split(' ')[0] ?? record.trigger;
       failedBy[kind] = (failedBy[kind] ?? 0) + 1;
     },
@@ -125,7 +124,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await control('DELETE', '/faults');
     log('faults off; waiting for the stack to settle');
     const settle = () =>
-      settled(stack, counter, { timeoutMs: options.settleTimeoutMs ?? 1_200_000, quietMs: 10_000, onProgress: throttled(log, 30_000) });
+      waitForQuiescence(stack, { timeoutMs: options.settleTimeoutMs ?? 1_200_000, quietMs: 10_000, onProgress: throttled(log, 30_000) });
     await settle();
     phase('settled');
     const routes = deadLetterRoutes(stack);
@@ -152,7 +151,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `phases: ${phases.join(', ')}`,
       ...caseTimes(cases),
       `API: ${client.traffic.requests} requests, ${client.traffic.retried} sent again, ${client.traffic.reread} reads of the books read again; by status ${JSON.stringify(client.traffic.byStatus)}`,
-      `invocations: ${counter.ended}, ${counter.failed} failed (by trigger ${JSON.stringify(failedBy)})`,
+      `invocations: ${stack.invocationsEnded()}, ${failed} failed (by trigger ${JSON.stringify(failedBy)})`,
       `injected: ${injected.totals.failBefore} failed before their effect, ${injected.totals.failAfter} after; duplicated ${JSON.stringify(injected.duplicate)}`,
       `restarts: ${restarts.join(', ')}`,
       `warnings of the triggers: ${warnings}`,

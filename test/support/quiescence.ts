@@ -68,8 +68,8 @@ export async function waitForQuiescence(stack: LocalStack, options: QuiescenceOp
   let status = '';
   try {
     while (Date.now() < deadline) {
-      if (stack.invocations.length !== lastCount) {
-        lastCount = stack.invocations.length;
+      if (stack.invocationsEnded() !== lastCount) {
+        lastCount = stack.invocationsEnded();
         quietSince = Date.now();
       }
       const depths = await Promise.all(consumed.map(async (queue) => [queue.logicalId, await queueDepth(sqs, queue.url)] as const));

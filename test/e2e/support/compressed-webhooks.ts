@@ -1,7 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { WebhookSettings } from '../../../infra/config.ts';
+import { patchedAssembly, patchWebhookSettings } from '../../support/patched-assembly.ts';
 
 /**
  * The real cloud assembly with the stage's webhook settings compressed to seconds (the retry
@@ -20,29 +18,13 @@ export const compressedWebhookSettings: WebhookSettings = {
 };
 
 export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: WebhookSettings): { dir: string; remove: () => void } => {
-  const dir = mkdtempSync(join(tmpdir(), 'trm-webhooks-e2e-'));
-  // The webhook functions are in the stack's own template; the nested operations stack holds alarms only.
   let patched = 0;
-  for (const name of readdirSync(cdkOutDir)) {
-    const source = join(cdkOutDir, name);
-    if (statSync(source).isDirectory()) {
-      symlinkSync(source, join(dir, name), 'dir');
-      continue;
-    }
-    let text = readFileSync(source, 'utf8');
-    if (name.endsWith('.template.json')) {
-      const template = JSON.parse(text) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
-      for (const resource of Object.values(template.Resources)) {
-        const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
-        if (resource.Type === 'AWS::Lambda::Function' && variables?.WEBHOOK_SETTINGS !== undefined) {
-          variables.WEBHOOK_SETTINGS = JSON.stringify(settings);
-          patched += 1;
-        }
-      }
-      text = JSON.stringify(template);
-    }
-    writeFileSync(join(dir, name), text);
+  const assembly = patchedAssembly(cdkOutDir, 'trm-webhooks-e2e-', (resources) => {
+    patched += patchWebhookSettings(resources, settings);
+  });
+  if (patched === 0) {
+    assembly.remove();
+    throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
   }
-  if (patched === 0) throw new Error(`${cdkOutDir}: no function reads WEBHOOK_SETTINGS`);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return assembly;
 };
