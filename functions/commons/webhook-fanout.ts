@@ -25,7 +25,8 @@ export interface FanOutDeps {
  * The handler of one batch: the active endpoints and their partners are read once per batch. For
  * each event, each endpoint subscribed to its type whose partner is active and may see the case or
  * payment gets a delivery, written once (its id comes from the event and the endpoint, so the
- * event seen again finds it and queues nothing) and then queued for its first attempt.
+ * event seen again finds it) and then queued for its first attempt, again if the event comes back
+ * before any attempt was made (a run that failed between the write and the queueing).
  *
  * An event the publisher stamped with its change's place in the stream is delivered in order among
  * the endpoint's deliveries about its case (functions/domain/webhook-order.ts), and its first
@@ -80,7 +81,13 @@ export const fanOut = (deps: FanOutDeps): EventHandler<WebhookEvent['type']> => 
         token: deliveryId,
         ...(sequence === undefined ? {} : { orderKey: event.detail.caseId, position: orderPositionOf(sequence, event.detail.eventId) }),
       };
-      if (!(await deps.webhooks.createDelivery(delivery))) continue;
+      if (!(await deps.webhooks.createDelivery(delivery))) {
+        // Written by an earlier run of this event that failed before its message was queued (or
+        // while queueing it): unless an attempt was made since, its first attempt is queued again. A
+        // second message for it is stale to the worker, which acts on a token once.
+        const stored = await deps.webhooks.getDelivery(endpoint.endpointId, deliveryId);
+        if (stored === undefined || stored.status !== 'pending' || stored.token !== deliveryId) continue;
+      }
       await deps.queue.send(
         {
           deliveryId,

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEventOf } from '../../events/domain-events.ts';
@@ -13,6 +14,7 @@ import { api, registerPartner } from '../support/api.ts';
 import { sqsEventOf } from '../support/domain-events.ts';
 import { captureLogs, waitFor } from '../support/harness.ts';
 import type { Json } from '../support/json.ts';
+import { scanAll } from '../support/scan.ts';
 import { queuePoller } from '../support/sqs-poller.ts';
 
 // The stage's schedule in seconds (the e2e's), and no hold: the test decides the order of the batches itself.
@@ -276,5 +278,48 @@ describe('a message the worker fails', () => {
       }),
     ]);
     expect(logs.text()).not.toContain('not-for-the-log');
+  });
+});
+
+describe('an event whose fan-out failed after writing its delivery', () => {
+  it('queues the first attempt again when the event comes back, and the change is delivered once', async () => {
+    const endpoint = await register('/ok-refanned');
+    const caseId = randomUUID();
+    const event = statusChanged(caseId, 2, 'eligible', '4600000000000000000001');
+    expect(await fanOut(sqsEventOf([event]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
+    // The run failed between its write and its message (a timeout, or the queue down): the message
+    // never was, and Powertools forgot the event, as it does for a failed run. No emulator fails a
+    // function between two calls, so taking the message and the record away stands for that failure.
+    const [sent] = await messagesOf(endpoint.id, 1);
+    await deliveries.settle([sent!], new Set());
+    const records = (await scanAll(documentClient, { TableName: process.env.IDEMPOTENCY_TABLE_NAME })).filter((item) =>
+      String(item.id).startsWith('webhook-fanout#')
+    );
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) {
+      await documentClient.send(new DeleteCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME, Key: { id: record.id } }));
+    }
+
+    // The event comes back: its delivery is found, still unattempted, and queued again.
+    expect(await fanOut(sqsEventOf([event]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
+    const [again] = await messagesOf(endpoint.id, 1);
+    expect(JSON.parse(again!.Body!)).toMatchObject({ deliveryId: deliveryIdOf(event.detail.eventId, endpoint.id) });
+    expect(await attemptAlone(again!)).toEqual([]);
+    expect(statusesAt('/ok-refanned')).toEqual(['eligible']);
+
+    // Once attempted, the event seen again queues nothing more.
+    for (const record of (await scanAll(documentClient, { TableName: process.env.IDEMPOTENCY_TABLE_NAME })).filter((item) =>
+      String(item.id).startsWith('webhook-fanout#')
+    )) {
+      await documentClient.send(new DeleteCommand({ TableName: process.env.IDEMPOTENCY_TABLE_NAME, Key: { id: record.id } }));
+    }
+    expect(await fanOut(sqsEventOf([event]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
+    const leftover = (await deliveries.receive()).filter((message) => JSON.parse(message.Body!).endpointId === endpoint.id);
+    await deliveries.settle(leftover, new Set());
+    expect(leftover).toEqual([]);
+    expect(await deliveryOf(endpoint.id, deliveryIdOf(event.detail.eventId, endpoint.id))).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+    });
   });
 });
