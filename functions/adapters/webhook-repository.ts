@@ -214,6 +214,31 @@ export class WebhookRepository {
   }
 
   /**
+   * Claims the attempt `token` stands for until `until`: false when the delivery no longer holds that
+   * token, or another message carrying it holds a claim that has not run out. Two copies of one
+   * message (a doubled delivery, a held message sent back twice) then make one attempt, not two; a
+   * claim whose holder ended before recording its attempt runs out, and a copy may make it then.
+   */
+  async claimAttempt(delivery: DeliveryItem, token: string, now: string, until: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
+          UpdateExpression: 'SET attemptingUntil = :until',
+          ConditionExpression: '#token = :token AND (attribute_not_exists(attemptingUntil) OR attemptingUntil < :now)',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token, ':now': now, ':until': until },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Records an attempt made with `token`; false when the delivery no longer holds that token (another
    * copy of the message got there first, or a redelivery replaced it), and then nothing changes. A
    * delivery that settles leaves its line in the same transaction, so the next one's turn comes.
@@ -229,6 +254,8 @@ export class WebhookRepository {
       ...(record.nextToken === undefined ? [] : ['#token = :nextToken']),
     ];
     const remove = [
+      // The claim of the attempt ends with its record.
+      'attemptingUntil',
       ...(record.nextAttemptAt === undefined ? ['nextAttemptAt'] : []),
       ...(record.nextToken === undefined ? ['#token'] : []),
     ];

@@ -27,6 +27,8 @@ export interface DeliveryDeps {
 
 /** How long a retry that came before its attempt's record waits for it. */
 const recordingWaitSeconds = 1;
+/** A claim outlasts the attempt's timeout by this much: the signing, the address check and the record. */
+const claimMarginSeconds = 5;
 
 export type AttemptOutcome = 'waiting' | 'held' | 'stale' | 'delivered' | 'retrying' | 'failed';
 
@@ -45,6 +47,8 @@ const outcomeOf = (response: WebhookResponse): DeliveryAttempt['outcome'] => {
  * - an ordered delivery (an event about a case, not a ping or a redelivery) waits while an earlier
  *   delivery to the endpoint about the same case is pending (functions/domain/webhook-order.ts):
  *   its message goes back to the queue, delayed, and it looks again;
+ * - the attempt is claimed first (a lease of the attempt timeout and a margin), so two copies of one
+ *   message make it once: the other comes back once the claim has run out;
  * - the POST, signed, within the attempt timeout, to an address checked again now, no redirect followed;
  * - a 2xx settles it `delivered`; anything else is retried after the next delay of the schedule (the
  *   next message queued before the attempt is recorded, so a crash in between repeats the attempt
@@ -84,6 +88,14 @@ export const attemptDelivery = async (deps: DeliveryDeps, message: WebhookDelive
     const attempt: DeliveryAttempt = { at: startedAt.toISOString(), outcome: 'endpoint_disabled', durationMs: 0 };
     await deps.webhooks.recordAttempt(delivery, message.token, { attempt, status: 'failed' });
     return 'failed';
+  }
+  const claimedUntil = new Date(startedAt.getTime() + (deps.settings.attemptTimeoutSeconds + claimMarginSeconds) * 1000);
+  if (!(await deps.webhooks.claimAttempt(delivery, message.token, startedAt.toISOString(), claimedUntil.toISOString()))) {
+    // Another copy of this message is making the attempt. This one looks again once that claim has
+    // run out: stale then if the attempt was recorded, made if its maker ended first.
+    await deps.queue.send(message, queueDelaySeconds(claimedUntil, now()) + 1);
+    logger.info('webhook attempt claimed by another copy', { deliveryId: delivery.deliveryId, webhookId: delivery.endpointId });
+    return 'waiting';
   }
   const response = await post(deps, endpoint, delivery.deliveryId, delivery.payload, startedAt);
   const outcome = outcomeOf(response);

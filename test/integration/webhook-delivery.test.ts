@@ -323,3 +323,28 @@ describe('an event whose fan-out failed after writing its delivery', () => {
     });
   });
 });
+
+describe('two copies of one message in one batch', () => {
+  it('make one attempt: the copy that finds it claimed comes back once the claim has run out, and is stale then', async () => {
+    const endpoint = await register('/ok-twice');
+    const event = statusChanged(randomUUID(), 2, 'eligible', '4700000000000000000001');
+    expect(await fanOut(sqsEventOf([event]), lambdaContext('WebhooksFanOut'))).toEqual({ batchItemFailures: [] });
+    const [first] = await messagesOf(endpoint.id, 1);
+    await deliveries.send(first!.Body!);
+    const [copy] = await messagesOf(endpoint.id, 1);
+
+    // The worker handles a batch's records at once: both copies reach the attempt together.
+    const failed = await deliveries.invoke(worker, [first!, copy!]);
+    await deliveries.settle([first!, copy!], new Set(failed));
+    expect(failed).toEqual([]);
+    expect(receiver.to('/ok-twice')).toHaveLength(1);
+
+    const [back] = await messagesOf(endpoint.id, 1);
+    expect(await attemptAlone(back!)).toEqual([]);
+    expect(receiver.to('/ok-twice')).toHaveLength(1);
+    expect(await deliveryOf(endpoint.id, deliveryIdOf(event.detail.eventId, endpoint.id))).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+    });
+  });
+});
