@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -7,6 +8,7 @@ import { documentClient, dynamoDbClient } from '#adapters/dynamodb';
 import { MailSender, sesClient } from '#adapters/mail-sender';
 import { PartnerRepository } from '#adapters/partner-repository';
 import { requiredEnv } from '#commons/env';
+import { lostRace, optimistically } from '#commons/optimistic';
 import { countFigure, logger, observed, recordFigures } from '#commons/powertools';
 import type { EmailSkipReason } from '#domain/business-metrics';
 import { deliverableAddressesOf } from '#domain/mail-feedback';
@@ -17,7 +19,7 @@ import { type NotificationMessage, notificationMessageSchema } from '#events/not
  * Sends each notification message of the queue as one email, once. The sent record is a
  * Powertools idempotency record keyed on the notification id and holding SES's message id:
  * a redelivered or duplicated message finds it and sends nothing. See README "Notifications" for
- * what happens between SES accepting an email and the record being written.
+ * what happens between SES accepting an email and the record being written (`recordLate`).
  */
 const partners = new PartnerRepository(documentClient, requiredEnv('PARTNERS_TABLE_NAME'));
 // Through the stage's configuration set, whose bounce and complaint events come back to functions/ses-feedback.ts.
@@ -33,7 +35,8 @@ const sentRecords = new IdempotencyConfig({
   expiresAfterSeconds: 19 * 24 * 60 * 60,
 });
 
-type Delivery = { outcome: 'sent'; sesMessageId: string; language: string } | { outcome: 'skipped'; reason: EmailSkipReason };
+type Sent = { outcome: 'sent'; sesMessageId: string; language: string };
+type Delivery = Sent | { outcome: 'skipped'; reason: EmailSkipReason };
 
 interface Mailbox {
   to: string[];
@@ -83,8 +86,13 @@ const idsOf = (message: NotificationMessage) => ({
   ...(message.kind === 'reminder' ? { item: message.item } : {}),
 });
 
+const sentRecordStore = new DynamoDBPersistenceLayer({
+  tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
+  awsSdkV3Client: dynamoDbClient,
+});
+
 const deliverOnce = makeIdempotent(
-  async (message: NotificationMessage, onAccepted: (sesMessageId: string) => void): Promise<Delivery> => {
+  async (message: NotificationMessage, onAccepted: (sent: Sent) => void): Promise<Delivery> => {
     const mailbox = await mailboxOf(message);
     // A partner switched off (offboarded, key revoked) is not sent case news; nor is a mailbox
     // that only bounces. Counted here, inside the idempotent step, so a repeat is not counted again.
@@ -93,16 +101,13 @@ const deliverOnce = makeIdempotent(
       return { outcome: 'skipped', reason: mailbox };
     }
     const email = await render(message, mailbox.language);
-    const sesMessageId = await mail.send(mailbox.to, email);
-    onAccepted(sesMessageId);
+    const sent: Sent = { outcome: 'sent', sesMessageId: await mail.send(mailbox.to, email), language: email.language };
+    onAccepted(sent);
     countFigure('EmailsSent');
-    return { outcome: 'sent', sesMessageId, language: email.language };
+    return sent;
   },
   {
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
-      awsSdkV3Client: dynamoDbClient,
-    }),
+    persistenceStore: sentRecordStore,
     config: sentRecords,
     // Not the function name: a renamed function must still find the records of what was sent.
     keyPrefix: 'notification',
@@ -124,20 +129,54 @@ const parseMessage = (record: SQSRecord): NotificationMessage => {
   return parsed.data;
 };
 
-const deliver = async (record: SQSRecord): Promise<void> => {
+/** Spacing of the late record's attempts, and the time kept back so that the last one ends within the invocation. */
+const lateRecordSpacingMs = 2_000;
+const lateRecordReserveMs = 5_000;
+
+/**
+ * SES took the email but its record could not be written (DynamoDB failing or restarting). Without
+ * the record, a later copy of the message (a duplicate delivery, a stream record retried upstream)
+ * would find only an expired in-progress record and send the email again, so the write is tried
+ * again every two seconds for as long as the invocation allows: an outage shorter than that delays
+ * the record instead of losing it. Answers whether it was written.
+ */
+const recordLate = async (message: NotificationMessage, sent: Sent, context: Context): Promise<boolean> => {
+  const attempts = Math.max(1, Math.floor((context.getRemainingTimeInMillis() - lateRecordReserveMs) / lateRecordSpacingMs));
+  try {
+    return await optimistically(
+      async () => {
+        try {
+          await sentRecordStore.saveSuccess(message, sent);
+          return true;
+        } catch {
+          return lostRace;
+        }
+      },
+      { attempts, exhausted: () => new Error('record not written'), backOff: () => wait(lateRecordSpacingMs) }
+    );
+  } catch {
+    return false;
+  }
+};
+
+const deliver = async (record: SQSRecord, context: Context): Promise<void> => {
   const message = parseMessage(record);
   const ids = idsOf(message);
-  let accepted: string | undefined;
+  let accepted: Sent | undefined;
   try {
-    const delivery = await deliverOnce(message, (sesMessageId) => {
-      accepted = sesMessageId;
+    const delivery = await deliverOnce(message, (sent) => {
+      accepted = sent;
     });
     logger.info(`notification ${delivery.outcome}`, { ...ids, ...delivery });
   } catch (error) {
     if (accepted !== undefined && error instanceof IdempotencyPersistenceLayerError) {
-      // SES took the email but its record could not be written. Reporting a failure would have
-      // SQS deliver the message again and the email sent twice; the log line is the record.
-      logger.error('notification sent but not recorded', { ...ids, sesMessageId: accepted });
+      // Reporting a failure would have SQS deliver the message again and the email sent twice, so
+      // the message counts as processed either way; if the record is still missing, the log line is it.
+      if (await recordLate(message, accepted, context)) {
+        logger.warn('notification sent, recorded late', { ...ids, ...accepted });
+      } else {
+        logger.error('notification sent but not recorded', { ...ids, ...accepted });
+      }
       return;
     }
     const errorName = error instanceof Error ? error.name : 'unknown';

@@ -7,6 +7,10 @@
  *
  * Everything else a step answers ends the loop, so a step that finds nothing to do, or a refusal
  * it throws, is never retried.
+ *
+ * It is also the code base's one loop for a write that must outlast a short outage, after an effect
+ * that cannot be undone (the mailer's record of an email SES accepted): the step answers `lostRace`
+ * when the write failed, and `backOff` spaces the attempts.
  */
 export const lostRace: unique symbol = Symbol('lost race');
 export type LostRace = typeof lostRace;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaseEvent, CaseNotification, Recipient } from '../../events/notification.ts';
+import { lambdaContext } from '../../events/samples/http-api.ts';
 import { registerPartner } from '../support/api.ts';
 import {
   dynamoDbError,
@@ -116,11 +117,22 @@ describe('SES failing for the first attempts', () => {
 });
 
 describe('SES accepted the email but its record could not be written', () => {
-  it('the message is not reported failed, so SQS does not send it again; a copy arriving meanwhile is held back', async () => {
+  const idempotencyTable = () => process.env.IDEMPOTENCY_TABLE_NAME!;
+  const logLineAbout = (text: string, notificationId: string) => {
+    const line = logs
+      .text()
+      .split('\n')
+      .find((entry) => entry.includes(text) && entry.includes(notificationId));
+    return line === undefined ? undefined : JSON.parse(line);
+  };
+
+  it('DynamoDB failing for a few seconds after the send: the record is written late, and a later copy sends nothing', async () => {
     const message = await notify({ role: 'receiver', partnerId: tirana.partnerId });
-    const idempotencyTable = process.env.IDEMPOTENCY_TABLE_NAME!;
+    // An outage of the record's writes, as a DynamoDB restart makes: longer than the SDK's own
+    // three attempts, shorter than the invocation.
+    const outageEnds = Date.now() + 4_000;
     dynamoDbProxy.inject((request) =>
-      isDynamoDb('UpdateItem', idempotencyTable)(request) ? dynamoDbError('InternalServerError') : undefined
+      isDynamoDb('UpdateItem', idempotencyTable())(request) && Date.now() < outageEnds ? dynamoDbError('InternalServerError') : undefined
     );
     const drained = await notifications.drain(mailer);
     dynamoDbProxy.passThrough();
@@ -128,14 +140,42 @@ describe('SES accepted the email but its record could not be written', () => {
     expect(drained.rounds.flatMap((round) => round.failedIds)).toEqual([]);
     const emails = await emailsAbout(message.caseId);
     expect(emails).toHaveLength(1);
-    const logLine = logs
-      .text()
-      .split('\n')
-      .find((line) => line.includes('notification sent but not recorded') && line.includes(message.notificationId));
-    expect(JSON.parse(logLine!)).toMatchObject({ level: 'ERROR', sesMessageId: emails[0]!.messageId });
+    const record = await sentRecordOf(message.notificationId);
+    expect(record?.status).toBe('COMPLETED');
+    expect(record?.data).toEqual({ outcome: 'sent', sesMessageId: emails[0]!.messageId, language: 'en' });
+    expect(logLineAbout('notification sent, recorded late', message.notificationId)).toMatchObject({
+      level: 'WARN',
+      sesMessageId: emails[0]!.messageId,
+    });
+
+    // A copy of the message (a stream record retried upstream) at any later time finds the record.
+    const copy = { MessageId: randomUUID(), ReceiptHandle: randomUUID(), Body: JSON.stringify(message) };
+    expect(await notifications.invoke(mailer, [copy])).toEqual([]);
+    expect(await emailsAbout(message.caseId)).toHaveLength(1);
+  });
+
+  it('failing for the rest of the invocation: the message is not reported failed, so SQS does not send it again; a copy arriving meanwhile is held back', async () => {
+    const message = await notify({ role: 'receiver', partnerId: tirana.partnerId });
+    dynamoDbProxy.inject((request) =>
+      isDynamoDb('UpdateItem', idempotencyTable())(request) ? dynamoDbError('InternalServerError') : undefined
+    );
+    // An invocation with 9 s left keeps trying the record for 4 s (the last 5 s are kept back).
+    const received = await notifications.receive();
+    expect(received.map((entry) => entry.Body)).toEqual([JSON.stringify(message)]);
+    const failed = await notifications.invoke((event) => mailer(event, lambdaContext('Mailer', 9_000)), received);
+    await notifications.settle(received, new Set(failed));
+    dynamoDbProxy.passThrough();
+
+    expect(failed).toEqual([]);
+    const emails = await emailsAbout(message.caseId);
+    expect(emails).toHaveLength(1);
+    expect(logLineAbout('notification sent but not recorded', message.notificationId)).toMatchObject({
+      level: 'ERROR',
+      sesMessageId: emails[0]!.messageId,
+    });
     expect((await sentRecordOf(message.notificationId))?.status).toBe('INPROGRESS');
 
-    // A second copy (a stream record retried upstream) while the send's lease holds: failed, to be retried later.
+    // A second copy while the send's lease holds: failed, to be retried later.
     const copy = { MessageId: randomUUID(), ReceiptHandle: randomUUID(), Body: JSON.stringify(message) };
     expect(await notifications.invoke(mailer, [copy])).toEqual([copy.MessageId]);
     expect(await emailsAbout(message.caseId)).toHaveLength(1);
