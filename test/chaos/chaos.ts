@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -155,6 +155,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `injected: ${injected.totals.failBefore} failed before their effect, ${injected.totals.failAfter} after; duplicated ${JSON.stringify(injected.duplicate)}`,
       `restarts: ${restarts.join(', ')}`,
       `warnings of the triggers: ${warnings}`,
+      mailRecordFigure(join(stateDir, 'logs', 'functions')),
     ];
     return { figures, checks, breaches: [...breaches, ...checks.flatMap((check) => check.breaches)] };
   } finally {
@@ -164,6 +165,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     assembly.remove();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * How often the mailer met DynamoDB failing between SES accepting an email and its sent record (the
+ * restart falls there now and then): recorded late is the window closed; not recorded is the window
+ * left open, where a later copy of the message could send the email again (README "Notifications").
+ */
+function mailRecordFigure(logDir: string): string {
+  const lines = readdirSync(logDir)
+    .filter((name) => name.endsWith('.log'))
+    .flatMap((name) => readFileSync(join(logDir, name), 'utf8').split('\n'));
+  const count = (message: string) => lines.filter((line) => line.includes(`"message":"${message}"`)).length;
+  return `sent emails whose record met a DynamoDB failure: ${count('notification sent, recorded late')} recorded late, ${count('notification sent but not recorded')} not recorded`;
 }
 
 type Control = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
