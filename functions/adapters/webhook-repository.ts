@@ -57,6 +57,20 @@ export class WebhookRepository {
     private readonly cursors?: PageCursors
   ) {}
 
+  /** Sends a conditional write; false when its condition (or a condition of its transaction) did not hold, and then nothing was written. */
+  private async sendIfHeld(command: UpdateCommand | PutCommand | TransactWriteCommand): Promise<boolean> {
+    try {
+      // One call per command class: the client's `send` infers its types from a single command class.
+      if (command instanceof TransactWriteCommand) await this.client.send(command);
+      else if (command instanceof PutCommand) await this.client.send(command);
+      else await this.client.send(command);
+      return true;
+    } catch (error) {
+      if (lostCondition(error)) return false;
+      throw error;
+    }
+  }
+
   async createEndpoint(endpoint: EndpointItem): Promise<void> {
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: endpointItem(endpoint), ConditionExpression: 'attribute_not_exists(pk)' })
@@ -100,21 +114,15 @@ export class WebhookRepository {
 
   /** A new secret; the one it replaces still signs until `previousValidUntil`. False when there is no such endpoint. */
   async rotateSecret(owner: string, endpointId: string, sealed: { secret: string; previous: string; previousValidUntil: string }) {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: endpointKey(owner, endpointId),
-          UpdateExpression: 'SET secret = :secret, previousSecret = :previous, previousSecretValidUntil = :until',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':secret': sealed.secret, ':previous': sealed.previous, ':until': sealed.previousValidUntil },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+    return this.sendIfHeld(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: endpointKey(owner, endpointId),
+        UpdateExpression: 'SET secret = :secret, previousSecret = :previous, previousSecretValidUntil = :until',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':secret': sealed.secret, ':previous': sealed.previous, ':until': sealed.previousValidUntil },
+      })
+    );
   }
 
   async recordDelivered(owner: string, endpointId: string, at: string): Promise<void> {
@@ -128,39 +136,29 @@ export class WebhookRepository {
 
   /** Disables an endpoint still active and failing since `failingSince`; true for the one call that did it. */
   async disable(owner: string, endpointId: string, failingSince: string, at: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: endpointKey(owner, endpointId),
-          UpdateExpression: 'SET #status = :disabled, disabledAt = :at REMOVE activePartition',
-          ConditionExpression: '#status = :active AND failingSince = :since',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':at': at, ':since': failingSince },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+    return this.sendIfHeld(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: endpointKey(owner, endpointId),
+        UpdateExpression: 'SET #status = :disabled, disabledAt = :at REMOVE activePartition',
+        ConditionExpression: '#status = :active AND failingSince = :since',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':at': at, ':since': failingSince },
+      })
+    );
   }
 
   private async updateIfExists(owner: string, endpointId: string, expression: string, values: Record<string, unknown>) {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: endpointKey(owner, endpointId),
-          UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: values,
-        })
-      );
-    } catch (error) {
-      // Deleted meanwhile: nothing left to record on.
-      if (!lostCondition(error)) throw error;
-    }
+    // An endpoint deleted meanwhile has nothing left to record on, so a failed condition is no error.
+    await this.sendIfHeld(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: endpointKey(owner, endpointId),
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: values,
+      })
+    );
   }
 
   /**
@@ -169,19 +167,11 @@ export class WebhookRepository {
    */
   async createDelivery(delivery: DeliveryItem): Promise<boolean> {
     const put = { TableName: this.tableName, Item: deliveryItem(delivery), ConditionExpression: 'attribute_not_exists(pk)' };
-    try {
-      if (isOrdered(delivery)) {
-        await this.client.send(
-          new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: { TableName: this.tableName, Item: pendingItem(delivery) } }] })
-        );
-      } else {
-        await this.client.send(new PutCommand(put));
-      }
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+    return this.sendIfHeld(
+      isOrdered(delivery)
+        ? new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: { TableName: this.tableName, Item: pendingItem(delivery) } }] })
+        : new PutCommand(put)
+    );
   }
 
   async getDelivery(endpointId: string, id: string): Promise<DeliveryItem | undefined> {
@@ -220,22 +210,16 @@ export class WebhookRepository {
    * claim whose holder ended before recording its attempt runs out, and a copy may make it then.
    */
   async claimAttempt(delivery: DeliveryItem, token: string, now: string, until: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
-          UpdateExpression: 'SET attemptingUntil = :until',
-          ConditionExpression: '#token = :token AND (attribute_not_exists(attemptingUntil) OR attemptingUntil < :now)',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token, ':now': now, ':until': until },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+    return this.sendIfHeld(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
+        UpdateExpression: 'SET attemptingUntil = :until',
+        ConditionExpression: '#token = :token AND (attribute_not_exists(attemptingUntil) OR attemptingUntil < :now)',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ExpressionAttributeValues: { ':token': token, ':now': now, ':until': until },
+      })
+    );
   }
 
   /**
@@ -275,21 +259,13 @@ export class WebhookRepository {
         ...(record.nextToken === undefined ? {} : { ':nextToken': record.nextToken }),
       },
     };
-    try {
-      if (record.status !== 'pending' && isOrdered(delivery)) {
-        await this.client.send(
-          new TransactWriteCommand({
+    return this.sendIfHeld(
+      record.status !== 'pending' && isOrdered(delivery)
+        ? new TransactWriteCommand({
             TransactItems: [{ Update: update }, { Delete: { TableName: this.tableName, Key: pendingKey(delivery) } }],
           })
-        );
-      } else {
-        await this.client.send(new UpdateCommand(update));
-      }
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+        : new UpdateCommand(update)
+    );
   }
 
   /** Keeps the history bounded: the oldest attempts beyond `maxHistory` are dropped, the count stays. */
@@ -306,42 +282,30 @@ export class WebhookRepository {
 
   /** Moves a pending delivery's due time, if it still holds `token` and `dueAt`; true for the one call that did. */
   async reschedule(delivery: DeliveryItem, token: string, dueAt: string, newDueAt: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
-          UpdateExpression: 'SET nextAttemptAt = :new',
-          ConditionExpression: '#token = :token AND nextAttemptAt = :due',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token, ':due': dueAt, ':new': newDueAt },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+    return this.sendIfHeld(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(delivery.endpointId, delivery.deliveryId),
+        UpdateExpression: 'SET nextAttemptAt = :new',
+        ConditionExpression: '#token = :token AND nextAttemptAt = :due',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ExpressionAttributeValues: { ':token': token, ':due': dueAt, ':new': newDueAt },
+      })
+    );
   }
 
   /** Makes a delivery pending again with a new token, due now; false when there is no such delivery. */
   async restart(endpointId: string, id: string, token: string, at: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(endpointId, id),
-          UpdateExpression: 'SET #status = :pending, #token = :token, nextAttemptAt = :at, retriesFrom = attempts',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':token': token, ':at': at },
-        })
-      );
-      return true;
-    } catch (error) {
-      if (lostCondition(error)) return false;
-      throw error;
-    }
+    return this.sendIfHeld(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(endpointId, id),
+        UpdateExpression: 'SET #status = :pending, #token = :token, nextAttemptAt = :at, retriesFrom = attempts',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':token': token, ':at': at },
+      })
+    );
   }
 
   /** One page of an endpoint's deliveries (in delivery id order); the cursor is bound to the endpoint and the caller. */
