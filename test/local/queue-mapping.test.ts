@@ -29,6 +29,11 @@ interface QueueStackOptions {
   maxReceiveCount?: number;
   sleepMs?: number;
   mode?: 'report' | 'throw';
+  /**
+   * Start the consumer's environment before a message is sent: a cold start on a loaded machine can
+   * outlast a visibility timeout of seconds, and SQS would deliver the batch again meanwhile.
+   */
+  warm?: boolean;
 }
 
 async function queueStack(options: QueueStackOptions = {}): Promise<FixtureStack & { queueUrl: string; deadLetterUrl: string }> {
@@ -58,6 +63,7 @@ async function queueStack(options: QueueStackOptions = {}): Promise<FixtureStack
     },
   });
   stacks.push(stack);
+  if (options.warm === true) await stack.warmed();
   return Object.assign(stack, { queueUrl: stack.resources.Queue!.ref, deadLetterUrl: stack.resources.DeadLetter!.ref });
 }
 
@@ -71,6 +77,12 @@ const waitForEffects = (stack: FixtureStack, count: number) =>
   waitFor(() => effects(stack).length >= count && effects(stack), { timeoutMs: 20_000, description: `${count} effects` });
 const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
 const partial = { FunctionResponseTypes: ['ReportBatchItemFailures'] };
+/**
+ * For a test that waits out no visibility timeout but counts deliveries: the consumer's timeout
+ * (infra/local/assembly.ts gives a fixture 10 s), as AWS requires, so a slow cold start does not
+ * make SQS deliver a batch again.
+ */
+const noRedelivery = { VisibilityTimeout: 10 };
 
 /** The largest number of batches running at the same time. */
 function maxOverlap(runs: Batch[]): number {
@@ -90,7 +102,7 @@ function maxOverlap(runs: Batch[]): number {
 
 describe('batching', () => {
   it('never puts more messages in a batch than BatchSize, and delivers each once', async () => {
-    const stack = await queueStack({ mapping: { BatchSize: 3 } });
+    const stack = await queueStack({ queue: noRedelivery, mapping: { BatchSize: 3 } });
     const sent = ids('m', 25);
     await sendMessages(
       stack.queueUrl,
@@ -119,6 +131,7 @@ describe('batching', () => {
 
   it('deletes messages the filter criteria reject, without invoking for them', async () => {
     const stack = await queueStack({
+      queue: noRedelivery,
       mapping: { FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ body: { kind: ['wanted'] } }) }] } },
     });
     await sendMessages(stack.queueUrl, [
@@ -136,7 +149,7 @@ describe('batching', () => {
 
 describe('failures', () => {
   it('leaves a failed batch for SQS to deliver again once its visibility timeout has passed', async () => {
-    const stack = await queueStack({ mode: 'throw', queue: { VisibilityTimeout: 3 } });
+    const stack = await queueStack({ mode: 'throw', warm: true, queue: { VisibilityTimeout: 3 } });
     await sendMessages(stack.queueUrl, [{ id: 'a', behaviour: 'fail-once' }]);
     await waitForEffects(stack, 1);
     const [first, second] = batches(stack);
@@ -149,7 +162,7 @@ describe('failures', () => {
   });
 
   it('deletes the messages a partial batch response does not name, and redelivers the named ones', async () => {
-    const stack = await queueStack({ mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
+    const stack = await queueStack({ warm: true, mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
     await sendMessages(stack.queueUrl, [{ id: 'a' }, { id: 'b', behaviour: 'fail-once' }, { id: 'c' }]);
     await waitForEffects(stack, 3);
     await waitFor(async () => (await queueDepth(stack.queueUrl)) === 0, { timeoutMs: 10_000, description: 'an empty queue' });
@@ -161,7 +174,7 @@ describe('failures', () => {
   });
 
   it('fails the whole batch when a partial response names a message that is not in it', async () => {
-    const stack = await queueStack({ mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
+    const stack = await queueStack({ warm: true, mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
     await sendMessages(stack.queueUrl, [{ id: 'a' }, { id: 'x', behaviour: 'bad-identifier' }]);
     await waitFor(
       () =>
@@ -176,7 +189,11 @@ describe('failures', () => {
   });
 
   it('sends a poison message to the dead-letter queue after maxReceiveCount, every other message processed once', async () => {
-    const stack = await queueStack({ maxReceiveCount: 2, mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial } });
+    const stack = await queueStack({
+      maxReceiveCount: 2,
+      warm: true,
+      mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, ...partial },
+    });
     await sendMessages(stack.queueUrl, [{ id: 'a' }, { id: 'poison', behaviour: 'poison' }, { id: 'b' }]);
     const deadLetters: Array<{ body: string }> = [];
     await waitFor(
@@ -199,7 +216,7 @@ describe('failures', () => {
 
 describe('FIFO queues', () => {
   it('keeps the order within a message group, even across a failure', async () => {
-    const stack = await queueStack({ fifo: true, mapping: { BatchSize: 10, ...partial } });
+    const stack = await queueStack({ fifo: true, warm: true, mapping: { BatchSize: 10, ...partial } });
     const messages = [1, 2, 3, 4].flatMap((n) => [
       { id: `g1-${n}`, group: 'g1', behaviour: n === 2 ? 'fail-once' : 'ok' },
       { id: `g2-${n}`, group: 'g2' },

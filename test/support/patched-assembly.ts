@@ -53,3 +53,41 @@ export function patchWebhookSettings(resources: TemplateResources, settings: Web
   }
   return patched;
 }
+
+/** A consumed queue whose visibility timeout `patchConsumedQueueVisibility` shortened, in seconds. */
+export interface VisibilityChange {
+  logicalId: string;
+  from: number;
+  to: number;
+}
+
+const getAttTarget = (value: unknown): string | undefined =>
+  (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+const refTarget = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
+
+/**
+ * Sets each consumed queue's visibility timeout, which infra/constructs/queue-with-dead-letter.ts sets
+ * to six times its consumer's timeout (180 s and 360 s here), to the consumer's timeout. AWS advises
+ * the six-fold margin because its pollers may retry an invocation that was throttled; the local
+ * stack's pollers do not (infra/local/queue-mapping.ts), and its runtime ends an invocation at its
+ * timeout (infra/local/lambda-runtime.ts), so a message still comes back only once the attempt that
+ * took it is over. Only waiting depends on it: every failed batch, and every copy refused as in
+ * progress, waits out this timeout. Returns what it changed.
+ */
+export function patchConsumedQueueVisibility(resources: TemplateResources): VisibilityChange[] {
+  const patched: VisibilityChange[] = [];
+  for (const mapping of Object.values(resources)) {
+    if (mapping.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const queueId = getAttTarget(mapping.Properties?.EventSourceArn);
+    const functionId = refTarget(mapping.Properties?.FunctionName);
+    const queue = queueId === undefined ? undefined : resources[queueId];
+    const consumer = functionId === undefined ? undefined : resources[functionId];
+    if (queueId === undefined || queue?.Type !== 'AWS::SQS::Queue' || consumer?.Type !== 'AWS::Lambda::Function') continue;
+    const from = Number(queue.Properties?.VisibilityTimeout ?? 30);
+    const to = Number(consumer.Properties?.Timeout ?? 3);
+    if (!(to < from)) continue;
+    queue.Properties = { ...queue.Properties, VisibilityTimeout: to };
+    patched.push({ logicalId: queueId, from, to });
+  }
+  return patched;
+}

@@ -1,5 +1,5 @@
 import type { WebhookSettings } from '../../../infra/config.ts';
-import { patchedAssembly, patchWebhookSettings } from '../../support/patched-assembly.ts';
+import { patchConsumedQueueVisibility, patchedAssembly, patchWebhookSettings } from '../../support/patched-assembly.ts';
 
 /**
  * The real cloud assembly with the stage's webhook settings compressed to seconds (the retry
@@ -7,6 +7,10 @@ import { patchedAssembly, patchWebhookSettings } from '../../support/patched-ass
  * events in order), as a stage could set them: the
  * functions read WEBHOOK_SETTINGS from their environment (infra/constructs/partner-webhooks.ts), so
  * only that value of the template changes. The assets are linked, not copied.
+ *
+ * Each consumed queue's visibility timeout is its consumer's timeout too, as in the chaos run
+ * (test/support/patched-assembly.ts says why that holds locally): a batch that failed, or a copy
+ * refused as in progress, comes back within the test's waits rather than after three minutes.
  */
 export const compressedWebhookSettings: WebhookSettings = {
   retryDelaysSeconds: [1, 1, 1],
@@ -21,6 +25,7 @@ export const assemblyWithWebhookSettings = (cdkOutDir: string, settings: Webhook
   let patched = 0;
   const assembly = patchedAssembly(cdkOutDir, 'trm-webhooks-e2e-', (resources) => {
     patched += patchWebhookSettings(resources, settings);
+    patchConsumedQueueVisibility(resources);
   });
   if (patched === 0) {
     assembly.remove();
