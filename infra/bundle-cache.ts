@@ -140,8 +140,8 @@ export class BundleCache {
 
   constructor(
     private readonly outdir: string,
-    private readonly root: string,
-    private readonly key: string
+    root: string,
+    key: string
   ) {
     this.hashes = new FileHashes(root);
     this.manifest = { key, bundles: {} };
