@@ -23,6 +23,8 @@ import { type BuildOptions, version as esbuildVersion, type Metafile } from 'esb
  */
 
 export const bundleManifestFile = 'bundle-manifest.json';
+/** Part of the build key: a manifest written by another layout of it reuses nothing. */
+const ManifestFormat = 2;
 
 interface BundleRecord {
   entry: string;
@@ -32,6 +34,8 @@ interface BundleRecord {
   dirs: Record<string, string>;
   /** Size and modification time of each output file, relative to the outdir. */
   outputs: Record<string, [number, number]>;
+  /** SHA-256 of the bundle's files, names and contents: its asset hash. */
+  hash: string;
 }
 
 interface BundleManifest {
@@ -47,7 +51,7 @@ interface BundleManifest {
 interface StoredManifest {
   key: string;
   pairs: [string, string][];
-  bundles: Record<string, { entry: string; inputs: number[]; dirs: number[]; outputs: BundleRecord['outputs'] }>;
+  bundles: Record<string, { entry: string; inputs: number[]; dirs: number[]; outputs: BundleRecord['outputs']; hash: string }>;
 }
 
 function store(manifest: BundleManifest): StoredManifest {
@@ -69,6 +73,7 @@ function store(manifest: BundleManifest): StoredManifest {
       inputs: Object.entries(record.inputs).map(([name, hash]) => indexOf(name, hash)),
       dirs: Object.entries(record.dirs).map(([name, hash]) => indexOf(name, hash)),
       outputs: record.outputs,
+      hash: record.hash,
     };
   }
   return { key: manifest.key, pairs, bundles };
@@ -78,8 +83,8 @@ function load(stored: StoredManifest): BundleManifest {
   const pairsAt = (indices: number[]): Record<string, string> =>
     Object.fromEntries(indices.map((index) => stored.pairs[index] ?? ['', 'unknown']));
   const bundles: Record<string, BundleRecord> = {};
-  for (const [dir, { entry, inputs, dirs, outputs }] of Object.entries(stored.bundles)) {
-    bundles[dir] = { entry, inputs: pairsAt(inputs), dirs: pairsAt(dirs), outputs };
+  for (const [dir, { entry, inputs, dirs, outputs, hash }] of Object.entries(stored.bundles)) {
+    bundles[dir] = { entry, inputs: pairsAt(inputs), dirs: pairsAt(dirs), outputs, hash };
   }
   return { key: stored.key, bundles };
 }
@@ -131,7 +136,7 @@ export function buildKey(options: BuildOptions): string {
     const path = join(root, file);
     return `${file}:${existsSync(path) ? digest(readFileSync(path)) : 'none'}`;
   });
-  return digest(JSON.stringify({ esbuild: esbuildVersion, options: shared, files }));
+  return digest(JSON.stringify({ format: ManifestFormat, esbuild: esbuildVersion, options: shared, files }));
 }
 
 export class BundleCache {
@@ -158,7 +163,7 @@ export class BundleCache {
   /** The bundle in `dir` was built from `entry` (relative to the root) and nothing it reached changed. */
   isFresh(dir: string, entry: string): boolean {
     const record = this.manifest.bundles[dir];
-    if (record === undefined || record.entry !== entry) return false;
+    if (record === undefined || record.entry !== entry || typeof record.hash !== 'string') return false;
     for (const [file, [size, mtimeMs]] of Object.entries(record.outputs)) {
       const path = join(this.outdir, file);
       if (!existsSync(path)) return false;
@@ -169,6 +174,13 @@ export class BundleCache {
       Object.entries(record.inputs).every(([path, hash]) => this.hashes.of(path) === hash) &&
       Object.entries(record.dirs).every(([dir, hash]) => this.hashes.listing(dir) === hash)
     );
+  }
+
+  /** The content hash of a bundle this cache holds (fresh or just recorded). */
+  hashOf(dir: string): string {
+    const hash = this.manifest.bundles[dir]?.hash;
+    if (hash === undefined) throw new Error(`no bundle recorded in ${dir}`);
+    return hash;
   }
 
   /** Forgets these bundles before they are rebuilt, so a build that fails halfway reuses none of them. */
@@ -189,11 +201,13 @@ export class BundleCache {
         }
       }
       const outputs: Record<string, [number, number]> = {};
+      const content = createHash('sha256');
       for (const file of OutputFiles) {
         const stat = statSync(join(this.outdir, dir, file));
         outputs[join(dir, file)] = [stat.size, stat.mtimeMs];
+        content.update(`${file}\0${stat.size}\0`).update(readFileSync(join(this.outdir, dir, file)));
       }
-      this.manifest.bundles[dir] = { entry, inputs, dirs, outputs };
+      this.manifest.bundles[dir] = { entry, inputs, dirs, outputs, hash: content.digest('hex') };
     }
     this.save();
   }

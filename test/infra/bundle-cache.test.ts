@@ -60,18 +60,26 @@ describe('the synth rebuilds only the bundles whose inputs changed', () => {
   const cached = outdir();
 
   it('builds every bundle into an empty output directory, and none again when nothing changed', () => {
-    expect(bundleFunctions(targets, cached, root)).toEqual({ built: targets.map(({ dir }) => dir), reused: [] });
+    const cold = bundleFunctions(targets, cached, root);
+    expect(cold).toMatchObject({ built: targets.map(({ dir }) => dir), reused: [] });
     const first = snapshot(cached);
-    expect(bundleFunctions(targets, cached, root)).toEqual({ built: [], reused: targets.map(({ dir }) => dir) });
+    const again = bundleFunctions(targets, cached, root);
+    expect(again).toMatchObject({ built: [], reused: targets.map(({ dir }) => dir) });
+    expect(again.hashes).toEqual(cold.hashes);
+    expect(new Set(Object.values(cold.hashes)).size).toBe(targets.length);
     // Not even rewritten with the same bytes: esbuild did not run for them.
     expect(snapshot(cached)).toEqual(first);
   });
 
   it("rebuilds one function's bundle when its entry file changes", () => {
     const before = snapshot(cached);
+    const hashesBefore = bundleFunctions(targets, cached, root).hashes;
     append(join('functions', 'health.ts'), '\nexport const cacheProbe = "entry changed";\n');
-    expect(bundleFunctions(targets, cached, root).built).toEqual([bundleDirName('health.ts')]);
+    const after = bundleFunctions(targets, cached, root);
+    expect(after.built).toEqual([bundleDirName('health.ts')]);
     expect(changedDirs(before, snapshot(cached))).toEqual([bundleDirName('health.ts')]);
+    // Its asset hash moved with its bytes; the others' stayed.
+    expect(Object.keys(after.hashes).filter((dir) => after.hashes[dir] !== hashesBefore[dir])).toEqual([bundleDirName('health.ts')]);
   });
 
   it('rebuilds every bundle that includes a changed shared file, and only those', () => {
@@ -100,7 +108,8 @@ describe('the synth rebuilds only the bundles whose inputs changed', () => {
 
   it("leaves bundles byte for byte equal to a from-scratch build's", () => {
     const scratch = outdir();
-    bundleFunctions(targets, scratch, root);
+    const fromScratch = bundleFunctions(targets, scratch, root);
+    expect(bundleFunctions(targets, cached, root).hashes).toEqual(fromScratch.hashes);
     const strip = (files: ReturnType<typeof snapshot>): Record<string, string> =>
       Object.fromEntries(Object.entries(files).map(([file, { bytes }]) => [file, bytes]));
     expect(strip(snapshot(cached))).toEqual(strip(snapshot(scratch)));
