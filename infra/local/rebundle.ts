@@ -126,7 +126,9 @@ function parseMapHead(map: string): unknown {
       const mappings = head.indexOf('"mappings"');
       if (mappings === -1) continue;
       try {
-        return JSON.parse(`${head.slice(0, mappings).replace(/,\s*$/, '')}}`);
+        const parsed = JSON.parse(`${head.slice(0, mappings).replace(/,\s*$/, '')}}`) as { sources?: unknown };
+        // No sources before `mappings`: this map is laid out otherwise.
+        return Array.isArray(parsed.sources) ? parsed : undefined;
       } catch {
         return undefined;
       }
