@@ -10,6 +10,7 @@ export interface RestartableRuntime {
   load(specs: FunctionSpec[], only?: readonly string[]): void;
 }
 
+const WarmSourcesAfterMs = 1_000;
 /** esbuild contexts kept at once: each holds its parsed modules in memory. */
 const KeptContexts = 8;
 
@@ -24,11 +25,15 @@ const KeptContexts = 8;
 export class CodeReloader {
   /** By the JSON of their targets, least recently used first. */
   private readonly contexts = new Map<string, BuildContext>();
+  private readonly warming: NodeJS.Timeout;
 
   constructor(
     private readonly runtime: RestartableRuntime,
     private readonly cdkOutDir: string
-  ) {}
+  ) {
+    // Reads the running bundles' source maps once, off the path of the first save.
+    this.warming = setTimeout(() => functionsIncluding(this.runtime.specs(), []), WarmSourcesAfterMs).unref();
+  }
 
   /**
    * Rebuilds what includes these files (absolute paths) and returns the logical ids of the
@@ -72,6 +77,7 @@ export class CodeReloader {
   }
 
   async dispose(): Promise<void> {
+    clearTimeout(this.warming);
     const builds = [...this.contexts.values()];
     this.contexts.clear();
     await Promise.all(builds.map((build) => build.dispose()));
