@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { endedChildrenCpu } from './bench-cpu.ts';
@@ -38,13 +38,16 @@ export interface SynthTime {
   durationMs: number;
   /** What the synth's processes used: unlike the wall time, it hardly grows on a busy machine. */
   cpuSeconds: number;
+  /** The one-minute load average as the synth started: the wall time depends on it. */
+  load: number;
 }
 
 /** A synth into `outDir`, timed, with the CPU its processes used. */
 export async function timedSynth(options: { outDir: string; force?: boolean }): Promise<SynthTime> {
   const cpuBefore = endedChildrenCpu();
+  const [load = 0] = loadavg();
   const { durationMs } = await synthesize(options);
-  return { durationMs, cpuSeconds: endedChildrenCpu() - cpuBefore };
+  return { durationMs, cpuSeconds: endedChildrenCpu() - cpuBefore, load };
 }
 
 /** The synth of an up-to-date assembly in `outDir` after a one-line change in a function's entry file. */

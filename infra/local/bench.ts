@@ -115,8 +115,8 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
   }
 }
 
-const synthTime = ({ durationMs, cpuSeconds }: SynthTime): string =>
-  `${seconds(durationMs)} (${cpuSeconds.toFixed(1)} CPU-s, load ${loadAverage().split(' ')[0]})`;
+const synthTime = ({ durationMs, cpuSeconds, load }: SynthTime): string =>
+  `${seconds(durationMs)} (${cpuSeconds.toFixed(1)} CPU-s, load ${load.toFixed(2)})`;
 
 interface SynthTimes {
   fresh: SynthTime;
