@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, buildSync } from 'esbuild';
+import { type BuildOptions, buildSync, type Metafile } from 'esbuild';
+import { BundleCache, buildKey, metafilePath } from './bundle-cache.ts';
 
 /*
  * How every function is bundled, in one place: the CDK app builds all of them in one esbuild call
@@ -45,11 +46,15 @@ export interface BundleTarget {
  * self-contained bundle per entry (no code splitting). Deterministic: the same sources give the
  * same bytes, which keeps asset hashes stable.
  */
-export function bundleOptions(targets: readonly BundleTarget[], outdir: string): BuildOptions & { outdir: string } {
+export function bundleOptions(
+  targets: readonly BundleTarget[],
+  outdir: string,
+  root: string = projectRoot
+): BuildOptions & { outdir: string; absWorkingDir: string } {
   return {
     entryPoints: targets.map(({ entry, dir }) => ({ in: entry, out: join(dir, 'index') })),
     outdir,
-    absWorkingDir: projectRoot,
+    absWorkingDir: root,
     bundle: true,
     splitting: false,
     format: 'esm',
@@ -77,14 +82,51 @@ export function functionEntries(): string[] {
 export const bundleDirName = (entry: string): string => `bundle-${entry.replace(/\.ts$/, '')}`;
 
 /**
- * Bundles every function entry into `<outdir>/bundle-<name>/` in one esbuild call. The directories
- * sit at the depth of the staged `asset.*` copies, so the source maps' relative paths hold in both.
+ * Bundles every function entry into `<outdir>/bundle-<name>/`. The directories sit at the depth of
+ * the staged `asset.*` copies, so the source maps' relative paths hold in both.
  */
-export function bundleAllFunctions(outdir: string): void {
+export function bundleAllFunctions(outdir: string): BundlingReport {
   forgetRebuiltAssets(outdir);
-  const targets = functionEntries().map((entry) => ({ entry: join(functionsDir, entry), dir: bundleDirName(entry) }));
+  return bundleFunctions(
+    functionEntries().map((entry) => ({ entry: join(functionsDir, entry), dir: bundleDirName(entry) })),
+    outdir
+  );
+}
+
+export interface BundlingReport {
+  /** The bundle directories esbuild wrote. */
+  built: string[];
+  /** The bundle directories kept as they were: nothing they were built from changed. */
+  reused: string[];
+  /**
+   * The content hash of every bundle, by directory, taken when it was built: the asset hash, so
+   * CDK need not fingerprint the 110 MB of bundles again at each synth (its own fingerprint cache
+   * keeps 50 directories, fewer than there are functions, so it never hits).
+   */
+  hashes: Record<string, string>;
+}
+
+/**
+ * Builds the bundles of these targets in one esbuild call, except those the output directory
+ * already holds from unchanged inputs (`infra/bundle-cache.ts`): they keep their bytes, and so
+ * their asset hashes. An empty outdir builds them all.
+ */
+export function bundleFunctions(targets: readonly BundleTarget[], outdir: string, root: string = projectRoot): BundlingReport {
   mkdirSync(outdir, { recursive: true });
-  buildSync(bundleOptions(targets, outdir));
+  const options = bundleOptions(targets, outdir, root);
+  const cache = new BundleCache(outdir, root, buildKey(options));
+  const stale = targets.filter(({ entry, dir }) => !cache.isFresh(dir, metafilePath(root, entry)));
+  const reused = targets.filter((target) => !stale.includes(target)).map(({ dir }) => dir);
+  if (stale.length > 0) {
+    cache.forget(stale.map(({ dir }) => dir));
+    const { metafile } = buildSync({ ...bundleOptions(stale, outdir, root), metafile: true });
+    cache.record(
+      stale.map(({ entry, dir }) => ({ entry: metafilePath(root, entry), dir })),
+      metafile as Metafile
+    );
+  }
+  const hashes = Object.fromEntries(targets.map(({ dir }) => [dir, cache.hashOf(dir)]));
+  return { built: stale.map(({ dir }) => dir), reused, hashes };
 }
 
 /** Records asset directories rebuilt in place (see `rebuiltAssetsFile`). */

@@ -138,13 +138,17 @@ export const metricsNamespace = 'TRM';
 /** The Powertools service of a function: its entry file's name, e.g. `create-referral`. */
 export const serviceNameOf = (entry: string): string => entry.replace(/\.ts$/, '');
 
-/** The cloud assemblies whose functions are bundled already: one build per app, not per function. */
-const bundledApps = new WeakSet<IConstruct>();
+/**
+ * The bundles' content hashes of the cloud assemblies whose functions are bundled already: one
+ * build per app, not per function.
+ */
+const bundledApps = new WeakMap<IConstruct, Record<string, string>>();
 
 /**
- * The function's bundle, staged by CDK into the cloud assembly as any asset directory (hashed by
- * its content, so an unchanged function keeps its hash). The first function of an app bundles them
- * all; a stack excluded from bundling (`aws:cdk:bundling-stacks`) gets a placeholder per entry.
+ * The function's bundle, staged by CDK into the cloud assembly as any asset directory, hashed by
+ * its content as the build recorded it (`infra/bundle-cache.ts`), so an unchanged function keeps
+ * its hash. The first function of an app bundles them all; a stack excluded from bundling
+ * (`aws:cdk:bundling-stacks`) gets a placeholder per entry.
  */
 function functionCode(scope: Construct, entry: string): Code {
   if (!functionEntries().includes(entry)) throw new Error(`HouseFunction: no entry file functions/${entry}`);
@@ -160,11 +164,13 @@ function functionCode(scope: Construct, entry: string): Code {
     const assetHash = createHash('sha256').update(`unbundled:${entry}`).digest('hex');
     return Code.fromAsset(placeholder, { assetHashType: AssetHashType.CUSTOM, assetHash });
   }
-  if (!bundledApps.has(root)) {
-    bundleAllFunctions(outdir);
-    bundledApps.add(root);
+  let hashes = bundledApps.get(root);
+  if (hashes === undefined) {
+    hashes = bundleAllFunctions(outdir).hashes;
+    bundledApps.set(root, hashes);
   }
-  return Code.fromAsset(join(outdir, bundleDirName(entry)));
+  const dir = bundleDirName(entry);
+  return Code.fromAsset(join(outdir, dir), { assetHashType: AssetHashType.CUSTOM, assetHash: hashes[dir] });
 }
 
 const retentionDays = (days: StageConfig['logRetentionDays']): RetentionDays =>

@@ -1,17 +1,20 @@
 /*
- * Section 1's reload figures: `cdk synth` after a one-line change in functions/, and a save to the
- * first request answered by the new code while `npm start` watches. Both edit functions/health.ts
- * for the measurement and put it back as it was.
+ * Section 1's reload figures: `cdk synth` after a one-line change in a function's entry file and
+ * in a file of functions/commons/ many functions share, and a save to the first request answered
+ * by the new code while `npm start` watches. Each edits a source for the measurement and puts it
+ * back as it was.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { endedChildrenCpu } from './bench-cpu.ts';
 import { repoRoot, synthesize } from './synth.ts';
 
 const HealthSource = join(repoRoot, 'functions', 'health.ts');
+/** Included by most of the API's functions: a change to it rebuilds all of their bundles. */
+const SharedSource = join(repoRoot, 'functions', 'commons', 'http.ts');
 const HealthAnswer = "json(200, { status: 'ok' })";
 const ReloadTimeoutMs = 120_000;
 // Start-up may include a synth of a stale assembly, within synth.ts's own limit.
@@ -35,19 +38,37 @@ export interface SynthTime {
   durationMs: number;
   /** What the synth's processes used: unlike the wall time, it hardly grows on a busy machine. */
   cpuSeconds: number;
+  /** The one-minute load average as the synth started: the wall time depends on it. */
+  load: number;
 }
 
 /** A synth into `outDir`, timed, with the CPU its processes used. */
 export async function timedSynth(options: { outDir: string; force?: boolean }): Promise<SynthTime> {
   const cpuBefore = endedChildrenCpu();
+  const [load = 0] = loadavg();
   const { durationMs } = await synthesize(options);
-  return { durationMs, cpuSeconds: endedChildrenCpu() - cpuBefore };
+  return { durationMs, cpuSeconds: endedChildrenCpu() - cpuBefore, load };
 }
 
-/** The synth of an up-to-date assembly in `outDir` after a one-line change in functions/. */
+/** The synth of an up-to-date assembly in `outDir` after a one-line change in a function's entry file. */
 export async function measureSynthAfterChange(outDir: string): Promise<SynthTime> {
   await synthesize({ outDir });
   return withHealthAnswering(`synth-${Date.now()}`, () => timedSynth({ outDir }));
+}
+
+/**
+ * The synth of an up-to-date assembly in `outDir` after a one-line change in functions/commons/http.ts:
+ * a top-level statement, so every bundle that includes the file changes, as a real edit would.
+ */
+export async function measureSynthAfterSharedChange(outDir: string): Promise<SynthTime> {
+  await synthesize({ outDir });
+  const original = readFileSync(SharedSource, 'utf8');
+  writeFileSync(SharedSource, `${original}\n(globalThis as Record<string, unknown>).trmBench = 'synth-${Date.now()}';\n`);
+  try {
+    return await timedSynth({ outDir });
+  } finally {
+    writeFileSync(SharedSource, original);
+  }
 }
 
 /**

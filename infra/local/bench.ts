@@ -15,6 +15,7 @@
  *
  *   npm run bench -- --cdk-out <dir>    measure 3, 4 and 5 on another cloud assembly (a branch's)
  *   npm run bench -- --only burst|cost  measure 4 or 5 alone
+ *   npm run bench -- --only synth|reload  measure section 1's synth times, or its reload on save, alone
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { ConcurrentPartners, measureLoad } from './bench-burst.ts';
 import { InitRuns, measureBundles } from './bench-cold-start.ts';
 import { measureCaseCost } from './bench-cost.ts';
 import { median, ms, percentile, print, seconds, table } from './bench-output.ts';
-import { measureReloadOnSave, measureSynthAfterChange, type SynthTime, timedSynth } from './bench-reload.ts';
+import { measureReloadOnSave, measureSynthAfterChange, measureSynthAfterSharedChange, type SynthTime, timedSynth } from './bench-reload.ts';
 import { startLocalStack } from './local-stack.ts';
 import { repoRoot, synthesize } from './synth.ts';
 
@@ -44,6 +45,14 @@ async function main(): Promise<void> {
     await (flags.only === 'burst' ? measureLoad(cdkOutDir) : measureCaseCost(cdkOutDir));
     return;
   }
+  if (flags.only === 'synth') {
+    table(['what', 'time'], synthRows(await measureSynth()));
+    return;
+  }
+  if (flags.only === 'reload') {
+    table(['what', 'time'], [reloadRow(await measureReloadOnSave(synthesis.cdkOutDir))]);
+    return;
+  }
 
   if (flags['cdk-out'] === undefined) {
     print('1. Start-up');
@@ -55,12 +64,8 @@ async function main(): Promise<void> {
       [
         ['npm start to ready, empty state (--fresh)', seconds(startup.fresh)],
         ['npm start to ready, restart on kept state', seconds(startup.restart)],
-        ['cdk synth when sources changed (added to the above)', synthTime(synth.fresh)],
-        ['cdk synth after a one-line change in functions/', synthTime(synth.afterChange)],
-        [
-          `npm start: save in functions/ to the first request served by the new code (median of ${reloads.length})`,
-          seconds(median(reloads)),
-        ],
+        ...synthRows(synth),
+        reloadRow(reloads),
       ]
     );
 
@@ -110,13 +115,34 @@ async function measureStartup(): Promise<{ fresh: number; restart: number }> {
   }
 }
 
-const synthTime = ({ durationMs, cpuSeconds }: SynthTime): string => `${seconds(durationMs)} (${cpuSeconds.toFixed(1)} CPU-s)`;
+const synthTime = ({ durationMs, cpuSeconds, load }: SynthTime): string =>
+  `${seconds(durationMs)} (${cpuSeconds.toFixed(1)} CPU-s, load ${load.toFixed(2)})`;
 
-async function measureSynth(): Promise<{ fresh: SynthTime; afterChange: SynthTime }> {
+interface SynthTimes {
+  fresh: SynthTime;
+  afterChange: SynthTime;
+  afterSharedChange: SynthTime;
+}
+
+const synthRows = (synth: SynthTimes): string[][] => [
+  ['cdk synth into an empty output directory (cold: every bundle built)', synthTime(synth.fresh)],
+  ["cdk synth after a one-line change in a function's entry file", synthTime(synth.afterChange)],
+  ['cdk synth after a one-line change in functions/commons/http.ts', synthTime(synth.afterSharedChange)],
+];
+
+const reloadRow = (reloads: number[]): string[] => [
+  `npm start: save in functions/ to the first request served by the new code (median of ${reloads.length}, load ${loadAverage().split(' ')[0]})`,
+  seconds(median(reloads)),
+];
+
+/** Cold into an empty directory, then the incremental synths after each kind of change. */
+async function measureSynth(): Promise<SynthTimes> {
   const outDir = 'cdk.out.bench';
+  rmSync(join(repoRoot, outDir), { recursive: true, force: true });
   try {
     const fresh = await timedSynth({ outDir, force: true });
-    return { fresh, afterChange: await measureSynthAfterChange(outDir) };
+    const afterChange = await measureSynthAfterChange(outDir);
+    return { fresh, afterChange, afterSharedChange: await measureSynthAfterSharedChange(outDir) };
   } finally {
     rmSync(join(repoRoot, outDir), { recursive: true, force: true });
   }

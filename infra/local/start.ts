@@ -15,7 +15,8 @@ import { appModuleFiles, appSources, repoRoot, synthesize } from './synth.ts';
 import { shortId } from './timing.ts';
 
 const DefaultPort = 3000;
-const WatchDebounceMs = 300;
+// Long enough to take an editor's save (truncate, write, rename) as one change, short beside a reload.
+const WatchDebounceMs = 100;
 // Long enough that a copy of the same Ctrl-C relayed late by npm or tsx on a loaded machine is not
 // taken for a second one.
 const ForceAfterMs = 10_000;

@@ -95,7 +95,7 @@ async function runCdkSynth(outDir: string, logPath: string): Promise<void> {
   mkdirSync(dirname(logPath), { recursive: true });
   const log = openSync(logPath, 'w');
   const binDir = join(repoRoot, 'node_modules', '.bin');
-  // The app runs through `npx tsx`: make it use this Node and the project's binaries.
+  // The app runs as `node --import tsx` (cdk.json): make it use this Node and the project's binaries.
   const path = [dirname(process.execPath), binDir, process.env.PATH ?? ''].join(delimiter);
   const child = spawn(join(binDir, 'cdk'), ['synth', '--quiet', '--no-notices', '-o', outDir], {
     cwd: repoRoot,

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { bundleEntryMetadata, bundleOptions, projectRoot } from '../../infra/bundling.ts';
+import { bundleDirName, bundleEntryMetadata, bundleOptions, functionEntries, projectRoot } from '../../infra/bundling.ts';
 import type { Json } from '../support/json.ts';
 import { synthesizeStack } from '../support/synth-stack.ts';
 
@@ -21,6 +21,17 @@ const assetKeys = (synthesized: ReturnType<typeof synthesizeStack>): Record<stri
 const first = synthesizeStack();
 const second = synthesizeStack();
 
+/** Each bundle file in a synth's output directory: its bytes and when it was last written. */
+const bundleFiles = (outdir: string): Record<string, string> =>
+  Object.fromEntries(
+    functionEntries().flatMap((entry) =>
+      ['index.mjs', 'index.mjs.map'].map((file) => {
+        const path = join(outdir, bundleDirName(entry), file);
+        return [path, `${statSync(path).mtimeMs} ${readFileSync(path, 'utf8')}`];
+      })
+    )
+  );
+
 describe('bundling every function in one build', () => {
   it('gives the same asset hashes when nothing changed', () => {
     const keys = assetKeys(first);
@@ -28,6 +39,14 @@ describe('bundling every function in one build', () => {
     expect(assetKeys(second)).toEqual(keys);
     // One asset per entry file: no two functions of different entries share a bundle.
     expect(new Set(Object.values(keys)).size).toBe(Object.keys(keys).length);
+  });
+
+  it("reuses every bundle of the output directory's previous synth when nothing changed", () => {
+    const before = bundleFiles(first.outdir);
+    const again = synthesizeStack({ outdir: first.outdir });
+    // Same bytes, not even rewritten: esbuild did not run for them (infra/bundle-cache.ts).
+    expect(bundleFiles(first.outdir)).toEqual(before);
+    expect(assetKeys(again)).toEqual(assetKeys(first));
   });
 
   it('records in each function the entry file its asset was built from', () => {

@@ -17,9 +17,16 @@ import type { ReferralStack } from '../../infra/stack.ts';
  * name the parent's logical ids as they did when they were in the parent.
  */
 export const synthesizeStack = (
-  options: { stage?: string; bundle?: boolean; context?: Record<string, unknown>; addToStack?: (stack: ReferralStack) => void } = {}
+  options: {
+    stage?: string;
+    bundle?: boolean;
+    context?: Record<string, unknown>;
+    addToStack?: (stack: ReferralStack) => void;
+    /** Synthesize into this directory (a previous synth's, to reuse its bundles) instead of a new one. */
+    outdir?: string;
+  } = {}
 ) => {
-  const outdir = mkdtempSync(join(tmpdir(), 'trm-synth-'));
+  const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'trm-synth-'));
   const context: Record<string, unknown> = { ...cdkJson.context, ...options.context, stage: options.stage ?? 'dev' };
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ outdir, context });
